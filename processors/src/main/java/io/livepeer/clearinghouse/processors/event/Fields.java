@@ -1,0 +1,101 @@
+package io.livepeer.clearinghouse.processors.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Instant;
+
+/**
+ * Lenient field readers for producer JSON: numbers accepted as strings and strings as numbers, never through a
+ * {@code double}. Each reader returns {@code null} for an absent, null or blank field and throws
+ * {@link IllegalArgumentException} naming the field for a value of the wrong shape.
+ */
+final class Fields {
+
+    private static final int MAX_REASON_VALUE = 64;
+
+    private Fields() {
+    }
+
+    /** A string, or a number/boolean rendered as text. Objects and arrays are refused. */
+    static String text(JsonNode parent, String field) {
+        JsonNode node = parent.get(field);
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return null;
+        }
+        if (node.isTextual()) {
+            return node.textValue();
+        }
+        if (node.isNumber()) {
+            return node.decimalValue().toPlainString();
+        }
+        if (node.isBoolean()) {
+            return node.asText();
+        }
+        throw new IllegalArgumentException(field + " must be a string, not " + kind(node));
+    }
+
+    /** An exact decimal from a JSON number or a numeric string. */
+    static BigDecimal decimal(JsonNode parent, String field) {
+        JsonNode node = parent.get(field);
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return null;
+        }
+        if (node.isNumber()) {
+            return node.decimalValue();
+        }
+        if (node.isTextual()) {
+            String text = node.textValue().trim();
+            if (text.isEmpty()) {
+                return null;
+            }
+            if (text.length() > 100) {
+                throw new IllegalArgumentException(field + " is not a number: too long");
+            }
+            try {
+                return new BigDecimal(text);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(field + " is not a number: " + clip(text));
+            }
+        }
+        throw new IllegalArgumentException(field + " must be a number, not " + kind(node));
+    }
+
+    /** A whole number (e.g. wei) from a JSON number or a numeric string; {@code "1e3"} and {@code "7.0"} are fine. */
+    static BigInteger wholeNumber(JsonNode parent, String field) {
+        BigDecimal value = decimal(parent, field);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return value.toBigIntegerExact();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(field + " is not a whole number: " + clip(value.toPlainString()));
+        }
+    }
+
+    /** Unix milliseconds (number or decimal string) as an instant. */
+    static Instant epochMillis(JsonNode parent, String field) {
+        BigInteger millis = wholeNumber(parent, field);
+        if (millis == null) {
+            return null;
+        }
+        if (millis.bitLength() > 52) {
+            throw new IllegalArgumentException(field + " is out of range: " + clip(millis.toString()));
+        }
+        return Instant.ofEpochMilli(millis.longValueExact());
+    }
+
+    /** Shortens a value quoted in an error reason. */
+    static String clip(String value) {
+        if (value == null) {
+            return "";
+        }
+        String oneLine = value.replaceAll("\\s+", " ");
+        return oneLine.length() <= MAX_REASON_VALUE ? oneLine : oneLine.substring(0, MAX_REASON_VALUE) + "…";
+    }
+
+    private static String kind(JsonNode node) {
+        return node.getNodeType().name().toLowerCase();
+    }
+}
