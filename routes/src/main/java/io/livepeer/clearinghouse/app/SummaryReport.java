@@ -1,0 +1,108 @@
+package io.livepeer.clearinghouse.app;
+
+import io.livepeer.clearinghouse.ledger.DeadLetters;
+import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.routes.Clearinghouse;
+import io.livepeer.clearinghouse.routes.MeteringMetrics;
+import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** The human-readable progress line and usage summary printed by {@code ./clearinghouse dev}. */
+public final class SummaryReport {
+
+    private static final BigDecimal MICROS_PER_USD = BigDecimal.valueOf(1_000_000);
+
+    private SummaryReport() {
+    }
+
+    /** One line: what this process consumed and what the outbox holds. */
+    public static String progressLine(Clearinghouse ch) throws SQLException {
+        MeteringMetrics m = ch.metrics();
+        Map<Outbox.Status, Long> counts = ch.outbox().countByStatus();
+        return String.format("consumed %d | metered %d | duplicate %d | skipped %d | dead-lettered %d"
+                        + " || outbox: pending %d, delivered %d, rejected %d | delivery %s",
+                m.consumedCount(), m.meteredCount(), m.duplicateCount(), m.skippedCount(), m.deadLetteredCount(),
+                counts.get(Outbox.Status.PENDING), counts.get(Outbox.Status.DELIVERED),
+                counts.get(Outbox.Status.REJECTED), ch.delivery().status().state().name().toLowerCase());
+    }
+
+    /** The usage summary table, totals, dead letters and where to look next. */
+    public static void print(Clearinghouse ch, PrintStream out, int httpPort, int managementPort)
+            throws SQLException {
+        List<Outbox.UsageSummaryRow> rows = ch.outbox().summary(Instant.EPOCH, Instant.parse("9999-12-31T00:00:00Z"),
+                null);
+        out.println();
+        out.println("Usage summary (all usage in the outbox; amounts exact)");
+        String format = "  %-40s %-22s %7s %22s %22s %26s %s%n";
+        out.printf(format, "SUBJECT (customer key)", "PIPELINE", "EVENTS", "NETWORK USD MICROS",
+                "BILLABLE USD MICROS", "FEE WEI", "STATUS");
+        long events = 0;
+        BigDecimal network = BigDecimal.ZERO;
+        BigDecimal billable = BigDecimal.ZERO;
+        BigInteger wei = BigInteger.ZERO;
+        for (Outbox.UsageSummaryRow r : rows) {
+            out.printf(format, clip(r.subject(), 40), clip(r.pipeline(), 22), r.events(),
+                    r.networkMicros().toPlainString(), r.billableMicros().toPlainString(), r.feeWei(),
+                    status(r.pending(), r.delivered(), r.rejected()));
+            events += r.events();
+            network = network.add(r.networkMicros());
+            billable = billable.add(r.billableMicros());
+            wei = wei.add(r.feeWei());
+        }
+        if (rows.isEmpty()) {
+            out.println("  (no metered usage yet)");
+        }
+        out.printf(format, "TOTAL", "", events, network.stripTrailingZeros().toPlainString(),
+                billable.stripTrailingZeros().toPlainString(), wei, "");
+        out.printf("  = network $%s, billable $%s%n", usd(network), usd(billable));
+
+        long deadLetterCount = ch.deadLetters().count();
+        out.println();
+        out.println("Dead letters: " + deadLetterCount + (deadLetterCount == 0 ? "" : " (bad input kept with its reason)"));
+        for (DeadLetters.DeadLetterView d : ch.deadLetters().list(null, 10)) {
+            out.println("  - " + d.source() + ": " + clip(d.reason(), 110));
+        }
+        OutboxDelivery.Status delivery = ch.delivery().status();
+        out.println();
+        out.println("Delivery to OpenMeter: " + switch (delivery.state()) {
+            case DISABLED -> "disabled (set OPENMETER_URL to deliver; events stay pending in the outbox)";
+            case BACKING_OFF -> "retrying after an error: " + delivery.lastError();
+            default -> delivery.target() + " (" + delivery.state().name().toLowerCase() + ")";
+        });
+        ch.price().current().ifPresent(q -> out.println("ETH/USD price: " + q.usdPerEth().toPlainString()
+                + " (" + q.source() + ")"));
+        out.println();
+        out.println("Usage API:   http://localhost:" + httpPort + "/api/usage/summary   /api/usage/events"
+                + "   /api/dead-letters");
+        out.println("Health:      http://localhost:" + managementPort + "/observe/health      metrics: /observe/metrics");
+    }
+
+    private static String status(long pending, long delivered, long rejected) {
+        StringBuilder s = new StringBuilder();
+        if (pending > 0) {
+            s.append(pending).append(" pending ");
+        }
+        if (delivered > 0) {
+            s.append(delivered).append(" delivered ");
+        }
+        if (rejected > 0) {
+            s.append(rejected).append(" rejected");
+        }
+        return s.toString().trim();
+    }
+
+    private static String usd(BigDecimal micros) {
+        return micros.divide(MICROS_PER_USD, 6, RoundingMode.HALF_EVEN).toPlainString();
+    }
+
+    private static String clip(String text, int width) {
+        return text.length() <= width ? text : text.substring(0, width - 1) + "…";
+    }
+}

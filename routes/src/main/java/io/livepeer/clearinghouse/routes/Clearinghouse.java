@@ -1,0 +1,40 @@
+package io.livepeer.clearinghouse.routes;
+
+import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.DeadLetters;
+import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.processors.catalog.Catalog;
+import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
+import io.livepeer.clearinghouse.routes.price.PriceService;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/**
+ * The running application's services, bound in the Camel registry as {@value #REGISTRY_NAME} for the launcher
+ * (progress and summary) and for tests.
+ *
+ * @param settings    configuration
+ * @param database    the database
+ * @param catalog     the metering catalog in use
+ * @param price       ETH/USD price
+ * @param outbox      usage outbox
+ * @param deadLetters dead letters
+ * @param delivery    OpenMeter delivery
+ * @param metrics     pipeline metrics
+ * @param registry    the Prometheus registry behind {@code /observe/metrics}
+ */
+public record Clearinghouse(Settings settings, Database database, Catalog catalog, PriceService price, Outbox outbox,
+                            DeadLetters deadLetters, OutboxDelivery delivery, MeteringMetrics metrics,
+                            PrometheusMeterRegistry registry) {
+
+    /** Registry name. */
+    public static final String REGISTRY_NAME = "clearinghouse";
+
+    /** The instance bound in a context's registry. */
+    public static Clearinghouse in(org.apache.camel.CamelContext context) {
+        Clearinghouse found = context.getRegistry().lookupByNameAndType(REGISTRY_NAME, Clearinghouse.class);
+        if (found == null) {
+            throw new IllegalStateException("the clearinghouse is not configured in this Camel context");
+        }
+        return found;
+    }
+}

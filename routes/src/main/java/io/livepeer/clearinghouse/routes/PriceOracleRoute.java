@@ -1,0 +1,72 @@
+package io.livepeer.clearinghouse.routes;
+
+import io.livepeer.clearinghouse.processors.price.OraclePriceParser;
+import io.livepeer.clearinghouse.processors.price.PriceQuote;
+import io.livepeer.clearinghouse.routes.price.PriceService;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.http.base.HttpOperationFailedException;
+
+/**
+ * Refreshes the ETH/USD price from {@code PRICE_ORACLE_URL} every {@code PRICE_ORACLE_REFRESH} (default 5 min).
+ * Until the first success, and after a failure, it retries every {@value #RETRY_SECONDS} s. Failures keep the last
+ * good price. Only the oracle's scheme and host are ever logged (its URL may carry an API key).
+ */
+public final class PriceOracleRoute extends RouteBuilder {
+
+    /** Route id. */
+    public static final String ROUTE_ID = "price-oracle";
+    static final int RETRY_SECONDS = 10;
+
+    private final Settings settings;
+    private final PriceService price;
+    private volatile Instant nextFetch = Instant.MIN;
+
+    public PriceOracleRoute(Settings settings, PriceService price) {
+        this.settings = settings;
+        this.price = price;
+    }
+
+    @Override
+    public void configure() {
+        String oracle = settings.oracleUrl().orElseThrow();
+        String source = "oracle:" + Settings.host(oracle);
+        Duration refresh = settings.oracleRefresh();
+        long tick = Math.min(refresh.toMillis(), RETRY_SECONDS * 1000L);
+        String uri = oracle + (oracle.contains("?") ? "&" : "?") + "throwExceptionOnFailure=true";
+
+        from("timer:price-oracle?delay=0&period=" + tick)
+                .routeId(ROUTE_ID)
+                .filter(exchange -> !price.now().isBefore(nextFetch))
+                .removeHeaders("*")
+                .setHeader(Exchange.HTTP_METHOD, constant("GET"))
+                .setHeader("Accept", constant("application/json"))
+                .doTry()
+                    .to(uri).id("fetch-price")
+                    .process(exchange -> {
+                        byte[] body = exchange.getMessage().getBody(byte[].class);
+                        price.update(new PriceQuote(OraclePriceParser.parse(body), price.now(), source));
+                        nextFetch = price.now().plus(refresh);
+                    }).id("install-price")
+                .doCatch(Exception.class)
+                    .process(exchange -> {
+                        Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+                        price.recordFailure(Settings.host(oracle) + ": " + describe(e));
+                        nextFetch = price.now().plusSeconds(RETRY_SECONDS);
+                    }).id("record-price-failure")
+                .end();
+    }
+
+    /** An error description that never includes the oracle URL (and so no API key). */
+    private static String describe(Exception e) {
+        if (e instanceof HttpOperationFailedException http) {
+            return "HTTP " + http.getStatusCode();
+        }
+        if (e instanceof IllegalArgumentException) {
+            return e.getMessage();
+        }
+        return e.getClass().getSimpleName();
+    }
+}

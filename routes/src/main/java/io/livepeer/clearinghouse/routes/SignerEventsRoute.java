@@ -1,0 +1,65 @@
+package io.livepeer.clearinghouse.routes;
+
+import io.livepeer.clearinghouse.routes.metering.MeteringBatchProcessor;
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.builder.RouteBuilder;
+
+/**
+ * Kafka → metering → outbox: consumes the go-livepeer signer topic at least once (DESIGN.md §9): batches,
+ * no auto-commit, manual commit after the batch's database transaction, {@code breakOnFirstError} so a failed batch
+ * is re-read rather than skipped. Started only once an ETH/USD price is known.
+ */
+public final class SignerEventsRoute extends RouteBuilder {
+
+    /** Route id. */
+    public static final String ROUTE_ID = "signer-events";
+
+    private final Settings settings;
+    private final MeteringBatchProcessor processor;
+    private final boolean startNow;
+
+    /**
+     * @param settings  configuration
+     * @param processor the batch processor
+     * @param startNow  whether to start with the context (a price is already known)
+     */
+    public SignerEventsRoute(Settings settings, MeteringBatchProcessor processor, boolean startNow) {
+        this.settings = settings;
+        this.processor = processor;
+        this.startNow = startNow;
+    }
+
+    /** The consumer endpoint URI (brokers come from {@code camel.component.kafka.brokers}). */
+    public static String endpointUri(Settings settings) {
+        return "kafka:" + settings.topic()
+                + "?groupId=" + settings.groupId()
+                + "&autoOffsetReset=earliest"
+                + "&autoCommitEnable=false"
+                + "&allowManualCommit=true"
+                + "&breakOnFirstError=true"
+                + "&batching=true"
+                + "&maxPollRecords=" + settings.maxPollRecords()
+                + "&pollTimeoutMs=" + settings.pollTimeoutMs()
+                + "&batchingIntervalMs=" + settings.batchingIntervalMs()
+                + "&keyDeserializer=org.apache.kafka.common.serialization.StringDeserializer"
+                + "&valueDeserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer";
+    }
+
+    @Override
+    public void configure() {
+        from(endpointUri(settings))
+                .routeId(ROUTE_ID)
+                .autoStartup(startNow)
+                // storage failures (database down) are retried with backoff; after that the consumer re-reads the
+                // batch from the last committed offsets. Bad input never gets here: it is dead-lettered.
+                .errorHandler(defaultErrorHandler()
+                        .maximumRedeliveries(4)
+                        .redeliveryDelay(500)
+                        .useExponentialBackOff()
+                        .backOffMultiplier(2)
+                        .maximumRedeliveryDelay(10_000)
+                        .retryAttemptedLogLevel(LoggingLevel.WARN))
+                .process(processor)
+                .id("meter-and-store-batch");
+    }
+}

@@ -1,0 +1,179 @@
+package io.livepeer.clearinghouse.routes.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livepeer.clearinghouse.processors.json.Json;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.camel.Exchange;
+
+/**
+ * Helpers for the HTTP API: JSON bodies, RFC 9457 problem responses ({@code application/problem+json}) and
+ * query-parameter parsing with errors that name the parameter.
+ */
+public final class ApiSupport {
+
+    /** Default and maximum page sizes of list endpoints. */
+    public static final int DEFAULT_LIMIT = 50;
+    public static final int MAX_LIMIT = 500;
+
+    private ApiSupport() {
+    }
+
+    /** A request that cannot be served as asked: becomes a 400 (or the given status) problem naming the field. */
+    public static class BadRequest extends RuntimeException {
+        private final int status;
+        private final String field;
+
+        public BadRequest(String field, String message) {
+            this(400, field, message);
+        }
+
+        public BadRequest(int status, String field, String message) {
+            super(message);
+            this.status = status;
+            this.field = field;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        public String field() {
+            return field;
+        }
+    }
+
+    /** Writes a JSON body with a status. */
+    public static void json(Exchange exchange, int status, Object body) {
+        clearHeaders(exchange);
+        try {
+            exchange.getMessage().setBody(Json.mapper().writeValueAsString(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("response could not be serialized", e);
+        }
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+    }
+
+    /**
+     * Writes an RFC 9457 problem.
+     *
+     * @param status HTTP status
+     * @param title  short summary
+     * @param detail explanation
+     * @param field  the offending field or parameter, or null
+     */
+    public static void problem(Exchange exchange, int status, String title, String detail, String field) {
+        ObjectNode problem = Json.mapper().createObjectNode();
+        problem.put("type", "about:blank");
+        problem.put("title", title);
+        problem.put("status", status);
+        problem.put("detail", detail);
+        if (field != null) {
+            ArrayNode errors = problem.putArray("errors");
+            errors.addObject().put("field", field).put("message", detail);
+        }
+        clearHeaders(exchange);
+        exchange.getMessage().setBody(problem.toString());
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/problem+json");
+    }
+
+    /**
+     * Drops every message header before a response is written: platform-http turns message headers into response
+     * headers, and the inbound ones (query parameters, {@code Authorization}) must never be echoed back.
+     */
+    public static void clearHeaders(Exchange exchange) {
+        exchange.getMessage().removeHeaders("*");
+    }
+
+    /** Writes the problem for a {@link BadRequest}. */
+    public static void problem(Exchange exchange, BadRequest e) {
+        problem(exchange, e.status(), e.status() == 404 ? "Not Found" : "Bad Request", e.getMessage(), e.field());
+    }
+
+    /** A query parameter, or null when absent or blank. */
+    public static String query(Exchange exchange, String name) {
+        Object value = exchange.getMessage().getHeader(name);
+        if (value == null) {
+            return null;
+        }
+        String text = value.toString().trim();
+        return text.isEmpty() ? null : text;
+    }
+
+    /** A page size: {@code limit} within 1..{@link #MAX_LIMIT}, default {@link #DEFAULT_LIMIT}. */
+    public static int limit(Exchange exchange) {
+        String value = query(exchange, "limit");
+        if (value == null) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int limit = Integer.parseInt(value);
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw new BadRequest("limit", "limit must be between 1 and " + MAX_LIMIT + ", got " + value);
+            }
+            return limit;
+        } catch (NumberFormatException e) {
+            throw new BadRequest("limit", "limit must be a whole number, got '" + value + "'");
+        }
+    }
+
+    /** A numeric cursor (exclusive upper bound of the previous page), or null. */
+    public static Long cursor(Exchange exchange) {
+        String value = query(exchange, "cursor");
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new BadRequest("cursor", "cursor must be the next_cursor of a previous page, got '" + value + "'");
+        }
+    }
+
+    /** An instant parameter: RFC 3339 ({@code 2026-08-20T10:00:00Z}) or a UTC date ({@code 2026-08-20}). */
+    public static Instant instant(Exchange exchange, String name, Instant fallback) {
+        String value = query(exchange, name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            if (value.length() == 10) {
+                return LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant();
+            }
+            return OffsetDateTime.parse(value).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new BadRequest(name, name + " must be an RFC 3339 time or a date (YYYY-MM-DD), got '" + value + "'");
+        }
+    }
+
+    /** An enum parameter, case-insensitive. */
+    public static <E extends Enum<E>> E enumValue(Exchange exchange, String name, Class<E> type) {
+        String value = query(exchange, name);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            StringBuilder allowed = new StringBuilder();
+            for (E constant : type.getEnumConstants()) {
+                allowed.append(allowed.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
+            }
+            throw new BadRequest(name, name + " must be one of " + allowed + ", got '" + value + "'");
+        }
+    }
+
+    /** A small JSON object from key/value pairs (insertion order kept). */
+    public static ObjectNode object(Map<String, ?> values) {
+        return Json.mapper().valueToTree(values);
+    }
+}

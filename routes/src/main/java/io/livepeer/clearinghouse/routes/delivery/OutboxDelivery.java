@@ -1,0 +1,329 @@
+package io.livepeer.clearinghouse.routes.delivery;
+
+import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.ledger.Outbox.PendingEvent;
+import io.livepeer.clearinghouse.routes.MeteringMetrics;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers pending outbox events to OpenMeter, at least once, in outbox order within each request.
+ *
+ * <ul>
+ *   <li>Pending rows are read in windows of {@code batchSize × parallelRequests} and POSTed as batches of at most
+ *       {@code batchSize} events, up to {@code parallelRequests} at a time.</li>
+ *   <li>2xx → the batch's events are {@code DELIVERED}.</li>
+ *   <li>400/413/422 → the batch is split in halves until the refused event(s) are found; each is {@code REJECTED}
+ *       with the server's problem detail, the rest is delivered. A bad event never blocks the others.</li>
+ *   <li>Anything else (429, 5xx, 401/403, timeouts, connection errors) → nothing is rejected; the attempt is
+ *       recorded on the events and the whole delivery pauses with exponential backoff (initial × 2^n, capped, with
+ *       jitter), or for the server's {@code Retry-After} when it sends one.</li>
+ * </ul>
+ * Ids are stable, so a batch resent after a lost response is deduplicated by OpenMeter on (source, id).
+ * {@link #deliverPending()} is called from one thread (the delivery route); {@link #status()} from any.
+ */
+public final class OutboxDelivery {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxDelivery.class);
+    private static final Duration PASS_BUDGET = Duration.ofSeconds(2);
+    private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
+
+    /** What delivery is doing, for health, the API and the dev summary. */
+    public enum State { DISABLED, IDLE, DELIVERING, BACKING_OFF }
+
+    /**
+     * @param state               current state
+     * @param target              ingest URL host (no credentials), or null when disabled
+     * @param consecutiveFailures retryable failures since the last success
+     * @param retryAt             when delivery resumes while backing off, else null
+     * @param lastError           the last retryable failure, null after a success
+     * @param lastSuccessAt       time of the last successful request, or null
+     */
+    public record Status(State state, String target, int consecutiveFailures, Instant retryAt, String lastError,
+                         Instant lastSuccessAt) {
+    }
+
+    private final Outbox outbox;
+    private final OpenMeterIngest ingest;
+    private final String target;
+    private final MeteringMetrics metrics;
+    private final int batchSize;
+    private final int parallelRequests;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final ExecutorService pool;
+    private final Clock clock;
+
+    private volatile State state;
+    private volatile int consecutiveFailures;
+    private volatile Instant retryAt;
+    private volatile String lastError;
+    private volatile Instant lastSuccessAt;
+
+    /**
+     * @param outbox           the outbox
+     * @param ingest           the OpenMeter client, or null when delivery is disabled (no {@code OPENMETER_URL})
+     * @param target           ingest URL without credentials (for status), or null
+     * @param metrics          metrics
+     * @param batchSize        events per request, ≤ 100
+     * @param parallelRequests requests in flight at most
+     * @param initialBackoff   first retry delay
+     * @param maxBackoff       retry delay cap
+     * @param pool             executor for parallel requests (at least {@code parallelRequests} threads)
+     * @param clock            clock
+     */
+    public OutboxDelivery(Outbox outbox, OpenMeterIngest ingest, String target, MeteringMetrics metrics,
+                          int batchSize, int parallelRequests, Duration initialBackoff, Duration maxBackoff,
+                          ExecutorService pool, Clock clock) {
+        this.outbox = outbox;
+        this.ingest = ingest;
+        this.target = target;
+        this.metrics = metrics;
+        this.batchSize = batchSize;
+        this.parallelRequests = parallelRequests;
+        this.initialBackoff = initialBackoff;
+        this.maxBackoff = maxBackoff;
+        this.pool = pool;
+        this.clock = clock;
+        this.state = ingest == null ? State.DISABLED : State.IDLE;
+    }
+
+    /** Whether events are sent at all. */
+    public boolean enabled() {
+        return ingest != null;
+    }
+
+    /** A snapshot of the delivery state. */
+    public Status status() {
+        return new Status(state, target, consecutiveFailures, state == State.BACKING_OFF ? retryAt : null, lastError,
+                lastSuccessAt);
+    }
+
+    /**
+     * One delivery pass: sends pending events until none is left, a retryable failure occurs, or about two seconds
+     * have passed. Also refreshes the backlog gauges.
+     *
+     * @return events settled (delivered or rejected) in this pass
+     * @throws SQLException when the outbox cannot be read or updated (the pass is retried on the next tick)
+     */
+    public int deliverPending() throws SQLException {
+        int settled = 0;
+        try {
+            if (ingest == null || (retryAt != null && clock.instant().isBefore(retryAt))) {
+                return 0;
+            }
+            Instant deadline = clock.instant().plus(PASS_BUDGET);
+            int window = batchSize * parallelRequests;
+            while (clock.instant().isBefore(deadline)) {
+                List<PendingEvent> pending = outbox.nextPending(window);
+                if (pending.isEmpty()) {
+                    state = State.IDLE;
+                    break;
+                }
+                state = State.DELIVERING;
+                Outcome outcome = sendInParallel(pending);
+                settled += record(outcome);
+                if (outcome.failure != null) {
+                    backOff(outcome.failure);
+                    break;
+                }
+                if (pending.size() < window) {
+                    state = State.IDLE;
+                    break;
+                }
+            }
+            return settled;
+        } finally {
+            refreshBacklog();
+        }
+    }
+
+    private Outcome sendInParallel(List<PendingEvent> pending) throws SQLException {
+        List<List<PendingEvent>> batches = new ArrayList<>();
+        for (int i = 0; i < pending.size(); i += batchSize) {
+            batches.add(pending.subList(i, Math.min(pending.size(), i + batchSize)));
+        }
+        Outcome total = new Outcome();
+        if (batches.size() == 1) {
+            send(batches.get(0), total);
+            return total;
+        }
+        List<Future<Outcome>> futures = new ArrayList<>();
+        for (List<PendingEvent> batch : batches) {
+            futures.add(pool.submit(() -> {
+                Outcome outcome = new Outcome();
+                send(batch, outcome);
+                return outcome;
+            }));
+        }
+        for (Future<Outcome> future : futures) {
+            try {
+                total.merge(future.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("delivery interrupted", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("delivery task failed", e.getCause());
+            }
+        }
+        return total;
+    }
+
+    /** Sends one batch, splitting it on content rejection; stops at the first retryable failure. */
+    private void send(List<PendingEvent> events, Outcome outcome) {
+        if (outcome.failure != null) {
+            return;
+        }
+        OpenMeterIngest.Response response;
+        try {
+            response = ingest.post(body(events));
+        } catch (IOException e) {
+            outcome.fail(events, new Failure("no answer from OpenMeter: " + e.getMessage(), Optional.empty()));
+            return;
+        }
+        if (response.isSuccess()) {
+            outcome.delivered.addAll(events);
+            outcome.successfulRequests++;
+        } else if (response.isContentRejected()) {
+            if (events.size() == 1) {
+                outcome.rejected.add(new Rejection(events.get(0), "HTTP " + response.status() + ": "
+                        + response.body()));
+                outcome.rejectingRequests++;
+            } else {
+                int half = events.size() / 2;
+                send(events.subList(0, half), outcome);
+                send(events.subList(half, events.size()), outcome);
+            }
+        } else {
+            outcome.fail(events, new Failure("HTTP " + response.status() + explain(response.status()) + ": "
+                    + clip(response.body()), response.retryAfter()));
+        }
+    }
+
+    private int record(Outcome outcome) throws SQLException {
+        Instant now = clock.instant();
+        outbox.markDelivered(outcome.delivered.stream().map(PendingEvent::seq).toList(), now);
+        for (Rejection r : outcome.rejected) {
+            outbox.markRejected(r.event.seq(), r.detail);
+            LOG.warn("OpenMeter rejected event {}: {}", r.event.eventId(), clip(r.detail));
+        }
+        metrics.settled(outcome.delivered.size(), outcome.rejected.size(), outcome.successfulRequests,
+                outcome.rejectingRequests);
+        if (!outcome.delivered.isEmpty() || !outcome.rejected.isEmpty()) {
+            lastSuccessAt = now;
+            consecutiveFailures = 0;
+            lastError = null;
+            retryAt = null;
+        }
+        if (outcome.failure != null) {
+            outbox.recordRetryableFailure(outcome.failed.stream().map(PendingEvent::seq).toList(),
+                    outcome.failure.message);
+            metrics.retryable();
+        }
+        return outcome.delivered.size() + outcome.rejected.size();
+    }
+
+    private void backOff(Failure failure) {
+        int failures = ++consecutiveFailures;
+        Duration delay;
+        if (failure.retryAfter.isPresent()) {
+            Duration requested = failure.retryAfter.get();
+            delay = requested.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : requested;
+        } else {
+            long base = initialBackoff.toMillis() << Math.min(failures - 1, 20);
+            long capped = Math.min(base, maxBackoff.toMillis());
+            delay = Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
+        }
+        retryAt = clock.instant().plus(delay);
+        lastError = failure.message;
+        state = State.BACKING_OFF;
+        LOG.warn("OpenMeter delivery failed ({} in a row), retrying in {} ms: {}", failures, delay.toMillis(),
+                failure.message);
+    }
+
+    private void refreshBacklog() {
+        try {
+            long pending = outbox.pendingCount();
+            Duration oldest = outbox.oldestPendingSince().map(t -> Duration.between(t, clock.instant()))
+                    .orElse(Duration.ZERO);
+            metrics.backlog(pending, oldest.isNegative() ? Duration.ZERO : oldest);
+        } catch (SQLException e) {
+            LOG.debug("backlog gauges not refreshed: {}", e.getMessage());
+        }
+    }
+
+    private static byte[] body(List<PendingEvent> events) {
+        StringBuilder json = new StringBuilder(events.size() * 1024).append('[');
+        for (int i = 0; i < events.size(); i++) {
+            if (i > 0) {
+                json.append(',');
+            }
+            json.append(events.get(i).cloudEvent());
+        }
+        return json.append(']').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String explain(int status) {
+        return switch (status) {
+            case 401 -> " (token missing or wrong: check OPENMETER_API_KEY)";
+            case 403 -> " (token lacks permission: Konnect needs the Metering & Billing Admin role)";
+            case 404 -> " (no ingest endpoint there: check OPENMETER_URL)";
+            case 429 -> " (rate limited)";
+            default -> "";
+        };
+    }
+
+    private static String clip(String text) {
+        if (text == null) {
+            return "";
+        }
+        String oneLine = text.replaceAll("\\s+", " ").trim();
+        return oneLine.length() <= 500 ? oneLine : oneLine.substring(0, 500) + "…";
+    }
+
+    private record Failure(String message, Optional<Duration> retryAfter) {
+    }
+
+    private record Rejection(PendingEvent event, String detail) {
+    }
+
+    private static final class Outcome {
+        final List<PendingEvent> delivered = new ArrayList<>();
+        final List<Rejection> rejected = new ArrayList<>();
+        final List<PendingEvent> failed = new ArrayList<>();
+        Failure failure;
+        int successfulRequests;
+        int rejectingRequests;
+
+        void fail(List<PendingEvent> events, Failure f) {
+            failed.addAll(events);
+            if (failure == null) {
+                failure = f;
+            }
+        }
+
+        void merge(Outcome other) {
+            delivered.addAll(other.delivered);
+            rejected.addAll(other.rejected);
+            failed.addAll(other.failed);
+            if (failure == null) {
+                failure = other.failure;
+            }
+            successfulRequests += other.successfulRequests;
+            rejectingRequests += other.rejectingRequests;
+        }
+    }
+}
