@@ -15,6 +15,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
+import java.io.PrintWriter;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,6 +33,11 @@ import picocli.CommandLine.Option;
 final class DevCommand implements Callable<Integer> {
 
     static final String DEMO_PRICE = "3000";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private PrintWriter out;
 
     @Option(names = "--data-dir", defaultValue = "data", description = "state directory (default: ${DEFAULT-VALUE})")
     Path dataDir;
@@ -63,12 +70,13 @@ final class DevCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
         Path samplesFile = noSamples ? null : samples != null ? samples : defaultSamples();
         if (samplesFile != null && !Files.isRegularFile(samplesFile)) {
             throw new IllegalArgumentException("no sample file at " + samplesFile + " (use --samples FILE or --no-samples)");
         }
         Files.createDirectories(dataDir);
-        System.out.println("Starting embedded Kafka on 127.0.0.1:" + kafkaPort + " (data in " + dataDir.resolve("kafka") + ")");
+        out.println("Starting embedded Kafka on 127.0.0.1:" + kafkaPort + " (data in " + dataDir.resolve("kafka") + ")");
         EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort, kafkaPort + 1);
         ClearinghouseApp app = null;
         try {
@@ -76,27 +84,28 @@ final class DevCommand implements Callable<Integer> {
             kafka.ensureTopic(topic, 1);
             app = ClearinghouseApp.start(overrides(kafka, topic));
             Clearinghouse ch = app.services();
-            System.out.println("Clearinghouse running: API http://localhost:" + httpPort + ", health http://localhost:"
+            out.println("Clearinghouse running: API http://localhost:" + httpPort + ", health http://localhost:"
                     + managementPort + "/observe/health");
             if (samplesFile != null) {
                 Path marker = dataDir.resolve("samples-replayed.sha256");
                 String digest = sha256(samplesFile);
                 if (!replayAgain && Files.exists(marker) && Files.readString(marker).trim().equals(digest)) {
-                    System.out.println("Samples already replayed into " + dataDir + " (use --replay to send them again)");
+                    out.println("Samples already replayed into " + dataDir + " (use --replay to send them again)");
                 } else {
                     long sent = Replayer.replay(samplesFile, kafka.bootstrapServers(), topic, 0);
                     Files.writeString(marker, digest + System.lineSeparator());
-                    System.out.println("Replayed " + sent + " sample record(s) from " + samplesFile);
+                    out.println("Replayed " + sent + " sample record(s) from " + samplesFile);
                 }
                 waitUntilConsumed(kafka.bootstrapServers(), topic, ch.settings().groupId(), ch);
                 waitForDelivery(ch);
             }
-            SummaryReport.print(ch, System.out, httpPort, managementPort);
+            SummaryReport.print(ch, out, httpPort, managementPort);
+            out.flush();
             if (once) {
                 return 0;
             }
-            System.out.println();
-            System.out.println("Running. Point a go-livepeer remote signer at it with -monitor -kafkaBootstrapServers "
+            out.println();
+            out.println("Running. Point a go-livepeer remote signer at it with -monitor -kafkaBootstrapServers "
                     + kafka.bootstrapServers() + " -kafkaGatewayTopic " + topic + "; Ctrl-C stops.");
             runUntilInterrupted(ch);
             return 0;
@@ -142,7 +151,7 @@ final class DevCommand implements Callable<Integer> {
                         .mapToLong(e -> e.getValue().offset()).sum();
                 String line = SummaryReport.progressLine(ch);
                 if (!line.equals(last)) {
-                    System.out.println("progress: " + line);
+                    out.println("progress: " + line);
                     last = line;
                 }
                 if (committed >= end) {
@@ -167,10 +176,10 @@ final class DevCommand implements Callable<Integer> {
                 && ch.delivery().status().consecutiveFailures() == 0) {
             TimeUnit.MILLISECONDS.sleep(250);
         }
-        System.out.println("progress: " + SummaryReport.progressLine(ch));
+        out.println("progress: " + SummaryReport.progressLine(ch));
     }
 
-    private static void runUntilInterrupted(Clearinghouse ch) throws Exception {
+    private void runUntilInterrupted(Clearinghouse ch) throws Exception {
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(stop::countDown, "dev-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -178,7 +187,7 @@ final class DevCommand implements Callable<Integer> {
         while (!stop.await(10, TimeUnit.SECONDS)) {
             String line = SummaryReport.progressLine(ch);
             if (!line.equals(last)) {
-                System.out.println("progress: " + line);
+                out.println("progress: " + line);
                 last = line;
             }
         }

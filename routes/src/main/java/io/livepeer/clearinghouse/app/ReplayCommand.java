@@ -3,6 +3,7 @@ package io.livepeer.clearinghouse.app;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -12,6 +13,9 @@ import picocli.CommandLine.Parameters;
         description = "Produce the lines of a JSONL file of signer events to the signer topic (one record per line).",
         mixinStandardHelpOptions = true)
 final class ReplayCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "JSONL file, e.g. samples/signer-events.jsonl")
     Path file;
@@ -35,7 +39,7 @@ final class ReplayCommand implements Callable<Integer> {
         String servers = brokers != null ? brokers : env("KAFKA_BROKERS", "127.0.0.1:9092");
         String target = topic != null ? topic : env("KAFKA_GATEWAY_TOPIC", "livepeer-gateway-events");
         long sent = Replayer.replay(file, servers, target, rate);
-        System.out.println("replayed " + sent + " record(s) from " + file + " to " + target + " at " + servers);
+        spec.commandLine().getOut().println("replayed " + sent + " record(s) from " + file + " to " + target + " at " + servers);
         return 0;
     }
 

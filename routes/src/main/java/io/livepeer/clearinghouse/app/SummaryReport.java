@@ -5,7 +5,7 @@ import io.livepeer.clearinghouse.ledger.Outbox;
 import io.livepeer.clearinghouse.routes.Clearinghouse;
 import io.livepeer.clearinghouse.routes.MeteringMetrics;
 import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
@@ -34,7 +34,7 @@ public final class SummaryReport {
     }
 
     /** The usage summary table, totals, dead letters and where to look next. */
-    public static void print(Clearinghouse ch, PrintStream out, int httpPort, int managementPort)
+    public static void print(Clearinghouse ch, PrintWriter out, int httpPort, int managementPort)
             throws SQLException {
         List<Outbox.UsageSummaryRow> rows = ch.outbox().summary(Instant.EPOCH, Instant.parse("9999-12-31T00:00:00Z"),
                 null);

@@ -11,14 +11,13 @@ import org.apache.camel.http.base.HttpOperationFailedException;
 
 /**
  * Refreshes the ETH/USD price from {@code PRICE_ORACLE_URL} every {@code PRICE_ORACLE_REFRESH} (default 5 min).
- * Until the first success, and after a failure, it retries every {@value #RETRY_SECONDS} s. Failures keep the last
- * good price. Only the oracle's scheme and host are ever logged (its URL may carry an API key).
+ * Until the first success, and after a failure, it retries every {@code PRICE_ORACLE_RETRY} (default 10 s). Failures
+ * keep the last good price. Only the oracle's scheme and host are ever logged (its URL may carry an API key).
  */
 public final class PriceOracleRoute extends RouteBuilder {
 
     /** Route id. */
     public static final String ROUTE_ID = "price-oracle";
-    static final int RETRY_SECONDS = 10;
 
     private final Settings settings;
     private final PriceService price;
@@ -34,7 +33,8 @@ public final class PriceOracleRoute extends RouteBuilder {
         String oracle = settings.oracleUrl().orElseThrow();
         String source = "oracle:" + Settings.host(oracle);
         Duration refresh = settings.oracleRefresh();
-        long tick = Math.min(refresh.toMillis(), RETRY_SECONDS * 1000L);
+        Duration retry = settings.oracleRetry();
+        long tick = Math.max(50, Math.min(refresh.toMillis(), retry.toMillis()));
         String uri = oracle + (oracle.contains("?") ? "&" : "?") + "throwExceptionOnFailure=true";
 
         from("timer:price-oracle?delay=0&period=" + tick)
@@ -54,7 +54,7 @@ public final class PriceOracleRoute extends RouteBuilder {
                     .process(exchange -> {
                         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
                         price.recordFailure(Settings.host(oracle) + ": " + describe(e));
-                        nextFetch = price.now().plusSeconds(RETRY_SECONDS);
+                        nextFetch = price.now().plus(retry);
                     }).id("record-price-failure")
                 .end();
     }

@@ -28,6 +28,7 @@ import org.apache.camel.util.TimeUtils;
  * @param staticPrice          static ETH/USD price
  * @param oracleUrl            price oracle URL (may carry an API key: secret)
  * @param oracleRefresh        oracle refresh period
+ * @param oracleRetry          delay before retrying a failed oracle call
  * @param priceStaleAfter      a price older than this is reported stale
  * @param cloudEventSource     CloudEvent source
  * @param catalogFile          catalog file, empty for the shipped reference catalog
@@ -56,6 +57,7 @@ public record Settings(
         Optional<BigDecimal> staticPrice,
         Optional<String> oracleUrl,
         Duration oracleRefresh,
+        Duration oracleRetry,
         Duration priceStaleAfter,
         String cloudEventSource,
         Optional<String> catalogFile,
@@ -94,6 +96,7 @@ public record Settings(
                 r.optional("clearinghouse.price.static").map(v -> positiveDecimal("clearinghouse.price.static", v)),
                 r.optional("clearinghouse.price.oracle-url").map(v -> httpUrl("clearinghouse.price.oracle-url", v)),
                 r.duration("clearinghouse.price.oracle-refresh"),
+                r.duration("clearinghouse.price.oracle-retry"),
                 r.duration("clearinghouse.price.stale-after"),
                 r.required("clearinghouse.metering.source"),
                 r.optional("clearinghouse.metering.catalog-file"),

@@ -45,7 +45,7 @@ public final class KafkaHealthCheck extends AbstractHealthCheck implements AutoC
             builder.detail("nodes", nodes);
             builder.up();
         } else {
-            builder.down().message("Kafka broker unreachable at " + brokers + ": " + failure);
+            builder.down().message(HealthMessages.safe("Kafka broker unreachable at " + brokers + ": " + failure));
         }
     }
 

@@ -1,0 +1,138 @@
+package io.livepeer.clearinghouse.routes;
+
+import static org.awaitility.Awaitility.await;
+
+import io.livepeer.clearinghouse.app.ClearinghouseApp;
+import io.livepeer.clearinghouse.testing.FakeOpenMeter;
+import io.livepeer.clearinghouse.testing.KafkaTestBroker;
+import io.livepeer.clearinghouse.testing.TestDatabases.JdbcTarget;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * Real parts for pipeline tests: one in-process Kafka broker per test class, a fresh topic and consumer group per
+ * application, a fake OpenMeter, and the real application started through {@link ClearinghouseApp}.
+ */
+abstract class PipelineTestSupport {
+
+    static final AtomicInteger COUNTER = new AtomicInteger();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static KafkaTestBroker kafka;
+
+    final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = KafkaTestBroker.start();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+        closeables.clear();
+    }
+
+    /** Where one test's application reads from and writes to. */
+    record Stage(String topic, String group, JdbcTarget db, int httpPort, int managementPort) {
+    }
+
+    static Stage stage(JdbcTarget db, int partitions) {
+        int n = COUNTER.incrementAndGet();
+        String topic = "signer-" + n + "-" + UUID.randomUUID().toString().substring(0, 6);
+        kafka.createTopic(topic, partitions);
+        return new Stage(topic, "metering-" + n, db, freePort(), freePort());
+    }
+
+    FakeOpenMeter openMeter() {
+        FakeOpenMeter fake = FakeOpenMeter.start();
+        closeables.add(fake);
+        return fake;
+    }
+
+    /** Starts the application; stopped after the test unless stopped before. */
+    ClearinghouseApp start(Stage stage, String openmeterUrl, Map<String, String> extra) throws Exception {
+        Map<String, String> props = new HashMap<>();
+        props.put("clearinghouse.kafka.brokers", kafka.bootstrapServers());
+        props.put("clearinghouse.kafka.topic", stage.topic());
+        props.put("clearinghouse.kafka.group-id", stage.group());
+        props.put("clearinghouse.kafka.poll-timeout-ms", "100");
+        props.put("clearinghouse.kafka.batching-interval-ms", "100");
+        props.put("clearinghouse.jdbc.url", stage.db().url());
+        props.put("clearinghouse.jdbc.user", stage.db().user());
+        props.put("clearinghouse.jdbc.password", stage.db().password());
+        props.put("clearinghouse.jdbc.pool-size", "6");
+        props.put("clearinghouse.price.static", "3000");
+        props.put("clearinghouse.price.oracle-url", "");
+        props.put("clearinghouse.openmeter.url", openmeterUrl == null ? "" : openmeterUrl);
+        props.put("clearinghouse.openmeter.token", "");
+        props.put("clearinghouse.openmeter.poll-interval", "50ms");
+        props.put("clearinghouse.openmeter.initial-backoff", "50ms");
+        props.put("clearinghouse.openmeter.max-backoff", "200ms");
+        props.put("clearinghouse.kafka.dead-letter-topic", "");
+        props.put("clearinghouse.metering.catalog-file", "");
+        props.put("camel.server.host", "127.0.0.1");
+        props.put("camel.server.port", String.valueOf(stage.httpPort()));
+        props.put("camel.management.host", "127.0.0.1");
+        props.put("camel.management.port", String.valueOf(stage.managementPort()));
+        props.put("camel.main.shutdown-timeout", "10");
+        props.putAll(extra);
+        ClearinghouseApp app = ClearinghouseApp.start(props);
+        closeables.add(app);
+        return app;
+    }
+
+    static String signedTicket(String id, String authId, String feeWei, String pipeline) {
+        return "{\"id\":\"" + id + "\",\"type\":\"create_signed_ticket\",\"timestamp\":\"1787220000123\","
+                + "\"gateway\":\"\",\"data\":{\"auth_id\":\"" + authId + "\",\"computed_fee\":\"" + feeWei + "\","
+                + "\"pipeline\":\"" + pipeline + "\",\"request_id\":\"a1b2c3d4\",\"session_id\":\"9f8e7d6c\","
+                + "\"current_time\":\"2026-08-20T10:00:00Z\",\"billable_secs\":10,\"pixels\":0}}";
+    }
+
+    static List<String> validIds(int count) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ids.add(UUID.randomUUID().toString());
+        }
+        return ids;
+    }
+
+    static ConditionFactory eventually() {
+        return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100));
+    }
+
+    static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.livepeer.clearinghouse.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+/** The OpenMeter stand-in must catch what the real one refuses, or the pipeline tests prove nothing. */
+class FakeOpenMeterTest {
+
+    static final String GOOD = "[{\"specversion\":\"1.0\",\"id\":\"e1\",\"source\":\"go-livepeer-remote-signer\","
+            + "\"type\":\"create_signed_ticket\",\"subject\":\"c:u\",\"time\":\"2026-08-20T10:00:00Z\","
+            + "\"data\":{\"network_fee_usd_micros\":3}}]";
+
+    static int post(String url, String contentType, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                        .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    @Test
+    void a_well_formed_batch_is_accepted_in_both_dialects() throws Exception {
+        try (FakeOpenMeter fake = FakeOpenMeter.start()) {
+            assertThat(post(fake.v1BaseUrl() + "/api/v1/events", "application/cloudevents-batch+json", GOOD))
+                    .isEqualTo(204);
+            assertThat(post(fake.konnectBaseUrl() + "/events", "application/cloudevents-batch+json", GOOD))
+                    .isEqualTo(202);
+            assertThat(fake.contractViolations()).isEmpty();
+            assertThat(fake.acceptedEvents()).hasSize(2);
+        }
+    }
+
+    @Test
+    void a_charset_parameter_is_refused_by_v1_like_openmeter_does() throws Exception {
+        try (FakeOpenMeter fake = FakeOpenMeter.start()) {
+            assertThat(post(fake.v1BaseUrl() + "/api/v1/events", "application/cloudevents-batch+json; charset=UTF-8",
+                    GOOD)).isEqualTo(400);
+            assertThat(fake.contractViolations()).anyMatch(v -> v.contains("compares Content-Type exactly"));
+        }
+    }
+
+    @Test
+    void an_event_without_subject_violates_the_openapi_contract_when_the_specs_are_present() throws Exception {
+        assumeTrue(OpenApiContract.contractsDir().isPresent(), "../shared/contracts is not here");
+        try (FakeOpenMeter fake = FakeOpenMeter.start()) {
+            post(fake.v1BaseUrl() + "/api/v1/events", "application/cloudevents-batch+json",
+                    GOOD.replace("\"subject\":\"c:u\",", ""));
+            post(fake.konnectBaseUrl() + "/events", "application/cloudevents-batch+json",
+                    GOOD.replace("\"subject\":\"c:u\",", ""));
+            assertThat(fake.contractViolations()).anyMatch(v -> v.startsWith("V1") && v.contains("subject"));
+            assertThat(fake.contractViolations()).anyMatch(v -> v.startsWith("V3") && v.contains("subject"));
+        }
+    }
+}
