@@ -28,10 +28,10 @@ public final class UsageRecorder {
     public Result record(List<OutboxEntry> metered, List<DeadLetterEntry> deadLetters) throws SQLException {
         var now = clock.instant();
         return database.inTransaction(c -> {
-            boolean[] inserted = Outbox.append(c, metered, now);
+            long[] seqs = Outbox.append(c, database.dialect(), metered, now);
             int fresh = 0;
-            for (boolean b : inserted) {
-                fresh += b ? 1 : 0;
+            for (long seq : seqs) {
+                fresh += seq > 0 ? 1 : 0;
             }
             int deadLettered = DeadLetters.append(c, deadLetters, now);
             return new Result(fresh, metered.size() - fresh, deadLettered);

@@ -83,18 +83,24 @@ class OutboxTest {
             List<Outbox.PendingEvent> pending = outbox.nextPending(10);
             assertThat(pending).extracting(Outbox.PendingEvent::eventId).containsExactly("e0", "e1", "e2", "e3", "e4");
 
-            outbox.recordRetryableFailure(List.of(pending.get(0).seq(), pending.get(1).seq()), "HTTP 503");
+            outbox.recordRetryableFailure(List.of(pending.get(0).seq(), pending.get(1).seq()), "HTTP 503", T0);
             assertThat(outbox.nextPending(1).get(0).attempts()).isEqualTo(1);
-            assertThat(outbox.markDelivered(List.of(pending.get(0).seq(), pending.get(1).seq()), T0)).isEqualTo(2);
-            assertThat(outbox.markRejected(pending.get(2).seq(), "data must be an object")).isEqualTo(1);
+            assertThat(outbox.list(null, Outbox.Status.PENDING, null, 10)).last()
+                    .satisfies(e -> assertThat(e.lastError()).isEqualTo("HTTP 503"));
+            assertThat(outbox.markDelivered(List.of(pending.get(0).seq(), pending.get(1).seq()))).isEqualTo(2);
+            assertThat(outbox.markRejected(pending.get(2).seq(), "data must be an object", T0)).isTrue();
             // a late duplicate response must not resurrect or re-mark anything
-            assertThat(outbox.markDelivered(List.of(pending.get(2).seq()), T0)).isZero();
+            assertThat(outbox.markDelivered(List.of(pending.get(2).seq()))).isZero();
+            assertThat(outbox.markRejected(pending.get(0).seq(), "late", T0)).isFalse();
 
             assertThat(outbox.countByStatus()).isEqualTo(Map.of(Outbox.Status.PENDING, 2L,
                     Outbox.Status.DELIVERED, 2L, Outbox.Status.REJECTED, 1L));
             Outbox.OutboxEventView rejected = outbox.list(null, Outbox.Status.REJECTED, null, 10).get(0);
             assertThat(rejected.eventId()).isEqualTo("e2");
             assertThat(rejected.lastError()).isEqualTo("data must be an object");
+            assertThat(rejected.attempts()).isEqualTo(1);
+            assertThat(outbox.list(null, Outbox.Status.DELIVERED, null, 10)).extracting(Outbox.OutboxEventView::eventId)
+                    .containsExactly("e1", "e0");
             assertThat(outbox.oldestPendingSince()).contains(T0);
         }
     }

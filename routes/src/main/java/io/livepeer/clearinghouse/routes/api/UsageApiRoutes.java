@@ -129,7 +129,6 @@ public final class UsageApiRoutes extends RouteBuilder {
             node.put("attempts", e.attempts());
             node.put("last_error", e.lastError());
             node.put("created_at", e.createdAt().toString());
-            node.put("delivered_at", e.deliveredAt() == null ? null : e.deliveredAt().toString());
             node.set("cloud_event", parse(e.cloudEvent()));
         }
         body.put("next_cursor", page.size() == limit ? String.valueOf(page.get(page.size() - 1).seq()) : null);

@@ -215,9 +215,9 @@ public final class OutboxDelivery {
 
     private int record(Outcome outcome) throws SQLException {
         Instant now = clock.instant();
-        outbox.markDelivered(outcome.delivered.stream().map(PendingEvent::seq).toList(), now);
+        outbox.markDelivered(outcome.delivered.stream().map(PendingEvent::seq).toList());
         for (Rejection r : outcome.rejected) {
-            outbox.markRejected(r.event.seq(), r.detail);
+            outbox.markRejected(r.event.seq(), r.detail, now);
             LOG.warn("OpenMeter rejected event {}: {}", r.event.eventId(), clip(r.detail));
         }
         metrics.settled(outcome.delivered.size(), outcome.rejected.size(), outcome.successfulRequests,
@@ -230,7 +230,7 @@ public final class OutboxDelivery {
         }
         if (outcome.failure != null) {
             outbox.recordRetryableFailure(outcome.failed.stream().map(PendingEvent::seq).toList(),
-                    outcome.failure.message);
+                    outcome.failure.message, now);
             metrics.retryable();
         }
         return outcome.delivered.size() + outcome.rejected.size();

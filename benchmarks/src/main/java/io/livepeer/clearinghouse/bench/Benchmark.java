@@ -1,0 +1,327 @@
+package io.livepeer.clearinghouse.bench;
+
+import io.livepeer.clearinghouse.app.ClearinghouseApp;
+import io.livepeer.clearinghouse.app.EmbeddedKafka;
+import io.livepeer.clearinghouse.routes.Clearinghouse;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Measures the real pipeline on this machine in one run (docs/benchmarks.md):
+ * <ol>
+ *   <li>load N signer events into an embedded Kafka broker;</li>
+ *   <li>raw consumption rate of those events with a plain KafkaConsumer: the physical ceiling;</li>
+ *   <li>pipeline throughput (Kafka → metering → outbox → a local HTTP sink) with H2 and with PostgreSQL;</li>
+ *   <li>end-to-end latency p50/p99 at a steady rate (default 1,000 events/s);</li>
+ *   <li>peak heap of the whole JVM (broker and sink included: an upper bound for the pipeline).</li>
+ * </ol>
+ */
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
+        description = "Measure throughput, latency and heap of the metering pipeline on this machine.")
+public final class Benchmark implements Callable<Integer> {
+
+    @Option(names = "--events", defaultValue = "200000", description = "events to load (default: ${DEFAULT-VALUE})")
+    int events;
+
+    @Option(names = "--partitions", defaultValue = "3", description = "topic partitions (default: ${DEFAULT-VALUE})")
+    int partitions;
+
+    @Option(names = "--databases", split = ",", defaultValue = "h2,postgresql",
+            description = "databases for the throughput runs (default: ${DEFAULT-VALUE})")
+    List<String> databases;
+
+    @Option(names = "--rate", defaultValue = "1000", description = "events/s of the latency run (default: ${DEFAULT-VALUE})")
+    int rate;
+
+    @Option(names = "--latency-seconds", defaultValue = "30",
+            description = "length of the latency run, 0 to skip (default: ${DEFAULT-VALUE})")
+    int latencySeconds;
+
+    @Option(names = "--out", description = "also write the markdown report to this file")
+    Path out;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private final List<String[]> rows = new ArrayList<>();
+    private PrintWriter log;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Benchmark()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        log = spec.commandLine().getOut();
+        Path work = Files.createTempDirectory("clearinghouse-bench");
+        log.printf(Locale.ROOT, "Benchmark: %d events, %d partitions, %d cores, max heap %d MiB, work dir %s%n",
+                events, partitions, Runtime.getRuntime().availableProcessors(), HeapMeter.maxMiB(), work);
+        HeapMeter heap = new HeapMeter();
+        EmbeddedPostgres postgres = null;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(work, freePort(), freePort()); HttpSink sink = new HttpSink()) {
+            String topic = "bench-load";
+            kafka.ensureTopic(topic, partitions);
+            long produced = load(kafka.bootstrapServers(), topic, events, 0);
+            double consumeRate = rawConsume(kafka.bootstrapServers(), topic, produced);
+            row("raw Kafka consume (ceiling)", consumeRate, "plain KafkaConsumer, " + produced + " records");
+
+            for (String db : databases) {
+                String jdbc;
+                Map<String, String> dbProps = new HashMap<>();
+                if (db.equalsIgnoreCase("postgresql") || db.equalsIgnoreCase("postgres")) {
+                    if (postgres == null) {
+                        postgres = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pg"))
+                                .setCleanDataDirectory(true).start();
+                    }
+                    jdbc = newPostgresDatabase(postgres, "bench_" + rows.size());
+                    dbProps.put("clearinghouse.jdbc.user", "postgres");
+                    dbProps.put("clearinghouse.jdbc.password", "postgres");
+                } else {
+                    jdbc = "jdbc:h2:file:" + work.resolve("h2-" + rows.size()).toAbsolutePath();
+                    dbProps.put("clearinghouse.jdbc.user", "sa");
+                    dbProps.put("clearinghouse.jdbc.password", "");
+                }
+                dbProps.put("clearinghouse.jdbc.url", jdbc);
+                double pipelineRate = pipeline(kafka.bootstrapServers(), topic, produced, sink, dbProps, db);
+                row("pipeline to HTTP sink, " + db, pipelineRate, String.format(Locale.ROOT,
+                        "%.0f%% of raw consume", 100 * pipelineRate / consumeRate));
+            }
+
+            if (latencySeconds > 0) {
+                Map<String, String> dbProps = new HashMap<>();
+                if (postgres != null) {
+                    dbProps.put("clearinghouse.jdbc.url", newPostgresDatabase(postgres, "bench_latency"));
+                    dbProps.put("clearinghouse.jdbc.user", "postgres");
+                    dbProps.put("clearinghouse.jdbc.password", "postgres");
+                } else {
+                    dbProps.put("clearinghouse.jdbc.url", "jdbc:h2:file:" + work.resolve("h2-latency").toAbsolutePath());
+                }
+                latency(kafka.bootstrapServers(), sink, dbProps, postgres != null ? "postgresql" : "h2");
+            }
+        } finally {
+            if (postgres != null) {
+                postgres.close();
+            }
+        }
+        heap.close();
+        rows.add(new String[] {"peak heap used (whole JVM: broker, sink, pipeline)", heap.peakUsedMiB() + " MiB",
+                "sampled every 20 ms; -Xmx " + HeapMeter.maxMiB() + " MiB"});
+        rows.add(new String[] {"peak heap live after GC (whole JVM)", heap.peakLiveMiB() + " MiB",
+                "what the JVM really needed"});
+        String report = report();
+        log.println();
+        log.println(report);
+        if (out != null) {
+            Files.writeString(out, report, StandardCharsets.UTF_8);
+        }
+        return 0;
+    }
+
+    private long load(String brokers, String topic, int count, int ratePerSecond) throws Exception {
+        long started = System.nanoTime();
+        try (KafkaProducer<String, byte[]> producer = producer(brokers)) {
+            for (int i = 0; i < count; i++) {
+                String id = UUID.randomUUID().toString();
+                producer.send(new ProducerRecord<>(topic, id, event(id, i, System.currentTimeMillis())));
+            }
+            producer.flush();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        log.printf(Locale.ROOT, "loaded %d events in %.1f s (%.0f/s)%n", count, seconds, count / seconds);
+        return count;
+    }
+
+    private double rawConsume(String brokers, String topic, long expected) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> assignment = new ArrayList<>();
+            for (PartitionInfo info : consumer.partitionsFor(topic)) {
+                assignment.add(new TopicPartition(topic, info.partition()));
+            }
+            consumer.assign(assignment);
+            consumer.seekToBeginning(assignment);
+            long seen = 0;
+            long bytes = 0;
+            long started = System.nanoTime();
+            while (seen < expected) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
+                for (var r : records) {
+                    bytes += r.value().length;
+                }
+                seen += records.count();
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            log.printf(Locale.ROOT, "raw consume: %d records (%.1f MiB) in %.2f s%n", seen, bytes / 1048576.0, seconds);
+            return seen / seconds;
+        }
+    }
+
+    private double pipeline(String brokers, String topic, long expected, HttpSink sink, Map<String, String> dbProps,
+                            String label) throws Exception {
+        sink.reset(null);
+        try (ClearinghouseApp app = ClearinghouseApp.start(appProperties(brokers, topic, "bench-" + UUID.randomUUID(),
+                sink, dbProps))) {
+            Clearinghouse ch = app.services();
+            long t0 = waitFor(() -> ch.metrics().consumedCount(), 1, Duration.ofSeconds(60));
+            long tMetered = waitFor(() -> ch.metrics().meteredCount(), expected, Duration.ofSeconds(expected / 500 + 120));
+            long tDone = waitFor(sink::events, expected, Duration.ofSeconds(expected / 500 + 120));
+            double seconds = (tDone - t0) / 1e9;
+            var batches = ch.metrics().batchTimer();
+            log.printf(Locale.ROOT, "pipeline %s: %d events metered in %.2f s, delivered in %.2f s (%d requests);"
+                            + " %d Kafka batches of %.0f records on average, %.2f s spent storing them%n",
+                    label, expected, (tMetered - t0) / 1e9, seconds, sink.requests(), batches.count(),
+                    (double) expected / Math.max(1, batches.count()), batches.totalTime(TimeUnit.NANOSECONDS) / 1e9);
+            return expected / seconds;
+        }
+    }
+
+    private void latency(String brokers, HttpSink sink, Map<String, String> dbProps, String label) throws Exception {
+        String topic = "bench-latency";
+        LatencyRecorder recorder = new LatencyRecorder();
+        sink.reset(recorder);
+        int total = rate * latencySeconds;
+        int warmup = rate * Math.min(5, Math.max(1, latencySeconds / 6));
+        try (ClearinghouseApp app = ClearinghouseApp.start(appProperties(brokers, topic, "bench-latency", sink,
+                dbProps)); KafkaProducer<String, byte[]> producer = producer(brokers)) {
+            long started = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                long due = started + TimeUnit.SECONDS.toNanos(i) / rate;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                String id = UUID.randomUUID().toString();
+                producer.send(new ProducerRecord<>(topic, id, event(id, i, System.currentTimeMillis())));
+            }
+            producer.flush();
+            waitFor(sink::events, total, Duration.ofSeconds(120));
+        }
+        String detail = String.format(Locale.ROOT, "%d events at %d/s on %s, first %d (warm-up) excluded",
+                total, rate, label, warmup);
+        rows.add(new String[] {"end-to-end latency p50", recorder.percentile(50, warmup) + " ms", detail});
+        rows.add(new String[] {"end-to-end latency p99", recorder.percentile(99, warmup) + " ms", detail});
+        rows.add(new String[] {"end-to-end latency max", recorder.percentile(100, warmup) + " ms", detail});
+        log.printf(Locale.ROOT, "latency: p50 %d ms, p99 %d ms, max %d ms%n", recorder.percentile(50, warmup),
+                recorder.percentile(99, warmup), recorder.percentile(100, warmup));
+    }
+
+    private Map<String, String> appProperties(String brokers, String topic, String group, HttpSink sink,
+                                              Map<String, String> dbProps) {
+        Map<String, String> p = new HashMap<>();
+        p.put("clearinghouse.kafka.brokers", brokers);
+        p.put("clearinghouse.kafka.topic", topic);
+        p.put("clearinghouse.kafka.group-id", group);
+        p.put("clearinghouse.price.static", "3000");
+        p.put("clearinghouse.price.oracle-url", "");
+        p.put("clearinghouse.openmeter.url", sink.baseUrl());
+        p.put("clearinghouse.openmeter.token", "");
+        p.put("camel.server.host", "127.0.0.1");
+        p.put("camel.server.port", String.valueOf(freePort()));
+        p.put("camel.management.host", "127.0.0.1");
+        p.put("camel.management.port", String.valueOf(freePort()));
+        p.putAll(dbProps);
+        return p;
+    }
+
+    private static long waitFor(LongSupplier value, long target, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (value.getAsLong() < target) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out at " + value.getAsLong() + " of " + target);
+            }
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+        return System.nanoTime();
+    }
+
+    private static KafkaProducer<String, byte[]> producer(String brokers) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
+        props.put(ProducerConfig.ACKS_CONFIG, "1");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static final String[] PIPELINES = {"live-video-to-video", "live", "fixed"};
+
+    /** A go-livepeer-shaped create_signed_ticket; 50 clients × 20 users, three pipelines. */
+    public static byte[] event(String id, int i, long timeMillis) {
+        String time = Instant.ofEpochMilli(timeMillis).toString();
+        String json = "{\"id\":\"" + id + "\",\"type\":\"create_signed_ticket\",\"timestamp\":\"" + timeMillis
+                + "\",\"gateway\":\"\",\"data\":{\"app\":\"bench\",\"auth_id\":\"client-" + (i % 50) + ":user-"
+                + (i % 1000) + "\",\"billable_secs\":10,\"computed_fee\":\"" + (1_000_000_000_000L + i)
+                + "\",\"cost\":\"0.8571428571\",\"current_time\":\"" + time + "\",\"current_time_unix\":" + timeMillis
+                + ",\"manifest_id\":\"m-" + (i % 100) + "\",\"num_tickets\":1,\"orch_address\":"
+                + "\"0x1f2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5\",\"orch_url\":\"https://orch.example:8935\","
+                + "\"pipeline\":\"" + PIPELINES[i % 3] + "\",\"pixels\":0,\"pm_session_id\":\"0x5f\","
+                + "\"previous_time\":\"" + time + "\",\"previous_time_unix\":" + timeMillis + ",\"request_id\":\""
+                + String.format("%08x", i) + "\",\"sequence_number\":" + (i % 10) + ",\"session_balance\":\"0\","
+                + "\"session_id\":\"" + String.format("%08x", i / 10) + "\",\"session_status\":\"continuing\"}}";
+        return json.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String newPostgresDatabase(EmbeddedPostgres postgres, String name) throws Exception {
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        }
+        return postgres.getJdbcUrl("postgres", name);
+    }
+
+    private void row(String what, double perSecond, String note) {
+        rows.add(new String[] {what, String.format(Locale.ROOT, "%,.0f events/s", perSecond), note});
+    }
+
+    private String report() {
+        StringBuilder md = new StringBuilder("| measure | result | notes |\n|---|---|---|\n");
+        for (String[] r : rows) {
+            md.append("| ").append(r[0]).append(" | ").append(r[1]).append(" | ").append(r[2]).append(" |\n");
+        }
+        return md.toString();
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.livepeer.clearinghouse.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Keeps the benchmark runnable: a tiny run end to end (figures are not asserted: that is what the benchmark is for). */
+class BenchmarkSmokeTest {
+
+    @Test
+    void a_small_benchmark_run_measures_every_figure(@TempDir Path dir) throws Exception {
+        StringWriter out = new StringWriter();
+        Path report = dir.resolve("report.md");
+        int code = new CommandLine(new Benchmark()).setOut(new PrintWriter(out, true)).execute("--events", "2000",
+                "--databases", "h2", "--rate", "200", "--latency-seconds", "3", "--out", report.toString());
+        assertThat(code).as(out.toString()).isZero();
+        assertThat(Files.readString(report))
+                .contains("raw Kafka consume (ceiling)")
+                .contains("pipeline to HTTP sink, h2")
+                .contains("end-to-end latency p99")
+                .contains("peak heap");
+    }
+}
