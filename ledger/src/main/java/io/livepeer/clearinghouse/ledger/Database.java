@@ -54,6 +54,10 @@ public final class Database implements AutoCloseable {
             if (!url.toUpperCase().contains("MODE=POSTGRESQL")) {
                 url = url + H2_COMPAT;
             }
+            if (url.startsWith("jdbc:h2:file:") && !url.toUpperCase().contains("AUTO_SERVER")) {
+                // lets ./clearinghouse ledger … read the file while the application runs
+                url = url + ";AUTO_SERVER=TRUE";
+            }
         } else {
             throw new IllegalArgumentException("unsupported JDBC URL " + redactUrl(url)
                     + ": use jdbc:postgresql://host/db or jdbc:h2:file:path");
@@ -66,6 +70,8 @@ public final class Database implements AutoCloseable {
         hikari.setPoolName("clearinghouse-db");
         hikari.setAutoCommit(true);
         hikari.setConnectionTimeout(10_000);
+        // dates (per-day reports) are UTC days whatever the JVM's or the server's time zone
+        hikari.setConnectionInitSql("SET TIME ZONE 'UTC'");
         hikari.setInitializationFailTimeout(30_000);
         HikariDataSource dataSource = new HikariDataSource(hikari);
         try {

@@ -40,14 +40,14 @@ class OutboxTest {
     @MethodSource("databases")
     void a_redelivered_batch_adds_nothing_and_says_so(JdbcTarget target) throws Exception {
         try (Database db = open(target)) {
-            UsageRecorder recorder = new UsageRecorder(db, CLOCK);
+            UsageRecorder recorder = new UsageRecorder(db, null, CLOCK);
             List<OutboxEntry> batch = List.of(entry("a", "c:u", "live", "1.5", 0), entry("b", "c:u", "live", "2", 1),
                     entry("a", "c:u", "live", "1.5", 2));
             DeadLetterEntry poison = new DeadLetterEntry(new KafkaCoordinates("signer", 0, 3), "k", null,
                     "not JSON", "{oops".getBytes(StandardCharsets.UTF_8));
 
-            assertThat(recorder.record(batch, List.of(poison))).isEqualTo(new UsageRecorder.Result(2, 1, 1));
-            assertThat(recorder.record(batch, List.of(poison))).isEqualTo(new UsageRecorder.Result(0, 3, 0));
+            assertThat(recorder.record(batch, List.of(poison))).isEqualTo(new UsageRecorder.Result(2, 1, 1, 0));
+            assertThat(recorder.record(batch, List.of(poison))).isEqualTo(new UsageRecorder.Result(0, 3, 0, 0));
 
             Outbox outbox = new Outbox(db);
             assertThat(outbox.pendingCount()).isEqualTo(2);
@@ -64,7 +64,7 @@ class OutboxTest {
     @MethodSource("databases")
     void amounts_survive_the_round_trip_exactly(JdbcTarget target) throws Exception {
         try (Database db = open(target)) {
-            new UsageRecorder(db, CLOCK).record(List.of(entry("x", "c:u", "live", "0.000000003", 0)), List.of());
+            new UsageRecorder(db, null, CLOCK).record(List.of(entry("x", "c:u", "live", "0.000000003", 0)), List.of());
             Outbox.OutboxEventView view = new Outbox(db).list(null, null, null, 10).get(0);
             assertThat(view.networkMicros().toPlainString()).isEqualTo("0.000000003");
             assertThat(view.feeWei()).isEqualTo(new BigInteger("123456789012345678901"));
@@ -77,7 +77,7 @@ class OutboxTest {
     @MethodSource("databases")
     void delivery_states_move_forward_only_and_keep_the_problem_detail(JdbcTarget target) throws Exception {
         try (Database db = open(target)) {
-            new UsageRecorder(db, CLOCK).record(IntStream.range(0, 5)
+            new UsageRecorder(db, null, CLOCK).record(IntStream.range(0, 5)
                     .mapToObj(i -> entry("e" + i, "c:u", "live", "1", i)).toList(), List.of());
             Outbox outbox = new Outbox(db);
             List<Outbox.PendingEvent> pending = outbox.nextPending(10);
@@ -109,7 +109,7 @@ class OutboxTest {
     @MethodSource("databases")
     void the_summary_groups_by_subject_and_pipeline_within_the_time_range(JdbcTarget target) throws Exception {
         try (Database db = open(target)) {
-            new UsageRecorder(db, CLOCK).record(List.of(
+            new UsageRecorder(db, null, CLOCK).record(List.of(
                     entry("1", "alice", "live", "1.5", 0),
                     entry("2", "alice", "live", "2.5", 10),
                     entry("3", "alice", "live-video-to-video", "10", 20),
@@ -134,7 +134,7 @@ class OutboxTest {
     @MethodSource("databases")
     void events_page_newest_first_with_a_cursor(JdbcTarget target) throws Exception {
         try (Database db = open(target)) {
-            new UsageRecorder(db, CLOCK).record(IntStream.range(0, 5)
+            new UsageRecorder(db, null, CLOCK).record(IntStream.range(0, 5)
                     .mapToObj(i -> entry("p" + i, i % 2 == 0 ? "even" : "odd", "live", "1", i)).toList(), List.of());
             Outbox outbox = new Outbox(db);
             List<Outbox.OutboxEventView> first = outbox.list(null, null, null, 2);

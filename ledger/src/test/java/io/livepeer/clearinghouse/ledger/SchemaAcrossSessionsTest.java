@@ -33,7 +33,7 @@ class SchemaAcrossSessionsTest {
         try (Database second = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
             OutboxEntry entry = new OutboxEntry("id-1", "c:u", "live", "unknown", Instant.EPOCH, BigInteger.ONE,
                     BigDecimal.ONE, BigDecimal.ONE, BigDecimal.TEN, "{}", null, null);
-            var result = new UsageRecorder(second, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC))
+            var result = new UsageRecorder(second, null, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC))
                     .record(List.of(entry), List.of());
             assertThat(result.inserted()).isEqualTo(1);
         }

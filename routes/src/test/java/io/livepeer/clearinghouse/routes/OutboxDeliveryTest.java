@@ -87,7 +87,7 @@ class OutboxDeliveryTest {
     static final Function<List<String>, OpenMeterIngest.Response> THROW = ids -> null;
 
     void pending(int count) throws Exception {
-        new UsageRecorder(database, clock).record(IntStream.range(0, count).mapToObj(i -> new OutboxEntry(
+        new UsageRecorder(database, null, clock).record(IntStream.range(0, count).mapToObj(i -> new OutboxEntry(
                 "e" + i, "c:u", "live", "unknown", clock.instant(), BigInteger.ONE, BigDecimal.ONE, BigDecimal.ONE,
                 BigDecimal.TEN, "{\"id\":\"e" + i + "\",\"subject\":\"c:u\"}", null, null)).toList(), List.of());
     }

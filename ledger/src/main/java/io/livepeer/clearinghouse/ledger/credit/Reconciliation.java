@@ -1,0 +1,198 @@
+package io.livepeer.clearinghouse.ledger.credit;
+
+import io.livepeer.clearinghouse.ledger.Amounts;
+import io.livepeer.clearinghouse.ledger.Database;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Proves the books balance: recomputes every account's debits and credits from its transfers, checks that debits
+ * equal credits per unit, and that every metered outbox event has exactly one usage transfer (same customer, same
+ * billable amount) and every usage transfer an outbox event. Read-only.
+ */
+public final class Reconciliation {
+
+    private static final int SAMPLE = 20;
+
+    private final Database database;
+    private final Clock clock;
+
+    public Reconciliation(Database database, Clock clock) {
+        this.database = database;
+        this.clock = clock;
+    }
+
+    /** Runs every check. */
+    public Report run() throws SQLException {
+        return database.withConnection(c -> {
+            List<BalanceMismatch> balances = new ArrayList<>();
+            long accounts = 0;
+            try (PreparedStatement select = c.prepareStatement("SELECT a.account_key, a.unit, a.debits_posted,"
+                    + " a.credits_posted,"
+                    + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t WHERE t.debit_account_id = a.id), 0),"
+                    + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t WHERE t.credit_account_id = a.id), 0)"
+                    + " FROM ledger_accounts a ORDER BY a.account_key");
+                 ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    accounts++;
+                    BigDecimal debits = rs.getBigDecimal(3);
+                    BigDecimal credits = rs.getBigDecimal(4);
+                    BigDecimal recomputedDebits = rs.getBigDecimal(5);
+                    BigDecimal recomputedCredits = rs.getBigDecimal(6);
+                    if (debits.compareTo(recomputedDebits) != 0 || credits.compareTo(recomputedCredits) != 0) {
+                        balances.add(new BalanceMismatch(rs.getString(1), Unit.valueOf(rs.getString(2)),
+                                Amounts.micros(debits), Amounts.micros(credits), Amounts.micros(recomputedDebits),
+                                Amounts.micros(recomputedCredits)));
+                    }
+                }
+            }
+            Map<Unit, UnitTotals> totals = new EnumMap<>(Unit.class);
+            try (PreparedStatement select = c.prepareStatement("SELECT unit, SUM(debits_posted), SUM(credits_posted)"
+                    + " FROM ledger_accounts GROUP BY unit");
+                 ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    totals.put(Unit.valueOf(rs.getString(1)), new UnitTotals(Amounts.micros(rs.getBigDecimal(2)),
+                            Amounts.micros(rs.getBigDecimal(3))));
+                }
+            }
+            long events = count(c, "SELECT COUNT(*) FROM outbox_events");
+            long usageTransfers = count(c, "SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'USAGE'");
+            String missingWhere = " FROM outbox_events o WHERE NOT EXISTS (SELECT 1 FROM ledger_transfers t"
+                    + " WHERE t.transfer_id = 'usage:' || o.event_id)";
+            long missing = count(c, "SELECT COUNT(*)" + missingWhere);
+            List<String> missingSample = strings(c, "SELECT o.event_id" + missingWhere + " ORDER BY o.seq LIMIT "
+                    + SAMPLE);
+            String orphanWhere = " FROM ledger_transfers t WHERE t.kind = 'USAGE' AND NOT EXISTS"
+                    + " (SELECT 1 FROM outbox_events o WHERE o.event_id = t.source_event_id)";
+            long orphans = count(c, "SELECT COUNT(*)" + orphanWhere);
+            List<String> orphanSample = strings(c, "SELECT t.transfer_id" + orphanWhere + " ORDER BY t.seq LIMIT "
+                    + SAMPLE);
+            String wrongWhere = " FROM outbox_events o JOIN ledger_transfers t ON t.transfer_id = 'usage:' || o.event_id"
+                    + " JOIN ledger_accounts d ON d.id = t.debit_account_id"
+                    + " WHERE t.amount <> o.billable_usd_micros OR d.account_key <> 'customer:' || o.subject";
+            long wrong = count(c, "SELECT COUNT(*)" + wrongWhere);
+            List<String> wrongSample = strings(c, "SELECT o.event_id" + wrongWhere + " ORDER BY o.seq LIMIT " + SAMPLE);
+            return new Report(clock.instant(), accounts, balances, totals, events, usageTransfers, missing,
+                    missingSample, orphans, orphanSample, wrong, wrongSample);
+        });
+    }
+
+    private static long count(Connection c, String sql) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static List<String> strings(Connection c, String sql) throws SQLException {
+        List<String> values = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                values.add(rs.getString(1));
+            }
+        }
+        return values;
+    }
+
+    /** An account whose stored totals differ from its transfers. */
+    public record BalanceMismatch(String account, Unit unit, BigDecimal debitsPosted, BigDecimal creditsPosted,
+                                  BigDecimal debitsFromTransfers, BigDecimal creditsFromTransfers) {
+    }
+
+    /** Sum of all accounts' debits and credits in one unit: equal when the books balance. */
+    public record UnitTotals(BigDecimal debits, BigDecimal credits) {
+        public boolean balanced() {
+            return debits.compareTo(credits) == 0;
+        }
+    }
+
+    /**
+     * The outcome of a reconciliation.
+     *
+     * @param at                  when it ran
+     * @param accounts            accounts checked
+     * @param balanceMismatches   accounts whose totals differ from their transfers
+     * @param totals              debits and credits per unit
+     * @param outboxEvents        metered events
+     * @param usageTransfers      usage transfers
+     * @param eventsWithoutUsage  events without a usage transfer (count, then a sample of ids)
+     * @param usageWithoutEvent   usage transfers without an event
+     * @param usageNotMatching    usage transfers whose customer or amount differs from their event
+     */
+    public record Report(Instant at, long accounts, List<BalanceMismatch> balanceMismatches,
+                         Map<Unit, UnitTotals> totals, long outboxEvents, long usageTransfers,
+                         long eventsWithoutUsage, List<String> eventsWithoutUsageSample, long usageWithoutEvent,
+                         List<String> usageWithoutEventSample, long usageNotMatching,
+                         List<String> usageNotMatchingSample) {
+
+        /** Whether every check passed. */
+        public boolean ok() {
+            return balanceMismatches.isEmpty() && totals.values().stream().allMatch(UnitTotals::balanced)
+                    && eventsWithoutUsage == 0 && usageWithoutEvent == 0 && usageNotMatching == 0;
+        }
+
+        /** A readable markdown report. */
+        public String markdown() {
+            StringBuilder md = new StringBuilder();
+            md.append("# Ledger reconciliation\n\n");
+            md.append("Run at ").append(at).append(": **").append(ok() ? "the books balance" : "MISMATCHES FOUND")
+                    .append("**\n\n");
+            md.append("| check | result |\n|---|---|\n");
+            md.append("| account balances recomputed from transfers | ").append(accounts).append(" accounts, ")
+                    .append(balanceMismatches.isEmpty() ? "all match" : balanceMismatches.size() + " differ")
+                    .append(" |\n");
+            for (Map.Entry<Unit, UnitTotals> t : totals.entrySet()) {
+                md.append("| debits = credits (").append(t.getKey()).append(") | ")
+                        .append(t.getValue().debits().toPlainString()).append(" = ")
+                        .append(t.getValue().credits().toPlainString())
+                        .append(t.getValue().balanced() ? " ✔" : " ✘").append(" |\n");
+            }
+            md.append("| metered events with exactly one usage transfer | ").append(outboxEvents).append(" events, ")
+                    .append(usageTransfers).append(" usage transfers, ").append(eventsWithoutUsage)
+                    .append(" events without one |\n");
+            md.append("| usage transfers without their event | ").append(usageWithoutEvent).append(" |\n");
+            md.append("| usage transfers not matching their event (customer, billable amount) | ")
+                    .append(usageNotMatching).append(" |\n");
+            if (!balanceMismatches.isEmpty()) {
+                md.append("\n## Accounts whose totals differ from their transfers\n\n")
+                        .append("| account | unit | debits posted | debits from transfers | credits posted"
+                                + " | credits from transfers |\n|---|---|---|---|---|---|\n");
+                for (BalanceMismatch m : balanceMismatches) {
+                    md.append("| ").append(m.account()).append(" | ").append(m.unit()).append(" | ")
+                            .append(m.debitsPosted().toPlainString()).append(" | ")
+                            .append(m.debitsFromTransfers().toPlainString()).append(" | ")
+                            .append(m.creditsPosted().toPlainString()).append(" | ")
+                            .append(m.creditsFromTransfers().toPlainString()).append(" |\n");
+                }
+            }
+            sample(md, "Events without a usage transfer", eventsWithoutUsage, eventsWithoutUsageSample);
+            sample(md, "Usage transfers without their event", usageWithoutEvent, usageWithoutEventSample);
+            sample(md, "Usage transfers not matching their event", usageNotMatching, usageNotMatchingSample);
+            if (eventsWithoutUsage > 0 && eventsWithoutUsage == outboxEvents) {
+                md.append("\nNo event has a usage transfer: was the usage fan-out switched off"
+                        + " (clearinghouse.ledger.usage-fan-out)?\n");
+            }
+            return md.toString();
+        }
+
+        private static void sample(StringBuilder md, String title, long count, List<String> sample) {
+            if (count == 0) {
+                return;
+            }
+            md.append("\n## ").append(title).append(" (").append(count).append(")\n\n");
+            sample.forEach(id -> md.append("- `").append(id).append("`\n"));
+            if (count > sample.size()) {
+                md.append("- … and ").append(count - sample.size()).append(" more\n");
+            }
+        }
+    }
+}
