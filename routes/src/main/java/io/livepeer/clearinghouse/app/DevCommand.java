@@ -82,10 +82,15 @@ final class DevCommand implements Callable<Integer> {
         try {
             String topic = env("KAFKA_GATEWAY_TOPIC", "livepeer-gateway-events");
             kafka.ensureTopic(topic, 1);
-            app = ClearinghouseApp.start(overrides(kafka, topic));
+            Map<String, String> overrides = overrides(kafka, topic);
+            app = ClearinghouseApp.start(overrides);
             Clearinghouse ch = app.services();
             out.println("Clearinghouse running: API http://localhost:" + httpPort + ", health http://localhost:"
                     + managementPort + "/observe/health");
+            if (overrides.containsKey("clearinghouse.api.admin-token")) {
+                out.println("Admin token for this dev run (set CLEARINGHOUSE_ADMIN_TOKEN to choose your own): "
+                        + overrides.get("clearinghouse.api.admin-token"));
+            }
             if (samplesFile != null) {
                 Path marker = dataDir.resolve("samples-replayed.sha256");
                 String digest = sha256(samplesFile);
@@ -99,7 +104,8 @@ final class DevCommand implements Callable<Integer> {
                 waitUntilConsumed(kafka.bootstrapServers(), topic, ch.settings().groupId(), ch);
                 waitForDelivery(ch);
             }
-            SummaryReport.print(ch, out, httpPort, managementPort);
+            SummaryReport.print(ch, out, httpPort, managementPort,
+                    ch.settings().adminToken().orElse("$CLEARINGHOUSE_ADMIN_TOKEN"));
             out.flush();
             if (once) {
                 return 0;
@@ -128,6 +134,10 @@ final class DevCommand implements Callable<Integer> {
         }
         if (System.getenv("ETH_USD_PRICE") == null && System.getenv("PRICE_ORACLE_URL") == null) {
             o.put("clearinghouse.price.static", DEMO_PRICE);
+        }
+        if (System.getenv("CLEARINGHOUSE_ADMIN_TOKEN") == null) {
+            // dev only: production refuses the admin API until an operator sets a token
+            o.put("clearinghouse.api.admin-token", "dev-" + java.util.HexFormat.of().formatHex(randomBytes()));
         }
         o.put("camel.server.host", "127.0.0.1");
         o.put("camel.server.port", String.valueOf(httpPort));
@@ -191,6 +201,12 @@ final class DevCommand implements Callable<Integer> {
                 last = line;
             }
         }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] bytes = new byte[16];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return bytes;
     }
 
     private static String sha256(Path file) throws Exception {

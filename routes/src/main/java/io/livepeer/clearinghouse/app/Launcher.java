@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         versionProvider = Launcher.Version.class,
         description = "Clearinghouse for Livepeer remote-signer traffic: meters signed tickets into USD-micro "
                 + "CloudEvents for OpenMeter / Kong Konnect.",
-        subcommands = {DevCommand.class, RunCommand.class, ReplayCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DevCommand.class, RunCommand.class, ReplayCommand.class, LedgerCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Launcher implements Runnable {
 
     @CommandLine.Spec

@@ -2,6 +2,8 @@ package io.livepeer.clearinghouse.app;
 
 import io.livepeer.clearinghouse.ledger.DeadLetters;
 import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.ledger.credit.Account;
+import io.livepeer.clearinghouse.ledger.credit.AccountKind;
 import io.livepeer.clearinghouse.routes.Clearinghouse;
 import io.livepeer.clearinghouse.routes.MeteringMetrics;
 import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
@@ -34,7 +36,7 @@ public final class SummaryReport {
     }
 
     /** The usage summary table, totals, dead letters and where to look next. */
-    public static void print(Clearinghouse ch, PrintWriter out, int httpPort, int managementPort)
+    public static void print(Clearinghouse ch, PrintWriter out, int httpPort, int managementPort, String token)
             throws SQLException {
         List<Outbox.UsageSummaryRow> rows = ch.outbox().summary(Instant.EPOCH, Instant.parse("9999-12-31T00:00:00Z"),
                 null);
@@ -63,6 +65,20 @@ public final class SummaryReport {
                 billable.stripTrailingZeros().toPlainString(), wei, "");
         out.printf("  = network $%s, billable $%s%n", usd(network), usd(billable));
 
+        List<Account> customers = ch.ledger().accounts(AccountKind.CUSTOMER, 0, 50);
+        out.println();
+        out.println("Customer balances (credit ledger, USD micros; negative = usage beyond granted credit)");
+        String balanceFormat = "  %-52s %24s %24s %24s%n";
+        out.printf(balanceFormat, "ACCOUNT", "BALANCE", "CREDITED", "DEBITED (USAGE)");
+        for (Account a : customers) {
+            out.printf(balanceFormat, clip(a.key(), 52), a.balance().toPlainString(),
+                    a.creditsPosted().toPlainString(), a.debitsPosted().toPlainString());
+        }
+        if (customers.isEmpty()) {
+            out.println(ch.settings().usageFanOut() ? "  (no customer account yet)"
+                    : "  (usage fan-out to the ledger is off)");
+        }
+
         long deadLetterCount = ch.deadLetters().count();
         out.println();
         out.println("Dead letters: " + deadLetterCount + (deadLetterCount == 0 ? "" : " (bad input kept with its reason)"));
@@ -79,8 +95,15 @@ public final class SummaryReport {
         ch.price().current().ifPresent(q -> out.println("ETH/USD price: " + q.usdPerEth().toPlainString()
                 + " (" + q.source() + ")"));
         out.println();
-        out.println("Usage API:   http://localhost:" + httpPort + "/api/usage/summary   /api/usage/events"
-                + "   /api/dead-letters");
+        String auth = "-H 'Authorization: Bearer " + token + "' ";
+        out.println("Usage API:   curl " + auth + "http://localhost:" + httpPort + "/api/usage/summary"
+                + "   (also /api/usage/events, /api/dead-letters)");
+        out.println("Ledger API:  curl " + auth + "http://localhost:" + httpPort + "/api/ledger/accounts?kind=customer");
+        out.println("Grant:       curl " + auth + "-H 'Content-Type: application/json' -d '{\"customer\":"
+                + "\"acme:alice\",\"amount_usd_micros\":\"5000000\",\"reason\":\"trial\"}' http://localhost:"
+                + httpPort + "/api/ledger/grants");
+        out.println("Reconcile:   ./clearinghouse ledger reconcile   (the books: "
+                + (ch.reconciliation().run().ok() ? "balanced" : "MISMATCH, see the report") + ")");
         out.println("Health:      http://localhost:" + managementPort + "/observe/health      metrics: /observe/metrics");
     }
 

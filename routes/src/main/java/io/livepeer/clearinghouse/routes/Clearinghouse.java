@@ -3,6 +3,8 @@ package io.livepeer.clearinghouse.routes;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DeadLetters;
 import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.ledger.credit.Ledger;
+import io.livepeer.clearinghouse.ledger.credit.Reconciliation;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
 import io.livepeer.clearinghouse.routes.price.PriceService;
@@ -21,10 +23,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  * @param delivery    OpenMeter delivery
  * @param metrics     pipeline metrics
  * @param registry    the Prometheus registry behind {@code /observe/metrics}
+ * @param ledger      the credit ledger
+ * @param reconciliation the ledger's reconciliation
  */
 public record Clearinghouse(Settings settings, Database database, Catalog catalog, PriceService price, Outbox outbox,
                             DeadLetters deadLetters, OutboxDelivery delivery, MeteringMetrics metrics,
-                            PrometheusMeterRegistry registry) {
+                            PrometheusMeterRegistry registry, Ledger ledger, Reconciliation reconciliation) {
 
     /** Registry name. */
     public static final String REGISTRY_NAME = "clearinghouse";

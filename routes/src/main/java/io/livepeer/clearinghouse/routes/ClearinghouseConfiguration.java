@@ -11,6 +11,11 @@ import io.livepeer.clearinghouse.processors.cloudevent.UsageCloudEventMapper;
 import io.livepeer.clearinghouse.processors.metering.MeteringLimits;
 import io.livepeer.clearinghouse.processors.metering.SignerEventMetering;
 import io.livepeer.clearinghouse.processors.price.PriceQuote;
+import io.livepeer.clearinghouse.ledger.credit.CustomerUsage;
+import io.livepeer.clearinghouse.ledger.credit.Ledger;
+import io.livepeer.clearinghouse.ledger.credit.Reconciliation;
+import io.livepeer.clearinghouse.routes.api.ApiAuth;
+import io.livepeer.clearinghouse.routes.api.LedgerApiRoutes;
 import io.livepeer.clearinghouse.routes.api.UsageApiRoutes;
 import io.livepeer.clearinghouse.routes.delivery.CamelHttpIngest;
 import io.livepeer.clearinghouse.routes.delivery.OpenMeterEndpoint;
@@ -101,8 +106,13 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
         SignerEventMetering metering = new SignerEventMetering(
                 new UsageCloudEventMapper(settings.cloudEventSource()), catalog.markup(),
                 new MeteringLimits(settings.maxFeeWei(), settings.maxFutureSkew()));
+        Ledger ledger = new Ledger(database, clock);
+        if (!settings.usageFanOut()) {
+            LOG.warn("Usage fan-out to the credit ledger is off: balances will not reflect metered usage");
+        }
         MeteringBatchProcessor batchProcessor = new MeteringBatchProcessor(metering, price,
-                new UsageRecorder(database, clock), metrics, deadLetterPublisher(context, settings), clock);
+                new UsageRecorder(database, settings.usageFanOut() ? ledger : null, clock), metrics,
+                deadLetterPublisher(context, settings), clock);
 
         OutboxDelivery delivery;
         if (settings.openmeterUrl().isPresent()) {
@@ -121,8 +131,13 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
             LOG.info("OPENMETER_URL not set: delivery disabled, metered events stay pending in the outbox");
         }
 
+        Reconciliation reconciliation = new Reconciliation(database, clock);
         context.getRegistry().bind(Clearinghouse.REGISTRY_NAME, new Clearinghouse(settings, database, catalog, price,
-                outbox, deadLetters, delivery, metrics, registry));
+                outbox, deadLetters, delivery, metrics, registry, ledger, reconciliation));
+        ApiAuth auth = new ApiAuth(settings.adminToken(), settings.viewerToken());
+        if (settings.adminToken().isEmpty()) {
+            LOG.warn("CLEARINGHOUSE_ADMIN_TOKEN is not set: the admin API refuses every request");
+        }
 
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         health.register(new PriceHealthCheck(price));
@@ -136,7 +151,8 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
         if (settings.oracleUrl().isPresent()) {
             context.addRoutes(new PriceOracleRoute(settings, price));
         }
-        context.addRoutes(new UsageApiRoutes(outbox, deadLetters));
+        context.addRoutes(new UsageApiRoutes(outbox, deadLetters, auth));
+        context.addRoutes(new LedgerApiRoutes(ledger, new CustomerUsage(database), reconciliation, auth, clock));
         if (!priceKnown) {
             new MeteringGate(context, price, SignerEventsRoute.ROUTE_ID).install();
         }

@@ -41,6 +41,9 @@ import org.apache.camel.util.TimeUtils;
  * @param deliveryPollInterval how often the outbox is polled
  * @param initialBackoff       first retry delay after a retryable failure
  * @param maxBackoff           retry delay cap
+ * @param usageFanOut          whether metered usage is also posted to the credit ledger
+ * @param adminToken           operator API admin token (secret)
+ * @param viewerToken          operator API read-only token (secret)
  */
 public record Settings(
         String kafkaBrokers,
@@ -69,7 +72,10 @@ public record Settings(
         int parallelRequests,
         Duration deliveryPollInterval,
         Duration initialBackoff,
-        Duration maxBackoff) {
+        Duration maxBackoff,
+        boolean usageFanOut,
+        Optional<String> adminToken,
+        Optional<String> viewerToken) {
 
     /** Upper bound of events per OpenMeter request: the safe contract across metering vendors. */
     public static final int MAX_BATCH = 100;
@@ -108,7 +114,10 @@ public record Settings(
                 r.positiveInt("clearinghouse.openmeter.parallel-requests"),
                 r.duration("clearinghouse.openmeter.poll-interval"),
                 r.duration("clearinghouse.openmeter.initial-backoff"),
-                r.duration("clearinghouse.openmeter.max-backoff"));
+                r.duration("clearinghouse.openmeter.max-backoff"),
+                r.bool("clearinghouse.ledger.usage-fan-out"),
+                r.optional("clearinghouse.api.admin-token"),
+                r.optional("clearinghouse.api.viewer-token"));
         if (settings.batchSize() > MAX_BATCH) {
             throw new IllegalArgumentException("clearinghouse.openmeter.batch-size must be at most " + MAX_BATCH
                     + ", got " + settings.batchSize());
@@ -128,7 +137,10 @@ public record Settings(
                 + ", price=" + (oracleUrl.isPresent() ? "oracle " + host(oracleUrl.get())
                 : staticPrice.map(p -> "static " + p.toPlainString()).orElse("none"))
                 + ", openmeter=" + openmeterUrl.map(Settings::host).orElse("disabled")
-                + (openmeterToken.isPresent() ? " (token set)" : "") + "]";
+                + (openmeterToken.isPresent() ? " (token set)" : "")
+                + ", ledger fan-out " + (usageFanOut ? "on" : "off")
+                + ", api tokens: " + (adminToken.isPresent() ? "admin" : "no admin")
+                + (viewerToken.isPresent() ? " + viewer" : "") + "]";
     }
 
     /** Scheme and authority only: safe to log for URLs that may carry keys in their query. */
@@ -190,6 +202,14 @@ public record Settings(
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(key + " must be a whole number, got '" + value + "'");
             }
+        }
+
+        boolean bool(String key) {
+            String value = required(key).toLowerCase();
+            if (!value.equals("true") && !value.equals("false")) {
+                throw new IllegalArgumentException(key + " must be true or false, got '" + value + "'");
+            }
+            return Boolean.parseBoolean(value);
         }
 
         Duration duration(String key) {

@@ -52,6 +52,10 @@ class DevLauncherTest {
                 .containsPattern("TOTAL\\s+9\\s+")
                 .contains("Dead letters: 7")
                 .contains("computed_fee is negative: -5")
+                .contains("Customer balances")
+                .containsPattern("customer:acme:alice\\s+-34074837.42885642585\\s+0\\s+34074837.42885642585")
+                .contains("Admin token for this dev run")
+                .contains("(the books: balanced)")
                 .contains("Delivery to OpenMeter: disabled")
                 .contains("ETH/USD price: 3000 (static)");
 

@@ -31,6 +31,8 @@ import org.junit.jupiter.api.BeforeAll;
 abstract class PipelineTestSupport {
 
     static final AtomicInteger COUNTER = new AtomicInteger();
+    static final String ADMIN_TOKEN = "test-admin-" + UUID.randomUUID();
+    static final String VIEWER_TOKEN = "test-viewer-" + UUID.randomUUID();
     static final HttpClient HTTP = HttpClient.newHttpClient();
     static KafkaTestBroker kafka;
 
@@ -97,6 +99,9 @@ abstract class PipelineTestSupport {
         props.put("camel.management.host", "127.0.0.1");
         props.put("camel.management.port", String.valueOf(stage.managementPort()));
         props.put("camel.main.shutdown-timeout", "10");
+        props.put("clearinghouse.api.admin-token", ADMIN_TOKEN);
+        props.put("clearinghouse.api.viewer-token", VIEWER_TOKEN);
+        props.put("clearinghouse.ledger.usage-fan-out", "true");
         props.putAll(extra);
         ClearinghouseApp app = ClearinghouseApp.start(props);
         closeables.add(app);
@@ -122,9 +127,25 @@ abstract class PipelineTestSupport {
         return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100));
     }
 
+    /** GET with the admin token. */
     static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return request(port, "GET", path, ADMIN_TOKEN, null, Map.of());
+    }
+
+    /** Any request; {@code token} and {@code body} may be null. */
+    static HttpResponse<String> request(int port, String method, String path, String token, String body,
+                                        Map<String, String> headers) throws IOException, InterruptedException {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            builder.header("Content-Type", "application/json");
+        }
+        headers.forEach(builder::header);
+        return HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static int freePort() {

@@ -26,27 +26,10 @@ public final class ApiSupport {
     private ApiSupport() {
     }
 
-    /** A request that cannot be served as asked: becomes a 400 (or the given status) problem naming the field. */
-    public static class BadRequest extends RuntimeException {
-        private final int status;
-        private final String field;
-
+    /** A bad parameter or body: a 400 problem naming the field. */
+    public static class BadRequest extends ApiException {
         public BadRequest(String field, String message) {
-            this(400, field, message);
-        }
-
-        public BadRequest(int status, String field, String message) {
-            super(message);
-            this.status = status;
-            this.field = field;
-        }
-
-        public int status() {
-            return status;
-        }
-
-        public String field() {
-            return field;
+            super(400, "Bad Request", field, message, java.util.Map.of());
         }
     }
 
@@ -94,9 +77,26 @@ public final class ApiSupport {
         exchange.getMessage().removeHeaders("*");
     }
 
-    /** Writes the problem for a {@link BadRequest}. */
-    public static void problem(Exchange exchange, BadRequest e) {
-        problem(exchange, e.status(), e.status() == 404 ? "Not Found" : "Bad Request", e.getMessage(), e.field());
+    /** Writes the problem for Bean Validation violations, one {@code errors[]} entry per field. */
+    public static void problem(Exchange exchange, jakarta.validation.ConstraintViolationException e) {
+        clearHeaders(exchange);
+        ObjectNode problem = Json.mapper().createObjectNode();
+        problem.put("type", "about:blank");
+        problem.put("title", "Bad Request");
+        problem.put("status", 400);
+        ArrayNode errors = problem.putArray("errors");
+        java.util.List<String> details = new java.util.ArrayList<>();
+        e.getConstraintViolations().stream()
+                .sorted(java.util.Comparator.comparing(v -> Bodies.jsonName(v.getPropertyPath().toString())))
+                .forEach(v -> {
+                    String field = Bodies.jsonName(v.getPropertyPath().toString());
+                    errors.addObject().put("field", field).put("message", v.getMessage());
+                    details.add(field + " " + v.getMessage());
+                });
+        problem.put("detail", String.join("; ", details));
+        exchange.getMessage().setBody(problem.toString());
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 400);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/problem+json");
     }
 
     /** A query parameter, or null when absent or blank. */
@@ -111,18 +111,32 @@ public final class ApiSupport {
 
     /** A page size: {@code limit} within 1..{@link #MAX_LIMIT}, default {@link #DEFAULT_LIMIT}. */
     public static int limit(Exchange exchange) {
-        String value = query(exchange, "limit");
+        return limit(exchange, "limit");
+    }
+
+    /** A page size parameter within 1..{@link #MAX_LIMIT}, default {@link #DEFAULT_LIMIT}. */
+    public static int limit(Exchange exchange, String name) {
+        int limit = positiveInt(exchange, name, DEFAULT_LIMIT);
+        if (limit > MAX_LIMIT) {
+            throw new BadRequest(name, name + " must be between 1 and " + MAX_LIMIT + ", got " + limit);
+        }
+        return limit;
+    }
+
+    /** A positive whole-number parameter. */
+    public static int positiveInt(Exchange exchange, String name, int fallback) {
+        String value = query(exchange, name);
         if (value == null) {
-            return DEFAULT_LIMIT;
+            return fallback;
         }
         try {
-            int limit = Integer.parseInt(value);
-            if (limit < 1 || limit > MAX_LIMIT) {
-                throw new BadRequest("limit", "limit must be between 1 and " + MAX_LIMIT + ", got " + value);
+            int parsed = Integer.parseInt(value);
+            if (parsed < 1) {
+                throw new BadRequest(name, name + " must be at least 1, got " + value);
             }
-            return limit;
+            return parsed;
         } catch (NumberFormatException e) {
-            throw new BadRequest("limit", "limit must be a whole number, got '" + value + "'");
+            throw new BadRequest(name, name + " must be a whole number, got '" + value + "'");
         }
     }
 

@@ -18,41 +18,37 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import org.apache.camel.Exchange;
-import org.apache.camel.builder.RouteBuilder;
 
 /**
- * The read-only usage API on {@code camel.server.port} (reference: {@code docs/api.md}). Amounts are decimal
- * strings (USD micros, wei) so no client loses precision.
+ * The read-only usage API on {@code camel.server.port} (reference: {@code docs/api.md}); viewer or admin token.
+ * Amounts are decimal strings (USD micros, wei) so no client loses precision.
  * <ul>
  *   <li>{@code GET /api/usage/summary?from=&to=&subject=}: per subject and pipeline, over a usage-time range</li>
  *   <li>{@code GET /api/usage/events?subject=&status=pending|delivered|rejected&limit=&cursor=}: newest first</li>
  *   <li>{@code GET /api/dead-letters?limit=&cursor=}: newest first, raw bytes as text or base64</li>
  * </ul>
  */
-public final class UsageApiRoutes extends RouteBuilder {
+public final class UsageApiRoutes extends ApiRouteBuilder {
 
     private final Outbox outbox;
     private final DeadLetters deadLetters;
+    private final ApiAuth auth;
 
-    public UsageApiRoutes(Outbox outbox, DeadLetters deadLetters) {
+    public UsageApiRoutes(Outbox outbox, DeadLetters deadLetters, ApiAuth auth) {
         this.outbox = outbox;
         this.deadLetters = deadLetters;
+        this.auth = auth;
     }
 
     @Override
     public void configure() {
-        onException(ApiSupport.BadRequest.class).handled(true)
-                .process(e -> ApiSupport.problem(e, e.getProperty(Exchange.EXCEPTION_CAUGHT,
-                        ApiSupport.BadRequest.class)));
-        onException(SQLException.class).handled(true)
-                .process(e -> ApiSupport.problem(e, 503, "Service Unavailable", "the database cannot be read", null));
-
+        problems();
         from("platform-http:/api/usage/summary?httpMethodRestrict=GET").routeId("api-usage-summary")
-                .process(this::summary);
+                .process(auth.require(ApiAuth.Role.VIEWER)).process(this::summary);
         from("platform-http:/api/usage/events?httpMethodRestrict=GET").routeId("api-usage-events")
-                .process(this::events);
+                .process(auth.require(ApiAuth.Role.VIEWER)).process(this::events);
         from("platform-http:/api/dead-letters?httpMethodRestrict=GET").routeId("api-dead-letters")
-                .process(this::deadLetters);
+                .process(auth.require(ApiAuth.Role.VIEWER)).process(this::deadLetters);
     }
 
     private void summary(Exchange exchange) throws SQLException {
