@@ -2,7 +2,18 @@ package io.livepeer.clearinghouse.bench;
 
 import io.livepeer.clearinghouse.app.ClearinghouseApp;
 import io.livepeer.clearinghouse.app.EmbeddedKafka;
+import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.DatabaseConfig;
+import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
+import io.livepeer.clearinghouse.ledger.credit.Ledger;
+import io.livepeer.clearinghouse.ledger.credit.NewTransfer;
+import io.livepeer.clearinghouse.ledger.credit.TransferKind;
 import io.livepeer.clearinghouse.routes.Clearinghouse;
+import java.math.BigDecimal;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -56,12 +67,24 @@ public final class Benchmark implements Callable<Integer> {
     @Option(names = "--events", defaultValue = "200000", description = "events to load (default: ${DEFAULT-VALUE})")
     int events;
 
+    @Option(names = "--customers", defaultValue = "1000",
+            description = "distinct customers the events are spread over (default: ${DEFAULT-VALUE})")
+    int customers;
+
     @Option(names = "--partitions", defaultValue = "3", description = "topic partitions (default: ${DEFAULT-VALUE})")
     int partitions;
 
     @Option(names = "--databases", split = ",", defaultValue = "h2,postgresql",
             description = "databases for the throughput runs (default: ${DEFAULT-VALUE})")
     List<String> databases;
+
+    @Option(names = "--fan-out", split = ",", defaultValue = "on,off",
+            description = "ledger usage fan-out settings to measure the pipeline with (default: ${DEFAULT-VALUE})")
+    List<String> fanOut;
+
+    @Option(names = "--hot-account-transfers", defaultValue = "4000",
+            description = "transfers posted by 8 threads to one account, 0 to skip (default: ${DEFAULT-VALUE})")
+    int hotAccountTransfers;
 
     @Option(names = "--rate", defaultValue = "1000", description = "events/s of the latency run (default: ${DEFAULT-VALUE})")
     int rate;
@@ -87,8 +110,10 @@ public final class Benchmark implements Callable<Integer> {
     public Integer call() throws Exception {
         log = spec.commandLine().getOut();
         Path work = Files.createTempDirectory("clearinghouse-bench");
-        log.printf(Locale.ROOT, "Benchmark: %d events, %d partitions, %d cores, max heap %d MiB, work dir %s%n",
-                events, partitions, Runtime.getRuntime().availableProcessors(), HeapMeter.maxMiB(), work);
+        log.printf(Locale.ROOT, "Benchmark: %d events over %d customers, %d partitions, %d cores, max heap %d MiB,"
+                        + " work dir %s%n", events, customers, partitions, Runtime.getRuntime().availableProcessors(),
+                HeapMeter.maxMiB(), work);
+        eventCustomers = customers;
         HeapMeter heap = new HeapMeter();
         EmbeddedPostgres postgres = null;
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work, freePort(), freePort()); HttpSink sink = new HttpSink()) {
@@ -99,25 +124,34 @@ public final class Benchmark implements Callable<Integer> {
             row("raw Kafka consume (ceiling)", consumeRate, "plain KafkaConsumer, " + produced + " records");
 
             for (String db : databases) {
-                String jdbc;
-                Map<String, String> dbProps = new HashMap<>();
-                if (db.equalsIgnoreCase("postgresql") || db.equalsIgnoreCase("postgres")) {
-                    if (postgres == null) {
-                        postgres = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pg"))
-                                .setCleanDataDirectory(true).start();
-                    }
-                    jdbc = newPostgresDatabase(postgres, "bench_" + rows.size());
-                    dbProps.put("clearinghouse.jdbc.user", "postgres");
-                    dbProps.put("clearinghouse.jdbc.password", "postgres");
-                } else {
-                    jdbc = "jdbc:h2:file:" + work.resolve("h2-" + rows.size()).toAbsolutePath();
-                    dbProps.put("clearinghouse.jdbc.user", "sa");
-                    dbProps.put("clearinghouse.jdbc.password", "");
+                boolean pg = db.equalsIgnoreCase("postgresql") || db.equalsIgnoreCase("postgres");
+                if (pg && postgres == null) {
+                    postgres = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pg"))
+                            .setCleanDataDirectory(true).start();
                 }
-                dbProps.put("clearinghouse.jdbc.url", jdbc);
-                double pipelineRate = pipeline(kafka.bootstrapServers(), topic, produced, sink, dbProps, db);
-                row("pipeline to HTTP sink, " + db, pipelineRate, String.format(Locale.ROOT,
-                        "%.0f%% of raw consume", 100 * pipelineRate / consumeRate));
+                Double withoutFanOut = null;
+                Double withFanOut = null;
+                for (String mode : fanOut) {
+                    boolean on = mode.equalsIgnoreCase("on");
+                    Map<String, String> dbProps = databaseProperties(postgres, pg, work, "bench_" + rows.size());
+                    dbProps.put("clearinghouse.ledger.usage-fan-out", String.valueOf(on));
+                    double rate = pipeline(kafka.bootstrapServers(), topic, produced, sink, dbProps,
+                            db + (on ? ", ledger fan-out on" : ", ledger fan-out off"));
+                    row("pipeline to HTTP sink, " + db + (on ? ", ledger fan-out on" : ", ledger fan-out off"), rate,
+                            String.format(Locale.ROOT, "%.0f%% of raw consume", 100 * rate / consumeRate));
+                    if (on) {
+                        withFanOut = rate;
+                    } else {
+                        withoutFanOut = rate;
+                    }
+                }
+                if (withFanOut != null && withoutFanOut != null) {
+                    rows.add(new String[] {"cost of the ledger fan-out, " + db, String.format(Locale.ROOT, "%.0f%%",
+                            100 * (1 - withFanOut / withoutFanOut)), "throughput lost with fan-out on vs off"});
+                }
+                if (hotAccountTransfers > 0) {
+                    hotAccount(databaseProperties(postgres, pg, work, "bench_hot_" + rows.size()), db);
+                }
             }
 
             if (latencySeconds > 0) {
@@ -242,6 +276,58 @@ public final class Benchmark implements Callable<Integer> {
                 recorder.percentile(99, warmup), recorder.percentile(100, warmup));
     }
 
+    private Map<String, String> databaseProperties(EmbeddedPostgres postgres, boolean pg, Path work, String name)
+            throws Exception {
+        Map<String, String> props = new HashMap<>();
+        if (pg) {
+            props.put("clearinghouse.jdbc.url", newPostgresDatabase(postgres, name));
+            props.put("clearinghouse.jdbc.user", "postgres");
+            props.put("clearinghouse.jdbc.password", "postgres");
+        } else {
+            props.put("clearinghouse.jdbc.url", "jdbc:h2:file:" + work.resolve(name).toAbsolutePath());
+            props.put("clearinghouse.jdbc.user", "sa");
+            props.put("clearinghouse.jdbc.password", "");
+        }
+        return props;
+    }
+
+    /** 8 threads post grants to one customer account: every transfer updates the same balance row. */
+    private void hotAccount(Map<String, String> dbProps, String label) throws Exception {
+        int threads = 8;
+        int perThread = Math.max(1, hotAccountTransfers / threads);
+        try (Database db = Database.open(new DatabaseConfig(dbProps.get("clearinghouse.jdbc.url"),
+                dbProps.get("clearinghouse.jdbc.user"), dbProps.get("clearinghouse.jdbc.password"), threads + 2))) {
+            Ledger ledger = new Ledger(db, java.time.Clock.systemUTC());
+            ledger.post(new NewTransfer("warm-up", AccountKeys.GRANTS, "customer:hot", BigDecimal.ONE,
+                    TransferKind.GRANT, null, null, null));
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    go.await();
+                    for (int i = 0; i < perThread; i++) {
+                        ledger.post(new NewTransfer("hot-" + thread + "-" + i, AccountKeys.GRANTS, "customer:hot",
+                                new BigDecimal("0.000001"), TransferKind.GRANT, null, null, null));
+                    }
+                    return null;
+                }));
+            }
+            long started = System.nanoTime();
+            go.countDown();
+            for (Future<?> f : futures) {
+                f.get();
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            pool.shutdown();
+            int total = threads * perThread;
+            row("single hot account, " + label, total / seconds, "transfers/s", threads + " threads, " + total
+                    + " transfers, each its own transaction");
+            log.printf(Locale.ROOT, "hot account %s: %d transfers in %.2f s%n", label, total, seconds);
+        }
+    }
+
     private Map<String, String> appProperties(String brokers, String topic, String group, HttpSink sink,
                                               Map<String, String> dbProps) {
         Map<String, String> p = new HashMap<>();
@@ -281,13 +367,14 @@ public final class Benchmark implements Callable<Integer> {
     }
 
     private static final String[] PIPELINES = {"live-video-to-video", "live", "fixed"};
+    private static int eventCustomers = 1000;
 
-    /** A go-livepeer-shaped create_signed_ticket; 50 clients × 20 users, three pipelines. */
+    /** A go-livepeer-shaped create_signed_ticket; {@code --customers} customers over 50 clients, three pipelines. */
     public static byte[] event(String id, int i, long timeMillis) {
         String time = Instant.ofEpochMilli(timeMillis).toString();
         String json = "{\"id\":\"" + id + "\",\"type\":\"create_signed_ticket\",\"timestamp\":\"" + timeMillis
                 + "\",\"gateway\":\"\",\"data\":{\"app\":\"bench\",\"auth_id\":\"client-" + (i % 50) + ":user-"
-                + (i % 1000) + "\",\"billable_secs\":10,\"computed_fee\":\"" + (1_000_000_000_000L + i)
+                + (i % eventCustomers) + "\",\"billable_secs\":10,\"computed_fee\":\"" + (1_000_000_000_000L + i)
                 + "\",\"cost\":\"0.8571428571\",\"current_time\":\"" + time + "\",\"current_time_unix\":" + timeMillis
                 + ",\"manifest_id\":\"m-" + (i % 100) + "\",\"num_tickets\":1,\"orch_address\":"
                 + "\"0x1f2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5\",\"orch_url\":\"https://orch.example:8935\","
@@ -306,7 +393,11 @@ public final class Benchmark implements Callable<Integer> {
     }
 
     private void row(String what, double perSecond, String note) {
-        rows.add(new String[] {what, String.format(Locale.ROOT, "%,.0f events/s", perSecond), note});
+        row(what, perSecond, "events/s", note);
+    }
+
+    private void row(String what, double perSecond, String unit, String note) {
+        rows.add(new String[] {what, String.format(Locale.ROOT, "%,.0f %s", perSecond, unit), note});
     }
 
     private String report() {

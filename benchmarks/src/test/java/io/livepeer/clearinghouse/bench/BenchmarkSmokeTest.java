@@ -18,11 +18,15 @@ class BenchmarkSmokeTest {
         StringWriter out = new StringWriter();
         Path report = dir.resolve("report.md");
         int code = new CommandLine(new Benchmark()).setOut(new PrintWriter(out, true)).execute("--events", "2000",
-                "--databases", "h2", "--rate", "200", "--latency-seconds", "3", "--out", report.toString());
+                "--databases", "h2", "--rate", "200", "--latency-seconds", "3", "--hot-account-transfers", "80",
+                "--out", report.toString());
         assertThat(code).as(out.toString()).isZero();
         assertThat(Files.readString(report))
                 .contains("raw Kafka consume (ceiling)")
-                .contains("pipeline to HTTP sink, h2")
+                .contains("pipeline to HTTP sink, h2, ledger fan-out on")
+                .contains("pipeline to HTTP sink, h2, ledger fan-out off")
+                .contains("cost of the ledger fan-out, h2")
+                .contains("single hot account, h2")
                 .contains("end-to-end latency p99")
                 .contains("peak heap");
     }

@@ -397,17 +397,54 @@ public final class Ledger {
 
     // ---- internals -----------------------------------------------------------------------------------------------
 
-    /** Adds debits and credits to accounts, in ascending id order. */
-    private static void applyMovements(Connection c, Map<Long, BigDecimal[]> movements) throws SQLException {
-        try (PreparedStatement update = c.prepareStatement("UPDATE ledger_accounts SET debits_posted ="
-                + " debits_posted + ?, credits_posted = credits_posted + ? WHERE id = ?")) {
-            for (Map.Entry<Long, BigDecimal[]> m : new TreeMap<>(movements).entrySet()) {
-                update.setBigDecimal(1, m.getValue()[0]);
-                update.setBigDecimal(2, m.getValue()[1]);
-                update.setLong(3, m.getKey());
-                update.addBatch();
+    /**
+     * Adds debits and credits to accounts in one set-based statement (per-row updates made the usage fan-out cost
+     * two thirds of the pipeline's throughput with a few hundred customers per batch). Rows are locked in ascending
+     * id order first, so concurrent writers never deadlock (LedgerConcurrencyTest).
+     */
+    private void applyMovements(Connection c, Map<Long, BigDecimal[]> movements) throws SQLException {
+        List<Map.Entry<Long, BigDecimal[]>> sorted = new ArrayList<>(new TreeMap<>(movements).entrySet());
+        for (int from = 0; from < sorted.size(); from += PG_ROWS_PER_INSERT) {
+            List<Map.Entry<Long, BigDecimal[]>> chunk = sorted.subList(from, Math.min(sorted.size(),
+                    from + PG_ROWS_PER_INSERT));
+            StringBuilder ids = new StringBuilder();
+            StringBuilder values = new StringBuilder();
+            for (int i = 0; i < chunk.size(); i++) {
+                ids.append(i == 0 ? "?" : ",?");
+                values.append(i == 0 ? "" : ",").append(database.dialect() == Database.Dialect.POSTGRESQL
+                        ? "(CAST(? AS BIGINT), CAST(? AS NUMERIC), CAST(? AS NUMERIC))"
+                        : "(CAST(? AS BIGINT), CAST(? AS NUMERIC(90, 12)), CAST(? AS NUMERIC(90, 12)))");
             }
-            update.executeBatch();
+            // NO KEY UPDATE on PostgreSQL: the lock an UPDATE of non-key columns takes, compatible with the KEY SHARE
+            // locks that the transfers' foreign-key checks hold (FOR UPDATE against those deadlocks)
+            try (PreparedStatement lock = c.prepareStatement("SELECT id FROM ledger_accounts WHERE id IN (" + ids
+                    + ") ORDER BY id FOR " + (database.dialect() == Database.Dialect.POSTGRESQL ? "NO KEY " : "")
+                    + "UPDATE")) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    lock.setLong(i + 1, chunk.get(i).getKey());
+                }
+                try (ResultSet rs = lock.executeQuery()) {
+                    while (rs.next()) {
+                        rs.getLong(1);
+                    }
+                }
+            }
+            String sql = database.dialect() == Database.Dialect.POSTGRESQL
+                    ? "UPDATE ledger_accounts a SET debits_posted = a.debits_posted + v.d,"
+                            + " credits_posted = a.credits_posted + v.c FROM (VALUES " + values + ") AS v(id, d, c)"
+                            + " WHERE a.id = v.id"
+                    : "MERGE INTO ledger_accounts a USING (VALUES " + values + ") AS v(id, d, c) ON a.id = v.id"
+                            + " WHEN MATCHED THEN UPDATE SET debits_posted = a.debits_posted + v.d,"
+                            + " credits_posted = a.credits_posted + v.c";
+            try (PreparedStatement update = c.prepareStatement(sql)) {
+                int p = 1;
+                for (Map.Entry<Long, BigDecimal[]> m : chunk) {
+                    update.setLong(p++, m.getKey());
+                    update.setBigDecimal(p++, m.getValue()[0]);
+                    update.setBigDecimal(p++, m.getValue()[1]);
+                }
+                update.executeUpdate();
+            }
         }
     }
 
