@@ -91,6 +91,10 @@ final class DevCommand implements Callable<Integer> {
                 out.println("Admin token for this dev run (set CLEARINGHOUSE_ADMIN_TOKEN to choose your own): "
                         + overrides.get("clearinghouse.api.admin-token"));
             }
+            if (overrides.containsKey("clearinghouse.bridge.webhook-secret")) {
+                out.println("Webhook secret for this dev run (set WEBHOOK_SECRET to choose your own): "
+                        + overrides.get("clearinghouse.bridge.webhook-secret"));
+            }
             if (samplesFile != null) {
                 Path marker = dataDir.resolve("samples-replayed.sha256");
                 String digest = sha256(samplesFile);
@@ -111,8 +115,12 @@ final class DevCommand implements Callable<Integer> {
                 return 0;
             }
             out.println();
-            out.println("Running. Point a go-livepeer remote signer at it with -monitor -kafkaBootstrapServers "
-                    + kafka.bootstrapServers() + " -kafkaGatewayTopic " + topic + "; Ctrl-C stops.");
+            out.println("Running. Point a go-livepeer remote signer at it with:");
+            out.println("  -monitor -kafkaBootstrapServers " + kafka.bootstrapServers() + " -kafkaGatewayTopic " + topic
+                    + " -remoteSignerWebhookUrl http://127.0.0.1:" + httpPort + "/authorize"
+                    + " -remoteSignerWebhookHeaders 'Authorization:Bearer "
+                    + ch.bridge().settings().webhookSecret().orElse("$WEBHOOK_SECRET") + "'");
+            out.println("Ctrl-C stops.");
             runUntilInterrupted(ch);
             return 0;
         } finally {
@@ -138,6 +146,10 @@ final class DevCommand implements Callable<Integer> {
         if (System.getenv("CLEARINGHOUSE_ADMIN_TOKEN") == null) {
             // dev only: production refuses the admin API until an operator sets a token
             o.put("clearinghouse.api.admin-token", "dev-" + java.util.HexFormat.of().formatHex(randomBytes()));
+        }
+        if (System.getenv("WEBHOOK_SECRET") == null) {
+            o.put("clearinghouse.bridge.webhook-secret", "dev-webhook-" + java.util.HexFormat.of()
+                    .formatHex(randomBytes()));
         }
         o.put("camel.server.host", "127.0.0.1");
         o.put("camel.server.port", String.valueOf(httpPort));

@@ -25,10 +25,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  * @param registry    the Prometheus registry behind {@code /observe/metrics}
  * @param ledger      the credit ledger
  * @param reconciliation the ledger's reconciliation
+ * @param bridge      the signer bridge
  */
 public record Clearinghouse(Settings settings, Database database, Catalog catalog, PriceService price, Outbox outbox,
                             DeadLetters deadLetters, OutboxDelivery delivery, MeteringMetrics metrics,
-                            PrometheusMeterRegistry registry, Ledger ledger, Reconciliation reconciliation) {
+                            PrometheusMeterRegistry registry, Ledger ledger, Reconciliation reconciliation,
+                            io.livepeer.clearinghouse.routes.bridge.BridgeServices bridge) {
 
     /** Registry name. */
     public static final String REGISTRY_NAME = "clearinghouse";

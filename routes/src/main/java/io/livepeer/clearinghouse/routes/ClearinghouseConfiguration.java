@@ -14,7 +14,22 @@ import io.livepeer.clearinghouse.processors.price.PriceQuote;
 import io.livepeer.clearinghouse.ledger.credit.CustomerUsage;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.Reconciliation;
+import io.livepeer.clearinghouse.bridge.ApiKeyVerifier;
+import io.livepeer.clearinghouse.bridge.ApiKeys;
+import io.livepeer.clearinghouse.bridge.Authorizer;
+import io.livepeer.clearinghouse.bridge.CredentialVerifier;
+import io.livepeer.clearinghouse.bridge.OidcVerifier;
+import io.livepeer.clearinghouse.bridge.SignerStatus;
+import io.livepeer.clearinghouse.ledger.credit.Account;
+import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
 import io.livepeer.clearinghouse.routes.api.ApiAuth;
+import io.livepeer.clearinghouse.routes.api.ApiKeyRoutes;
+import io.livepeer.clearinghouse.routes.bridge.BridgeMetrics;
+import io.livepeer.clearinghouse.routes.bridge.BridgeServices;
+import io.livepeer.clearinghouse.routes.bridge.BridgeSettings;
+import io.livepeer.clearinghouse.routes.bridge.SignerBridgeRoutes;
+import io.livepeer.clearinghouse.routes.bridge.SignerHealthCheck;
+import io.livepeer.clearinghouse.routes.bridge.SignerProbeRoute;
 import io.livepeer.clearinghouse.routes.api.LedgerApiRoutes;
 import io.livepeer.clearinghouse.routes.api.UsageApiRoutes;
 import io.livepeer.clearinghouse.routes.delivery.CamelHttpIngest;
@@ -132,8 +147,9 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
         }
 
         Reconciliation reconciliation = new Reconciliation(database, clock);
+        BridgeServices bridge = bridge(context, database, ledger, registry);
         context.getRegistry().bind(Clearinghouse.REGISTRY_NAME, new Clearinghouse(settings, database, catalog, price,
-                outbox, deadLetters, delivery, metrics, registry, ledger, reconciliation));
+                outbox, deadLetters, delivery, metrics, registry, ledger, reconciliation, bridge));
         ApiAuth auth = new ApiAuth(settings.adminToken(), settings.viewerToken());
         if (settings.adminToken().isEmpty()) {
             LOG.warn("CLEARINGHOUSE_ADMIN_TOKEN is not set: the admin API refuses every request");
@@ -153,9 +169,38 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
         }
         context.addRoutes(new UsageApiRoutes(outbox, deadLetters, auth));
         context.addRoutes(new LedgerApiRoutes(ledger, new CustomerUsage(database), reconciliation, auth, clock));
+        context.addRoutes(new SignerBridgeRoutes(bridge.authorizer(), bridge.settings().webhookSecret(),
+                bridge.metrics()));
+        context.addRoutes(new ApiKeyRoutes(bridge.keys(), bridge.keyVerifier(), auth, clock));
+        if (bridge.settings().signerUrl().isPresent()) {
+            context.addRoutes(new SignerProbeRoute(bridge.settings(), bridge.signer(), clock));
+            health.register(new SignerHealthCheck(bridge.signer(), bridge.settings().signerUrl().get()));
+        }
         if (!priceKnown) {
             new MeteringGate(context, price, SignerEventsRoute.ROUTE_ID).install();
         }
+    }
+
+    private BridgeServices bridge(CamelContext context, Database database, Ledger ledger,
+                                  PrometheusMeterRegistry registry) {
+        BridgeSettings settings = BridgeSettings.from(context);
+        LOG.info("Signer bridge: {}", settings);
+        if (settings.webhookSecret().isEmpty()) {
+            LOG.warn("WEBHOOK_SECRET is not set: POST /authorize refuses every call");
+        }
+        ApiKeys keys = new ApiKeys(database, clock, settings.apiKeyPrefix());
+        ApiKeyVerifier keyVerifier = new ApiKeyVerifier(keys, clock, settings.keyCacheTtl());
+        CredentialVerifier verifier = settings.authMode().equals("oidc")
+                ? new OidcVerifier(new OidcVerifier.Config(settings.oidcIssuer().orElseThrow(),
+                        settings.oidcAudiences(), settings.oidcJwksUri().orElseThrow(), settings.oidcClientClaim(),
+                        settings.oidcSubjectClaim(), settings.oidcSubjectType(), settings.oidcRequiredScopes()))
+                : keyVerifier;
+        Authorizer authorizer = new Authorizer(verifier,
+                customer -> ledger.account(AccountKeys.customer(customer)).map(Account::balance), clock,
+                settings.expiryTtl(), settings.balanceFloor());
+        SignerStatus signer = new SignerStatus();
+        return new BridgeServices(settings, keys, keyVerifier, authorizer, signer,
+                new BridgeMetrics(registry, keyVerifier, signer));
     }
 
     private static Catalog loadCatalog(Settings settings) throws IOException {

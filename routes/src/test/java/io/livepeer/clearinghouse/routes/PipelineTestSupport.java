@@ -33,6 +33,7 @@ abstract class PipelineTestSupport {
     static final AtomicInteger COUNTER = new AtomicInteger();
     static final String ADMIN_TOKEN = "test-admin-" + UUID.randomUUID();
     static final String VIEWER_TOKEN = "test-viewer-" + UUID.randomUUID();
+    static final String WEBHOOK_SECRET = "test-webhook-" + UUID.randomUUID();
     static final HttpClient HTTP = HttpClient.newHttpClient();
     static KafkaTestBroker kafka;
 
@@ -102,6 +103,9 @@ abstract class PipelineTestSupport {
         props.put("clearinghouse.api.admin-token", ADMIN_TOKEN);
         props.put("clearinghouse.api.viewer-token", VIEWER_TOKEN);
         props.put("clearinghouse.ledger.usage-fan-out", "true");
+        props.put("clearinghouse.bridge.webhook-secret", WEBHOOK_SECRET);
+        props.put("clearinghouse.bridge.auth-mode", "api_key");
+        props.put("clearinghouse.bridge.signer-url", "");
         props.putAll(extra);
         ClearinghouseApp app = ClearinghouseApp.start(props);
         closeables.add(app);

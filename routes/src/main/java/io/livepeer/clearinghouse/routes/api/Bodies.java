@@ -28,6 +28,7 @@ import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator
 public final class Bodies {
 
     private static final ObjectMapper READER = Json.mapper().copy()
+            .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final Validator VALIDATOR = Validation.byDefaultProvider().configure()
@@ -45,7 +46,11 @@ public final class Bodies {
      * @throws ConstraintViolationException  when a field breaks a constraint
      */
     public static <T> T read(Exchange exchange, Class<T> type) throws IOException {
-        byte[] body = exchange.getMessage().getBody(byte[].class);
+        return read(exchange.getMessage().getBody(byte[].class), type);
+    }
+
+    /** Like {@link #read(Exchange, Class)} for a body already read (a request body can be read once). */
+    public static <T> T read(byte[] body, Class<T> type) throws IOException {
         if (body == null || body.length == 0) {
             throw new ApiSupport.BadRequest(null, "a JSON body is required");
         }

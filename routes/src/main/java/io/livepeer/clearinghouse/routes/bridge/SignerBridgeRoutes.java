@@ -1,0 +1,110 @@
+package io.livepeer.clearinghouse.routes.bridge;
+
+import io.livepeer.clearinghouse.bridge.Authorizer;
+import io.livepeer.clearinghouse.bridge.Decision;
+import io.livepeer.clearinghouse.bridge.WebhookRequest;
+import io.livepeer.clearinghouse.routes.api.ApiSupport;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Optional;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /authorize}: go-livepeer's {@code -remoteSignerWebhookUrl} (contract: DESIGN.md §7, go-livepeer
+ * {@code server/remote_signer.go}). The caller must send the webhook secret ({@code Authorization: Bearer},
+ * {@code X-Api-Key} or {@code X-Webhook-Secret}, compared in constant time) or gets HTTP 401; a body that is not the
+ * signer's JSON gets HTTP 400, a body over {@value #MAX_BODY} bytes HTTP 413. Every decision about the end user is
+ * HTTP 200 with {@code {status, reason, code, expiry, auth_id, maxPrice}} (see {@link Authorizer}).
+ */
+public final class SignerBridgeRoutes extends RouteBuilder {
+
+    /** Route id. */
+    public static final String ROUTE_ID = "authorize";
+    static final int MAX_BODY = 64 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(SignerBridgeRoutes.class);
+
+    private final Authorizer authorizer;
+    private final byte[] secretDigest;
+    private final BridgeMetrics metrics;
+
+    public SignerBridgeRoutes(Authorizer authorizer, Optional<String> webhookSecret, BridgeMetrics metrics) {
+        this.authorizer = authorizer;
+        this.secretDigest = webhookSecret.map(SignerBridgeRoutes::digest).orElse(null);
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void configure() {
+        from("platform-http:/authorize?httpMethodRestrict=POST").routeId(ROUTE_ID)
+                .process(this::authorize).id("decide");
+    }
+
+    private void authorize(Exchange exchange) {
+        long started = System.nanoTime();
+        int status;
+        if (secretDigest == null) {
+            reply(exchange, 503, Decision.deny(503, "webhook_disabled", "the webhook is disabled: set WEBHOOK_SECRET"));
+            status = -503;
+        } else if (!callerAuthenticated(exchange)) {
+            reply(exchange, 401, Decision.deny(401, "unauthorized_webhook_caller", "unauthorized webhook caller"));
+            status = -401;
+        } else {
+            byte[] body = exchange.getMessage().getBody(byte[].class);
+            if (body != null && body.length > MAX_BODY) {
+                reply(exchange, 413, Decision.deny(413, "body_too_large", "the body is larger than " + MAX_BODY
+                        + " bytes"));
+                status = -413;
+            } else {
+                WebhookRequest request = null;
+                try {
+                    request = WebhookRequest.parse(body == null ? new byte[0] : body);
+                } catch (IllegalArgumentException e) {
+                    reply(exchange, 400, Decision.deny(400, "bad_request", e.getMessage()));
+                }
+                if (request == null) {
+                    status = -400;
+                } else {
+                    Decision decision = authorizer.decide(request);
+                    reply(exchange, 200, decision);
+                    status = decision.status();
+                    if (!decision.allowed()) {
+                        LOG.debug("authorize: {} {}", decision.status(), decision.code());
+                    }
+                }
+            }
+        }
+        metrics.decision(status, System.nanoTime() - started);
+    }
+
+    private boolean callerAuthenticated(Exchange exchange) {
+        String presented = null;
+        String authorization = exchange.getMessage().getHeader("Authorization", String.class);
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            presented = authorization.substring(7).trim();
+        }
+        if (presented == null || presented.isEmpty()) {
+            presented = exchange.getMessage().getHeader("X-Api-Key", String.class);
+        }
+        if (presented == null || presented.isEmpty()) {
+            presented = exchange.getMessage().getHeader("X-Webhook-Secret", String.class);
+        }
+        return presented != null && MessageDigest.isEqual(digest(presented.trim()), secretDigest);
+    }
+
+    private static void reply(Exchange exchange, int httpStatus, Decision decision) {
+        ApiSupport.json(exchange, httpStatus, decision.toJson());
+    }
+
+    private static byte[] digest(String secret) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+}
