@@ -60,7 +60,7 @@ import picocli.CommandLine.Option;
  *   <li>peak heap of the whole JVM (broker and sink included: an upper bound for the pipeline).</li>
  * </ol>
  */
-@Command(name = "benchmark", mixinStandardHelpOptions = true,
+@Command(name = "benchmark", mixinStandardHelpOptions = true, subcommands = AuthorizeBenchmark.class,
         description = "Measure throughput, latency and heap of the metering pipeline on this machine.")
 public final class Benchmark implements Callable<Integer> {
 

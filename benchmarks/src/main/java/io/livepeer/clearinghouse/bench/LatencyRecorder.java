@@ -3,7 +3,7 @@ package io.livepeer.clearinghouse.bench;
 import java.util.Arrays;
 
 /** Latencies in milliseconds, thread-safe, with percentiles. */
-final class LatencyRecorder {
+class LatencyRecorder {
 
     private long[] values = new long[1 << 16];
     private int size;

@@ -142,6 +142,33 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
     }
 
     @Test
+    void a_json_body_sent_as_a_form_is_refused_never_misread() throws Exception {
+        // curl -d without a content type sends application/x-www-form-urlencoded: the server parses it as a form
+        // and the JSON is lost, so an optional body (expire "at") would silently mean "now"
+        Stage stage = stage(TestDatabases.h2(), 1);
+        start(stage, null, Map.of());
+        Map<String, String> form = Map.of("Content-Type", "application/x-www-form-urlencoded");
+        HttpResponse<String> create = request(stage.httpPort(), "POST", "/api/keys", ADMIN_TOKEN,
+                "{\"client_id\":\"acme\",\"usage_subject\":\"fay\"}", form);
+        assertThat(create.statusCode()).isEqualTo(415);
+        assertThat(json(create).path("detail").asText()).contains("Content-Type: application/json");
+        assertThat(json(create).path("errors").get(0).path("field").asText()).isEqualTo("Content-Type");
+
+        String[] fay = createKey(stage, "acme", "fay", "").split("\\|");
+        HttpResponse<String> expire = request(stage.httpPort(), "POST", "/api/keys/" + fay[1] + "/expire",
+                ADMIN_TOKEN, "{\"at\":\"2099-12-31T00:00:00Z\"}", form);
+        assertThat(expire.statusCode()).isEqualTo(415);
+        HttpResponse<String> list = request(stage.httpPort(), "GET", "/api/keys", ADMIN_TOKEN, null, Map.of());
+        assertThat(json(list).path("keys").get(0).path("state").asText()).isEqualTo("active");
+
+        Map<String, String> signer = new java.util.HashMap<>(form);
+        signer.put("Authorization", "Bearer " + WEBHOOK_SECRET);
+        HttpResponse<String> decision = call(stage, signer, body(fay[0], ""));
+        assertThat(decision.statusCode()).isEqualTo(400);
+        assertThat(json(decision).path("reason").asText()).isEqualTo("Content-Type must be application/json");
+    }
+
+    @Test
     void an_unreadable_ledger_is_503_billing_unavailable_never_an_allow() throws Exception {
         Stage stage = stage(TestDatabases.h2(), 1);
         ClearinghouseApp app = start(stage, null, Map.of());

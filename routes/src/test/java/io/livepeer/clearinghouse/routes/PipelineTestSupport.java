@@ -145,7 +145,7 @@ abstract class PipelineTestSupport {
         if (token != null) {
             builder.header("Authorization", "Bearer " + token);
         }
-        if (body != null) {
+        if (body != null && headers.keySet().stream().noneMatch("Content-Type"::equalsIgnoreCase)) {
             builder.header("Content-Type", "application/json");
         }
         headers.forEach(builder::header);

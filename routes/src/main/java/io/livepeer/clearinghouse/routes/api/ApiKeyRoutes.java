@@ -78,15 +78,15 @@ public final class ApiKeyRoutes extends ApiRouteBuilder {
     @Override
     public void configure() {
         problems();
-        from("platform-http:/api/keys?httpMethodRestrict=GET,POST").routeId("api-keys")
+        from(ApiSupport.endpoint("/api/keys", "GET,POST")).routeId("api-keys")
                 .process(auth.require(Role.ADMIN))
                 .choice()
                     .when(header(Exchange.HTTP_METHOD).isEqualTo("POST")).process(this::create)
                     .otherwise().process(this::list)
                 .end();
-        from("platform-http:/api/keys/{id}/revoke?httpMethodRestrict=POST").routeId("api-key-revoke")
+        from(ApiSupport.endpoint("/api/keys/{id}/revoke", "POST")).routeId("api-key-revoke")
                 .process(auth.require(Role.ADMIN)).process(this::revoke);
-        from("platform-http:/api/keys/{id}/expire?httpMethodRestrict=POST").routeId("api-key-expire")
+        from(ApiSupport.endpoint("/api/keys/{id}/expire", "POST")).routeId("api-key-expire")
                 .process(auth.require(Role.ADMIN)).process(this::expire);
     }
 
@@ -129,6 +129,7 @@ public final class ApiKeyRoutes extends ApiRouteBuilder {
 
     private void expire(Exchange exchange) throws IOException, SQLException {
         String id = exchange.getMessage().getHeader("id", String.class);
+        ApiSupport.requireJsonBody(exchange);
         byte[] body = exchange.getMessage().getBody(byte[].class);
         Instant at = body == null || body.length == 0 ? clock.instant()
                 : java.util.Optional.ofNullable(Bodies.read(body, ExpireKey.class).at()).orElse(clock.instant());

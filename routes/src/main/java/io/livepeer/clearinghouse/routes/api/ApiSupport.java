@@ -34,6 +34,35 @@ public final class ApiSupport {
     }
 
     /** Writes a JSON body with a status. */
+    /** A platform-http endpoint URI for {@code path} restricted to {@code methods} (e.g. {@code "GET,POST"}). */
+    public static String endpoint(String path, String methods) {
+        return "platform-http:" + path + "?httpMethodRestrict=" + methods;
+    }
+
+    /**
+     * Refuses a form-encoded request body with 415: the HTTP server parses forms into fields and drops the raw
+     * body, so a JSON body sent as a form ({@code curl -d} without {@code -H 'Content-Type: application/json'})
+     * would otherwise arrive empty and, for optional bodies, be silently ignored.
+     *
+     * @throws ApiException 415 naming the {@code Content-Type} header
+     */
+    public static void requireJsonBody(Exchange exchange) {
+        String type = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (isForm(type)) {
+            throw new ApiException(415, "Unsupported Media Type", "Content-Type", "send the body as JSON with "
+                    + "Content-Type: application/json, not " + type.split(";")[0].trim(), Map.of());
+        }
+    }
+
+    /** Whether a {@code Content-Type} is one the HTTP server parses as a form. */
+    public static boolean isForm(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String t = contentType.toLowerCase(Locale.ROOT).trim();
+        return t.startsWith("application/x-www-form-urlencoded") || t.startsWith("multipart/form-data");
+    }
+
     public static void json(Exchange exchange, int status, Object body) {
         clearHeaders(exchange);
         try {

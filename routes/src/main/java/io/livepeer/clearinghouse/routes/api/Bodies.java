@@ -46,6 +46,7 @@ public final class Bodies {
      * @throws ConstraintViolationException  when a field breaks a constraint
      */
     public static <T> T read(Exchange exchange, Class<T> type) throws IOException {
+        ApiSupport.requireJsonBody(exchange);
         return read(exchange.getMessage().getBody(byte[].class), type);
     }
 

@@ -53,21 +53,21 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
     @Override
     public void configure() {
         problems();
-        from("platform-http:/api/ledger/grants?httpMethodRestrict=POST").routeId("api-ledger-grant")
+        from(ApiSupport.endpoint("/api/ledger/grants", "POST")).routeId("api-ledger-grant")
                 .process(auth.require(Role.ADMIN)).process(this::grant);
-        from("platform-http:/api/ledger/adjustments?httpMethodRestrict=POST").routeId("api-ledger-adjustment")
+        from(ApiSupport.endpoint("/api/ledger/adjustments", "POST")).routeId("api-ledger-adjustment")
                 .process(auth.require(Role.ADMIN)).process(this::adjust);
-        from("platform-http:/api/ledger/transfers/{id}/reverse?httpMethodRestrict=POST").routeId("api-ledger-reverse")
+        from(ApiSupport.endpoint("/api/ledger/transfers/{id}/reverse", "POST")).routeId("api-ledger-reverse")
                 .process(auth.require(Role.ADMIN)).process(this::reverse);
-        from("platform-http:/api/ledger/accounts/{key}?httpMethodRestrict=GET").routeId("api-ledger-account")
+        from(ApiSupport.endpoint("/api/ledger/accounts/{key}", "GET")).routeId("api-ledger-account")
                 .process(auth.require(Role.VIEWER)).process(this::account);
-        from("platform-http:/api/ledger/accounts?httpMethodRestrict=GET").routeId("api-ledger-accounts")
+        from(ApiSupport.endpoint("/api/ledger/accounts", "GET")).routeId("api-ledger-accounts")
                 .process(auth.require(Role.VIEWER)).process(this::accounts);
-        from("platform-http:/api/ledger/transfers?httpMethodRestrict=GET").routeId("api-ledger-transfers")
+        from(ApiSupport.endpoint("/api/ledger/transfers", "GET")).routeId("api-ledger-transfers")
                 .process(auth.require(Role.VIEWER)).process(this::transfers);
-        from("platform-http:/api/ledger/reconciliation?httpMethodRestrict=GET").routeId("api-ledger-reconciliation")
+        from(ApiSupport.endpoint("/api/ledger/reconciliation", "GET")).routeId("api-ledger-reconciliation")
                 .process(auth.require(Role.VIEWER)).process(this::reconcile);
-        from("platform-http:/api/customers/{key}/usage?httpMethodRestrict=GET").routeId("api-customer-usage")
+        from(ApiSupport.endpoint("/api/customers/{key}/usage", "GET")).routeId("api-customer-usage")
                 .process(auth.require(Role.VIEWER)).process(this::customerUsage);
     }
 

@@ -43,11 +43,11 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
     @Override
     public void configure() {
         problems();
-        from("platform-http:/api/usage/summary?httpMethodRestrict=GET").routeId("api-usage-summary")
+        from(ApiSupport.endpoint("/api/usage/summary", "GET")).routeId("api-usage-summary")
                 .process(auth.require(ApiAuth.Role.VIEWER)).process(this::summary);
-        from("platform-http:/api/usage/events?httpMethodRestrict=GET").routeId("api-usage-events")
+        from(ApiSupport.endpoint("/api/usage/events", "GET")).routeId("api-usage-events")
                 .process(auth.require(ApiAuth.Role.VIEWER)).process(this::events);
-        from("platform-http:/api/dead-letters?httpMethodRestrict=GET").routeId("api-dead-letters")
+        from(ApiSupport.endpoint("/api/dead-letters", "GET")).routeId("api-dead-letters")
                 .process(auth.require(ApiAuth.Role.VIEWER)).process(this::deadLetters);
     }
 

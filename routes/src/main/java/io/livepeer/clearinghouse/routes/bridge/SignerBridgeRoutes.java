@@ -39,7 +39,7 @@ public final class SignerBridgeRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        from("platform-http:/authorize?httpMethodRestrict=POST").routeId(ROUTE_ID)
+        from(ApiSupport.endpoint("/authorize", "POST")).routeId(ROUTE_ID)
                 .process(this::authorize).id("decide");
     }
 
@@ -54,7 +54,11 @@ public final class SignerBridgeRoutes extends RouteBuilder {
             status = -401;
         } else {
             byte[] body = exchange.getMessage().getBody(byte[].class);
-            if (body != null && body.length > MAX_BODY) {
+            if (ApiSupport.isForm(exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class))) {
+                // go-livepeer sends application/json; a form would arrive parsed and without its raw body
+                reply(exchange, 400, Decision.deny(400, "bad_request", "Content-Type must be application/json"));
+                status = -400;
+            } else if (body != null && body.length > MAX_BODY) {
                 reply(exchange, 413, Decision.deny(413, "body_too_large", "the body is larger than " + MAX_BODY
                         + " bytes"));
                 status = -413;
