@@ -7,6 +7,7 @@ import io.livepeer.clearinghouse.ledger.DeadLetters;
 import io.livepeer.clearinghouse.ledger.Outbox;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
+import io.livepeer.clearinghouse.processors.catalog.CatalogValidator;
 import io.livepeer.clearinghouse.processors.cloudevent.UsageCloudEventMapper;
 import io.livepeer.clearinghouse.processors.metering.MeteringLimits;
 import io.livepeer.clearinghouse.processors.metering.SignerEventMetering;
@@ -209,7 +210,8 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
         }
         Path file = Path.of(settings.catalogFile().get());
         try (InputStream in = Files.newInputStream(file)) {
-            Catalog catalog = Catalog.parse(in);
+            // the same checks as `bootstrap validate`: a catalog OpenMeter would refuse is not metered with either
+            Catalog catalog = CatalogValidator.requireValid(Catalog.parse(in));
             LOG.info("Catalog {}: {} markup rule(s)", file, catalog.markupRules().size());
             return catalog;
         }
