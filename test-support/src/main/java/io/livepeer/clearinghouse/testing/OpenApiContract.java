@@ -3,6 +3,7 @@ package io.livepeer.clearinghouse.testing;
 import com.atlassian.oai.validator.OpenApiInteractionValidator;
 import com.atlassian.oai.validator.model.Request;
 import com.atlassian.oai.validator.model.SimpleRequest;
+import com.atlassian.oai.validator.model.SimpleResponse;
 import com.atlassian.oai.validator.report.LevelResolver;
 import com.atlassian.oai.validator.report.ValidationReport;
 import java.nio.file.Files;
@@ -70,6 +71,10 @@ public final class OpenApiContract {
                         // the specs declare no usable security schemes for bearer tokens; auth is checked separately
                         .withLevelResolver(LevelResolver.create()
                                 .withLevel("validation.request.security", ValidationReport.Level.IGNORE)
+                                // follow the specs on additionalProperties: without this the validator treats every
+                                // schema as closed and an allOf (v3 BadRequestError = BaseError + invalid_parameters)
+                                // can never match; schemas that say additionalProperties: false are still enforced
+                                .withLevel("validation.schema.additionalProperties", ValidationReport.Level.IGNORE)
                                 .build())
                         .build())));
     }
@@ -108,9 +113,67 @@ public final class OpenApiContract {
         ValidationReport report = validator.validateRequest(builder.build());
         List<String> violations = new ArrayList<>();
         for (ValidationReport.Message message : report.getMessages()) {
-            if (message.getLevel() == ValidationReport.Level.ERROR) {
+            if (message.getLevel() == ValidationReport.Level.ERROR && !validatorLimitation(message)) {
                 violations.add(spec + " " + method + " " + specPath + ": " + message.getKey() + ": "
-                        + message.getMessage());
+                        + message.getMessage() + nested(message));
+            }
+        }
+        return violations;
+    }
+
+    /**
+     * Two false alarms of swagger-request-validator on valid requests, and only those: a {@code deepObject} query
+     * parameter's members are never coerced from the query string, so v3's {@code page[size]=100} is reported as
+     * "string, not integer"; and a path parameter whose schema is an untyped {@code anyOf} (v1
+     * {@code customerIdOrKey}) is parsed as JSON, so a ULID such as {@code 01J…} fails as a number with leading
+     * zeros.
+     */
+    /** The sub-messages of an allOf/oneOf failure, which say what actually did not match. */
+    private static String nested(ValidationReport.Message message) {
+        StringBuilder s = new StringBuilder();
+        for (ValidationReport.Message m : message.getNestedMessages()) {
+            s.append(" [").append(m.getMessage()).append(nested(m)).append(']');
+        }
+        return s.toString();
+    }
+
+    private static boolean validatorLimitation(ValidationReport.Message message) {
+        String key = message.getKey();
+        String text = message.getMessage();
+        return key.equals("validation.request.parameter.schema.type") && text.startsWith("[Path '/")
+                && text.contains("Instance type (string) does not match any allowed primitive type")
+                || key.equals("validation.request.parameter.schema.invalidJson")
+                && text.contains("Leading zeroes not allowed");
+    }
+
+    /**
+     * Checks a response the way a client would see it: status, content type and body against the operation's
+     * declared responses. Stand-ins use this to prove they answer like the real server.
+     *
+     * @param method      HTTP method of the request
+     * @param specPath    the request path as the spec writes it
+     * @param status      response status
+     * @param contentType response content type, may be null without a body
+     * @param body        response body, may be null
+     * @return violations, empty when the response conforms
+     */
+    public List<String> validateResponse(String method, String specPath, int status, String contentType,
+                                         String body) {
+        SimpleResponse.Builder builder =
+                SimpleResponse.Builder.status(status);
+        if (contentType != null) {
+            builder.withContentType(contentType);
+        }
+        if (body != null && !body.isEmpty()) {
+            builder.withBody(body);
+        }
+        ValidationReport report = validator.validateResponse(specPath, Request.Method.valueOf(method.toUpperCase()),
+                builder.build());
+        List<String> violations = new ArrayList<>();
+        for (ValidationReport.Message message : report.getMessages()) {
+            if (message.getLevel() == ValidationReport.Level.ERROR) {
+                violations.add(spec + " response " + status + " to " + method + " " + specPath + ": "
+                        + message.getKey() + ": " + message.getMessage() + nested(message));
             }
         }
         return violations;
