@@ -1,11 +1,13 @@
 package io.livepeer.clearinghouse.app;
 
+import io.livepeer.clearinghouse.bootstrap.cli.BootstrapCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The one entry point: {@code ./clearinghouse <command>}. Exit codes: 0 success, 1 failure, 2 usage error
- * (later commands document their own, e.g. {@code ledger reconcile} exits 1 on a mismatch).
+ * The one entry point: {@code ./clearinghouse <command>}. Exit codes: 0 success, 1 failure, 2 usage error;
+ * commands document their own ({@code ledger reconcile} exits 3 on a mismatch; {@code bootstrap} has its own set,
+ * where 2 means "changes pending" and a usage error is 64).
  */
 @Command(name = "clearinghouse",
         mixinStandardHelpOptions = true,
@@ -13,7 +15,7 @@ import picocli.CommandLine.Command;
         description = "Clearinghouse for Livepeer remote-signer traffic: meters signed tickets into USD-micro "
                 + "CloudEvents for OpenMeter / Kong Konnect.",
         subcommands = {DevCommand.class, RunCommand.class, ReplayCommand.class, LedgerCommand.class,
-                CommandLine.HelpCommand.class})
+                BootstrapCommand.class, CommandLine.HelpCommand.class})
 public final class Launcher implements Runnable {
 
     @CommandLine.Spec

@@ -1,5 +1,7 @@
 package io.livepeer.clearinghouse.app;
 
+import io.livepeer.clearinghouse.ledger.DatabaseOptions;
+
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.OpsImport;

@@ -29,9 +29,12 @@ public final class AccountKeys {
     private AccountKeys() {
     }
 
+    /** Prefix of customer account keys. */
+    public static final String CUSTOMER_PREFIX = "customer:";
+
     /** {@code customer:<customerKey>}. */
     public static String customer(String customerKey) {
-        return "customer:" + customerKey;
+        return CUSTOMER_PREFIX + customerKey;
     }
 
     /** {@code orchestrator:<id>}. */
