@@ -10,7 +10,6 @@ import io.livepeer.clearinghouse.testing.TestIssuer;
 import java.io.PrintWriter;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +43,8 @@ import picocli.CommandLine.Option;
         description = "Measure the /authorize webhook: sustained requests/s and p50/p99 at a fixed rate.")
 public final class AuthorizeBenchmark implements Callable<Integer> {
 
-    @Option(names = "--rate", defaultValue = "1000", description = "requests/s of the latency run (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rate", defaultValue = "1000",
+            description = "requests/s of the latency run (default: ${DEFAULT-VALUE})")
     int rate;
 
     @Option(names = "--seconds", defaultValue = "20", description = "length of each run (default: ${DEFAULT-VALUE})")
@@ -68,10 +68,10 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
         log = spec.commandLine().getOut();
         Path work = Files.createTempDirectory("clearinghouse-authorize-bench");
         String secret = "bench-webhook-secret";
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(work, freePort(), freePort());
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(work, Benchmark.freePort(), Benchmark.freePort());
              TestIssuer issuer = TestIssuer.start()) {
             for (String mode : List.of("api_key", "oidc")) {
-                int port = freePort();
+                int port = Benchmark.freePort();
                 Map<String, String> props = new HashMap<>();
                 props.put("clearinghouse.kafka.brokers", kafka.bootstrapServers());
                 props.put("clearinghouse.jdbc.url", "jdbc:h2:file:" + work.resolve("db-" + mode).toAbsolutePath());
@@ -84,7 +84,7 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                 props.put("camel.server.host", "127.0.0.1");
                 props.put("camel.server.port", String.valueOf(port));
                 props.put("camel.management.host", "127.0.0.1");
-                props.put("camel.management.port", String.valueOf(freePort()));
+                props.put("camel.management.port", String.valueOf(Benchmark.freePort()));
                 try (ClearinghouseApp app = ClearinghouseApp.start(props)) {
                     Clearinghouse ch = app.services();
                     String credential;
@@ -235,7 +235,7 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
     }
 
     private void latency(HttpRequest request, String label) throws Exception {
-        LatencyRecorder recorder = new LatencyRecorderMicros();
+        LatencyRecorder recorder = new LatencyRecorder();   // microseconds
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newFixedThreadPool(8)).build();
         int total = rate * seconds;
@@ -269,15 +269,4 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.2f ms", value / 1000.0);
     }
 
-    /** Latencies in microseconds. */
-    private static final class LatencyRecorderMicros extends LatencyRecorder {
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -408,7 +408,8 @@ public final class Benchmark implements Callable<Integer> {
         return md.toString();
     }
 
-    private static int freePort() {
+    /** A free loopback port (also used by {@link AuthorizeBenchmark}). */
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

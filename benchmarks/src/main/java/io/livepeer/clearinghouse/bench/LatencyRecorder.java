@@ -2,17 +2,17 @@ package io.livepeer.clearinghouse.bench;
 
 import java.util.Arrays;
 
-/** Latencies in milliseconds, thread-safe, with percentiles. */
-class LatencyRecorder {
+/** Latencies in the caller's unit (ms for the pipeline, µs for /authorize), thread-safe, with percentiles. */
+final class LatencyRecorder {
 
     private long[] values = new long[1 << 16];
     private int size;
 
-    synchronized void record(long millis) {
+    synchronized void record(long value) {
         if (size == values.length) {
             values = Arrays.copyOf(values, size * 2);
         }
-        values[size++] = millis;
+        values[size++] = value;
     }
 
     synchronized int count() {

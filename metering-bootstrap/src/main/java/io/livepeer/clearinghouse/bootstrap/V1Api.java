@@ -38,19 +38,7 @@ public final class V1Api extends JsonApi {
 
     @Override
     public List<Remote.Meter> meters() {
-        List<Remote.Meter> out = new ArrayList<>();
-        for (int page = 1; ; page++) {
-            JsonNode array = http.expect("list meters", "GET", "/meters",
-                    query("page", String.valueOf(page), "pageSize", String.valueOf(PAGE)), null);
-            for (JsonNode m : array) {
-                if (text(m, "deletedAt") == null) {
-                    out.add(meter(m));
-                }
-            }
-            if (array.size() < PAGE) {
-                return out;
-            }
-        }
+        return live("list meters", "/meters", V1Api::meter, "deletedAt");   // a bare array, paged all the same
     }
 
     private static Remote.Meter meter(JsonNode m) {

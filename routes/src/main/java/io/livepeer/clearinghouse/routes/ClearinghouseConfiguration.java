@@ -211,7 +211,7 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
         Path file = Path.of(settings.catalogFile().get());
         try (InputStream in = Files.newInputStream(file)) {
             // the same checks as `bootstrap validate`: a catalog OpenMeter would refuse is not metered with either
-            Catalog catalog = CatalogValidator.requireValid(Catalog.parse(in));
+            Catalog catalog = CatalogValidator.requireValid(Catalog.parse(in), file.toString());
             LOG.info("Catalog {}: {} markup rule(s)", file, catalog.markupRules().size());
             return catalog;
         }

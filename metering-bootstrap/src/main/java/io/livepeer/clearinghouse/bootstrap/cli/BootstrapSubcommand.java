@@ -8,7 +8,6 @@ import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.processors.catalog.CatalogException;
 import io.livepeer.clearinghouse.processors.catalog.CatalogValidator;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
@@ -77,14 +76,6 @@ abstract class BootstrapSubcommand implements Callable<Integer> {
      * @throws CatalogException listing every problem
      */
     static Catalog validCatalog(CatalogOption option) {
-        Catalog catalog = option.load();
-        List<CatalogValidator.Problem> problems = CatalogValidator.validate(catalog);
-        if (!problems.isEmpty()) {
-            StringBuilder message = new StringBuilder("catalog " + option.source() + " has " + problems.size()
-                    + " problem" + (problems.size() == 1 ? "" : "s") + ":");
-            problems.forEach(p -> message.append("\n  ").append(p));
-            throw new CatalogException(message.toString());
-        }
-        return catalog;
+        return CatalogValidator.requireValid(option.load(), option.source());
     }
 }

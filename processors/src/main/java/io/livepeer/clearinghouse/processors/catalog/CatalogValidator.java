@@ -91,10 +91,20 @@ public final class CatalogValidator {
      * @throws CatalogException listing every problem, one per line
      */
     public static Catalog requireValid(Catalog catalog) {
+        return requireValid(catalog, null);
+    }
+
+    /**
+     * Checks a catalog and throws on the first problems.
+     *
+     * @param source where the catalog comes from (a file), named in the message; may be null
+     * @throws CatalogException listing every problem, one per line
+     */
+    public static Catalog requireValid(Catalog catalog, String source) {
         List<Problem> found = validate(catalog);
         if (!found.isEmpty()) {
-            StringBuilder message = new StringBuilder("catalog has " + found.size() + " problem"
-                    + (found.size() == 1 ? "" : "s") + ":");
+            StringBuilder message = new StringBuilder("catalog " + (source == null ? "" : source + " ") + "has "
+                    + found.size() + " problem" + (found.size() == 1 ? "" : "s") + ":");
             found.forEach(p -> message.append("\n  ").append(p));
             throw new CatalogException(message.toString());
         }
