@@ -105,11 +105,11 @@ final class DevCommand implements Callable<Integer> {
                     Files.writeString(marker, digest + System.lineSeparator());
                     out.println("Replayed " + sent + " sample record(s) from " + samplesFile);
                 }
-                waitUntilConsumed(kafka.bootstrapServers(), topic, ch.settings().groupId(), ch);
+                waitUntilConsumed(kafka.bootstrapServers(), topic, ch.metering().groupId(), ch);
                 waitForDelivery(ch);
             }
             SummaryReport.print(ch, out, httpPort, managementPort,
-                    ch.settings().adminToken().orElse("$CLEARINGHOUSE_ADMIN_TOKEN"));
+                    overrides.getOrDefault("clearinghouse.api.admin-token", "$CLEARINGHOUSE_ADMIN_TOKEN"));
             out.flush();
             if (once) {
                 return 0;

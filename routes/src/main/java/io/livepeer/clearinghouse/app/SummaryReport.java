@@ -5,7 +5,7 @@ import io.livepeer.clearinghouse.ledger.Outbox;
 import io.livepeer.clearinghouse.ledger.credit.Account;
 import io.livepeer.clearinghouse.ledger.credit.AccountKind;
 import io.livepeer.clearinghouse.routes.Clearinghouse;
-import io.livepeer.clearinghouse.routes.MeteringMetrics;
+import io.livepeer.clearinghouse.routes.metering.MeteringMetrics;
 import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -75,7 +75,7 @@ public final class SummaryReport {
                     a.creditsPosted().toPlainString(), a.debitsPosted().toPlainString());
         }
         if (customers.isEmpty()) {
-            out.println(ch.settings().usageFanOut() ? "  (no customer account yet)"
+            out.println(ch.metering().usageFanOut() ? "  (no customer account yet)"
                     : "  (usage fan-out to the ledger is off)");
         }
 

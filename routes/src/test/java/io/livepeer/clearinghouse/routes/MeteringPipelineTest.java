@@ -111,7 +111,7 @@ class MeteringPipelineTest extends PipelineTestSupport {
 
         assertThat(openMeter.acceptedIdCounts().values()).containsOnly(1);
         assertThat(openMeter.requests()).filteredOn(r -> r.status() == 503).hasSize(3);
-        assertThat(app.services().metrics().deliveredCount()).isEqualTo(40);
+        assertThat(app.services().delivery().metrics().deliveredCount()).isEqualTo(40);
         assertThat(app.services().outbox().list(null, null, null, 100))
                 .allSatisfy(e -> assertThat(e.status()).isEqualTo(Outbox.Status.DELIVERED));
         assertThat(openMeter.contractViolations()).isEmpty();
@@ -141,7 +141,7 @@ class MeteringPipelineTest extends PipelineTestSupport {
             assertThat(e.eventId()).isEqualTo(badId);
             assertThat(e.lastError()).startsWith("HTTP 400").contains("data.value is not a number");
         });
-        assertThat(ch.metrics().rejectedCount()).isEqualTo(1);
+        assertThat(ch.delivery().metrics().rejectedCount()).isEqualTo(1);
         JsonNode page = Json.mapper().readTree(get(stage.httpPort(), "/api/usage/events?status=rejected").body());
         assertThat(page.path("events").get(0).path("event_id").asText()).isEqualTo(badId);
     }

@@ -10,7 +10,7 @@ import io.livepeer.clearinghouse.ledger.UsageRecorder;
 import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.routes.delivery.OpenMeterIngest;
 import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
-import io.livepeer.clearinghouse.routes.price.PriceService;
+import io.livepeer.clearinghouse.routes.delivery.DeliveryMetrics;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -38,7 +38,7 @@ class OutboxDeliveryTest {
     final MutableClock clock = new MutableClock(Instant.parse("2026-08-20T10:00:00Z"));
     Database database;
     Outbox outbox;
-    MeteringMetrics metrics;
+    DeliveryMetrics metrics;
     final List<List<String>> posted = new ArrayList<>();
     final Deque<Function<List<String>, OpenMeterIngest.Response>> script = new ArrayDeque<>();
     Function<List<String>, OpenMeterIngest.Response> otherwise = ids -> new OpenMeterIngest.Response(204,
@@ -49,7 +49,7 @@ class OutboxDeliveryTest {
         var target = TestDatabases.h2();
         database = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 4));
         outbox = new Outbox(database);
-        metrics = new MeteringMetrics(new SimpleMeterRegistry(), new PriceService(Duration.ofMinutes(15), clock));
+        metrics = new DeliveryMetrics(new SimpleMeterRegistry());
     }
 
     @AfterEach
@@ -214,7 +214,7 @@ class OutboxDeliveryTest {
         assertThat(delivery.status().state()).isEqualTo(OutboxDelivery.State.DISABLED);
         assertThat(outbox.pendingCount()).isEqualTo(7);
         var registry = new SimpleMeterRegistry();
-        var gauges = new MeteringMetrics(registry, new PriceService(Duration.ofMinutes(1), clock));
+        var gauges = new DeliveryMetrics(registry);
         new OutboxDelivery(outbox, null, null, gauges, 100, 1, Duration.ofSeconds(1), Duration.ofSeconds(60), null,
                 clock).deliverPending();
         assertThat(registry.get("clearinghouse.outbox.backlog").gauge().value()).isEqualTo(7.0);

@@ -1,5 +1,6 @@
 package io.livepeer.clearinghouse.routes;
 
+import io.livepeer.clearinghouse.routes.metering.SignerEventsRoute;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

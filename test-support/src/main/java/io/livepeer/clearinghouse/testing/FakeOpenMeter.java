@@ -158,8 +158,10 @@ public final class FakeOpenMeter implements AutoCloseable {
             }
             String path = exchange.getRequestURI().getPath();
             Map<String, List<String>> headers = new LinkedHashMap<>(exchange.getRequestHeaders());
-            Scripted response = respond(exchange.getRequestMethod(), path, headers, body);
+            Scripted response;
+            // one lock for the answer and its record: a test that saw an event accepted also sees its request
             synchronized (this) {
+                response = respond(exchange.getRequestMethod(), path, headers, body);
                 received.add(new Received(exchange.getRequestMethod(), path, headers, body, response.status()));
             }
             byte[] bytes = response.body() == null ? new byte[0] : response.body().getBytes(StandardCharsets.UTF_8);

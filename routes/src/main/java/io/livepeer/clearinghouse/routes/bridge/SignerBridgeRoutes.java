@@ -3,7 +3,7 @@ package io.livepeer.clearinghouse.routes.bridge;
 import io.livepeer.clearinghouse.bridge.Authorizer;
 import io.livepeer.clearinghouse.bridge.Decision;
 import io.livepeer.clearinghouse.bridge.WebhookRequest;
-import io.livepeer.clearinghouse.routes.api.ApiSupport;
+import io.livepeer.clearinghouse.routes.http.ApiSupport;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -2,7 +2,6 @@ package io.livepeer.clearinghouse.routes.delivery;
 
 import io.livepeer.clearinghouse.ledger.Outbox;
 import io.livepeer.clearinghouse.ledger.Outbox.PendingEvent;
-import io.livepeer.clearinghouse.routes.MeteringMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -59,7 +58,7 @@ public final class OutboxDelivery {
     private final Outbox outbox;
     private final OpenMeterIngest ingest;
     private final String target;
-    private final MeteringMetrics metrics;
+    private final DeliveryMetrics metrics;
     private final int batchSize;
     private final int parallelRequests;
     private final Duration initialBackoff;
@@ -85,7 +84,7 @@ public final class OutboxDelivery {
      * @param pool             executor for parallel requests (at least {@code parallelRequests} threads)
      * @param clock            clock
      */
-    public OutboxDelivery(Outbox outbox, OpenMeterIngest ingest, String target, MeteringMetrics metrics,
+    public OutboxDelivery(Outbox outbox, OpenMeterIngest ingest, String target, DeliveryMetrics metrics,
                           int batchSize, int parallelRequests, Duration initialBackoff, Duration maxBackoff,
                           ExecutorService pool, Clock clock) {
         this.outbox = outbox;
@@ -101,7 +100,12 @@ public final class OutboxDelivery {
         this.state = ingest == null ? State.DISABLED : State.IDLE;
     }
 
-    /** Whether events are sent at all. */
+    /** The delivery metrics. */
+    public DeliveryMetrics metrics() {
+        return metrics;
+    }
+
+    /** Whether events are sent at all (a target is configured). */
     public boolean enabled() {
         return ingest != null;
     }

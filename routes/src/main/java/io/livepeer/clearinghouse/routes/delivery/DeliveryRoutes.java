@@ -1,8 +1,5 @@
-package io.livepeer.clearinghouse.routes;
+package io.livepeer.clearinghouse.routes.delivery;
 
-import io.livepeer.clearinghouse.routes.delivery.CamelHttpIngest;
-import io.livepeer.clearinghouse.routes.delivery.OpenMeterEndpoint;
-import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
 import java.sql.SQLException;
 import org.apache.camel.Exchange;
 import org.apache.camel.LoggingLevel;
@@ -21,17 +18,22 @@ public final class DeliveryRoutes extends RouteBuilder {
     /** Route id of the HTTP call. */
     public static final String INGEST_ROUTE_ID = "openmeter-ingest";
 
-    private final Settings settings;
+    private final DeliverySettings settings;
     private final OutboxDelivery delivery;
 
-    public DeliveryRoutes(Settings settings, OutboxDelivery delivery) {
+    /**
+     * @param settings delivery settings
+     * @param delivery the delivery logic the timer drives
+     */
+    public DeliveryRoutes(DeliverySettings settings, OutboxDelivery delivery) {
         this.settings = settings;
         this.delivery = delivery;
     }
 
     @Override
     public void configure() {
-        long period = delivery.enabled() ? settings.deliveryPollInterval().toMillis() : 2000;
+        // without a target the loop only refreshes the backlog gauges
+        String period = delivery.enabled() ? "{{clearinghouse.openmeter.poll-interval}}" : "2s";
         from("timer:outbox-delivery?period=" + period + "&delay=500")
                 .routeId(DELIVERY_ROUTE_ID)
                 .onException(SQLException.class)

@@ -1,6 +1,6 @@
-package io.livepeer.clearinghouse.routes.health;
+package io.livepeer.clearinghouse.routes.delivery;
 
-import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
+import io.livepeer.clearinghouse.routes.core.HealthMessages;
 import java.util.Map;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;

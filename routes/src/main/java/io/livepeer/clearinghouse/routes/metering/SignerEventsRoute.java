@@ -1,6 +1,5 @@
-package io.livepeer.clearinghouse.routes;
+package io.livepeer.clearinghouse.routes.metering;
 
-import io.livepeer.clearinghouse.routes.metering.MeteringBatchProcessor;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
 
@@ -14,40 +13,38 @@ public final class SignerEventsRoute extends RouteBuilder {
     /** Route id. */
     public static final String ROUTE_ID = "signer-events";
 
-    private final Settings settings;
+    /**
+     * The consumer endpoint URI: every option is a {@code {{…}}} placeholder of {@code application.properties}
+     * (brokers come from {@code camel.component.kafka.brokers}).
+     */
+    public static final String ENDPOINT_URI = "kafka:{{clearinghouse.kafka.topic}}"
+            + "?groupId={{clearinghouse.kafka.group-id}}"
+            + "&autoOffsetReset=earliest"
+            + "&autoCommitEnable=false"
+            + "&allowManualCommit=true"
+            + "&breakOnFirstError=true"
+            + "&batching=true"
+            + "&maxPollRecords={{clearinghouse.kafka.max-poll-records}}"
+            + "&pollTimeoutMs={{clearinghouse.kafka.poll-timeout-ms}}"
+            + "&batchingIntervalMs={{clearinghouse.kafka.batching-interval-ms}}"
+            + "&keyDeserializer=org.apache.kafka.common.serialization.StringDeserializer"
+            + "&valueDeserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer";
+
     private final MeteringBatchProcessor processor;
     private final boolean startNow;
 
     /**
-     * @param settings  configuration
      * @param processor the batch processor
      * @param startNow  whether to start with the context (a price is already known)
      */
-    public SignerEventsRoute(Settings settings, MeteringBatchProcessor processor, boolean startNow) {
-        this.settings = settings;
+    public SignerEventsRoute(MeteringBatchProcessor processor, boolean startNow) {
         this.processor = processor;
         this.startNow = startNow;
     }
 
-    /** The consumer endpoint URI (brokers come from {@code camel.component.kafka.brokers}). */
-    public static String endpointUri(Settings settings) {
-        return "kafka:" + settings.topic()
-                + "?groupId=" + settings.groupId()
-                + "&autoOffsetReset=earliest"
-                + "&autoCommitEnable=false"
-                + "&allowManualCommit=true"
-                + "&breakOnFirstError=true"
-                + "&batching=true"
-                + "&maxPollRecords=" + settings.maxPollRecords()
-                + "&pollTimeoutMs=" + settings.pollTimeoutMs()
-                + "&batchingIntervalMs=" + settings.batchingIntervalMs()
-                + "&keyDeserializer=org.apache.kafka.common.serialization.StringDeserializer"
-                + "&valueDeserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer";
-    }
-
     @Override
     public void configure() {
-        from(endpointUri(settings))
+        from(ENDPOINT_URI)
                 .routeId(ROUTE_ID)
                 .autoStartup(startNow)
                 // storage failures (database down) are retried with backoff; after that the consumer re-reads the

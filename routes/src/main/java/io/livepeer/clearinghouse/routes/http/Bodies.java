@@ -1,4 +1,4 @@
-package io.livepeer.clearinghouse.routes.api;
+package io.livepeer.clearinghouse.routes.http;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -128,7 +128,7 @@ public final class Bodies {
     }
 
     /** An empty map when null. */
-    static Map<String, Object> orEmpty(Map<String, Object> map) {
+    public static Map<String, Object> orEmpty(Map<String, Object> map) {
         return map == null ? Map.of() : map;
     }
 }

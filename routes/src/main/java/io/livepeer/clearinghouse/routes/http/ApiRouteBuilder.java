@@ -1,4 +1,4 @@
-package io.livepeer.clearinghouse.routes.api;
+package io.livepeer.clearinghouse.routes.http;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonMappingException;

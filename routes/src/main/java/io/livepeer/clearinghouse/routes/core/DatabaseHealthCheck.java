@@ -1,4 +1,4 @@
-package io.livepeer.clearinghouse.routes.health;
+package io.livepeer.clearinghouse.routes.core;
 
 import io.livepeer.clearinghouse.ledger.Database;
 import java.util.Map;

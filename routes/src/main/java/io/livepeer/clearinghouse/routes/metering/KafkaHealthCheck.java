@@ -1,5 +1,6 @@
-package io.livepeer.clearinghouse.routes.health;
+package io.livepeer.clearinghouse.routes.metering;
 
+import io.livepeer.clearinghouse.routes.core.HealthMessages;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;

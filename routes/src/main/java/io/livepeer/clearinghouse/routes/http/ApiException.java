@@ -1,4 +1,4 @@
-package io.livepeer.clearinghouse.routes.api;
+package io.livepeer.clearinghouse.routes.http;
 
 import java.util.Map;
 

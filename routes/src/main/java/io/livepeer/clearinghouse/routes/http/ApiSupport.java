@@ -1,4 +1,4 @@
-package io.livepeer.clearinghouse.routes.api;
+package io.livepeer.clearinghouse.routes.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,6 +1,6 @@
-package io.livepeer.clearinghouse.routes;
+package io.livepeer.clearinghouse.routes.metering;
 
-import io.livepeer.clearinghouse.routes.price.PriceService;
+import io.livepeer.clearinghouse.routes.core.PriceService;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
 import org.slf4j.Logger;

@@ -1,6 +1,7 @@
-package io.livepeer.clearinghouse.routes.health;
+package io.livepeer.clearinghouse.routes.price;
 
-import io.livepeer.clearinghouse.routes.price.PriceService;
+import io.livepeer.clearinghouse.routes.core.HealthMessages;
+import io.livepeer.clearinghouse.routes.core.PriceService;
 import java.util.Map;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;

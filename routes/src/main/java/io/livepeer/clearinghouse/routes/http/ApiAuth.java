@@ -1,4 +1,4 @@
-package io.livepeer.clearinghouse.routes.api;
+package io.livepeer.clearinghouse.routes.http;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -35,6 +35,25 @@ public final class ApiAuth {
     public ApiAuth(Optional<String> adminToken, Optional<String> viewerToken) {
         this.adminDigest = adminToken.map(ApiAuth::digest).orElse(null);
         this.viewerDigest = viewerToken.map(ApiAuth::digest).orElse(null);
+    }
+
+    /**
+     * Reads {@code clearinghouse.api.admin-token} and {@code clearinghouse.api.viewer-token} (both optional).
+     */
+    public static ApiAuth from(io.livepeer.clearinghouse.routes.core.SettingsReader reader) {
+        return new ApiAuth(reader.optional("clearinghouse.api.admin-token"),
+                reader.optional("clearinghouse.api.viewer-token"));
+    }
+
+    /** Whether an admin token is configured (without one the admin API refuses every request). */
+    public boolean adminConfigured() {
+        return adminDigest != null;
+    }
+
+    /** Which tokens are configured, never their values. */
+    @Override
+    public String toString() {
+        return "api tokens: " + (adminDigest != null ? "admin" : "no admin") + (viewerDigest != null ? " + viewer" : "");
     }
 
     /** A processor that lets only callers with at least {@code role} through. */

@@ -1,5 +1,9 @@
-package io.livepeer.clearinghouse.routes.api;
+package io.livepeer.clearinghouse.routes.ledger;
 
+import io.livepeer.clearinghouse.routes.http.ApiAuth;
+import io.livepeer.clearinghouse.routes.http.ApiRouteBuilder;
+import io.livepeer.clearinghouse.routes.http.ApiSupport;
+import io.livepeer.clearinghouse.routes.http.Bodies;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,7 +19,7 @@ import io.livepeer.clearinghouse.ledger.credit.Reconciliation;
 import io.livepeer.clearinghouse.ledger.credit.Transfer;
 import io.livepeer.clearinghouse.ledger.credit.TransferKind;
 import io.livepeer.clearinghouse.processors.json.Json;
-import io.livepeer.clearinghouse.routes.api.ApiAuth.Role;
+import io.livepeer.clearinghouse.routes.http.ApiAuth.Role;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.sql.SQLException;

@@ -1,4 +1,4 @@
-package io.livepeer.clearinghouse.routes.price;
+package io.livepeer.clearinghouse.routes.core;
 
 import io.livepeer.clearinghouse.processors.price.PriceQuote;
 import java.time.Clock;

@@ -1,5 +1,8 @@
-package io.livepeer.clearinghouse.routes.api;
+package io.livepeer.clearinghouse.routes.usage;
 
+import io.livepeer.clearinghouse.routes.http.ApiAuth;
+import io.livepeer.clearinghouse.routes.http.ApiRouteBuilder;
+import io.livepeer.clearinghouse.routes.http.ApiSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,12 +1,17 @@
-package io.livepeer.clearinghouse.routes.api;
+package io.livepeer.clearinghouse.routes.bridge;
 
+import io.livepeer.clearinghouse.routes.http.ApiAuth;
+import io.livepeer.clearinghouse.routes.http.ApiRouteBuilder;
+import io.livepeer.clearinghouse.routes.http.ApiSupport;
+import io.livepeer.clearinghouse.routes.http.Bodies;
+import io.livepeer.clearinghouse.routes.http.ApiException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livepeer.clearinghouse.bridge.ApiKeyVerifier;
 import io.livepeer.clearinghouse.bridge.ApiKeys;
 import io.livepeer.clearinghouse.bridge.MaxPrice;
 import io.livepeer.clearinghouse.processors.json.Json;
-import io.livepeer.clearinghouse.routes.api.ApiAuth.Role;
+import io.livepeer.clearinghouse.routes.http.ApiAuth.Role;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;

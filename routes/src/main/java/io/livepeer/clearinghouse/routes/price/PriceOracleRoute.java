@@ -1,8 +1,9 @@
-package io.livepeer.clearinghouse.routes;
+package io.livepeer.clearinghouse.routes.price;
 
 import io.livepeer.clearinghouse.processors.price.OraclePriceParser;
 import io.livepeer.clearinghouse.processors.price.PriceQuote;
-import io.livepeer.clearinghouse.routes.price.PriceService;
+import io.livepeer.clearinghouse.routes.core.PriceService;
+import io.livepeer.clearinghouse.routes.core.SettingsReader;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.camel.Exchange;
@@ -19,11 +20,15 @@ public final class PriceOracleRoute extends RouteBuilder {
     /** Route id. */
     public static final String ROUTE_ID = "price-oracle";
 
-    private final Settings settings;
+    private final PriceSettings settings;
     private final PriceService price;
     private volatile Instant nextFetch = Instant.MIN;
 
-    public PriceOracleRoute(Settings settings, PriceService price) {
+    /**
+     * @param settings the price settings; an oracle URL must be set
+     * @param price    the price the route keeps current
+     */
+    public PriceOracleRoute(PriceSettings settings, PriceService price) {
         this.settings = settings;
         this.price = price;
     }
@@ -31,7 +36,7 @@ public final class PriceOracleRoute extends RouteBuilder {
     @Override
     public void configure() {
         String oracle = settings.oracleUrl().orElseThrow();
-        String source = "oracle:" + Settings.host(oracle);
+        String source = "oracle:" + SettingsReader.host(oracle);
         Duration refresh = settings.oracleRefresh();
         Duration retry = settings.oracleRetry();
         long tick = Math.max(50, Math.min(refresh.toMillis(), retry.toMillis()));
@@ -53,7 +58,7 @@ public final class PriceOracleRoute extends RouteBuilder {
                 .doCatch(Exception.class)
                     .process(exchange -> {
                         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-                        price.recordFailure(Settings.host(oracle) + ": " + describe(e));
+                        price.recordFailure(SettingsReader.host(oracle) + ": " + describe(e));
                         nextFetch = price.now().plus(retry);
                     }).id("record-price-failure")
                 .end();

@@ -1,0 +1,53 @@
+package io.livepeer.clearinghouse.routes.delivery;
+
+import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.routes.core.Beans;
+import io.livepeer.clearinghouse.routes.core.SettingsReader;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The delivery flow: outbox → OpenMeter / Konnect. Binds the {@link OutboxDelivery} (disabled without
+ * {@code OPENMETER_URL}: events stay pending), its {@link DeliveryMetrics} and {@link DeliveryHealthCheck}, and adds
+ * {@link DeliveryRoutes}.
+ */
+public final class DeliveryConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryConfiguration.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        DeliverySettings settings = Beans.bind(context, DeliverySettings.from(SettingsReader.of(context)));
+        LOG.info("Delivery: {}", settings);
+        Clock clock = Beans.require(context, Clock.class);
+        Outbox outbox = new Outbox(Beans.require(context, Database.class));
+        DeliveryMetrics metrics = new DeliveryMetrics(Beans.require(context, PrometheusMeterRegistry.class));
+
+        OutboxDelivery delivery;
+        if (settings.openmeterUrl().isPresent()) {
+            OpenMeterEndpoint endpoint = OpenMeterEndpoint.of(settings.openmeterUrl().get());
+            ExecutorService pool = context.getExecutorServiceManager()
+                    .newFixedThreadPool(this, "openmeter-delivery", settings.parallelRequests());
+            delivery = new OutboxDelivery(outbox, new CamelHttpIngest(context),
+                    SettingsReader.host(endpoint.ingestUrl()) + " (" + endpoint.dialect().name().toLowerCase() + ")",
+                    metrics, settings.batchSize(), settings.parallelRequests(), settings.initialBackoff(),
+                    settings.maxBackoff(), pool, clock);
+            LOG.info("Delivering usage to {} ({} dialect){}", SettingsReader.host(endpoint.ingestUrl()),
+                    endpoint.dialect(), settings.openmeterToken().isPresent() ? " with a bearer token" : "");
+        } else {
+            delivery = new OutboxDelivery(outbox, null, null, metrics, settings.batchSize(), 1,
+                    settings.initialBackoff(), settings.maxBackoff(), null, clock);
+            LOG.info("OPENMETER_URL not set: delivery disabled, metered events stay pending in the outbox");
+        }
+        Beans.bind(context, delivery);
+        HealthCheckRegistry.get(context).register(new DeliveryHealthCheck(delivery));
+        context.addRoutes(new DeliveryRoutes(settings, delivery));
+    }
+}

@@ -1,0 +1,77 @@
+package io.livepeer.clearinghouse.routes.delivery;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The delivery flow's Prometheus metrics (on {@code /observe/metrics}). Counters count events and requests, never
+ * money.
+ *
+ * <ul>
+ *   <li>{@code clearinghouse_events_delivered_total}, {@code clearinghouse_events_rejected_total}: OpenMeter outcome</li>
+ *   <li>{@code clearinghouse_openmeter_requests_total{outcome}}: success, rejected, retryable</li>
+ *   <li>{@code clearinghouse_outbox_backlog}: pending events; {@code clearinghouse_outbox_oldest_pending_seconds}</li>
+ * </ul>
+ */
+public final class DeliveryMetrics {
+
+    private final Counter delivered;
+    private final Counter rejected;
+    private final Counter requestsOk;
+    private final Counter requestsRejected;
+    private final Counter requestsRetryable;
+    private final AtomicLong backlog = new AtomicLong();
+    private final AtomicLong oldestPendingSeconds = new AtomicLong();
+
+    /** @param registry where the meters are registered */
+    public DeliveryMetrics(MeterRegistry registry) {
+        delivered = Counter.builder("clearinghouse.events.delivered").description("Events accepted by OpenMeter")
+                .register(registry);
+        rejected = Counter.builder("clearinghouse.events.rejected").description("Events refused by OpenMeter (400/413)")
+                .register(registry);
+        requestsOk = request(registry, "success");
+        requestsRejected = request(registry, "rejected");
+        requestsRetryable = request(registry, "retryable");
+        Gauge.builder("clearinghouse.outbox.backlog", backlog, AtomicLong::get)
+                .description("Events pending delivery to OpenMeter").register(registry);
+        Gauge.builder("clearinghouse.outbox.oldest.pending.seconds", oldestPendingSeconds, AtomicLong::get)
+                .description("Age of the oldest pending event").register(registry);
+    }
+
+    private static Counter request(MeterRegistry registry, String outcome) {
+        return Counter.builder("clearinghouse.openmeter.requests").tag("outcome", outcome)
+                .description("OpenMeter ingest requests").register(registry);
+    }
+
+    /** Counts events OpenMeter accepted and refused, and the requests that settled them. */
+    public void settled(int deliveredEvents, int rejectedEvents, int successfulRequests, int rejectingRequests) {
+        delivered.increment(deliveredEvents);
+        rejected.increment(rejectedEvents);
+        requestsOk.increment(successfulRequests);
+        requestsRejected.increment(rejectingRequests);
+    }
+
+    /** Counts a request that failed in a retryable way (429, 5xx, no answer, …). */
+    public void retryable() {
+        requestsRetryable.increment();
+    }
+
+    /** Updates the backlog gauges. */
+    public void backlog(long pending, Duration oldestAge) {
+        backlog.set(pending);
+        oldestPendingSeconds.set(oldestAge.toSeconds());
+    }
+
+    /** Events delivered so far. */
+    public long deliveredCount() {
+        return (long) delivered.count();
+    }
+
+    /** Events rejected so far. */
+    public long rejectedCount() {
+        return (long) rejected.count();
+    }
+}

@@ -1,0 +1,27 @@
+package io.livepeer.clearinghouse.routes.ledger;
+
+import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.credit.CustomerUsage;
+import io.livepeer.clearinghouse.ledger.credit.Ledger;
+import io.livepeer.clearinghouse.ledger.credit.Reconciliation;
+import io.livepeer.clearinghouse.routes.core.Beans;
+import io.livepeer.clearinghouse.routes.http.ApiAuth;
+import java.time.Clock;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+
+/**
+ * The ledger flow: the operator API over the credit ledger bound by the core ({@link LedgerApiRoutes}), with its
+ * {@link Reconciliation} and {@link CustomerUsage} read models.
+ */
+public final class LedgerConfiguration implements CamelConfiguration {
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Database database = Beans.require(context, Database.class);
+        Clock clock = Beans.require(context, Clock.class);
+        Reconciliation reconciliation = Beans.bind(context, new Reconciliation(database, clock));
+        context.addRoutes(new LedgerApiRoutes(Beans.require(context, Ledger.class), new CustomerUsage(database),
+                reconciliation, Beans.require(context, ApiAuth.class), clock));
+    }
+}

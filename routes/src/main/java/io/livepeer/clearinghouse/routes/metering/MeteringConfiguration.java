@@ -1,0 +1,87 @@
+package io.livepeer.clearinghouse.routes.metering;
+
+import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.UsageRecorder;
+import io.livepeer.clearinghouse.ledger.credit.Ledger;
+import io.livepeer.clearinghouse.processors.catalog.Catalog;
+import io.livepeer.clearinghouse.processors.catalog.CatalogValidator;
+import io.livepeer.clearinghouse.processors.cloudevent.UsageCloudEventMapper;
+import io.livepeer.clearinghouse.processors.metering.MeteringLimits;
+import io.livepeer.clearinghouse.processors.metering.SignerEventMetering;
+import io.livepeer.clearinghouse.routes.core.Beans;
+import io.livepeer.clearinghouse.routes.core.PriceService;
+import io.livepeer.clearinghouse.routes.core.SettingsReader;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metering flow: Kafka signer events → outbox (and the credit ledger). Loads and validates the catalog, binds
+ * {@link MeteringSettings}, the {@link Catalog} and {@link MeteringMetrics}, registers {@link KafkaHealthCheck}, and
+ * adds {@link SignerEventsRoute}, started once the {@link PriceService} (bound by the price flow) has a price.
+ */
+public final class MeteringConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MeteringConfiguration.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        MeteringSettings settings = Beans.bind(context, MeteringSettings.from(SettingsReader.of(context)));
+        LOG.info("Metering: {}", settings);
+        Clock clock = Beans.require(context, Clock.class);
+        Database database = Beans.require(context, Database.class);
+        PriceService price = Beans.require(context, PriceService.class);
+
+        Catalog catalog = Beans.bind(context, loadCatalog(settings));
+        MeteringMetrics metrics = Beans.bind(context,
+                new MeteringMetrics(Beans.require(context, PrometheusMeterRegistry.class)));
+        SignerEventMetering metering = new SignerEventMetering(
+                new UsageCloudEventMapper(settings.cloudEventSource()), catalog.markup(),
+                new MeteringLimits(settings.maxFeeWei(), settings.maxFutureSkew()));
+        if (!settings.usageFanOut()) {
+            LOG.warn("Usage fan-out to the credit ledger is off: balances will not reflect metered usage");
+        }
+        Ledger ledger = settings.usageFanOut() ? Beans.require(context, Ledger.class) : null;
+        MeteringBatchProcessor batchProcessor = new MeteringBatchProcessor(metering, price,
+                new UsageRecorder(database, ledger, clock), metrics,
+                settings.deadLetterTopic().isPresent() ? new DeadLetterPublisher(context) : deadLetters -> { },
+                clock);
+
+        KafkaHealthCheck kafkaCheck = new KafkaHealthCheck(settings.kafkaBrokers());
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                kafkaCheck.close();
+            }
+        }, true, true);
+        HealthCheckRegistry.get(context).register(kafkaCheck);
+
+        boolean priceKnown = price.current().isPresent();
+        context.addRoutes(new SignerEventsRoute(batchProcessor, priceKnown));
+        if (!priceKnown) {
+            new MeteringGate(context, price, SignerEventsRoute.ROUTE_ID).install();
+        }
+    }
+
+    private static Catalog loadCatalog(MeteringSettings settings) throws IOException {
+        if (settings.catalogFile().isEmpty()) {
+            return Catalog.defaultCatalog();
+        }
+        Path file = Path.of(settings.catalogFile().get());
+        try (InputStream in = Files.newInputStream(file)) {
+            // the same checks as `bootstrap validate`: a catalog OpenMeter would refuse is not metered with either
+            Catalog catalog = CatalogValidator.requireValid(Catalog.parse(in), file.toString());
+            LOG.info("Catalog {}: {} markup rule(s)", file, catalog.markupRules().size());
+            return catalog;
+        }
+    }
+}

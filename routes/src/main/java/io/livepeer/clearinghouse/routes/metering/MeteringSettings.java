@@ -1,0 +1,63 @@
+package io.livepeer.clearinghouse.routes.metering;
+
+import io.livepeer.clearinghouse.routes.core.SettingsReader;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The metering flow's settings ({@code clearinghouse.kafka.*}, {@code clearinghouse.metering.*},
+ * {@code clearinghouse.ledger.usage-fan-out}). The Kafka consumer's options are also read by the route itself as
+ * {@code {{…}}} placeholders; they are checked here so a bad value fails the start with a message naming the key.
+ *
+ * @param kafkaBrokers       Kafka bootstrap servers
+ * @param topic              signer topic
+ * @param groupId            consumer group
+ * @param maxPollRecords     records per batch at most
+ * @param pollTimeoutMs      Kafka poll timeout, ms
+ * @param batchingIntervalMs a partial batch is processed after this long, ms
+ * @param deadLetterTopic    optional topic that also receives dead letters
+ * @param cloudEventSource   CloudEvent source
+ * @param catalogFile        catalog file, empty for the shipped reference catalog
+ * @param maxFeeWei          larger fees (wei) are dead-lettered
+ * @param maxFutureSkew      usage times further ahead are dead-lettered
+ * @param usageFanOut        whether metered usage is also posted to the credit ledger
+ */
+public record MeteringSettings(String kafkaBrokers, String topic, String groupId, int maxPollRecords,
+                               int pollTimeoutMs, int batchingIntervalMs, Optional<String> deadLetterTopic,
+                               String cloudEventSource, Optional<String> catalogFile, BigInteger maxFeeWei,
+                               Duration maxFutureSkew, boolean usageFanOut) {
+
+    /** @throws IllegalArgumentException naming the key of a missing or malformed value */
+    public static MeteringSettings from(SettingsReader r) {
+        String maxFee = r.required("clearinghouse.metering.max-fee-wei");
+        BigInteger maxFeeWei;
+        try {
+            maxFeeWei = new BigInteger(maxFee);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("clearinghouse.metering.max-fee-wei must be a whole number of wei, got '"
+                    + maxFee + "'");
+        }
+        return new MeteringSettings(
+                r.required("clearinghouse.kafka.brokers"),
+                r.required("clearinghouse.kafka.topic"),
+                r.required("clearinghouse.kafka.group-id"),
+                r.positiveInt("clearinghouse.kafka.max-poll-records"),
+                r.positiveInt("clearinghouse.kafka.poll-timeout-ms"),
+                r.positiveInt("clearinghouse.kafka.batching-interval-ms"),
+                r.optional("clearinghouse.kafka.dead-letter-topic"),
+                r.required("clearinghouse.metering.source"),
+                r.optional("clearinghouse.metering.catalog-file"),
+                maxFeeWei,
+                r.duration("clearinghouse.metering.max-future-skew"),
+                r.bool("clearinghouse.ledger.usage-fan-out"));
+    }
+
+    @Override
+    public String toString() {
+        return "MeteringSettings[kafka=" + kafkaBrokers + " topic=" + topic + " group=" + groupId
+                + ", source=" + cloudEventSource + ", catalog=" + catalogFile.orElse("reference")
+                + ", ledger fan-out " + (usageFanOut ? "on" : "off")
+                + deadLetterTopic.map(t -> ", dead letters also to " + t).orElse("") + "]";
+    }
+}
