@@ -1,6 +1,7 @@
 package io.livepeer.clearinghouse.routes.metering;
 
 import org.apache.camel.LoggingLevel;
+import org.apache.camel.Processor;
 import org.apache.camel.builder.RouteBuilder;
 
 /**
@@ -30,14 +31,14 @@ public final class SignerEventsRoute extends RouteBuilder {
             + "&keyDeserializer=org.apache.kafka.common.serialization.StringDeserializer"
             + "&valueDeserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer";
 
-    private final MeteringBatchProcessor processor;
+    private final Processor processor;
     private final boolean startNow;
 
     /**
-     * @param processor the batch processor
+     * @param processor the batch processor ({@link MeteringBatchProcessor}; route tests wrap it)
      * @param startNow  whether to start with the context (a price is already known)
      */
-    public SignerEventsRoute(MeteringBatchProcessor processor, boolean startNow) {
+    public SignerEventsRoute(Processor processor, boolean startNow) {
         this.processor = processor;
         this.startNow = startNow;
     }

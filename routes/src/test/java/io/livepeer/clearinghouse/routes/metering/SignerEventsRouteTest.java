@@ -1,0 +1,182 @@
+package io.livepeer.clearinghouse.routes.metering;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.DatabaseConfig;
+import io.livepeer.clearinghouse.ledger.DeadLetters;
+import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.ledger.UsageRecorder;
+import io.livepeer.clearinghouse.processors.catalog.Catalog;
+import io.livepeer.clearinghouse.processors.cloudevent.UsageCloudEventMapper;
+import io.livepeer.clearinghouse.processors.metering.MeteringLimits;
+import io.livepeer.clearinghouse.processors.metering.SignerEventMetering;
+import io.livepeer.clearinghouse.processors.price.PriceQuote;
+import io.livepeer.clearinghouse.routes.core.PriceService;
+import io.livepeer.clearinghouse.testing.TestDatabases;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.RoutesBuilder;
+import org.apache.camel.builder.AdviceWith;
+import org.apache.camel.builder.NotifyBuilder;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.camel.support.DefaultExchange;
+import org.apache.camel.test.junit5.CamelTestSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The metering route alone (no broker, no application): the Kafka consumer is replaced by {@code direct:} with
+ * AdviceWith, batches are built as camel-kafka delivers them ({@code List<Exchange>} with the Kafka headers and a
+ * manual-commit handle), and storage is the real outbox on H2.
+ */
+class SignerEventsRouteTest extends CamelTestSupport {
+
+    static final Clock CLOCK = Clock.fixed(Instant.parse("2026-08-20T10:00:05Z"), ZoneOffset.UTC);
+
+    Database database;
+    Processor storage;
+    final AtomicInteger failuresToInject = new AtomicInteger();
+    final List<String> commits = new ArrayList<>();
+
+    @Override
+    public boolean isUseAdviceWith() {
+        return true;
+    }
+
+    @Override
+    protected Properties useOverridePropertiesWithPropertiesComponent() {
+        // the route's {{…}} placeholders resolve from the shipped application.properties
+        Properties props = new Properties();
+        try (var in = getClass().getClassLoader().getResourceAsStream("application.properties")) {
+            props.load(in);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return props;
+    }
+
+    @Override
+    protected RoutesBuilder createRouteBuilder() {
+        var target = TestDatabases.h2();
+        database = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2));
+        PriceService price = new PriceService(Duration.ofMinutes(15), CLOCK);
+        price.update(new PriceQuote(new BigDecimal("3000"), CLOCK.instant(), "static"));
+        MeteringBatchProcessor real = new MeteringBatchProcessor(
+                new SignerEventMetering(new UsageCloudEventMapper("test"), Catalog.defaultCatalog().markup(),
+                        new MeteringLimits(new BigInteger("1000000000000000000000"), Duration.ofHours(1))),
+                price, new UsageRecorder(database, null, CLOCK), new MeteringMetrics(new SimpleMeterRegistry()),
+                deadLetters -> { }, CLOCK);
+        storage = exchange -> {
+            if (failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new java.sql.SQLTransientConnectionException("database unavailable (injected)");
+            }
+            real.process(exchange);
+        };
+        return new SignerEventsRoute(storage, true);
+    }
+
+    @AfterEach
+    void closeDatabase() {
+        database.close();
+    }
+
+    void adviseAndStart() throws Exception {
+        AdviceWith.adviceWith(context, SignerEventsRoute.ROUTE_ID, a -> {
+            a.replaceFromWith("direct:signer-batch");
+            a.weaveById("meter-and-store-batch").after().to("mock:stored");
+        });
+        context.start();
+    }
+
+    /** One Kafka batch as camel-kafka delivers it with {@code batching=true}. */
+    List<Exchange> batch(int partition, long firstOffset, String... bodies) {
+        List<Exchange> records = new ArrayList<>();
+        for (int i = 0; i < bodies.length; i++) {
+            Exchange record = new DefaultExchange(context);
+            long offset = firstOffset + i;
+            record.getMessage().setBody(bodies[i].getBytes(StandardCharsets.UTF_8));
+            record.getMessage().setHeader(KafkaConstants.TOPIC, "livepeer-gateway-events");
+            record.getMessage().setHeader(KafkaConstants.PARTITION, partition);
+            record.getMessage().setHeader(KafkaConstants.OFFSET, offset);
+            record.getMessage().setHeader(KafkaConstants.MANUAL_COMMIT, (KafkaManualCommit) () -> {
+                synchronized (commits) {
+                    commits.add(partition + ":" + offset);
+                }
+            });
+            records.add(record);
+        }
+        return records;
+    }
+
+    static String ticket(String id) {
+        return "{\"id\":\"" + id + "\",\"type\":\"create_signed_ticket\",\"timestamp\":\"1787220000123\","
+                + "\"data\":{\"auth_id\":\"acme:alice\",\"computed_fee\":\"1000000000000000\",\"pipeline\":\"live\","
+                + "\"request_id\":\"a1b2c3d4\",\"current_time\":\"2026-08-20T10:00:00Z\"}}";
+    }
+
+    @Test
+    void a_batch_is_stored_then_the_last_offset_of_each_partition_is_committed() throws Exception {
+        adviseAndStart();
+        MockEndpoint stored = getMockEndpoint("mock:stored");
+        stored.expectedMessageCount(1);
+
+        List<Exchange> records = batch(0, 10, ticket(UUID.randomUUID().toString()), "not json",
+                ticket(UUID.randomUUID().toString()));
+        records.addAll(batch(1, 40, ticket(UUID.randomUUID().toString())));
+        template.sendBody("direct:signer-batch", records);
+
+        stored.assertIsSatisfied(5, TimeUnit.SECONDS);
+        assertThat(new Outbox(database).pendingCount()).isEqualTo(3);
+        assertThat(new DeadLetters(database).count()).isEqualTo(1);
+        assertThat(commits).containsExactly("0:12", "1:40");
+    }
+
+    @Test
+    void a_storage_failure_is_retried_with_backoff_and_commits_only_once_stored() throws Exception {
+        adviseAndStart();
+        failuresToInject.set(2);
+        NotifyBuilder done = new NotifyBuilder(context).fromRoute(SignerEventsRoute.ROUTE_ID).whenDone(1).create();
+
+        Exchange result = template.send("direct:signer-batch",
+                e -> e.getMessage().setBody(batch(0, 7, ticket(UUID.randomUUID().toString()))));
+
+        assertThat(done.matches(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(result.getException()).isNull();
+        assertThat(result.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class)).isEqualTo(2);
+        assertThat(new Outbox(database).pendingCount()).isEqualTo(1);
+        assertThat(commits).containsExactly("0:7");
+    }
+
+    @Test
+    void a_batch_that_cannot_be_stored_fails_the_exchange_and_commits_nothing_so_kafka_redelivers_it()
+            throws Exception {
+        adviseAndStart();
+        failuresToInject.set(Integer.MAX_VALUE);
+
+        Exchange result = template.send("direct:signer-batch",
+                e -> e.getMessage().setBody(batch(0, 3, ticket(UUID.randomUUID().toString()))));
+
+        // 1 try + 4 redeliveries, then breakOnFirstError makes the real consumer seek back to the committed offset
+        assertThat(result.getException()).hasMessageContaining("injected");
+        assertThat(result.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class)).isEqualTo(4);
+        assertThat(new Outbox(database).pendingCount()).isZero();
+        assertThat(commits).isEmpty();
+    }
+}
