@@ -33,8 +33,8 @@ import io.livepeer.clearinghouse.routes.bridge.SignerHealthCheck;
 import io.livepeer.clearinghouse.routes.bridge.SignerProbeRoute;
 import io.livepeer.clearinghouse.routes.api.LedgerApiRoutes;
 import io.livepeer.clearinghouse.routes.api.UsageApiRoutes;
-import io.livepeer.clearinghouse.routes.delivery.CamelHttpIngest;
-import io.livepeer.clearinghouse.routes.delivery.OpenMeterEndpoint;
+import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
+import io.livepeer.clearinghouse.routes.delivery.DeliveryClient;
 import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
 import io.livepeer.clearinghouse.routes.health.DatabaseHealthCheck;
 import io.livepeer.clearinghouse.routes.health.DeliveryHealthCheck;
@@ -49,6 +49,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
@@ -132,15 +133,17 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
 
         OutboxDelivery delivery;
         if (settings.openmeterUrl().isPresent()) {
-            OpenMeterEndpoint endpoint = OpenMeterEndpoint.of(settings.openmeterUrl().get());
+            OpenMeterClient client = DeliveryClient.open(settings.openmeterUrl().get(), settings.openmeterToken(),
+                    Duration.ofMillis(Long.parseLong(context.getPropertiesComponent()
+                            .resolveProperty("clearinghouse.http.timeout-ms").orElse("10000").trim())));
             ExecutorService pool = context.getExecutorServiceManager()
                     .newFixedThreadPool(this, "openmeter-delivery", settings.parallelRequests());
-            delivery = new OutboxDelivery(outbox, new CamelHttpIngest(context),
-                    Settings.host(endpoint.ingestUrl()) + " (" + endpoint.dialect().name().toLowerCase() + ")",
+            delivery = new OutboxDelivery(outbox, client,
+                    Settings.host(client.url().ingestUrl()) + " (" + client.dialect().label() + ")",
                     metrics, settings.batchSize(), settings.parallelRequests(), settings.initialBackoff(),
                     settings.maxBackoff(), pool, clock);
-            LOG.info("Delivering usage to {} ({} dialect){}", Settings.host(endpoint.ingestUrl()),
-                    endpoint.dialect(), settings.openmeterToken().isPresent() ? " with a bearer token" : "");
+            LOG.info("Delivering usage to {} ({} dialect){}", Settings.host(client.url().ingestUrl()),
+                    client.dialect(), client.hasToken() ? " with a bearer token" : "");
         } else {
             delivery = new OutboxDelivery(outbox, null, null, metrics, settings.batchSize(), 1,
                     settings.initialBackoff(), settings.maxBackoff(), null, clock);
