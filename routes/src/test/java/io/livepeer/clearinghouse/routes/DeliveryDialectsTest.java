@@ -74,7 +74,8 @@ class DeliveryDialectsTest extends PipelineTestSupport {
         start(stage, openMeter.v3BaseUrl() + "/", Map.of());
         String id = UUID.randomUUID().toString();
         kafka.send(stage.topic(), id, signedTicket(id, "demo-client:demo-user", "1000", "live"));
-        eventually().until(() -> openMeter.acceptedEvents().size() == 1);
+        // the fake records a request just after accepting its events: wait for both
+        eventually().until(() -> openMeter.acceptedEvents().size() == 1 && !openMeter.requests().isEmpty());
         assertThat(openMeter.requests()).singleElement().satisfies(r -> {
             assertThat(r.path()).isEqualTo("/api/v3/openmeter/events");
             assertThat(r.header("Authorization")).isEmpty();
@@ -91,7 +92,8 @@ class DeliveryDialectsTest extends PipelineTestSupport {
         start(stage, openMeter.v1BaseUrl() + suffix, Map.of());
         String id = UUID.randomUUID().toString();
         kafka.send(stage.topic(), id, signedTicket(id, "demo-client:demo-user", "1000", "live"));
-        eventually().until(() -> openMeter.acceptedEvents().size() == 1);
+        // the fake records a request just after accepting its events: wait for both
+        eventually().until(() -> openMeter.acceptedEvents().size() == 1 && !openMeter.requests().isEmpty());
         assertThat(openMeter.requests()).singleElement().satisfies(r -> assertThat(r.path()).isEqualTo(path));
         assertThat(openMeter.contractViolations()).isEmpty();
     }
