@@ -1,5 +1,6 @@
 package io.livepeer.clearinghouse.bootstrap;
 
+import io.livepeer.clearinghouse.openmeter.ApiProblem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

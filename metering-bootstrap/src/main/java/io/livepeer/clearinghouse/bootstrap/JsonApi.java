@@ -1,8 +1,16 @@
 package io.livepeer.clearinghouse.bootstrap;
 
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.CUSTOMERS;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.FEATURES;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.METERS;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.PLANS;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.SUBSCRIPTIONS;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livepeer.clearinghouse.openmeter.ApiProblem;
+import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +26,9 @@ abstract class JsonApi implements OpenMeterApi {
     /** Page size of list calls. */
     static final int PAGE = 100;
 
-    final OpenMeterHttp http;
+    final OpenMeterClient http;
 
-    JsonApi(OpenMeterHttp http) {
+    JsonApi(OpenMeterClient http) {
         this.http = http;
     }
 
@@ -50,37 +58,37 @@ abstract class JsonApi implements OpenMeterApi {
 
     @Override
     public void deleteMeter(Remote.Meter meter) {
-        http.expect("delete meter " + meter.key(), "DELETE", "/meters/" + meter.id(), Map.of(), null);
+        http.expect("delete meter " + meter.key(), "DELETE", METERS + "/" + meter.id(), Map.of(), null);
     }
 
     @Override
     public void archiveFeature(Remote.Feature feature) {
-        http.expect("archive feature " + feature.key(), "DELETE", "/features/" + feature.id(), Map.of(), null);
+        http.expect("archive feature " + feature.key(), "DELETE", FEATURES + "/" + feature.id(), Map.of(), null);
     }
 
     @Override
     public Remote.Plan publish(Remote.Plan draft) {
         return plan(http.expect("publish plan " + draft.key() + " v" + draft.version(), "POST",
-                "/plans/" + draft.id() + "/publish", Map.of(), null));
+                PLANS + "/" + draft.id() + "/publish", Map.of(), null));
     }
 
     @Override
     public void deleteDraft(Remote.Plan draft) {
-        http.expect("delete plan " + draft.key() + " v" + draft.version(), "DELETE", "/plans/" + draft.id(),
+        http.expect("delete plan " + draft.key() + " v" + draft.version(), "DELETE", PLANS + "/" + draft.id(),
                 Map.of(), null);
     }
 
     @Override
     public Remote.Plan archive(Remote.Plan active) {
         return plan(http.expect("archive plan " + active.key() + " v" + active.version(), "POST",
-                "/plans/" + active.id() + "/archive", Map.of(), null));
+                PLANS + "/" + active.id() + "/archive", Map.of(), null));
     }
 
     @Override
     public Remote.Customer createCustomer(String key, String name, String email) {
         String op = "create customer " + key;
         ObjectNode body = customerBody(key, name == null || name.isBlank() ? key : name, email);
-        return createOrReread(op, () -> customer(http.expect(op, "POST", "/customers", Map.of(), body)),
+        return createOrReread(op, () -> customer(http.expect(op, "POST", CUSTOMERS, Map.of(), body)),
                 () -> customer(key));
     }
 
@@ -88,7 +96,7 @@ abstract class JsonApi implements OpenMeterApi {
     public Remote.Subscription subscribe(Remote.Customer customer, String planKey) {
         String op = "subscribe " + customer.key() + " to " + planKey;
         ObjectNode body = subscriptionBody(customer, planKey);
-        return createOrReread(op, () -> subscription(http.expect(op, "POST", "/subscriptions", Map.of(), body)),
+        return createOrReread(op, () -> subscription(http.expect(op, "POST", SUBSCRIPTIONS, Map.of(), body)),
                 () -> byKey(subscriptions(customer), Remote.Subscription::planKey, planKey));
     }
 

@@ -1,16 +1,29 @@
 package io.livepeer.clearinghouse.bootstrap;
 
+import io.livepeer.clearinghouse.openmeter.ApiProblem;
+import io.livepeer.clearinghouse.openmeter.Dialect;
+import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * The OpenMeter operations the bootstrap needs, in one shape for both dialects ({@link V1Api}: self-hosted
- * {@code /api/v1}; {@link V3Api}: Konnect and OpenMeter {@code /v3/openmeter}). Specs: {@code ../shared/contracts}
+ * {@code /api/v1}; {@link V3Api}: Konnect and OpenMeter {@code /v3/openmeter}), over the {@code openmeter} module's
+ * {@link OpenMeterClient}. Specs: {@code ../shared/contracts}
  * {@code openmeter-openapi.yaml} and {@code openmeter-openapi-v3.yaml}. Creates answered 409 ("exists") are
  * resolved by re-reading the object. Every method throws {@link ApiProblem} on an error answer.
  */
 public interface OpenMeterApi {
+
+    /**
+     * The API of the client's dialect ({@link V1Api} or {@link V3Api}); nothing is sent yet.
+     *
+     * @param client a client of the resolved endpoint
+     */
+    static OpenMeterApi of(OpenMeterClient client) {
+        return client.dialect() == Dialect.V3 ? new V3Api(client) : new V1Api(client);
+    }
 
     /** The dialect spoken. */
     Dialect dialect();

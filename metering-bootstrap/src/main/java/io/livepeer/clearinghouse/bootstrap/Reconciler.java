@@ -1,5 +1,7 @@
 package io.livepeer.clearinghouse.bootstrap;
 
+import io.livepeer.clearinghouse.openmeter.ApiProblem;
+import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.processors.catalog.CatalogValidator;
 import java.util.ArrayList;
@@ -111,7 +113,7 @@ public final class Reconciler {
      * @param http  the client, to count the writes made
      * @throws ApiProblem on the first refused write (what was done before it stays done; re-run after fixing)
      */
-    public Report apply(boolean prune, OpenMeterHttp http) {
+    public Report apply(boolean prune, OpenMeterClient http) {
         int before = http.writes();
         List<Step> steps = steps(prune);
         for (Step step : steps) {

@@ -1,10 +1,17 @@
 package io.livepeer.clearinghouse.bootstrap;
 
-import static io.livepeer.clearinghouse.bootstrap.OpenMeterHttp.query;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterClient.query;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.CUSTOMERS;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.FEATURES;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.METERS;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.PLANS;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.SUBSCRIPTIONS;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livepeer.clearinghouse.openmeter.Dialect;
+import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.processors.catalog.CatalogValidator;
 import java.net.URLEncoder;
@@ -23,9 +30,9 @@ import java.util.Optional;
 public final class V1Api extends JsonApi {
 
     /**
-     * @param http a client whose base URL ends in {@code /api/v1}
+     * @param http a client of a v1 endpoint (API root {@code …/api/v1})
      */
-    public V1Api(OpenMeterHttp http) {
+    public V1Api(OpenMeterClient http) {
         super(http);
     }
 
@@ -38,7 +45,7 @@ public final class V1Api extends JsonApi {
 
     @Override
     public List<Remote.Meter> meters() {
-        return live("list meters", "/meters", V1Api::meter, "deletedAt");   // a bare array, paged all the same
+        return live("list meters", METERS, V1Api::meter, "deletedAt");   // a bare array, paged all the same
     }
 
     private static Remote.Meter meter(JsonNode m) {
@@ -56,7 +63,7 @@ public final class V1Api extends JsonApi {
         putIfPresent(body, "valueProperty", meter.valueProperty());
         body.set("groupBy", strings(meter.dimensions()));
         body.set("metadata", strings(Remote.marked(Map.of())));
-        return createOrReread(op, () -> meter(http.expect(op, "POST", "/meters", Map.of(), body)),
+        return createOrReread(op, () -> meter(http.expect(op, "POST", METERS, Map.of(), body)),
                 () -> byKey(meters(), Remote.Meter::key, meter.key()));
     }
 
@@ -66,14 +73,14 @@ public final class V1Api extends JsonApi {
         putIfPresent(body, "description", desired.description());
         body.set("groupBy", strings(desired.dimensions()));
         body.set("metadata", strings(Remote.marked(current.tags())));
-        return meter(http.expect("update meter " + current.key(), "PUT", "/meters/" + current.id(), Map.of(), body));
+        return meter(http.expect("update meter " + current.key(), "PUT", METERS + "/" + current.id(), Map.of(), body));
     }
 
     // ---- features -----------------------------------------------------------------------------------------------
 
     @Override
     public List<Remote.Feature> features() {
-        return live("list features", "/features", V1Api::feature, "archivedAt", "deletedAt");
+        return live("list features", FEATURES, V1Api::feature, "archivedAt", "deletedAt");
     }
 
     private static Remote.Feature feature(JsonNode f) {
@@ -87,7 +94,7 @@ public final class V1Api extends JsonApi {
         ObjectNode body = obj().put("key", feature.key())
                 .put("name", feature.name() == null ? feature.key() : feature.name()).put("meterSlug", meter.key());
         body.set("metadata", strings(Remote.marked(Map.of())));
-        return createOrReread(op, () -> feature(http.expect(op, "POST", "/features", Map.of(), body)),
+        return createOrReread(op, () -> feature(http.expect(op, "POST", FEATURES, Map.of(), body)),
                 () -> byKey(features(), Remote.Feature::key, feature.key()));
     }
 
@@ -95,7 +102,7 @@ public final class V1Api extends JsonApi {
 
     @Override
     public List<Remote.Plan> plans() {
-        return live("list plans", "/plans", this::plan, "deletedAt");
+        return live("list plans", PLANS, this::plan, "deletedAt");
     }
 
     @Override
@@ -176,7 +183,7 @@ public final class V1Api extends JsonApi {
         putIfPresent(body, "description", spec.description());
         body.set("metadata", strings(Remote.marked(Map.of())));
         body.set("phases", phases(spec));
-        return plan(http.expect("create plan " + key, "POST", "/plans", Map.of(), body));
+        return plan(http.expect("create plan " + key, "POST", PLANS, Map.of(), body));
     }
 
     @Override
@@ -190,14 +197,14 @@ public final class V1Api extends JsonApi {
         putIfPresent(body, "description", spec.description());
         body.set("metadata", strings(Remote.marked(draft.tags())));
         body.set("phases", phases(spec));
-        return plan(http.expect("update plan " + draft.key() + " v" + draft.version(), "PUT", "/plans/" + draft.id(),
+        return plan(http.expect("update plan " + draft.key() + " v" + draft.version(), "PUT", PLANS + "/" + draft.id(),
                 Map.of(), body));
     }
 
     @Override
     public Remote.Plan nextDraft(Remote.Plan active, PlanSpec spec) {
         Remote.Plan draft = plan(http.expect("start plan " + active.key() + " v" + (active.version() + 1), "POST",
-                "/plans/" + active.id() + "/next", Map.of(), null));
+                PLANS + "/" + active.id() + "/next", Map.of(), null));
         return updateDraft(draft, spec);
     }
 
@@ -206,7 +213,7 @@ public final class V1Api extends JsonApi {
     @Override
     public Optional<Remote.Customer> customer(String key) {
         // the key filter is a case-insensitive partial match: compare exactly here
-        for (JsonNode c : pages("find customer " + key, "/customers", query("key", key))) {
+        for (JsonNode c : pages("find customer " + key, CUSTOMERS, query("key", key))) {
             if (key.equals(text(c, "key")) && text(c, "deletedAt") == null) {
                 return Optional.of(customer(c));
             }
@@ -233,7 +240,7 @@ public final class V1Api extends JsonApi {
     public List<Remote.Subscription> subscriptions(Remote.Customer customer) {
         List<Remote.Subscription> out = new ArrayList<>();
         for (JsonNode s : pages("list subscriptions of " + customer.key(),
-                "/customers/" + URLEncoder.encode(customer.id(), StandardCharsets.UTF_8) + "/subscriptions",
+                CUSTOMERS + "/" + URLEncoder.encode(customer.id(), StandardCharsets.UTF_8) + SUBSCRIPTIONS,
                 Map.of())) {
             out.add(subscription(s));
         }

@@ -1,10 +1,17 @@
 package io.livepeer.clearinghouse.bootstrap;
 
-import static io.livepeer.clearinghouse.bootstrap.OpenMeterHttp.query;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterClient.query;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.CUSTOMERS;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.FEATURES;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.METERS;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.PLANS;
+import static io.livepeer.clearinghouse.openmeter.OpenMeterUrl.SUBSCRIPTIONS;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livepeer.clearinghouse.openmeter.Dialect;
+import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.processors.catalog.CatalogValidator;
 import java.util.ArrayList;
@@ -29,9 +36,9 @@ public final class V3Api extends JsonApi {
     private final Map<String, String> featureIdByKey = new HashMap<>();
 
     /**
-     * @param http a client whose base URL ends in {@code /openmeter}
+     * @param http a client of a v3 endpoint (API root {@code …/openmeter})
      */
-    public V3Api(OpenMeterHttp http) {
+    public V3Api(OpenMeterClient http) {
         super(http);
     }
 
@@ -44,7 +51,7 @@ public final class V3Api extends JsonApi {
 
     @Override
     public List<Remote.Meter> meters() {
-        return live("list meters", "/meters", this::meter, "deleted_at");
+        return live("list meters", METERS, this::meter, "deleted_at");
     }
 
     private Remote.Meter meter(JsonNode m) {
@@ -66,7 +73,7 @@ public final class V3Api extends JsonApi {
         putIfPresent(body, "value_property", meter.valueProperty());
         body.set("dimensions", strings(meter.dimensions()));
         body.set("labels", strings(Remote.marked(Map.of())));
-        return createOrReread(op, () -> meter(http.expect(op, "POST", "/meters", Map.of(), body)),
+        return createOrReread(op, () -> meter(http.expect(op, "POST", METERS, Map.of(), body)),
                 () -> byKey(meters(), Remote.Meter::key, meter.key()));
     }
 
@@ -76,14 +83,14 @@ public final class V3Api extends JsonApi {
         putIfPresent(body, "description", desired.description());
         body.set("labels", strings(Remote.marked(current.tags())));
         body.set("dimensions", strings(desired.dimensions()));
-        return meter(http.expect("update meter " + current.key(), "PUT", "/meters/" + current.id(), Map.of(), body));
+        return meter(http.expect("update meter " + current.key(), "PUT", METERS + "/" + current.id(), Map.of(), body));
     }
 
     // ---- features -----------------------------------------------------------------------------------------------
 
     @Override
     public List<Remote.Feature> features() {
-        return live("list features", "/features", this::feature, "deleted_at");
+        return live("list features", FEATURES, this::feature, "deleted_at");
     }
 
     private Remote.Feature feature(JsonNode f) {
@@ -103,7 +110,7 @@ public final class V3Api extends JsonApi {
                 .put("name", feature.name() == null ? feature.key() : feature.name());
         body.putObject("meter").put("id", meter.id());
         body.set("labels", strings(Remote.marked(Map.of())));
-        return createOrReread(op, () -> feature(http.expect(op, "POST", "/features", Map.of(), body)),
+        return createOrReread(op, () -> feature(http.expect(op, "POST", FEATURES, Map.of(), body)),
                 () -> byKey(features(), Remote.Feature::key, feature.key()));
     }
 
@@ -111,7 +118,7 @@ public final class V3Api extends JsonApi {
 
     @Override
     public List<Remote.Plan> plans() {
-        return live("list plans", "/plans", this::plan, "deleted_at");
+        return live("list plans", PLANS, this::plan, "deleted_at");
     }
 
     @Override
@@ -189,7 +196,7 @@ public final class V3Api extends JsonApi {
         body.set("labels", strings(Remote.marked(Map.of())));
         body.put("currency", spec.currency()).put("billing_cadence", spec.billingCadence());
         body.set("phases", phases(spec));
-        return plan(http.expect("create plan " + key, "POST", "/plans", Map.of(), body));
+        return plan(http.expect("create plan " + key, "POST", PLANS, Map.of(), body));
     }
 
     @Override
@@ -204,7 +211,7 @@ public final class V3Api extends JsonApi {
         putIfPresent(body, "description", spec.description());
         body.set("labels", strings(Remote.marked(draft.tags())));
         body.set("phases", phases(spec));
-        return plan(http.expect("update plan " + draft.key() + " v" + draft.version(), "PUT", "/plans/" + draft.id(),
+        return plan(http.expect("update plan " + draft.key() + " v" + draft.version(), "PUT", PLANS + "/" + draft.id(),
                 Map.of(), body));
     }
 
@@ -217,7 +224,7 @@ public final class V3Api extends JsonApi {
 
     @Override
     public Optional<Remote.Customer> customer(String key) {
-        for (JsonNode c : pages("find customer " + key, "/customers", query("filter[key]", key))) {
+        for (JsonNode c : pages("find customer " + key, CUSTOMERS, query("filter[key]", key))) {
             if (key.equals(text(c, "key")) && text(c, "deleted_at") == null) {
                 return Optional.of(customer(c));
             }
@@ -244,7 +251,7 @@ public final class V3Api extends JsonApi {
     @Override
     public List<Remote.Subscription> subscriptions(Remote.Customer customer) {
         List<Remote.Subscription> out = new ArrayList<>();
-        for (JsonNode s : pages("list subscriptions of " + customer.key(), "/subscriptions",
+        for (JsonNode s : pages("list subscriptions of " + customer.key(), SUBSCRIPTIONS,
                 query("filter[customer_id]", customer.id()))) {
             out.add(subscription(s));
         }

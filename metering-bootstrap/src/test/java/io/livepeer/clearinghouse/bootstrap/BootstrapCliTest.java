@@ -9,6 +9,10 @@ import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.NewTransfer;
 import io.livepeer.clearinghouse.ledger.credit.TransferKind;
+import io.livepeer.clearinghouse.openmeter.Dialect;
+import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
+import io.livepeer.clearinghouse.openmeter.OpenMeterUrl;
+import io.livepeer.clearinghouse.openmeter.Retries;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import java.io.IOException;
@@ -144,9 +148,9 @@ class BootstrapCliTest {
         assertThat(remote("apply", catalog).exit()).isEqualTo(ExitCodes.OK);
         // someone started a draft v2 in the UI and left it
         Path other = catalog("other.yaml", reference().replace("name: Billable usage\n", "name: Usage (draft)\n"));
-        OpenMeterHttp http = new OpenMeterHttp(Dialect.resolve(fake.url(), "auto").apiRoot(),
+        OpenMeterClient http = new OpenMeterClient(OpenMeterUrl.resolve(fake.url(), "auto"),
                 java.util.Optional.empty(),
-                java.time.Duration.ofSeconds(5), OpenMeterHttp.Retries.defaults(), line -> { });
+                java.time.Duration.ofSeconds(5), Retries.defaults(), line -> { });
         OpenMeterApi api = dialect == Dialect.V1 ? new V1Api(http) : new V3Api(http);
         api.meters();
         api.features();

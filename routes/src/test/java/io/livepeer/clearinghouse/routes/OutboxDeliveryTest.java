@@ -7,23 +7,31 @@ import io.livepeer.clearinghouse.ledger.DatabaseConfig;
 import io.livepeer.clearinghouse.ledger.Outbox;
 import io.livepeer.clearinghouse.ledger.OutboxEntry;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
+import io.livepeer.clearinghouse.openmeter.EventIngest;
+import io.livepeer.clearinghouse.openmeter.OpenMeterResponse;
+import io.livepeer.clearinghouse.openmeter.Transport;
+import io.livepeer.clearinghouse.routes.delivery.DeliveryClient;
 import io.livepeer.clearinghouse.processors.json.Json;
-import io.livepeer.clearinghouse.routes.delivery.OpenMeterIngest;
 import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
 import io.livepeer.clearinghouse.routes.delivery.DeliveryMetrics;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.http.HttpHeaders;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
@@ -40,8 +48,8 @@ class OutboxDeliveryTest {
     Outbox outbox;
     DeliveryMetrics metrics;
     final List<List<String>> posted = new ArrayList<>();
-    final Deque<Function<List<String>, OpenMeterIngest.Response>> script = new ArrayDeque<>();
-    Function<List<String>, OpenMeterIngest.Response> otherwise = ids -> new OpenMeterIngest.Response(204,
+    final Deque<Function<List<String>, OpenMeterResponse>> script = new ArrayDeque<>();
+    Function<List<String>, OpenMeterResponse> otherwise = ids -> new OpenMeterResponse(204,
             Optional.empty(), "");
 
     @BeforeEach
@@ -58,7 +66,7 @@ class OutboxDeliveryTest {
     }
 
     OutboxDelivery delivery(int batchSize, int parallel) {
-        OpenMeterIngest ingest = body -> {
+        EventIngest ingest = body -> {
             List<String> ids = new ArrayList<>();
             try {
                 Json.mapper().readTree(body).forEach(e -> ids.add(e.path("id").asText()));
@@ -68,7 +76,7 @@ class OutboxDeliveryTest {
             synchronized (posted) {
                 posted.add(ids);
             }
-            Function<List<String>, OpenMeterIngest.Response> next;
+            Function<List<String>, OpenMeterResponse> next;
             synchronized (script) {
                 next = script.poll();
             }
@@ -84,7 +92,7 @@ class OutboxDeliveryTest {
                 Duration.ofSeconds(1), Duration.ofSeconds(60), Executors.newFixedThreadPool(parallel), clock);
     }
 
-    static final Function<List<String>, OpenMeterIngest.Response> THROW = ids -> null;
+    static final Function<List<String>, OpenMeterResponse> THROW = ids -> null;
 
     void pending(int count) throws Exception {
         new UsageRecorder(database, null, clock).record(IntStream.range(0, count).mapToObj(i -> new OutboxEntry(
@@ -92,8 +100,8 @@ class OutboxDeliveryTest {
                 BigDecimal.TEN, "{\"id\":\"e" + i + "\",\"subject\":\"c:u\"}", null, null)).toList(), List.of());
     }
 
-    static OpenMeterIngest.Response status(int code) {
-        return new OpenMeterIngest.Response(code, Optional.empty(), "{\"detail\":\"status " + code + "\"}");
+    static OpenMeterResponse status(int code) {
+        return new OpenMeterResponse(code, Optional.empty(), "{\"detail\":\"status " + code + "\"}");
     }
 
     @Test
@@ -173,7 +181,7 @@ class OutboxDeliveryTest {
     @Test
     void retry_after_is_honoured() throws Exception {
         pending(1);
-        script.add(ids -> new OpenMeterIngest.Response(429, Optional.of(Duration.ofSeconds(42)), "slow down"));
+        script.add(ids -> new OpenMeterResponse(429, Optional.of(Duration.ofSeconds(42)), "slow down"));
         OutboxDelivery delivery = delivery(100, 1);
         delivery.deliverPending();
         assertThat(delivery.status().retryAt()).isEqualTo(clock.instant().plusSeconds(42));
@@ -184,6 +192,32 @@ class OutboxDeliveryTest {
         clock.advance(Duration.ofSeconds(1));
         delivery.deliverPending();
         assertThat(outbox.pendingCount()).isZero();
+    }
+
+    @Test
+    void an_http_date_retry_after_from_the_openmeter_client_pauses_delivery_until_that_date() throws Exception {
+        pending(1);
+        String inAMinute = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)
+                .plusSeconds(60));
+        EventIngest client = DeliveryClient.open("http://openmeter.test", Optional.empty(), Duration.ofSeconds(1),
+                request -> new Transport.Reply(503, HttpHeaders.of(Map.of("Retry-After", List.of(inAMinute)),
+                        (k, v) -> true), ""));
+        OutboxDelivery delivery = new OutboxDelivery(outbox, client, "http://openmeter.test (v1)", metrics, 100, 1,
+                Duration.ofSeconds(1), Duration.ofSeconds(60), Executors.newFixedThreadPool(1), clock);
+        delivery.deliverPending();
+        assertThat(Duration.between(clock.instant(), delivery.status().retryAt()))
+                .as("the date's delay, not the 1 s exponential backoff")
+                .isBetween(Duration.ofSeconds(55), Duration.ofSeconds(60));
+        assertThat(outbox.pendingCount()).isEqualTo(1);
+    }
+
+    @Test
+    void a_retry_after_beyond_an_hour_is_cut_to_an_hour() throws Exception {
+        pending(1);
+        script.add(ids -> new OpenMeterResponse(429, Optional.of(Duration.ofDays(2)), "come back later"));
+        OutboxDelivery delivery = delivery(100, 1);
+        delivery.deliverPending();
+        assertThat(delivery.status().retryAt()).isEqualTo(clock.instant().plus(Duration.ofHours(1)));
     }
 
     @Test

@@ -1,9 +1,9 @@
 package io.livepeer.clearinghouse.bootstrap.cli;
 
-import io.livepeer.clearinghouse.bootstrap.ApiProblem;
-import io.livepeer.clearinghouse.bootstrap.Dialect;
 import io.livepeer.clearinghouse.bootstrap.OpenMeterApi;
-import io.livepeer.clearinghouse.bootstrap.OpenMeterHttp;
+import io.livepeer.clearinghouse.openmeter.ApiProblem;
+import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
+import io.livepeer.clearinghouse.openmeter.OpenMeterUrl;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.processors.catalog.CatalogException;
 import io.livepeer.clearinghouse.processors.catalog.CatalogValidator;
@@ -51,7 +51,7 @@ abstract class BootstrapSubcommand implements Callable<Integer> {
     }
 
     /** An open line to OpenMeter. */
-    record Connection(Dialect.Endpoint endpoint, OpenMeterHttp http, OpenMeterApi api) {
+    record Connection(OpenMeterUrl endpoint, OpenMeterClient http, OpenMeterApi api) {
     }
 
     /**
@@ -60,8 +60,8 @@ abstract class BootstrapSubcommand implements Callable<Integer> {
      * @param about a second header line (the catalog, the customers), may be null
      */
     Connection connect(RemoteOptions remote, String about) {
-        Dialect.Endpoint endpoint = remote.endpoint();
-        OpenMeterHttp http = remote.http(err());
+        OpenMeterUrl endpoint = remote.endpoint();
+        OpenMeterClient http = remote.http(err());
         out().printf("OpenMeter %s at %s (%s)%n%s%n", endpoint.dialect().name().toLowerCase(), endpoint.apiRoot(),
                 remote.tokenSource(), about == null ? "" : about + "\n");
         return new Connection(endpoint, http, RemoteOptions.api(endpoint.dialect(), http));

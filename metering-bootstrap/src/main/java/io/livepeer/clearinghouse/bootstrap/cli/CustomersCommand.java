@@ -2,10 +2,10 @@ package io.livepeer.clearinghouse.bootstrap.cli;
 
 import io.livepeer.clearinghouse.bootstrap.CustomerSources;
 import io.livepeer.clearinghouse.bootstrap.CustomerSync;
-import io.livepeer.clearinghouse.bootstrap.OpenMeterHttp;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DatabaseOptions;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
+import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -81,7 +81,7 @@ final class CustomersCommand implements Runnable {
             }
             Connection remoteApi = connect(remote, customers.size() + " customers from "
                     + (ledger ? "the ledger" : file) + ", plan " + planKey);
-            OpenMeterHttp http = remoteApi.http();
+            OpenMeterClient http = remoteApi.http();
             List<CustomerSync.Result> results = new CustomerSync(remoteApi.api(), out()::println)
                     .sync(customers, planKey);
             long failed = results.stream().filter(r -> r.outcome() == CustomerSync.Outcome.FAILED).count();

@@ -1,10 +1,12 @@
 package io.livepeer.clearinghouse.bootstrap.cli;
 
-import io.livepeer.clearinghouse.bootstrap.Dialect;
 import io.livepeer.clearinghouse.bootstrap.OpenMeterApi;
-import io.livepeer.clearinghouse.bootstrap.OpenMeterHttp;
 import io.livepeer.clearinghouse.bootstrap.V1Api;
 import io.livepeer.clearinghouse.bootstrap.V3Api;
+import io.livepeer.clearinghouse.openmeter.Dialect;
+import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
+import io.livepeer.clearinghouse.openmeter.OpenMeterUrl;
+import io.livepeer.clearinghouse.openmeter.Retries;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -51,12 +53,12 @@ public final class RemoteOptions {
     private final Map<String, String> environment = System.getenv();
 
     /** The resolved endpoint. */
-    public Dialect.Endpoint endpoint() {
+    public OpenMeterUrl endpoint() {
         String u = url != null ? url : environment.get("OPENMETER_URL");
         if (u == null || u.isBlank()) {
             throw new IllegalArgumentException("no OpenMeter URL: pass --url or set OPENMETER_URL");
         }
-        return Dialect.resolve(u, dialect);
+        return OpenMeterUrl.resolve(u, dialect);
     }
 
     /**
@@ -65,16 +67,16 @@ public final class RemoteOptions {
      * @param log where retry notices go
      * @throws IllegalArgumentException when the token file cannot be read or the URL is missing
      */
-    public OpenMeterHttp http(PrintWriter log) {
-        return new OpenMeterHttp(endpoint().apiRoot(), token(), Duration.ofSeconds(timeoutSeconds),
-                new OpenMeterHttp.Retries(retries, Duration.ofMillis(500), Duration.ofSeconds(20)), line -> {
+    public OpenMeterClient http(PrintWriter log) {
+        return new OpenMeterClient(endpoint(), token(), Duration.ofSeconds(timeoutSeconds),
+                Retries.of(retries, Duration.ofMillis(500), Duration.ofSeconds(20)), line -> {
                     log.println(line);
                     log.flush();
                 });
     }
 
     /** The API of the endpoint's dialect. */
-    public static OpenMeterApi api(Dialect dialect, OpenMeterHttp http) {
+    public static OpenMeterApi api(Dialect dialect, OpenMeterClient http) {
         return dialect == Dialect.V3 ? new V3Api(http) : new V1Api(http);
     }
 

@@ -2,6 +2,7 @@ package io.livepeer.clearinghouse.routes.delivery;
 
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
 import io.livepeer.clearinghouse.routes.core.Beans;
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -32,15 +33,14 @@ public final class DeliveryConfiguration implements CamelConfiguration {
 
         OutboxDelivery delivery;
         if (settings.openmeterUrl().isPresent()) {
-            OpenMeterEndpoint endpoint = OpenMeterEndpoint.of(settings.openmeterUrl().get());
+            OpenMeterClient client = DeliveryClient.open(settings.openmeterUrl().get(), settings.openmeterToken(),
+                    settings.requestTimeout());
             ExecutorService pool = context.getExecutorServiceManager()
                     .newFixedThreadPool(this, "openmeter-delivery", settings.parallelRequests());
-            delivery = new OutboxDelivery(outbox, new CamelHttpIngest(context),
-                    SettingsReader.host(endpoint.ingestUrl()) + " (" + endpoint.dialect().name().toLowerCase() + ")",
-                    metrics, settings.batchSize(), settings.parallelRequests(), settings.initialBackoff(),
-                    settings.maxBackoff(), pool, clock);
-            LOG.info("Delivering usage to {} ({} dialect){}", SettingsReader.host(endpoint.ingestUrl()),
-                    endpoint.dialect(), settings.openmeterToken().isPresent() ? " with a bearer token" : "");
+            String target = SettingsReader.host(client.url().ingestUrl()) + " (" + client.dialect().label() + ")";
+            delivery = new OutboxDelivery(outbox, client, target, metrics, settings.batchSize(),
+                    settings.parallelRequests(), settings.initialBackoff(), settings.maxBackoff(), pool, clock);
+            LOG.info("Delivering usage to {}{}", target, client.hasToken() ? " with a bearer token" : "");
         } else {
             delivery = new OutboxDelivery(outbox, null, null, metrics, settings.batchSize(), 1,
                     settings.initialBackoff(), settings.maxBackoff(), null, clock);
@@ -48,6 +48,6 @@ public final class DeliveryConfiguration implements CamelConfiguration {
         }
         Beans.bind(context, delivery);
         HealthCheckRegistry.get(context).register(new DeliveryHealthCheck(delivery));
-        context.addRoutes(new DeliveryRoutes(settings, delivery));
+        context.addRoutes(new DeliveryRoutes(delivery));
     }
 }

@@ -15,10 +15,11 @@ import java.util.Optional;
  * @param deliveryPollInterval how often the outbox is polled
  * @param initialBackoff       first retry delay after a retryable failure
  * @param maxBackoff           retry delay cap
+ * @param requestTimeout       connect and response timeout of one OpenMeter request
  */
 public record DeliverySettings(Optional<String> openmeterUrl, Optional<String> openmeterToken, int batchSize,
                                int parallelRequests, Duration deliveryPollInterval, Duration initialBackoff,
-                               Duration maxBackoff) {
+                               Duration maxBackoff, Duration requestTimeout) {
 
     /** Upper bound of events per OpenMeter request: the safe contract across metering vendors. */
     public static final int MAX_BATCH = 100;
@@ -32,7 +33,8 @@ public record DeliverySettings(Optional<String> openmeterUrl, Optional<String> o
                 r.positiveInt("clearinghouse.openmeter.parallel-requests"),
                 r.duration("clearinghouse.openmeter.poll-interval"),
                 r.duration("clearinghouse.openmeter.initial-backoff"),
-                r.duration("clearinghouse.openmeter.max-backoff"));
+                r.duration("clearinghouse.openmeter.max-backoff"),
+                Duration.ofMillis(r.positiveInt("clearinghouse.http.timeout-ms")));
         if (settings.batchSize() > MAX_BATCH) {
             throw new IllegalArgumentException("clearinghouse.openmeter.batch-size must be at most " + MAX_BATCH
                     + ", got " + settings.batchSize());

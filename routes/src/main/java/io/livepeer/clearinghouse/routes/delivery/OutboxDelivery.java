@@ -2,6 +2,9 @@ package io.livepeer.clearinghouse.routes.delivery;
 
 import io.livepeer.clearinghouse.ledger.Outbox;
 import io.livepeer.clearinghouse.ledger.Outbox.PendingEvent;
+import io.livepeer.clearinghouse.openmeter.Backoff;
+import io.livepeer.clearinghouse.openmeter.EventIngest;
+import io.livepeer.clearinghouse.openmeter.OpenMeterResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -14,7 +17,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,9 +30,12 @@ import org.slf4j.LoggerFactory;
  *   <li>400/413/422 → the batch is split in halves until the refused event(s) are found; each is {@code REJECTED}
  *       with the server's problem detail, the rest is delivered. A bad event never blocks the others.</li>
  *   <li>Anything else (429, 5xx, 401/403, timeouts, connection errors) → nothing is rejected; the attempt is
- *       recorded on the events and the whole delivery pauses with exponential backoff (initial × 2^n, capped, with
- *       jitter), or for the server's {@code Retry-After} when it sends one.</li>
+ *       recorded on the events and the whole delivery pauses for the {@code openmeter} module's {@link Backoff}
+ *       (initial × 2^n, capped, with jitter), or for the server's {@code Retry-After} (seconds or HTTP-date, at most
+ *       an hour) when it sends one.</li>
  * </ul>
+ * Each request is one attempt of the {@code openmeter} client ({@link EventIngest}); this class paces the retries,
+ * so failed events stay visible in the outbox meanwhile.
  * Ids are stable, so a batch resent after a lost response is deduplicated by OpenMeter on (source, id).
  * {@link #deliverPending()} is called from one thread (the delivery route); {@link #status()} from any.
  */
@@ -56,13 +61,12 @@ public final class OutboxDelivery {
     }
 
     private final Outbox outbox;
-    private final OpenMeterIngest ingest;
+    private final EventIngest ingest;
     private final String target;
     private final DeliveryMetrics metrics;
     private final int batchSize;
     private final int parallelRequests;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
+    private final Backoff backoff;
     private final ExecutorService pool;
     private final Clock clock;
 
@@ -74,7 +78,8 @@ public final class OutboxDelivery {
 
     /**
      * @param outbox           the outbox
-     * @param ingest           the OpenMeter client, or null when delivery is disabled (no {@code OPENMETER_URL})
+     * @param ingest           the OpenMeter client ({@code OpenMeterClient} with one attempt per call), or null when
+     *                         delivery is disabled (no {@code OPENMETER_URL})
      * @param target           ingest URL without credentials (for status), or null
      * @param metrics          metrics
      * @param batchSize        events per request, ≤ 100
@@ -84,7 +89,7 @@ public final class OutboxDelivery {
      * @param pool             executor for parallel requests (at least {@code parallelRequests} threads)
      * @param clock            clock
      */
-    public OutboxDelivery(Outbox outbox, OpenMeterIngest ingest, String target, DeliveryMetrics metrics,
+    public OutboxDelivery(Outbox outbox, EventIngest ingest, String target, DeliveryMetrics metrics,
                           int batchSize, int parallelRequests, Duration initialBackoff, Duration maxBackoff,
                           ExecutorService pool, Clock clock) {
         this.outbox = outbox;
@@ -93,8 +98,7 @@ public final class OutboxDelivery {
         this.metrics = metrics;
         this.batchSize = batchSize;
         this.parallelRequests = parallelRequests;
-        this.initialBackoff = initialBackoff;
-        this.maxBackoff = maxBackoff;
+        this.backoff = new Backoff(initialBackoff, maxBackoff, MAX_RETRY_AFTER);
         this.pool = pool;
         this.clock = clock;
         this.state = ingest == null ? State.DISABLED : State.IDLE;
@@ -191,17 +195,17 @@ public final class OutboxDelivery {
         if (outcome.failure != null) {
             return;
         }
-        OpenMeterIngest.Response response;
+        OpenMeterResponse response;
         try {
-            response = ingest.post(body(events));
+            response = ingest.ingest(body(events));
         } catch (IOException e) {
             outcome.fail(events, new Failure("no answer from OpenMeter: " + e.getMessage(), Optional.empty()));
             return;
         }
-        if (response.isSuccess()) {
+        if (response.ok()) {
             outcome.delivered.addAll(events);
             outcome.successfulRequests++;
-        } else if (response.isContentRejected()) {
+        } else if (isContentRejected(response.status())) {
             if (events.size() == 1) {
                 outcome.rejected.add(new Rejection(events.get(0), "HTTP " + response.status() + ": "
                         + response.body()));
@@ -242,15 +246,7 @@ public final class OutboxDelivery {
 
     private void backOff(Failure failure) {
         int failures = ++consecutiveFailures;
-        Duration delay;
-        if (failure.retryAfter.isPresent()) {
-            Duration requested = failure.retryAfter.get();
-            delay = requested.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : requested;
-        } else {
-            long base = initialBackoff.toMillis() << Math.min(failures - 1, 20);
-            long capped = Math.min(base, maxBackoff.toMillis());
-            delay = Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
-        }
+        Duration delay = backoff.delay(failures, failure.retryAfter);
         retryAt = clock.instant().plus(delay);
         lastError = failure.message;
         state = State.BACKING_OFF;
@@ -278,6 +274,11 @@ public final class OutboxDelivery {
             json.append(events.get(i).cloudEvent());
         }
         return json.append(']').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The server refused the content itself (400, 413, 422): split the batch to find the bad event(s). */
+    private static boolean isContentRejected(int status) {
+        return status == 400 || status == 413 || status == 422;
     }
 
     private static String explain(int status) {

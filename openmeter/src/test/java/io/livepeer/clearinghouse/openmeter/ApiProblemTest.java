@@ -1,12 +1,13 @@
-package io.livepeer.clearinghouse.bootstrap;
+package io.livepeer.clearinghouse.openmeter;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-class ApiProblemAndDialectTest {
+/** Problem details of both dialects, made readable. */
+class ApiProblemTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,29 +45,13 @@ class ApiProblemAndDialectTest {
     }
 
     @Test
-    void the_dialect_follows_the_url_as_operators_write_it() {
-        assertThat(Dialect.resolve("https://us.api.konghq.com/v3/openmeter", null))
-                .isEqualTo(new Dialect.Endpoint("https://us.api.konghq.com/v3/openmeter", Dialect.V3));
-        assertThat(Dialect.resolve("https://eu.api.konghq.com/v3/", "auto").apiRoot())
-                .isEqualTo("https://eu.api.konghq.com/v3/openmeter");
-        assertThat(Dialect.resolve("http://openmeter:8888/api/v3/openmeter/events", null).apiRoot())
-                .isEqualTo("http://openmeter:8888/api/v3/openmeter");
-        assertThat(Dialect.resolve("http://openmeter:8888", null))
-                .isEqualTo(new Dialect.Endpoint("http://openmeter:8888/api/v1", Dialect.V1));
-        assertThat(Dialect.resolve("http://openmeter:8888/api/v1/", null).apiRoot())
-                .isEqualTo("http://openmeter:8888/api/v1");
-        assertThat(Dialect.resolve("http://gateway.internal/metering", "v3").apiRoot())
-                .isEqualTo("http://gateway.internal/metering/openmeter");
-        assertThatThrownBy(() -> Dialect.resolve("openmeter:8888", null)).hasMessageContaining("http://");
-        assertThatThrownBy(() -> Dialect.resolve("http://x", "v2")).hasMessageContaining("auto, v1 or v3");
-    }
-
-    @Test
-    void amounts_compare_as_numbers_not_as_text() {
-        assertThat(PlanSpec.decimal("0.0000010")).isEqualTo("0.000001");
-        assertThat(PlanSpec.decimal("0.0000001")).isEqualTo("0.0000001");
-        assertThat(PlanSpec.decimal("100")).isEqualTo("100");
-        assertThat(PlanSpec.decimal("1E+2")).isEqualTo("100");
-        assertThat(PlanSpec.decimal("0.00")).isEqualTo("0");
+    void a_response_reads_as_the_same_problem() {
+        OpenMeterResponse response = new OpenMeterResponse(400, Optional.empty(), """
+                {"status":400,"title":"Bad Request","detail":"Invalid request",
+                 "invalid_parameters":[{"field":"data","rule":"is_valid","reason":"data must be an object"}]}""");
+        assertThat(response.problem("ingest events").getMessage())
+                .isEqualTo("ingest events: HTTP 400 Bad Request: Invalid request\n    - data: data must be an object");
+        assertThat(new OpenMeterResponse(502, Optional.empty(), "<html>bad gateway</html>").problem("x")
+                .detail()).isEqualTo("<html>bad gateway</html>");
     }
 }

@@ -1,4 +1,4 @@
-package io.livepeer.clearinghouse.bootstrap;
+package io.livepeer.clearinghouse.openmeter;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
