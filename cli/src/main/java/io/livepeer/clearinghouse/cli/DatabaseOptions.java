@@ -1,5 +1,7 @@
 package io.livepeer.clearinghouse.cli;
 
+import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.DatabaseConfig;
 import picocli.CommandLine.Option;
 
 /**

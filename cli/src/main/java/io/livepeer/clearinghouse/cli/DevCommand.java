@@ -1,6 +1,8 @@
 package io.livepeer.clearinghouse.cli;
 
 import io.livepeer.clearinghouse.routes.Clearinghouse;
+import io.livepeer.clearinghouse.routes.ClearinghouseApp;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,10 +17,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
-import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code dev}: the whole pipeline on one machine with nothing installed: an embedded Kafka broker on 127.0.0.1, an

@@ -1,7 +1,5 @@
 package io.livepeer.clearinghouse.cli;
 
-import io.livepeer.clearinghouse.ledger.DatabaseOptions;
-
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.OpsImport;
@@ -11,11 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code ledger …}: offline operations on the credit ledger. */
 @Command(name = "ledger", mixinStandardHelpOptions = true,
@@ -23,21 +21,19 @@ import picocli.CommandLine.Parameters;
         subcommands = {LedgerCommand.Reconcile.class, LedgerCommand.ImportOps.class})
 final class LedgerCommand implements Runnable {
 
-    /** Exit code when the books do not balance, or an import left differences or refused entries. */
-    static final int MISMATCH = 3;
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Without a subcommand: a usage error that lists them. */
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw Launcher.missingSubcommand(spec);
     }
 
     @Command(name = "reconcile", mixinStandardHelpOptions = true,
             description = {"Recompute every balance from the transfers and check that every metered event has exactly"
                     + " one usage transfer.", "Prints a markdown report; exits 0 when the books balance, "
-                    + MISMATCH + " on a mismatch, 1 on an error."})
+                    + ExitCodes.CONFLICT + " on a mismatch, 1 on an error."})
     static final class Reconcile implements Callable<Integer> {
 
         @Mixin
@@ -57,7 +53,7 @@ final class LedgerCommand implements Runnable {
                 if (out != null) {
                     Files.writeString(out, report.markdown(), StandardCharsets.UTF_8);
                 }
-                return report.ok() ? 0 : MISMATCH;
+                return report.ok() ? ExitCodes.OK : ExitCodes.CONFLICT;
             }
         }
     }
@@ -65,7 +61,7 @@ final class LedgerCommand implements Runnable {
     @Command(name = "import-ops", mixinStandardHelpOptions = true,
             description = {"Import a livepeer-ops data directory (balances.json and audit/ledger-events.log) into"
                     + " orchestrator accounts, in wei. Idempotent.", "Exits 0 when the journal matches balances.json,"
-                    + " " + MISMATCH + " when entries were refused or balances differ, 1 on an error."})
+                    + " " + ExitCodes.CONFLICT + " when entries were refused or balances differ, 1 on an error."})
     static final class ImportOps implements Callable<Integer> {
 
         @Parameters(index = "0", paramLabel = "DIR", description = "the livepeer-ops data directory")
@@ -88,7 +84,7 @@ final class LedgerCommand implements Runnable {
                 OpsImport.Report report = new OpsImport(new Ledger(db, Clock.systemUTC())).run(dir, adopt);
                 spec.commandLine().getOut().println(report.markdown());
                 boolean clean = report.errors().isEmpty() && (report.differences().isEmpty() || adopt);
-                return clean ? 0 : MISMATCH;
+                return clean ? ExitCodes.OK : ExitCodes.CONFLICT;
             }
         }
     }

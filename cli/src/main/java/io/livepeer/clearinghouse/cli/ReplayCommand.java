@@ -3,10 +3,10 @@ package io.livepeer.clearinghouse.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code replay FILE}: produce a JSONL file of signer events to the signer topic. */
 @Command(name = "replay",

@@ -71,18 +71,18 @@ class DevLauncherTest {
         StringWriter out = new StringWriter();
         assertThat(Launcher.execute(new PrintWriter(out, true), new PrintWriter(new StringWriter()), "--help"))
                 .isZero();
-        assertThat(out.toString()).contains("dev", "run", "replay");
+        assertThat(out.toString()).contains("dev", "run", "replay", "ledger", "bootstrap", "benchmark");
     }
 
     @Test
-    void a_usage_error_exits_2_and_a_missing_file_exits_1() {
+    void a_usage_error_exits_64_and_a_missing_file_exits_4() {
         StringWriter err = new StringWriter();
         assertThat(Launcher.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), "dev",
-                "--kafka-port", "many")).isEqualTo(2);
+                "--kafka-port", "many")).isEqualTo(ExitCodes.USAGE).isEqualTo(64);
         assertThat(err.toString()).contains("--kafka-port");
         StringWriter err2 = new StringWriter();
         assertThat(Launcher.execute(new PrintWriter(new StringWriter()), new PrintWriter(err2, true), "replay",
-                "no-such-file.jsonl")).isEqualTo(1);
+                "no-such-file.jsonl")).isEqualTo(ExitCodes.INVALID_INPUT).isEqualTo(4);
         assertThat(err2.toString()).contains("no such file: no-such-file.jsonl");
     }
 

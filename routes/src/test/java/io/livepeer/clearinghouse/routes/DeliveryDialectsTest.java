@@ -2,7 +2,6 @@ package io.livepeer.clearinghouse.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.livepeer.clearinghouse.app.ClearinghouseApp;
 import io.livepeer.clearinghouse.routes.delivery.OpenMeterEndpoint;
 import io.livepeer.clearinghouse.testing.FakeOpenMeter;
 import io.livepeer.clearinghouse.testing.TestDatabases;

@@ -1,13 +1,14 @@
 package io.livepeer.clearinghouse.cli.bootstrap;
 
 import io.livepeer.clearinghouse.bootstrap.Reconciler;
+import io.livepeer.clearinghouse.cli.ExitCodes;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code bootstrap apply}: makes OpenMeter match the catalog. Exit 0 done, 3 when conflicts remain, 5 refused. */
-@Command(name = "apply", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = ExitCodes.USAGE,
+@Command(name = "apply", mixinStandardHelpOptions = true,
         description = "Create what is missing, update what may be updated, publish plans. "
                 + "Exit 0 when done, 3 when conflicts remain (everything else is applied), 5 when OpenMeter refuses.")
 final class ApplyCommand extends BootstrapSubcommand {

@@ -1,6 +1,5 @@
 package io.livepeer.clearinghouse.cli.bootstrap;
 
-import io.livepeer.clearinghouse.bootstrap.ApiProblem;
 import io.livepeer.clearinghouse.bootstrap.Dialect;
 import io.livepeer.clearinghouse.bootstrap.OpenMeterApi;
 import io.livepeer.clearinghouse.bootstrap.OpenMeterHttp;
@@ -12,8 +11,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
 /**
- * Base of the bootstrap subcommands: maps failures to the documented exit codes ({@link ExitCodes}) with a readable
- * message, whichever command line hosts them ({@code ./clearinghouse bootstrap} or the module's own main).
+ * Base of the bootstrap subcommands: their output streams, the connection to OpenMeter and the validated catalog.
+ * A failure propagates to the launcher, which prints it and maps it to the exit-code table
+ * ({@link io.livepeer.clearinghouse.cli.ExitCodes#forFailure}: invalid catalog or input 4, OpenMeter refused 5).
  */
 abstract class BootstrapSubcommand implements Callable<Integer> {
 
@@ -29,21 +29,9 @@ abstract class BootstrapSubcommand implements Callable<Integer> {
     }
 
     @Override
-    public final Integer call() {
+    public final Integer call() throws Exception {
         try {
             return run();
-        } catch (CatalogException e) {
-            err().println("error: " + e.getMessage());
-            return ExitCodes.INVALID_INPUT;
-        } catch (ApiProblem e) {
-            err().println("error: " + e.getMessage());
-            return ExitCodes.REMOTE_ERROR;
-        } catch (IllegalArgumentException e) {
-            err().println("error: " + e.getMessage());
-            return ExitCodes.INVALID_INPUT;
-        } catch (Exception e) {
-            err().println("error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-            return ExitCodes.FAILED;
         } finally {
             out().flush();
             err().flush();

@@ -3,21 +3,23 @@ package io.livepeer.clearinghouse.cli.bootstrap;
 import io.livepeer.clearinghouse.bootstrap.CustomerSources;
 import io.livepeer.clearinghouse.bootstrap.CustomerSync;
 import io.livepeer.clearinghouse.bootstrap.OpenMeterHttp;
+import io.livepeer.clearinghouse.cli.DatabaseOptions;
+import io.livepeer.clearinghouse.cli.ExitCodes;
+import io.livepeer.clearinghouse.cli.Launcher;
 import io.livepeer.clearinghouse.ledger.Database;
-import io.livepeer.clearinghouse.ledger.DatabaseOptions;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code bootstrap customers …}. */
-@Command(name = "customers", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = ExitCodes.USAGE,
+@Command(name = "customers", mixinStandardHelpOptions = true,
         description = "Customers in OpenMeter.",
         subcommands = CustomersCommand.Sync.class)
 final class CustomersCommand implements Runnable {
@@ -25,16 +27,17 @@ final class CustomersCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Without a subcommand: a usage error that lists them. */
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw Launcher.missingSubcommand(spec);
     }
 
     /**
      * {@code bootstrap customers sync (FILE | --from-ledger)}: each customer exists (key = metering subject) and is
      * subscribed to the catalog's default plan. Exit 0 when every customer is in sync, 5 when some failed.
      */
-    @Command(name = "sync", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = ExitCodes.USAGE,
+    @Command(name = "sync", mixinStandardHelpOptions = true,
             description = "Ensure each customer exists (key = metering subject) with a subscription to the catalog's "
                     + "default plan: from a CSV (header: key,name,email) or JSON file, or every customer:* account "
                     + "of the ledger. Exit 0 when all are in sync, 5 when some failed.")

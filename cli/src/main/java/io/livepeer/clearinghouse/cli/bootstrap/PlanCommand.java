@@ -1,6 +1,7 @@
 package io.livepeer.clearinghouse.cli.bootstrap;
 
 import io.livepeer.clearinghouse.bootstrap.Reconciler;
+import io.livepeer.clearinghouse.cli.ExitCodes;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Option;
  * {@code bootstrap plan}: the difference between the catalog and OpenMeter, without changing anything. Exit 0 in
  * sync, 2 when changes are pending, 3 on conflicts.
  */
-@Command(name = "plan", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = ExitCodes.USAGE,
+@Command(name = "plan", mixinStandardHelpOptions = true,
         description = "Show what apply would create, update, keep or prune. Changes nothing. "
                 + "Exit 0 when in sync, 2 when changes are pending, 3 on conflicts.")
 final class PlanCommand extends BootstrapSubcommand {

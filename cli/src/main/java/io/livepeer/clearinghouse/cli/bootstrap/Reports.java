@@ -1,7 +1,7 @@
 package io.livepeer.clearinghouse.cli.bootstrap;
 
-import io.livepeer.clearinghouse.bootstrap.Reconciler;
 import io.livepeer.clearinghouse.bootstrap.Reconciler.Action;
+import io.livepeer.clearinghouse.bootstrap.Reconciler;
 import java.io.PrintWriter;
 
 /** Prints a reconciliation report as aligned lines with their details. */

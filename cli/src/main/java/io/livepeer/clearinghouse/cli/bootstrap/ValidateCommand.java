@@ -1,11 +1,12 @@
 package io.livepeer.clearinghouse.cli.bootstrap;
 
+import io.livepeer.clearinghouse.cli.ExitCodes;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code bootstrap validate}: checks the catalog offline. Exit 0 when valid, 4 with the list of problems. */
-@Command(name = "validate", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = ExitCodes.USAGE,
+@Command(name = "validate", mixinStandardHelpOptions = true,
         description = "Check the catalog offline: keys, rate card = feature keys, feature meters, COUNT meters, "
                 + "prices, markup percentages. Exit 0 when valid, 4 otherwise.")
 final class ValidateCommand extends BootstrapSubcommand {

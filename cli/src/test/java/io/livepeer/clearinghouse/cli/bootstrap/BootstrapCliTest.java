@@ -2,8 +2,15 @@ package io.livepeer.clearinghouse.cli.bootstrap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.livepeer.clearinghouse.bootstrap.cli.BootstrapCommand;
-import io.livepeer.clearinghouse.bootstrap.cli.ExitCodes;
+import io.livepeer.clearinghouse.bootstrap.Dialect;
+import io.livepeer.clearinghouse.bootstrap.OpenMeterApi;
+import io.livepeer.clearinghouse.bootstrap.OpenMeterHttp;
+import io.livepeer.clearinghouse.bootstrap.PlanSpec;
+import io.livepeer.clearinghouse.bootstrap.Remote;
+import io.livepeer.clearinghouse.bootstrap.V1Api;
+import io.livepeer.clearinghouse.bootstrap.V3Api;
+import io.livepeer.clearinghouse.cli.ExitCodes;
+import io.livepeer.clearinghouse.cli.Launcher;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
@@ -29,7 +36,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The bootstrap CLI end to end against a stateful OpenMeter stand-in, in both dialects; every request and response
+ * {@code ./clearinghouse bootstrap …} end to end against a stateful OpenMeter stand-in, in both dialects; every request and response
  * is checked against the OpenAPI specs when {@code ../shared/contracts} is present.
  */
 class BootstrapCliTest {
@@ -53,7 +60,10 @@ class BootstrapCliTest {
     Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = BootstrapCommand.execute(new PrintWriter(out), new PrintWriter(err), args);
+        String[] command = new String[args.length + 1];
+        command[0] = "bootstrap";
+        System.arraycopy(args, 0, command, 1, args.length);
+        int exit = Launcher.execute(new PrintWriter(out), new PrintWriter(err), command);
         return new Run(exit, out.toString(), err.toString());
     }
 

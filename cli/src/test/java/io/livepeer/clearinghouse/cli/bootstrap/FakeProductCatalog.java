@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.livepeer.clearinghouse.bootstrap.Dialect;
 import io.livepeer.clearinghouse.testing.OpenApiContract;
 import java.io.IOException;
 import java.io.InputStream;
