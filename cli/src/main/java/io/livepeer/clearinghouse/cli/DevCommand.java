@@ -134,6 +134,9 @@ final class DevCommand implements Callable<Integer> {
 
     private Map<String, String> overrides(EmbeddedKafka kafka, String topic) {
         Map<String, String> o = new HashMap<>();
+        // camel-main's dev profile: application-dev.properties over application.properties (loopback hosts, demo
+        // price, H2 under ./data); below only what this run decides (broker, --data-dir, ports, generated tokens)
+        o.put("camel.main.profile", "dev");
         o.put("clearinghouse.kafka.brokers", kafka.bootstrapServers());
         o.put("clearinghouse.kafka.topic", topic);
         if (System.getenv("JDBC_URL") == null) {
