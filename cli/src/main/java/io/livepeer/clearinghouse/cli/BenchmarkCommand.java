@@ -13,10 +13,10 @@ import picocli.CommandLine.Command;
  * directly), it says so and exits {@link ExitCodes#FAILED}.
  */
 @Command(name = "benchmark",
-        description = {"Measure throughput, latency and heap of the pipeline on this machine; `benchmark authorize`",
-                "measures the /authorize webhook. Run by ./clearinghouse from the benchmarks module (it needs",
-                "embedded PostgreSQL, which the launcher does not ship): ./clearinghouse benchmark --help for its",
-                "options, docs/benchmarks.md for the figures."})
+        description = {"Measure throughput, latency and heap on this machine (from the benchmarks module).",
+                "`benchmark authorize` measures the /authorize webhook. ./clearinghouse runs it from the benchmarks",
+                "module, which ships embedded PostgreSQL (the launcher does not): ./clearinghouse benchmark --help",
+                "for its options, docs/benchmarks.md for the figures."})
 final class BenchmarkCommand implements Callable<Integer> {
 
     @CommandLine.Spec

@@ -27,8 +27,8 @@ import picocli.CommandLine;
  * they are consumed, prints the usage summary, then keeps running (or exits with {@code --once}).
  */
 @Command(name = "dev",
-        description = {"Run everything locally on embedded defaults (Kafka on 127.0.0.1, H2 under ./data, static",
-                "demo price), replay the sample signer events and print the usage summary.",
+        description = {"Run everything locally on embedded defaults and print the usage summary.",
+                "Kafka on 127.0.0.1, H2 under ./data and a static demo price; replays the sample signer events.",
                 "Set OPENMETER_URL (and OPENMETER_API_KEY) to deliver to OpenMeter / Konnect as well."},
         mixinStandardHelpOptions = true)
 final class DevCommand implements Callable<Integer> {

@@ -21,7 +21,7 @@ public final class ExitCodes {
      * cannot make.
      */
     public static final int CONFLICT = 3;
-    /** The input is invalid or missing (a file, the catalog, a token file); nothing was done. */
+    /** The input is invalid or missing (a file, the catalog, a token file, a setting); nothing was done. */
     public static final int INVALID_INPUT = 4;
     /** OpenMeter refused a request (401/403/4xx), or stayed unreachable after the retries. */
     public static final int REMOTE_ERROR = 5;
@@ -36,8 +36,8 @@ public final class ExitCodes {
         table.put(String.valueOf(CHANGES_PENDING), "bootstrap plan: changes pending");
         table.put(String.valueOf(CONFLICT), "conflict: the ledger books do not balance, an import differs, or a catalog"
                 + " change OpenMeter cannot make");
-        table.put(String.valueOf(INVALID_INPUT), "invalid or missing input (a file, the catalog, a token file); nothing"
-                + " was done");
+        table.put(String.valueOf(INVALID_INPUT), "invalid or missing input (a file, the catalog, a token file, a"
+                + " setting); nothing was done");
         table.put(String.valueOf(REMOTE_ERROR), "OpenMeter refused a request or stayed unreachable");
         table.put(String.valueOf(USAGE), "usage error: unknown command or option, bad or missing argument");
         return table;

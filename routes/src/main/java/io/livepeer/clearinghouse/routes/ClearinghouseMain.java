@@ -10,16 +10,19 @@ import java.util.Map;
  */
 public final class ClearinghouseMain {
 
-    /** Exit code of a usage error, as in the launcher's table ({@code docs/operations.md}, "Exit codes"). */
+    /** Exit code of invalid configuration, as in the launcher's table ({@code docs/operations.md}, "Exit codes"). */
+    static final int INVALID_INPUT = 4;
+    /** Exit code of a usage error, as in the launcher's table. */
     static final int USAGE = 64;
 
     private ClearinghouseMain() {
     }
 
     /**
-     * Runs until stopped; {@code --help} prints what configures it. Any other argument is a usage error (exit 64).
+     * Runs until stopped; {@code --help} prints what configures it. Any other argument is a usage error (exit 64), an
+     * invalid setting exits 4 with its message (which names the key).
      *
-     * @throws Exception when the configuration is invalid or the database is unreachable (the JVM exits 1)
+     * @throws Exception when the application cannot start otherwise, e.g. the database is unreachable (exit 1)
      */
     public static void main(String[] args) throws Exception {
         if (args.length > 0) {
@@ -30,7 +33,12 @@ public final class ClearinghouseMain {
                     + " OPENMETER_API_KEY (see docs/configuration.md).");
             System.exit(help ? 0 : USAGE);
         }
-        run();
+        try {
+            run();
+        } catch (IllegalArgumentException invalidSetting) {
+            System.err.println("error: " + invalidSetting.getMessage());
+            System.exit(INVALID_INPUT);
+        }
         System.exit(0);
     }
 
