@@ -1,11 +1,11 @@
 package io.livepeer.clearinghouse.bench;
 
-import io.livepeer.clearinghouse.app.ClearinghouseApp;
-import io.livepeer.clearinghouse.app.EmbeddedKafka;
 import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
 import io.livepeer.clearinghouse.ledger.credit.NewTransfer;
 import io.livepeer.clearinghouse.ledger.credit.TransferKind;
 import io.livepeer.clearinghouse.routes.Clearinghouse;
+import io.livepeer.clearinghouse.routes.ClearinghouseApp;
+import io.livepeer.clearinghouse.testing.KafkaTestBroker;
 import io.livepeer.clearinghouse.testing.TestIssuer;
 import java.io.PrintWriter;
 import java.io.IOException;
@@ -68,7 +68,7 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
         log = spec.commandLine().getOut();
         Path work = Files.createTempDirectory("clearinghouse-authorize-bench");
         String secret = "bench-webhook-secret";
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(work, Benchmark.freePort(), Benchmark.freePort());
+        try (KafkaTestBroker kafka = KafkaTestBroker.start();
              TestIssuer issuer = TestIssuer.start()) {
             for (String mode : List.of("api_key", "oidc")) {
                 int port = Benchmark.freePort();

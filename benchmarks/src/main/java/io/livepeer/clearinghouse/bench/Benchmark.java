@@ -1,7 +1,5 @@
 package io.livepeer.clearinghouse.bench;
 
-import io.livepeer.clearinghouse.app.ClearinghouseApp;
-import io.livepeer.clearinghouse.app.EmbeddedKafka;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DatabaseConfig;
 import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
@@ -9,6 +7,8 @@ import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.NewTransfer;
 import io.livepeer.clearinghouse.ledger.credit.TransferKind;
 import io.livepeer.clearinghouse.routes.Clearinghouse;
+import io.livepeer.clearinghouse.routes.ClearinghouseApp;
+import io.livepeer.clearinghouse.testing.KafkaTestBroker;
 import java.math.BigDecimal;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -116,9 +116,9 @@ public final class Benchmark implements Callable<Integer> {
         eventCustomers = customers;
         HeapMeter heap = new HeapMeter();
         EmbeddedPostgres postgres = null;
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(work, freePort(), freePort()); HttpSink sink = new HttpSink()) {
+        try (KafkaTestBroker kafka = KafkaTestBroker.start(); HttpSink sink = new HttpSink()) {
             String topic = "bench-load";
-            kafka.ensureTopic(topic, partitions);
+            kafka.createTopic(topic, partitions);
             long produced = load(kafka.bootstrapServers(), topic, events, 0);
             double consumeRate = rawConsume(kafka.bootstrapServers(), topic, produced);
             row("raw Kafka consume (ceiling)", consumeRate, "plain KafkaConsumer, " + produced + " records");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import io.livepeer.clearinghouse.app.ClearinghouseApp;
 import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import io.livepeer.clearinghouse.testing.TestIssuer;

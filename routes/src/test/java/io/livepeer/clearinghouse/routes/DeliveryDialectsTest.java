@@ -3,7 +3,7 @@ package io.livepeer.clearinghouse.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.livepeer.clearinghouse.app.ClearinghouseApp;
+import io.livepeer.clearinghouse.routes.ClearinghouseApp;
 import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
 import io.livepeer.clearinghouse.openmeter.Transport;
 import io.livepeer.clearinghouse.routes.delivery.DeliveryClient;

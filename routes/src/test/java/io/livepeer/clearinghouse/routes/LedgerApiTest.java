@@ -3,7 +3,6 @@ package io.livepeer.clearinghouse.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.livepeer.clearinghouse.app.ClearinghouseApp;
 import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import java.net.http.HttpResponse;

@@ -2,7 +2,6 @@ package io.livepeer.clearinghouse.routes;
 
 import static org.awaitility.Awaitility.await;
 
-import io.livepeer.clearinghouse.app.ClearinghouseApp;
 import io.livepeer.clearinghouse.testing.FakeOpenMeter;
 import io.livepeer.clearinghouse.testing.KafkaTestBroker;
 import io.livepeer.clearinghouse.testing.TestDatabases.JdbcTarget;
