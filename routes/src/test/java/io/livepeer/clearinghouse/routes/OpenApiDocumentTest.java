@@ -3,7 +3,6 @@ package io.livepeer.clearinghouse.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.livepeer.clearinghouse.app.ClearinghouseApp;
 import io.livepeer.clearinghouse.bridge.Decision;
 import io.livepeer.clearinghouse.bridge.MaxPrice;
 import io.livepeer.clearinghouse.processors.json.Json;
@@ -16,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.spi.RestRegistry;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,13 +28,13 @@ import org.junit.jupiter.api.Test;
 class OpenApiDocumentTest extends PipelineTestSupport {
 
     Stage stage;
-    ClearinghouseApp app;
+    CamelContext context;
     JsonNode document;
 
     @BeforeEach
     void startAppAndReadTheDocument() throws Exception {
         stage = stage(TestDatabases.h2(), 1);
-        app = start(stage, null, Map.of());
+        context = start(stage, null, Map.of()).context();
         HttpResponse<String> response = request(stage.httpPort(), "GET", "/api/openapi.json", null, null,
                 Map.of("X-Probe", "echo-me"));
         assertThat(response.statusCode()).isEqualTo(200);
@@ -57,7 +57,7 @@ class OpenApiDocumentTest extends PipelineTestSupport {
 
     @Test
     void every_registered_rest_service_is_in_the_document_with_its_method() {
-        List<RestRegistry.RestService> services = app.context().getRestRegistry().listAllRestServices();
+        List<RestRegistry.RestService> services = context.getRestRegistry().listAllRestServices();
         Set<String> registered = new TreeSet<>();
         for (RestRegistry.RestService service : services) {
             String path = service.getBasePath() + (service.getUriTemplate() == null ? "" : service.getUriTemplate());
@@ -79,12 +79,12 @@ class OpenApiDocumentTest extends PipelineTestSupport {
     @Test
     void each_operation_is_a_route_with_the_operation_id_as_its_id() {
         Set<String> routeIds = new TreeSet<>();
-        for (Route route : app.context().getRoutes()) {
+        for (Route route : context.getRoutes()) {
             routeIds.add(route.getRouteId());
         }
         List<String> operationIds = new ArrayList<>();
         document.path("paths").forEach(path -> path.forEach(op -> operationIds.add(op.path("operationId").asText())));
-        assertThat(operationIds).hasSize(app.context().getRestRegistry().size()).doesNotHaveDuplicates();
+        assertThat(operationIds).hasSize(context.getRestRegistry().size()).doesNotHaveDuplicates();
         assertThat(routeIds).containsAll(operationIds).contains("authorize", "api-usage-summary");
     }
 
