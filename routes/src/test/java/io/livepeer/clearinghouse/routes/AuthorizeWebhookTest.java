@@ -168,6 +168,27 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
     }
 
     @Test
+    void api_keys_page_newest_first_with_limit_and_cursor() throws Exception {
+        Stage stage = stage(TestDatabases.h2(), 1);
+        start(stage, null, Map.of());
+        for (String user : List.of("u1", "u2", "u3")) {
+            createKey(stage, "paging", user, "");
+        }
+        JsonNode first = json(request(stage.httpPort(), "GET", "/api/keys?client_id=paging&limit=2", ADMIN_TOKEN,
+                null, Map.of()));
+        assertThat(first.path("keys").findValuesAsText("usage_subject")).hasSize(2);
+        JsonNode second = json(request(stage.httpPort(), "GET", "/api/keys?client_id=paging&limit=2&cursor="
+                + first.path("next_cursor").asText(), ADMIN_TOKEN, null, Map.of()));
+        assertThat(second.path("keys").findValuesAsText("usage_subject")).hasSize(1);
+        assertThat(second.path("next_cursor").isNull()).isTrue();
+        List<String> all = new java.util.ArrayList<>(first.path("keys").findValuesAsText("usage_subject"));
+        all.addAll(second.path("keys").findValuesAsText("usage_subject"));
+        assertThat(all).containsExactlyInAnyOrder("u1", "u2", "u3");
+        assertThat(request(stage.httpPort(), "GET", "/api/keys?page=2", ADMIN_TOKEN, null, Map.of()).statusCode())
+                .isEqualTo(400);
+    }
+
+    @Test
     void an_unreadable_ledger_is_503_billing_unavailable_never_an_allow() throws Exception {
         Stage stage = stage(TestDatabases.h2(), 1);
         ClearinghouseApp app = start(stage, null, Map.of());

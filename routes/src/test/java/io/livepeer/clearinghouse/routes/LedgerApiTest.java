@@ -126,6 +126,13 @@ class LedgerApiTest extends PipelineTestSupport {
     }
 
     @Test
+    void a_body_over_one_mebibyte_is_refused_before_it_is_read() throws Exception {
+        String huge = "{\"customer\":\"c\",\"amount_usd_micros\":\"1\",\"reason\":\""
+                + "x".repeat(1_100_000) + "\"}";   // camel.server.max-body-size
+        assertThat(post("/api/ledger/grants", ADMIN_TOKEN, huge, Map.of()).statusCode()).isEqualTo(413);
+    }
+
+    @Test
     void adjustments_and_reversals_move_money_both_ways_with_reasons() throws Exception {
         post("/api/ledger/grants", ADMIN_TOKEN, "{\"customer\":\"bob\",\"amount_usd_micros\":\"100\"}",
                 Map.of("Idempotency-Key", "g"));
@@ -156,12 +163,23 @@ class LedgerApiTest extends PipelineTestSupport {
             post("/api/ledger/grants", ADMIN_TOKEN, "{\"customer\":\"c" + i + "\",\"amount_usd_micros\":\"1\"}",
                     Map.of("Idempotency-Key", "p" + i));
         }
-        JsonNode page1 = json(get("/api/ledger/accounts?kind=customer&size=2", VIEWER_TOKEN));
+        JsonNode page1 = json(get("/api/ledger/accounts?kind=customer&limit=2", VIEWER_TOKEN));
         assertThat(page1.path("accounts").findValuesAsText("key")).containsExactly("customer:c0", "customer:c1");
-        assertThat(page1.path("next_page").asInt()).isEqualTo(2);
-        JsonNode page3 = json(get("/api/ledger/accounts?kind=customer&size=2&page=3", VIEWER_TOKEN));
+        assertThat(page1.path("next_cursor").isTextual()).isTrue();
+        JsonNode page2 = json(get("/api/ledger/accounts?kind=customer&limit=2&cursor="
+                + page1.path("next_cursor").asText(), VIEWER_TOKEN));
+        assertThat(page2.path("accounts").findValuesAsText("key")).containsExactly("customer:c2", "customer:c3");
+        JsonNode page3 = json(get("/api/ledger/accounts?kind=customer&limit=2&cursor="
+                + page2.path("next_cursor").asText(), VIEWER_TOKEN));
         assertThat(page3.path("accounts").findValuesAsText("key")).containsExactly("customer:c4");
-        assertThat(page3.path("next_page").isNull()).isTrue();
+        assertThat(page3.has("next_cursor")).isTrue();
+        assertThat(page3.path("next_cursor").isNull()).isTrue();
+        // the page/size paging of earlier versions is refused by name rather than answered with one page
+        HttpResponse<String> oldStyle = get("/api/ledger/accounts?kind=customer&size=2&page=3", VIEWER_TOKEN);
+        assertThat(oldStyle.statusCode()).isEqualTo(400);
+        assertThat(json(oldStyle).path("detail").asText()).contains("replaced by limit and cursor");
+        assertThat(json(get("/api/ledger/accounts?cursor=soon", VIEWER_TOKEN)).path("errors").get(0).path("field")
+                .asText()).isEqualTo("cursor");
 
         JsonNode t1 = json(get("/api/ledger/transfers?kind=grant&limit=3", VIEWER_TOKEN));
         assertThat(t1.path("transfers").findValuesAsText("id")).containsExactly("grant:p4", "grant:p3", "grant:p2");

@@ -1,8 +1,12 @@
 package io.livepeer.clearinghouse.routes.bridge;
 
+import static io.livepeer.clearinghouse.routes.http.ApiRouteBuilder.response;
+
 import io.livepeer.clearinghouse.bridge.Authorizer;
 import io.livepeer.clearinghouse.bridge.Decision;
 import io.livepeer.clearinghouse.bridge.WebhookRequest;
+import io.livepeer.clearinghouse.routes.bridge.AuthorizeModel.AuthorizeRequest;
+import io.livepeer.clearinghouse.routes.bridge.AuthorizeModel.AuthorizeResponse;
 import io.livepeer.clearinghouse.routes.http.ApiSupport;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -10,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.model.rest.RestBindingMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,11 +24,17 @@ import org.slf4j.LoggerFactory;
  * {@code X-Api-Key} or {@code X-Webhook-Secret}, compared in constant time) or gets HTTP 401; a body that is not the
  * signer's JSON gets HTTP 400, a body over {@value #MAX_BODY} bytes HTTP 413. Every decision about the end user is
  * HTTP 200 with {@code {status, reason, code, expiry, auth_id, maxPrice}} (see {@link Authorizer}).
+ *
+ * <p>A REST DSL verb without JSON binding: the webhook reads the raw body and writes {@link Decision#toJson()}
+ * itself, and answers its own errors in the decision shape (never {@code application/problem+json}).
+ * {@link AuthorizeModel} describes both bodies for the OpenAPI document.
  */
 public final class SignerBridgeRoutes extends RouteBuilder {
 
     /** Route id. */
     public static final String ROUTE_ID = "authorize";
+    /** The OpenAPI security scheme of the webhook secret. */
+    public static final String SECRET_SCHEME = "webhookSecret";
     static final int MAX_BODY = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(SignerBridgeRoutes.class);
 
@@ -39,7 +50,23 @@ public final class SignerBridgeRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        from(ApiSupport.endpoint("/authorize", "POST")).routeId(ROUTE_ID)
+        rest("/authorize").description("go-livepeer's remote-signer webhook (-remoteSignerWebhookUrl)")
+                .securityDefinitions().bearerToken(SECRET_SCHEME, "WEBHOOK_SECRET; also accepted as X-Api-Key or"
+                        + " X-Webhook-Secret", null).end()
+                .post().id(ROUTE_ID)
+                    .description("Decide whether the signer may sign for the gateway's customer: HTTP 200 with"
+                            + " the decision in status for every decision")
+                    .bindingMode(RestBindingMode.off)
+                    .consumes("application/json").produces("application/json")
+                    .type(AuthorizeRequest.class).outType(AuthorizeResponse.class)
+                    .security(SECRET_SCHEME)
+                    .responseMessage(response(400, "not the signer's JSON, or sent as a form", AuthorizeResponse.class))
+                    .responseMessage(response(401, "missing or wrong webhook secret", AuthorizeResponse.class))
+                    .responseMessage(response(413, "body over 64 KiB", AuthorizeResponse.class))
+                    .responseMessage(response(503, "no WEBHOOK_SECRET configured", AuthorizeResponse.class))
+                    .to("direct:" + ROUTE_ID);
+
+        from("direct:" + ROUTE_ID).routeId(ROUTE_ID)
                 .process(this::authorize).id("decide");
     }
 
@@ -99,8 +126,12 @@ public final class SignerBridgeRoutes extends RouteBuilder {
         return presented != null && MessageDigest.isEqual(digest(presented.trim()), secretDigest);
     }
 
+    /** The decision as go-livepeer reads it, with no request header echoed back. */
     private static void reply(Exchange exchange, int httpStatus, Decision decision) {
-        ApiSupport.json(exchange, httpStatus, decision.toJson());
+        ApiSupport.clearHeaders(exchange);
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, httpStatus);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        exchange.getMessage().setBody(decision.toJson().toString());
     }
 
     private static byte[] digest(String secret) {

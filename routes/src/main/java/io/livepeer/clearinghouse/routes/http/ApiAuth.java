@@ -5,8 +5,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
 
 /**
  * Tokens for the operator API. The admin token ({@code CLEARINGHOUSE_ADMIN_TOKEN}) may do everything; the viewer
@@ -17,6 +17,10 @@ import org.apache.camel.Processor;
  * <p>No token configured means the API refuses (403) rather than opens; {@code ./clearinghouse dev} generates and
  * prints an admin token. A missing or wrong token is 401 (with {@code WWW-Authenticate: Bearer}); the viewer token on
  * an admin endpoint is 403.
+ *
+ * <p>Each API route declares its role when it is built ({@link #protect}, called by {@link ApiRouteBuilder#api});
+ * {@link ApiRouteConfiguration} checks the token against it at the start of the route. A route that never declared
+ * a role needs the admin token.
  */
 public final class ApiAuth {
 
@@ -27,6 +31,7 @@ public final class ApiAuth {
 
     private final byte[] adminDigest;
     private final byte[] viewerDigest;
+    private final Map<String, Role> routeRoles = new ConcurrentHashMap<>();
 
     /**
      * @param adminToken  admin token, or empty
@@ -56,9 +61,19 @@ public final class ApiAuth {
         return "api tokens: " + (adminDigest != null ? "admin" : "no admin") + (viewerDigest != null ? " + viewer" : "");
     }
 
-    /** A processor that lets only callers with at least {@code role} through. */
-    public Processor require(Role role) {
-        return exchange -> check(exchange, role);
+    /** Declares that route {@code routeId} needs at least {@code role}. */
+    public void protect(String routeId, Role role) {
+        routeRoles.put(routeId, role);
+    }
+
+    /**
+     * Checks the caller against the role the exchange's route declared ({@link #protect}); admin when none.
+     *
+     * @throws ApiException as {@link #check(Exchange, Role)}
+     */
+    public Role checkRoute(Exchange exchange) {
+        String routeId = exchange.getFromRouteId();
+        return check(exchange, routeId == null ? Role.ADMIN : routeRoles.getOrDefault(routeId, Role.ADMIN));
     }
 
     /**

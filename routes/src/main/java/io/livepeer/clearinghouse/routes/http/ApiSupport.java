@@ -1,21 +1,22 @@
 package io.livepeer.clearinghouse.routes.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.livepeer.clearinghouse.processors.json.Json;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 import org.apache.camel.Exchange;
 
 /**
- * Helpers for the HTTP API: JSON bodies, RFC 9457 problem responses ({@code application/problem+json}) and
- * query-parameter parsing with errors that name the parameter.
+ * Helpers for the HTTP API routes: writing responses (typed bodies, bound to JSON by the REST DSL), refusing form
+ * bodies, and reading the query parameters the REST DSL declares, with errors that name the parameter.
+ *
+ * <p>Paging is one style everywhere: {@code limit} (1..{@value #MAX_LIMIT}, default {@value #DEFAULT_LIMIT}) and an
+ * opaque {@code cursor}, the {@code next_cursor} of the previous page ({@code null} on the last page).
  */
 public final class ApiSupport {
 
@@ -29,14 +30,34 @@ public final class ApiSupport {
     /** A bad parameter or body: a 400 problem naming the field. */
     public static class BadRequest extends ApiException {
         public BadRequest(String field, String message) {
-            super(400, "Bad Request", field, message, java.util.Map.of());
+            super(400, "Bad Request", field, message, Map.of());
         }
     }
 
-    /** Writes a JSON body with a status. */
-    /** A platform-http endpoint URI for {@code path} restricted to {@code methods} (e.g. {@code "GET,POST"}). */
-    public static String endpoint(String path, String methods) {
-        return "platform-http:" + path + "?httpMethodRestrict=" + methods;
+    /**
+     * Sets the response: drops the request's headers (see {@link #clearHeaders}), then the status and the body, a
+     * response record the REST binding writes as JSON.
+     */
+    public static void respond(Exchange exchange, int status, Object body) {
+        clearHeaders(exchange);
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        exchange.getMessage().setBody(body);
+    }
+
+    /** Writes a problem ({@code application/problem+json}); the REST binding leaves error bodies as they are. */
+    public static void problem(Exchange exchange, Problem problem) {
+        clearHeaders(exchange);
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, problem.status());
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, Problem.MEDIA_TYPE);
+        exchange.getMessage().setBody(ApiJson.write(problem));
+    }
+
+    /**
+     * Drops every message header before a response is written: platform-http turns message headers into response
+     * headers, and the inbound ones (query parameters, {@code Authorization}) must never be echoed back.
+     */
+    public static void clearHeaders(Exchange exchange) {
+        exchange.getMessage().removeHeaders("*");
     }
 
     /**
@@ -63,71 +84,6 @@ public final class ApiSupport {
         return t.startsWith("application/x-www-form-urlencoded") || t.startsWith("multipart/form-data");
     }
 
-    public static void json(Exchange exchange, int status, Object body) {
-        clearHeaders(exchange);
-        try {
-            exchange.getMessage().setBody(Json.mapper().writeValueAsString(body));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("response could not be serialized", e);
-        }
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
-    }
-
-    /**
-     * Writes an RFC 9457 problem.
-     *
-     * @param status HTTP status
-     * @param title  short summary
-     * @param detail explanation
-     * @param field  the offending field or parameter, or null
-     */
-    public static void problem(Exchange exchange, int status, String title, String detail, String field) {
-        ObjectNode problem = Json.mapper().createObjectNode();
-        problem.put("type", "about:blank");
-        problem.put("title", title);
-        problem.put("status", status);
-        problem.put("detail", detail);
-        if (field != null) {
-            ArrayNode errors = problem.putArray("errors");
-            errors.addObject().put("field", field).put("message", detail);
-        }
-        clearHeaders(exchange);
-        exchange.getMessage().setBody(problem.toString());
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/problem+json");
-    }
-
-    /**
-     * Drops every message header before a response is written: platform-http turns message headers into response
-     * headers, and the inbound ones (query parameters, {@code Authorization}) must never be echoed back.
-     */
-    public static void clearHeaders(Exchange exchange) {
-        exchange.getMessage().removeHeaders("*");
-    }
-
-    /** Writes the problem for Bean Validation violations, one {@code errors[]} entry per field. */
-    public static void problem(Exchange exchange, jakarta.validation.ConstraintViolationException e) {
-        clearHeaders(exchange);
-        ObjectNode problem = Json.mapper().createObjectNode();
-        problem.put("type", "about:blank");
-        problem.put("title", "Bad Request");
-        problem.put("status", 400);
-        ArrayNode errors = problem.putArray("errors");
-        java.util.List<String> details = new java.util.ArrayList<>();
-        e.getConstraintViolations().stream()
-                .sorted(java.util.Comparator.comparing(v -> Bodies.jsonName(v.getPropertyPath().toString())))
-                .forEach(v -> {
-                    String field = Bodies.jsonName(v.getPropertyPath().toString());
-                    errors.addObject().put("field", field).put("message", v.getMessage());
-                    details.add(field + " " + v.getMessage());
-                });
-        problem.put("detail", String.join("; ", details));
-        exchange.getMessage().setBody(problem.toString());
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 400);
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/problem+json");
-    }
-
     /** A query parameter, or null when absent or blank. */
     public static String query(Exchange exchange, String name) {
         Object value = exchange.getMessage().getHeader(name);
@@ -138,18 +94,47 @@ public final class ApiSupport {
         return text.isEmpty() ? null : text;
     }
 
-    /** A page size: {@code limit} within 1..{@link #MAX_LIMIT}, default {@link #DEFAULT_LIMIT}. */
+    /** The page size: {@code limit} within 1..{@link #MAX_LIMIT}, default {@link #DEFAULT_LIMIT}. */
     public static int limit(Exchange exchange) {
-        return limit(exchange, "limit");
-    }
-
-    /** A page size parameter within 1..{@link #MAX_LIMIT}, default {@link #DEFAULT_LIMIT}. */
-    public static int limit(Exchange exchange, String name) {
-        int limit = positiveInt(exchange, name, DEFAULT_LIMIT);
+        rejectPageAndSize(exchange);
+        int limit = positiveInt(exchange, "limit", DEFAULT_LIMIT);
         if (limit > MAX_LIMIT) {
-            throw new BadRequest(name, name + " must be between 1 and " + MAX_LIMIT + ", got " + limit);
+            throw new BadRequest("limit", "limit must be between 1 and " + MAX_LIMIT + ", got " + limit);
         }
         return limit;
+    }
+
+    /**
+     * The {@code cursor} parameter: where the page starts, as the {@code next_cursor} of the previous page made it
+     * (a position such as an exclusive upper bound of ids, or an offset); null for the first page.
+     */
+    public static Long cursor(Exchange exchange) {
+        String value = query(exchange, "cursor");
+        if (value == null) {
+            return null;
+        }
+        try {
+            long position = Long.parseLong(value);
+            if (position >= 0) {
+                return position;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the problem below
+        }
+        throw new BadRequest("cursor", "cursor must be the next_cursor of a previous page, got '" + value + "'");
+    }
+
+    /**
+     * The {@code next_cursor} of a page read newest first below a cursor: the position of its last row, or null
+     * when the page is not full (the last page).
+     */
+    public static <T> String nextCursor(List<T> page, int limit, ToLongFunction<T> position) {
+        return page.size() == limit ? String.valueOf(position.applyAsLong(page.get(page.size() - 1))) : null;
+    }
+
+    /** The {@code next_cursor} of a page read at {@code offset}: the next offset, or null on the last page. */
+    public static String nextOffsetCursor(List<?> page, int limit, long offset) {
+        return page.size() == limit ? String.valueOf(offset + limit) : null;
     }
 
     /** A positive whole-number parameter. */
@@ -166,19 +151,6 @@ public final class ApiSupport {
             return parsed;
         } catch (NumberFormatException e) {
             throw new BadRequest(name, name + " must be a whole number, got '" + value + "'");
-        }
-    }
-
-    /** A numeric cursor (exclusive upper bound of the previous page), or null. */
-    public static Long cursor(Exchange exchange) {
-        String value = query(exchange, "cursor");
-        if (value == null) {
-            return null;
-        }
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new BadRequest("cursor", "cursor must be the next_cursor of a previous page, got '" + value + "'");
         }
     }
 
@@ -207,16 +179,29 @@ public final class ApiSupport {
         try {
             return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            StringBuilder allowed = new StringBuilder();
-            for (E constant : type.getEnumConstants()) {
-                allowed.append(allowed.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
-            }
-            throw new BadRequest(name, name + " must be one of " + allowed + ", got '" + value + "'");
+            throw new BadRequest(name, name + " must be one of " + lowerCase(type) + ", got '" + value + "'");
         }
     }
 
-    /** A small JSON object from key/value pairs (insertion order kept). */
-    public static ObjectNode object(Map<String, ?> values) {
-        return Json.mapper().valueToTree(values);
+    /** An enum's constants in lower case, comma-separated ({@code pending, delivered, rejected}). */
+    public static String lowerCase(Class<? extends Enum<?>> type) {
+        StringBuilder allowed = new StringBuilder();
+        for (Enum<?> constant : type.getEnumConstants()) {
+            allowed.append(allowed.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
+        }
+        return allowed.toString();
+    }
+
+    /**
+     * Refuses the {@code page}/{@code size} paging of earlier versions by name, rather than silently answering the
+     * first page to a client that would then stop (it would look for a {@code next_page} that no longer comes).
+     */
+    private static void rejectPageAndSize(Exchange exchange) {
+        for (String old : List.of("page", "size")) {
+            if (query(exchange, old) != null) {
+                throw new BadRequest(old, "page and size were replaced by limit and cursor: ask with limit, then"
+                        + " pass each response's next_cursor as cursor (see docs/api.md)");
+            }
+        }
     }
 }

@@ -1,12 +1,5 @@
 package io.livepeer.clearinghouse.routes.ledger;
 
-import io.livepeer.clearinghouse.routes.http.ApiAuth;
-import io.livepeer.clearinghouse.routes.http.ApiRouteBuilder;
-import io.livepeer.clearinghouse.routes.http.ApiSupport;
-import io.livepeer.clearinghouse.routes.http.Bodies;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livepeer.clearinghouse.ledger.Metadata;
 import io.livepeer.clearinghouse.ledger.credit.Account;
 import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
@@ -19,21 +12,40 @@ import io.livepeer.clearinghouse.ledger.credit.Reconciliation;
 import io.livepeer.clearinghouse.ledger.credit.Transfer;
 import io.livepeer.clearinghouse.ledger.credit.TransferKind;
 import io.livepeer.clearinghouse.processors.json.Json;
+import io.livepeer.clearinghouse.routes.http.ApiAuth;
 import io.livepeer.clearinghouse.routes.http.ApiAuth.Role;
+import io.livepeer.clearinghouse.routes.http.ApiRouteBuilder;
+import io.livepeer.clearinghouse.routes.http.ApiSupport;
+import io.livepeer.clearinghouse.routes.http.Bodies;
+import io.livepeer.clearinghouse.routes.ledger.LedgerApiModel.AccountPage;
+import io.livepeer.clearinghouse.routes.ledger.LedgerApiModel.AccountView;
+import io.livepeer.clearinghouse.routes.ledger.LedgerApiModel.AdjustmentRequest;
+import io.livepeer.clearinghouse.routes.ledger.LedgerApiModel.BalanceMismatch;
+import io.livepeer.clearinghouse.routes.ledger.LedgerApiModel.GrantRequest;
+import io.livepeer.clearinghouse.routes.ledger.LedgerApiModel.Posted;
+import io.livepeer.clearinghouse.routes.ledger.LedgerApiModel.ReconciliationReport;
+import io.livepeer.clearinghouse.routes.ledger.LedgerApiModel.ReverseRequest;
+import io.livepeer.clearinghouse.routes.ledger.LedgerApiModel.TransferPage;
+import io.livepeer.clearinghouse.routes.ledger.LedgerApiModel.TransferView;
+import io.livepeer.clearinghouse.routes.ledger.LedgerApiModel.UnitTotals;
+import io.livepeer.clearinghouse.routes.ledger.LedgerApiModel.UsageDay;
+import io.livepeer.clearinghouse.routes.ledger.LedgerApiModel.UsageTotals;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.camel.Exchange;
 
 /**
  * The operator API over the credit ledger (reference: {@code docs/ledger.md}). Writes need the admin token, reads
- * the viewer or admin token. Amounts are decimal strings in the account's unit.
+ * the viewer or admin token. Amounts are decimal strings in the account's unit. Bodies: {@link LedgerApiModel}.
  */
 public final class LedgerApiRoutes extends ApiRouteBuilder {
 
@@ -42,54 +54,100 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
     private final Ledger ledger;
     private final CustomerUsage customerUsage;
     private final Reconciliation reconciliation;
-    private final ApiAuth auth;
     private final Clock clock;
 
     public LedgerApiRoutes(Ledger ledger, CustomerUsage customerUsage, Reconciliation reconciliation, ApiAuth auth,
                            Clock clock) {
+        super(auth);
         this.ledger = ledger;
         this.customerUsage = customerUsage;
         this.reconciliation = reconciliation;
-        this.auth = auth;
         this.clock = clock;
     }
 
     @Override
     public void configure() {
-        problems();
-        from(ApiSupport.endpoint("/api/ledger/grants", "POST")).routeId("api-ledger-grant")
-                .process(auth.require(Role.ADMIN)).process(this::grant);
-        from(ApiSupport.endpoint("/api/ledger/adjustments", "POST")).routeId("api-ledger-adjustment")
-                .process(auth.require(Role.ADMIN)).process(this::adjust);
-        from(ApiSupport.endpoint("/api/ledger/transfers/{id}/reverse", "POST")).routeId("api-ledger-reverse")
-                .process(auth.require(Role.ADMIN)).process(this::reverse);
-        from(ApiSupport.endpoint("/api/ledger/accounts/{key}", "GET")).routeId("api-ledger-account")
-                .process(auth.require(Role.VIEWER)).process(this::account);
-        from(ApiSupport.endpoint("/api/ledger/accounts", "GET")).routeId("api-ledger-accounts")
-                .process(auth.require(Role.VIEWER)).process(this::accounts);
-        from(ApiSupport.endpoint("/api/ledger/transfers", "GET")).routeId("api-ledger-transfers")
-                .process(auth.require(Role.VIEWER)).process(this::transfers);
-        from(ApiSupport.endpoint("/api/ledger/reconciliation", "GET")).routeId("api-ledger-reconciliation")
-                .process(auth.require(Role.VIEWER)).process(this::reconcile);
-        from(ApiSupport.endpoint("/api/customers/{key}/usage", "GET")).routeId("api-customer-usage")
-                .process(auth.require(Role.VIEWER)).process(this::customerUsage);
+        rest("/api/ledger").description("The credit ledger: writes need the admin token, reads the viewer token")
+                .post("/grants").id("api-ledger-grant")
+                    .description("Grant credit to a customer (prepaid top-up or trial); idempotent by the"
+                            + " Idempotency-Key header or transfer_id")
+                    .type(GrantRequest.class).outType(Posted.class)
+                    .responseMessage(response(201, "Created", Posted.class))
+                    .responseMessage(problem(409, "the transfer id was used for a different transfer"))
+                    .to(direct("api-ledger-grant"))
+                .post("/adjustments").id("api-ledger-adjustment")
+                    .description("Adjust a customer or orchestrator account by a signed amount, with a reason")
+                    .type(AdjustmentRequest.class).outType(Posted.class)
+                    .responseMessage(response(201, "Created", Posted.class))
+                    .responseMessage(problem(409, "the transfer id was used for a different transfer"))
+                    .responseMessage(problem(422, "the account may not be overdrawn"))
+                    .to(direct("api-ledger-adjustment"))
+                .post("/transfers/{id}/reverse").id("api-ledger-reverse")
+                    .description("Reverse a transfer (once; asking again returns the same reversal)")
+                    .type(ReverseRequest.class).outType(Posted.class)
+                    .responseMessage(response(201, "Created", Posted.class))
+                    .responseMessage(problem(404, "no such transfer"))
+                    .to(direct("api-ledger-reverse"))
+                .get("/accounts/{key}").id("api-ledger-account")
+                    .description("One account, by key (customer:<key>, orchestrator:<id>, system:<name>)")
+                    .outType(AccountView.class)
+                    .responseMessage(problem(404, "no such account"))
+                    .to(direct("api-ledger-account"))
+                .get("/accounts").id("api-ledger-accounts")
+                    .description("Accounts by key")
+                    .param(query("kind", "string", "account kind").allowableValues(kinds(AccountKind.class)))
+                    .param(limit()).param(cursor())
+                    .outType(AccountPage.class)
+                    .to(direct("api-ledger-accounts"))
+                .get("/transfers").id("api-ledger-transfers")
+                    .description("Transfers, newest first")
+                    .param(query("account", "string", "only transfers debiting or crediting this account"))
+                    .param(query("kind", "string", "transfer kind").allowableValues(kinds(TransferKind.class)))
+                    .param(query("from", "string", "posted at or after: RFC 3339 time or YYYY-MM-DD (UTC)"))
+                    .param(query("to", "string", "posted before"))
+                    .param(limit()).param(cursor())
+                    .outType(TransferPage.class)
+                    .responseMessage(problem(404, "no such account"))
+                    .to(direct("api-ledger-transfers"))
+                .get("/reconciliation").id("api-ledger-reconciliation")
+                    .description("Whether the books balance; format=markdown for the report as text")
+                    .param(query("format", "string", "json (default) or markdown").allowableValues("json",
+                            "markdown"))
+                    .produces("application/json,text/markdown")
+                    .outType(ReconciliationReport.class)
+                    .to(direct("api-ledger-reconciliation"));
+        rest("/api/customers").description("Customers (viewer or admin token)")
+                .get("/{key}/usage").id("api-customer-usage")
+                    .description("A customer's usage and grants per UTC day, with its balance")
+                    .param(query("days", "integer", "days up to today, 1 to " + MAX_DAYS).defaultValue("30"))
+                    .outType(LedgerApiModel.CustomerUsage.class)
+                    .to(direct("api-customer-usage"));
+
+        api("api-ledger-grant", Role.ADMIN).process(this::grant);
+        api("api-ledger-adjustment", Role.ADMIN).process(this::adjust);
+        api("api-ledger-reverse", Role.ADMIN).process(this::reverse);
+        api("api-ledger-account", Role.VIEWER).process(this::account);
+        api("api-ledger-accounts", Role.VIEWER).process(this::accounts);
+        api("api-ledger-transfers", Role.VIEWER).process(this::transfers);
+        api("api-ledger-reconciliation", Role.VIEWER).process(this::reconcile);
+        api("api-customer-usage", Role.VIEWER).process(this::customerUsage);
     }
 
-    private void grant(Exchange exchange) throws IOException, SQLException {
-        Bodies.GrantRequest body = Bodies.read(exchange, Bodies.GrantRequest.class);
+    private void grant(Exchange exchange) throws SQLException {
+        GrantRequest body = Bodies.valid(exchange, GrantRequest.class);
         String id = transferId(exchange, body.transferId(), "grant");
-        Map<String, Object> metadata = new java.util.LinkedHashMap<>(Bodies.orEmpty(body.metadata()));
+        Map<String, Object> metadata = new LinkedHashMap<>(Bodies.orEmpty(body.metadata()));
         if (body.reason() != null) {
             metadata.put("reason", body.reason());
         }
-        Ledger.Posted posted = ledger.post(new NewTransfer(id, AccountKeys.GRANTS, AccountKeys.customer(
-                body.customer().trim()), body.amountUsdMicros(), TransferKind.GRANT, null, null,
-                Metadata.toJson(metadata)));
-        respondPosted(exchange, posted, AccountKeys.customer(body.customer().trim()));
+        String customer = AccountKeys.customer(body.customer().trim());
+        Ledger.Posted posted = ledger.post(new NewTransfer(id, AccountKeys.GRANTS, customer, body.amountUsdMicros(),
+                TransferKind.GRANT, null, null, Metadata.toJson(metadata)));
+        respondPosted(exchange, posted, customer);
     }
 
-    private void adjust(Exchange exchange) throws IOException, SQLException {
-        Bodies.AdjustmentRequest body = Bodies.read(exchange, Bodies.AdjustmentRequest.class);
+    private void adjust(Exchange exchange) throws SQLException {
+        AdjustmentRequest body = Bodies.valid(exchange, AdjustmentRequest.class);
         AccountKeys.Spec spec = AccountKeys.parse(body.account());
         if (spec.kind() == AccountKind.SYSTEM) {
             throw new ApiSupport.BadRequest("account", "adjust a customer:<key> or orchestrator:<id> account");
@@ -106,35 +164,31 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
         respondPosted(exchange, posted, body.account());
     }
 
-    private void reverse(Exchange exchange) throws IOException, SQLException {
+    private void reverse(Exchange exchange) throws SQLException {
         String id = exchange.getMessage().getHeader("id", String.class);
-        Bodies.ReverseRequest body = Bodies.read(exchange, Bodies.ReverseRequest.class);
+        ReverseRequest body = Bodies.valid(exchange, ReverseRequest.class);
         Ledger.Posted posted = ledger.reverse(id, body.reason());
-        ObjectNode json = Json.mapper().createObjectNode();
-        json.set("transfer", transfer(posted.transfer()));
-        ApiSupport.json(exchange, posted.created() ? 201 : 200, json);
-        replayedHeader(exchange, posted);
+        respond(exchange, posted, new Posted(transfer(posted.transfer()), null));
     }
 
     private void account(Exchange exchange) throws SQLException {
         String key = exchange.getMessage().getHeader("key", String.class);
         Account account = ledger.account(key).orElseThrow(() -> new LedgerException.NotFound("key",
                 "no account " + key));
-        ApiSupport.json(exchange, 200, account(account));
+        ApiSupport.respond(exchange, 200, account(account));
     }
 
     private void accounts(Exchange exchange) throws SQLException {
         AccountKind kind = ApiSupport.enumValue(exchange, "kind", AccountKind.class);
-        int size = ApiSupport.limit(exchange, "size");
-        int page = ApiSupport.positiveInt(exchange, "page", 1);
-        List<Account> accounts = ledger.accounts(kind, (page - 1) * size, size);
-        ObjectNode json = Json.mapper().createObjectNode();
-        json.put("page", page);
-        json.put("size", size);
-        ArrayNode array = json.putArray("accounts");
-        accounts.forEach(a -> array.add(account(a)));
-        json.put("next_page", accounts.size() == size ? page + 1 : null);
-        ApiSupport.json(exchange, 200, json);
+        int limit = ApiSupport.limit(exchange);
+        Long cursor = ApiSupport.cursor(exchange);
+        long offset = cursor == null ? 0 : cursor;   // accounts page by key, so the cursor is the next offset
+        if (offset > Integer.MAX_VALUE) {
+            throw new ApiSupport.BadRequest("cursor", "cursor must be the next_cursor of a previous page");
+        }
+        List<Account> page = ledger.accounts(kind, (int) offset, limit);
+        ApiSupport.respond(exchange, 200, new AccountPage(page.stream().map(LedgerApiRoutes::account).toList(),
+                ApiSupport.nextOffsetCursor(page, limit, offset)));
     }
 
     private void transfers(Exchange exchange) throws SQLException {
@@ -143,44 +197,27 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
                 ApiSupport.enumValue(exchange, "kind", TransferKind.class),
                 ApiSupport.instant(exchange, "from", null), ApiSupport.instant(exchange, "to", null),
                 ApiSupport.cursor(exchange), limit);
-        ObjectNode json = Json.mapper().createObjectNode();
-        ArrayNode array = json.putArray("transfers");
-        page.forEach(t -> array.add(transfer(t)));
-        json.put("next_cursor", page.size() == limit ? String.valueOf(page.get(page.size() - 1).seq()) : null);
-        ApiSupport.json(exchange, 200, json);
+        ApiSupport.respond(exchange, 200, new TransferPage(page.stream().map(LedgerApiRoutes::transfer).toList(),
+                ApiSupport.nextCursor(page, limit, Transfer::seq)));
     }
 
     private void reconcile(Exchange exchange) throws SQLException {
         Reconciliation.Report report = reconciliation.run();
         if ("markdown".equalsIgnoreCase(ApiSupport.query(exchange, "format"))) {
-            ApiSupport.clearHeaders(exchange);
-            exchange.getMessage().setBody(report.markdown());
+            ApiSupport.respond(exchange, 200, report.markdown());
             exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/markdown; charset=utf-8");
-            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
             return;
         }
-        ObjectNode json = Json.mapper().createObjectNode();
-        json.put("ok", report.ok());
-        json.put("at", report.at().toString());
-        json.put("accounts", report.accounts());
-        ArrayNode mismatches = json.putArray("balance_mismatches");
-        report.balanceMismatches().forEach(m -> mismatches.addObject().put("account", m.account())
-                .put("unit", m.unit().name()).put("debits_posted", m.debitsPosted().toPlainString())
-                .put("debits_from_transfers", m.debitsFromTransfers().toPlainString())
-                .put("credits_posted", m.creditsPosted().toPlainString())
-                .put("credits_from_transfers", m.creditsFromTransfers().toPlainString()));
-        ObjectNode totals = json.putObject("totals");
-        report.totals().forEach((unit, t) -> totals.putObject(unit.name()).put("debits", t.debits().toPlainString())
-                .put("credits", t.credits().toPlainString()).put("balanced", t.balanced()));
-        json.put("outbox_events", report.outboxEvents());
-        json.put("usage_transfers", report.usageTransfers());
-        json.put("events_without_usage", report.eventsWithoutUsage());
-        json.set("events_without_usage_sample", Json.mapper().valueToTree(report.eventsWithoutUsageSample()));
-        json.put("usage_without_event", report.usageWithoutEvent());
-        json.set("usage_without_event_sample", Json.mapper().valueToTree(report.usageWithoutEventSample()));
-        json.put("usage_not_matching", report.usageNotMatching());
-        json.set("usage_not_matching_sample", Json.mapper().valueToTree(report.usageNotMatchingSample()));
-        ApiSupport.json(exchange, 200, json);
+        Map<String, UnitTotals> totals = new LinkedHashMap<>();
+        report.totals().forEach((unit, t) -> totals.put(unit.name(), new UnitTotals(t.debits().toPlainString(),
+                t.credits().toPlainString(), t.balanced())));
+        ApiSupport.respond(exchange, 200, new ReconciliationReport(report.ok(), report.at(), report.accounts(),
+                report.balanceMismatches().stream().map(m -> new BalanceMismatch(m.account(), m.unit().name(),
+                        m.debitsPosted().toPlainString(), m.debitsFromTransfers().toPlainString(),
+                        m.creditsPosted().toPlainString(), m.creditsFromTransfers().toPlainString())).toList(),
+                totals, report.outboxEvents(), report.usageTransfers(), report.eventsWithoutUsage(),
+                report.eventsWithoutUsageSample(), report.usageWithoutEvent(), report.usageWithoutEventSample(),
+                report.usageNotMatching(), report.usageNotMatchingSample()));
     }
 
     private void customerUsage(Exchange exchange) throws SQLException {
@@ -191,41 +228,32 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
         }
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         List<CustomerUsage.Day> rows = customerUsage.days(key, today.minusDays(days - 1L), today);
-        var account = ledger.account(AccountKeys.customer(key));
-        ObjectNode json = Json.mapper().createObjectNode();
-        json.put("customer", key);
-        json.put("balance_usd_micros", account.map(a -> a.balance().toPlainString()).orElse("0"));
-        ArrayNode array = json.putArray("days");
+        String balance = ledger.account(AccountKeys.customer(key)).map(a -> a.balance().toPlainString()).orElse("0");
         long events = 0;
         BigDecimal network = BigDecimal.ZERO;
         BigDecimal billable = BigDecimal.ZERO;
         BigDecimal granted = BigDecimal.ZERO;
         for (CustomerUsage.Day d : rows) {
-            array.addObject().put("date", d.day().toString()).put("events", d.events())
-                    .put("network_usd_micros", d.networkMicros().toPlainString())
-                    .put("billable_usd_micros", d.billableMicros().toPlainString())
-                    .put("granted_usd_micros", d.grantedMicros().toPlainString());
             events += d.events();
             network = network.add(d.networkMicros());
             billable = billable.add(d.billableMicros());
             granted = granted.add(d.grantedMicros());
         }
-        json.putObject("totals").put("events", events)
-                .put("network_usd_micros", network.stripTrailingZeros().toPlainString())
-                .put("billable_usd_micros", billable.stripTrailingZeros().toPlainString())
-                .put("granted_usd_micros", granted.stripTrailingZeros().toPlainString());
-        ApiSupport.json(exchange, 200, json);
+        ApiSupport.respond(exchange, 200, new LedgerApiModel.CustomerUsage(key, balance, rows.stream()
+                .map(d -> new UsageDay(d.day(), d.events(), d.networkMicros().toPlainString(),
+                        d.billableMicros().toPlainString(), d.grantedMicros().toPlainString()))
+                .toList(), new UsageTotals(events, network.stripTrailingZeros().toPlainString(),
+                billable.stripTrailingZeros().toPlainString(), granted.stripTrailingZeros().toPlainString())));
     }
 
     private void respondPosted(Exchange exchange, Ledger.Posted posted, String accountKey) throws SQLException {
-        ObjectNode json = Json.mapper().createObjectNode();
-        json.set("transfer", transfer(posted.transfer()));
-        ledger.account(accountKey).ifPresent(a -> json.set("account", account(a)));
-        ApiSupport.json(exchange, posted.created() ? 201 : 200, json);
-        replayedHeader(exchange, posted);
+        respond(exchange, posted, new Posted(transfer(posted.transfer()),
+                ledger.account(accountKey).map(LedgerApiRoutes::account).orElse(null)));
     }
 
-    private static void replayedHeader(Exchange exchange, Ledger.Posted posted) {
+    /** 201 for a new transfer; 200 with {@code Idempotent-Replayed: true} for a retry that found it. */
+    private static void respond(Exchange exchange, Ledger.Posted posted, Posted body) {
+        ApiSupport.respond(exchange, posted.created() ? 201 : 200, body);
         if (!posted.created()) {
             exchange.getMessage().setHeader("Idempotent-Replayed", "true");
         }
@@ -247,43 +275,31 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
         return fromBody != null ? fromBody : kind + ":" + UUID.randomUUID();
     }
 
-    static ObjectNode account(Account a) {
-        ObjectNode node = Json.mapper().createObjectNode();
-        node.put("key", a.key());
-        node.put("kind", a.kind().name().toLowerCase());
-        node.put("unit", a.unit().name());
-        node.put("balance", a.balance().toPlainString());
-        node.put("debits_posted", a.debitsPosted().toPlainString());
-        node.put("credits_posted", a.creditsPosted().toPlainString());
-        node.put("debits_must_not_exceed_credits", a.debitsMustNotExceedCredits());
-        node.put("created_at", a.createdAt().toString());
-        return node;
+    private static AccountView account(Account a) {
+        return new AccountView(a.key(), a.kind().name().toLowerCase(Locale.ROOT), a.unit().name(),
+                a.balance().toPlainString(), a.debitsPosted().toPlainString(), a.creditsPosted().toPlainString(),
+                a.debitsMustNotExceedCredits(), a.createdAt());
     }
 
-    static ObjectNode transfer(Transfer t) {
-        ObjectNode node = Json.mapper().createObjectNode();
-        node.put("id", t.id());
-        node.put("seq", t.seq());
-        node.put("kind", t.kind().name().toLowerCase());
-        node.put("debit_account", t.debitAccount());
-        node.put("credit_account", t.creditAccount());
-        node.put("amount", t.amount().toPlainString());
-        node.put("unit", t.unit().name());
-        node.put("reverses_id", t.reversesId());
-        node.put("source_event_id", t.sourceEventId());
-        node.put("created_at", t.createdAt().toString());
-        node.set("metadata", metadata(t.metadata()));
-        return node;
+    private static TransferView transfer(Transfer t) {
+        return new TransferView(t.id(), t.seq(), t.kind().name().toLowerCase(Locale.ROOT), t.debitAccount(),
+                t.creditAccount(), t.amount().toPlainString(), t.unit().name(), t.reversesId(), t.sourceEventId(),
+                t.createdAt(), metadata(t.metadata()));
     }
 
-    private static JsonNode metadata(String json) {
+    /** Stored metadata as JSON (a tree), the text itself if it is not JSON, or null. */
+    private static Object metadata(String json) {
         if (json == null) {
             return null;
         }
         try {
             return Json.mapper().readTree(json);
         } catch (IOException e) {
-            return Json.mapper().getNodeFactory().textNode(json);
+            return json;
         }
+    }
+
+    private static String[] kinds(Class<? extends Enum<?>> type) {
+        return ApiSupport.lowerCase(type).split(", ");
     }
 }

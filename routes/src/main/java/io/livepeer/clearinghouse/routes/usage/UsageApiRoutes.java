@@ -1,14 +1,19 @@
 package io.livepeer.clearinghouse.routes.usage;
 
-import io.livepeer.clearinghouse.routes.http.ApiAuth;
-import io.livepeer.clearinghouse.routes.http.ApiRouteBuilder;
-import io.livepeer.clearinghouse.routes.http.ApiSupport;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livepeer.clearinghouse.ledger.DeadLetters;
 import io.livepeer.clearinghouse.ledger.Outbox;
 import io.livepeer.clearinghouse.processors.json.Json;
+import io.livepeer.clearinghouse.routes.http.ApiAuth;
+import io.livepeer.clearinghouse.routes.http.ApiAuth.Role;
+import io.livepeer.clearinghouse.routes.http.ApiRouteBuilder;
+import io.livepeer.clearinghouse.routes.http.ApiSupport;
+import io.livepeer.clearinghouse.routes.usage.UsageApiModel.DeadLetter;
+import io.livepeer.clearinghouse.routes.usage.UsageApiModel.DeadLetterPage;
+import io.livepeer.clearinghouse.routes.usage.UsageApiModel.Event;
+import io.livepeer.clearinghouse.routes.usage.UsageApiModel.EventPage;
+import io.livepeer.clearinghouse.routes.usage.UsageApiModel.Summary;
+import io.livepeer.clearinghouse.routes.usage.UsageApiModel.SummaryRow;
+import io.livepeer.clearinghouse.routes.usage.UsageApiModel.Totals;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -20,11 +25,12 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import org.apache.camel.Exchange;
 
 /**
  * The read-only usage API on {@code camel.server.port} (reference: {@code docs/api.md}); viewer or admin token.
- * Amounts are decimal strings (USD micros, wei) so no client loses precision.
+ * Amounts are decimal strings (USD micros, wei) so no client loses precision. Bodies: {@link UsageApiModel}.
  * <ul>
  *   <li>{@code GET /api/usage/summary?from=&to=&subject=}: per subject and pipeline, over a usage-time range</li>
  *   <li>{@code GET /api/usage/events?subject=&status=pending|delivered|rejected&limit=&cursor=}: newest first</li>
@@ -33,42 +39,65 @@ import org.apache.camel.Exchange;
  */
 public final class UsageApiRoutes extends ApiRouteBuilder {
 
+    private static final Instant END_OF_TIME = Instant.parse("9999-12-31T00:00:00Z");
+
     private final Outbox outbox;
     private final DeadLetters deadLetters;
-    private final ApiAuth auth;
 
     public UsageApiRoutes(Outbox outbox, DeadLetters deadLetters, ApiAuth auth) {
+        super(auth);
         this.outbox = outbox;
         this.deadLetters = deadLetters;
-        this.auth = auth;
     }
 
     @Override
     public void configure() {
-        problems();
-        from(ApiSupport.endpoint("/api/usage/summary", "GET")).routeId("api-usage-summary")
-                .process(auth.require(ApiAuth.Role.VIEWER)).process(this::summary);
-        from(ApiSupport.endpoint("/api/usage/events", "GET")).routeId("api-usage-events")
-                .process(auth.require(ApiAuth.Role.VIEWER)).process(this::events);
-        from(ApiSupport.endpoint("/api/dead-letters", "GET")).routeId("api-dead-letters")
-                .process(auth.require(ApiAuth.Role.VIEWER)).process(this::deadLetters);
+        rest("/api/usage").description("Metered usage (viewer or admin token)")
+                .get("/summary").id("api-usage-summary")
+                    .description("Usage per customer key and pipeline over a range of usage time")
+                    .param(query("from", "string", "start of the range, inclusive: RFC 3339 time or YYYY-MM-DD"
+                            + " (UTC); default all time"))
+                    .param(query("to", "string", "end of the range, exclusive; default all time"))
+                    .param(query("subject", "string", "one customer key (CloudEvent subject); default all"))
+                    .outType(Summary.class)
+                    .to(direct("api-usage-summary"))
+                .get("/events").id("api-usage-events")
+                    .description("Metered events, newest first, with their delivery state and the CloudEvent sent")
+                    .param(query("subject", "string", "customer key"))
+                    .param(query("status", "string", "delivery state").allowableValues("pending", "delivered",
+                            "rejected"))
+                    .param(limit()).param(cursor())
+                    .outType(EventPage.class)
+                    .to(direct("api-usage-events"));
+        rest("/api/dead-letters").description("Input that could not be metered (viewer or admin token)")
+                .get().id("api-dead-letters")
+                    .description("Dead letters, newest first; raw bytes as text or base64")
+                    .param(limit()).param(cursor())
+                    .outType(DeadLetterPage.class)
+                    .to(direct("api-dead-letters"));
+
+        api("api-usage-summary", Role.VIEWER).process(this::summary);
+        api("api-usage-events", Role.VIEWER).process(this::events);
+        api("api-dead-letters", Role.VIEWER).process(this::deadLetters);
     }
 
     private void summary(Exchange exchange) throws SQLException {
         Instant from = ApiSupport.instant(exchange, "from", Instant.EPOCH);
-        Instant to = ApiSupport.instant(exchange, "to", Instant.parse("9999-12-31T00:00:00Z"));
+        Instant to = ApiSupport.instant(exchange, "to", END_OF_TIME);
         if (!from.isBefore(to)) {
             throw new ApiSupport.BadRequest("to", "to must be after from");
         }
         String subject = ApiSupport.query(exchange, "subject");
-        List<Outbox.UsageSummaryRow> rows = outbox.summary(from, to, subject);
-        ObjectNode body = Json.mapper().createObjectNode();
-        body.put("from", from.toString());
-        body.put("to", to.toString());
-        if (subject != null) {
-            body.put("subject", subject);
-        }
-        ArrayNode array = body.putArray("rows");
+        List<Outbox.UsageSummaryRow> found = outbox.summary(from, to, subject);
+        List<SummaryRow> rows = found.stream()
+                .map(r -> new SummaryRow(r.subject(), r.pipeline(), r.events(), r.networkMicros().toPlainString(),
+                        r.billableMicros().toPlainString(), r.feeWei().toString(), r.pending(), r.delivered(),
+                        r.rejected()))
+                .toList();
+        ApiSupport.respond(exchange, 200, new Summary(from, to, subject, rows, totals(found)));
+    }
+
+    private static Totals totals(List<Outbox.UsageSummaryRow> rows) {
         long events = 0;
         long pending = 0;
         long delivered = 0;
@@ -77,16 +106,6 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
         BigDecimal billable = BigDecimal.ZERO;
         BigInteger wei = BigInteger.ZERO;
         for (Outbox.UsageSummaryRow row : rows) {
-            ObjectNode node = array.addObject();
-            node.put("subject", row.subject());
-            node.put("pipeline", row.pipeline());
-            node.put("events", row.events());
-            node.put("network_usd_micros", row.networkMicros().toPlainString());
-            node.put("billable_usd_micros", row.billableMicros().toPlainString());
-            node.put("fee_wei", row.feeWei().toString());
-            node.put("pending", row.pending());
-            node.put("delivered", row.delivered());
-            node.put("rejected", row.rejected());
             events += row.events();
             pending += row.pending();
             delivered += row.delivered();
@@ -95,73 +114,43 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
             billable = billable.add(row.billableMicros());
             wei = wei.add(row.feeWei());
         }
-        ObjectNode totals = body.putObject("totals");
-        totals.put("events", events);
-        totals.put("network_usd_micros", network.stripTrailingZeros().toPlainString());
-        totals.put("billable_usd_micros", billable.stripTrailingZeros().toPlainString());
-        totals.put("fee_wei", wei.toString());
-        totals.put("pending", pending);
-        totals.put("delivered", delivered);
-        totals.put("rejected", rejected);
-        ApiSupport.json(exchange, 200, body);
+        return new Totals(events, network.stripTrailingZeros().toPlainString(),
+                billable.stripTrailingZeros().toPlainString(), wei.toString(), pending, delivered, rejected);
     }
 
     private void events(Exchange exchange) throws SQLException {
         int limit = ApiSupport.limit(exchange);
         List<Outbox.OutboxEventView> page = outbox.list(ApiSupport.query(exchange, "subject"),
                 ApiSupport.enumValue(exchange, "status", Outbox.Status.class), ApiSupport.cursor(exchange), limit);
-        ObjectNode body = Json.mapper().createObjectNode();
-        ArrayNode array = body.putArray("events");
-        for (Outbox.OutboxEventView e : page) {
-            ObjectNode node = array.addObject();
-            node.put("seq", e.seq());
-            node.put("event_id", e.eventId());
-            node.put("subject", e.subject());
-            node.put("pipeline", e.pipeline());
-            node.put("model_id", e.modelId());
-            node.put("event_time", e.eventTime().toString());
-            node.put("fee_wei", e.feeWei().toString());
-            node.put("network_usd_micros", e.networkMicros().toPlainString());
-            node.put("billable_usd_micros", e.billableMicros().toPlainString());
-            node.put("eth_usd_price", e.ethUsdPrice().toPlainString());
-            node.put("status", e.status().name().toLowerCase());
-            node.put("attempts", e.attempts());
-            node.put("last_error", e.lastError());
-            node.put("created_at", e.createdAt().toString());
-            node.set("cloud_event", parse(e.cloudEvent()));
-        }
-        body.put("next_cursor", page.size() == limit ? String.valueOf(page.get(page.size() - 1).seq()) : null);
-        ApiSupport.json(exchange, 200, body);
+        List<Event> events = page.stream()
+                .map(e -> new Event(e.seq(), e.eventId(), e.subject(), e.pipeline(), e.modelId(), e.eventTime(),
+                        e.feeWei().toString(), e.networkMicros().toPlainString(), e.billableMicros().toPlainString(),
+                        e.ethUsdPrice().toPlainString(), e.status().name().toLowerCase(Locale.ROOT), e.attempts(),
+                        e.lastError(), e.createdAt(), parse(e.cloudEvent())))
+                .toList();
+        ApiSupport.respond(exchange, 200, new EventPage(events,
+                ApiSupport.nextCursor(page, limit, Outbox.OutboxEventView::seq)));
     }
 
     private void deadLetters(Exchange exchange) throws SQLException {
         int limit = ApiSupport.limit(exchange);
         List<DeadLetters.DeadLetterView> page = deadLetters.list(ApiSupport.cursor(exchange), limit);
-        ObjectNode body = Json.mapper().createObjectNode();
-        ArrayNode array = body.putArray("dead_letters");
-        for (DeadLetters.DeadLetterView d : page) {
-            ObjectNode node = array.addObject();
-            node.put("id", d.id());
-            node.put("topic", d.source().topic());
-            node.put("partition", d.source().partition());
-            node.put("offset", d.source().offset());
-            node.put("key", d.key());
-            node.put("event_id", d.eventId());
-            node.put("reason", d.reason());
+        List<DeadLetter> letters = page.stream().map(d -> {
             String text = utf8(d.raw());
-            node.put("raw", text != null ? text : Base64.getEncoder().encodeToString(d.raw()));
-            node.put("raw_encoding", text != null ? "utf-8" : "base64");
-            node.put("created_at", d.createdAt().toString());
-        }
-        body.put("next_cursor", page.size() == limit ? String.valueOf(page.get(page.size() - 1).id()) : null);
-        ApiSupport.json(exchange, 200, body);
+            return new DeadLetter(d.id(), d.source().topic(), d.source().partition(), d.source().offset(), d.key(),
+                    d.eventId(), d.reason(), text != null ? text : Base64.getEncoder().encodeToString(d.raw()),
+                    text != null ? "utf-8" : "base64", d.createdAt());
+        }).toList();
+        ApiSupport.respond(exchange, 200, new DeadLetterPage(letters,
+                ApiSupport.nextCursor(page, limit, DeadLetters.DeadLetterView::id)));
     }
 
-    private static JsonNode parse(String json) {
+    /** Stored JSON as a tree (sent as JSON, not as a string), or the text itself if it is not JSON. */
+    private static Object parse(String json) {
         try {
             return Json.mapper().readTree(json);
         } catch (IOException e) {
-            return Json.mapper().getNodeFactory().textNode(json);
+            return json;
         }
     }
 

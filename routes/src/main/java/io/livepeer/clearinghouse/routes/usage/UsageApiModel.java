@@ -1,0 +1,83 @@
+package io.livepeer.clearinghouse.routes.usage;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Response bodies of the usage API ({@link UsageApiRoutes}, reference: {@code docs/api.md}), snake_case JSON.
+ * Amounts are decimal strings (USD micros, wei) so that no client loses precision; times are RFC 3339 UTC.
+ */
+public final class UsageApiModel {
+
+    private UsageApiModel() {
+    }
+
+    /**
+     * {@code GET /api/usage/summary}.
+     *
+     * @param from    start of the usage-time range, inclusive
+     * @param to      end, exclusive
+     * @param subject the customer key asked for; absent when all
+     * @param rows    one per subject and pipeline
+     * @param totals  the rows summed
+     */
+    @JsonNaming(SnakeCaseStrategy.class)
+    public record Summary(Instant from, Instant to, @JsonInclude(JsonInclude.Include.NON_NULL) String subject,
+                          List<SummaryRow> rows, Totals totals) {
+    }
+
+    /** Usage of one subject in one pipeline, with how many of its events are in each delivery state. */
+    @JsonNaming(SnakeCaseStrategy.class)
+    public record SummaryRow(String subject, String pipeline, long events, String networkUsdMicros,
+                             String billableUsdMicros, String feeWei, long pending, long delivered, long rejected) {
+    }
+
+    /** The summary's rows summed. */
+    @JsonNaming(SnakeCaseStrategy.class)
+    public record Totals(long events, String networkUsdMicros, String billableUsdMicros, String feeWei,
+                         long pending, long delivered, long rejected) {
+    }
+
+    /**
+     * {@code GET /api/usage/events}: a page, newest first.
+     *
+     * @param nextCursor the cursor of the next page, null on the last page
+     */
+    @JsonNaming(SnakeCaseStrategy.class)
+    public record EventPage(List<Event> events, String nextCursor) {
+    }
+
+    /**
+     * A metered event and its delivery state.
+     *
+     * @param status     pending, delivered or rejected
+     * @param attempts   delivery attempts so far
+     * @param lastError  OpenMeter's problem detail for a rejected event, or the last retryable failure
+     * @param cloudEvent the exact CloudEvent sent to OpenMeter (JSON)
+     */
+    @JsonNaming(SnakeCaseStrategy.class)
+    public record Event(long seq, String eventId, String subject, String pipeline, String modelId,
+                        Instant eventTime, String feeWei, String networkUsdMicros, String billableUsdMicros,
+                        String ethUsdPrice, String status, Integer attempts, String lastError, Instant createdAt,
+                        Object cloudEvent) {
+    }
+
+    /** {@code GET /api/dead-letters}: a page, newest first. */
+    @JsonNaming(SnakeCaseStrategy.class)
+    public record DeadLetterPage(List<DeadLetter> deadLetters, String nextCursor) {
+    }
+
+    /**
+     * Input that could not be metered.
+     *
+     * @param raw         the record's bytes, as text when they are UTF-8, else base64
+     * @param rawEncoding {@code utf-8} or {@code base64}
+     */
+    @JsonNaming(SnakeCaseStrategy.class)
+    public record DeadLetter(long id, String topic, int partition, long offset, String key, String eventId,
+                             String reason, String raw, String rawEncoding, Instant createdAt) {
+    }
+}
