@@ -2,9 +2,9 @@ package io.livepeer.clearinghouse.routes;
 
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DeadLetters;
-import io.livepeer.clearinghouse.ledger.Outbox;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.Reconciliation;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
 import io.livepeer.clearinghouse.routes.price.PriceService;
@@ -18,7 +18,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  * @param database    the database
  * @param catalog     the metering catalog in use
  * @param price       ETH/USD price
- * @param outbox      usage outbox
+ * @param outbox      usage outbox, read side (counts, summary, events)
  * @param deadLetters dead letters
  * @param delivery    OpenMeter delivery
  * @param metrics     pipeline metrics
@@ -27,7 +27,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  * @param reconciliation the ledger's reconciliation
  * @param bridge      the signer bridge
  */
-public record Clearinghouse(Settings settings, Database database, Catalog catalog, PriceService price, Outbox outbox,
+public record Clearinghouse(Settings settings, Database database, Catalog catalog, PriceService price, OutboxQueries outbox,
                             DeadLetters deadLetters, OutboxDelivery delivery, MeteringMetrics metrics,
                             PrometheusMeterRegistry registry, Ledger ledger, Reconciliation reconciliation,
                             io.livepeer.clearinghouse.routes.bridge.BridgeServices bridge) {

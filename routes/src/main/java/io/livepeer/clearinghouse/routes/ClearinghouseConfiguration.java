@@ -4,8 +4,9 @@ import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DatabaseConfig;
 import io.livepeer.clearinghouse.ledger.DeadLetterEntry;
 import io.livepeer.clearinghouse.ledger.DeadLetters;
-import io.livepeer.clearinghouse.ledger.Outbox;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
+import io.livepeer.clearinghouse.ledger.outbox.DeliveryQueue;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.processors.catalog.CatalogValidator;
 import io.livepeer.clearinghouse.processors.cloudevent.UsageCloudEventMapper;
@@ -117,7 +118,8 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
 
         Catalog catalog = loadCatalog(settings);
         MeteringMetrics metrics = new MeteringMetrics(registry, price);
-        Outbox outbox = new Outbox(database);
+        OutboxQueries outbox = new OutboxQueries(database);
+        DeliveryQueue deliveryQueue = new DeliveryQueue(database);
         DeadLetters deadLetters = new DeadLetters(database);
         SignerEventMetering metering = new SignerEventMetering(
                 new UsageCloudEventMapper(settings.cloudEventSource()), catalog.markup(),
@@ -135,14 +137,14 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
             OpenMeterEndpoint endpoint = OpenMeterEndpoint.of(settings.openmeterUrl().get());
             ExecutorService pool = context.getExecutorServiceManager()
                     .newFixedThreadPool(this, "openmeter-delivery", settings.parallelRequests());
-            delivery = new OutboxDelivery(outbox, new CamelHttpIngest(context),
+            delivery = new OutboxDelivery(deliveryQueue, new CamelHttpIngest(context),
                     Settings.host(endpoint.ingestUrl()) + " (" + endpoint.dialect().name().toLowerCase() + ")",
                     metrics, settings.batchSize(), settings.parallelRequests(), settings.initialBackoff(),
                     settings.maxBackoff(), pool, clock);
             LOG.info("Delivering usage to {} ({} dialect){}", Settings.host(endpoint.ingestUrl()),
                     endpoint.dialect(), settings.openmeterToken().isPresent() ? " with a bearer token" : "");
         } else {
-            delivery = new OutboxDelivery(outbox, null, null, metrics, settings.batchSize(), 1,
+            delivery = new OutboxDelivery(deliveryQueue, null, null, metrics, settings.batchSize(), 1,
                     settings.initialBackoff(), settings.maxBackoff(), null, clock);
             LOG.info("OPENMETER_URL not set: delivery disabled, metered events stay pending in the outbox");
         }

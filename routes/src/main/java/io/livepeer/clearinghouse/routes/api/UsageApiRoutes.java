@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livepeer.clearinghouse.ledger.DeadLetters;
-import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.processors.json.Json;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -30,11 +30,11 @@ import org.apache.camel.Exchange;
  */
 public final class UsageApiRoutes extends ApiRouteBuilder {
 
-    private final Outbox outbox;
+    private final OutboxQueries outbox;
     private final DeadLetters deadLetters;
     private final ApiAuth auth;
 
-    public UsageApiRoutes(Outbox outbox, DeadLetters deadLetters, ApiAuth auth) {
+    public UsageApiRoutes(OutboxQueries outbox, DeadLetters deadLetters, ApiAuth auth) {
         this.outbox = outbox;
         this.deadLetters = deadLetters;
         this.auth = auth;
@@ -58,7 +58,7 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
             throw new ApiSupport.BadRequest("to", "to must be after from");
         }
         String subject = ApiSupport.query(exchange, "subject");
-        List<Outbox.UsageSummaryRow> rows = outbox.summary(from, to, subject);
+        List<OutboxQueries.UsageSummaryRow> rows = outbox.summary(from, to, subject);
         ObjectNode body = Json.mapper().createObjectNode();
         body.put("from", from.toString());
         body.put("to", to.toString());
@@ -73,7 +73,7 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
         BigDecimal network = BigDecimal.ZERO;
         BigDecimal billable = BigDecimal.ZERO;
         BigInteger wei = BigInteger.ZERO;
-        for (Outbox.UsageSummaryRow row : rows) {
+        for (OutboxQueries.UsageSummaryRow row : rows) {
             ObjectNode node = array.addObject();
             node.put("subject", row.subject());
             node.put("pipeline", row.pipeline());
@@ -105,11 +105,11 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
 
     private void events(Exchange exchange) throws SQLException {
         int limit = ApiSupport.limit(exchange);
-        List<Outbox.OutboxEventView> page = outbox.list(ApiSupport.query(exchange, "subject"),
-                ApiSupport.enumValue(exchange, "status", Outbox.Status.class), ApiSupport.cursor(exchange), limit);
+        List<OutboxQueries.OutboxEventView> page = outbox.list(ApiSupport.query(exchange, "subject"),
+                ApiSupport.enumValue(exchange, "status", OutboxQueries.Status.class), ApiSupport.cursor(exchange), limit);
         ObjectNode body = Json.mapper().createObjectNode();
         ArrayNode array = body.putArray("events");
-        for (Outbox.OutboxEventView e : page) {
+        for (OutboxQueries.OutboxEventView e : page) {
             ObjectNode node = array.addObject();
             node.put("seq", e.seq());
             node.put("event_id", e.eventId());

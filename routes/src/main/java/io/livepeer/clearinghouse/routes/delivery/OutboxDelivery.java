@@ -1,7 +1,7 @@
 package io.livepeer.clearinghouse.routes.delivery;
 
-import io.livepeer.clearinghouse.ledger.Outbox;
-import io.livepeer.clearinghouse.ledger.Outbox.PendingEvent;
+import io.livepeer.clearinghouse.ledger.outbox.DeliveryQueue;
+import io.livepeer.clearinghouse.ledger.outbox.DeliveryQueue.PendingEvent;
 import io.livepeer.clearinghouse.routes.MeteringMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +56,7 @@ public final class OutboxDelivery {
                          Instant lastSuccessAt) {
     }
 
-    private final Outbox outbox;
+    private final DeliveryQueue outbox;
     private final OpenMeterIngest ingest;
     private final String target;
     private final MeteringMetrics metrics;
@@ -85,7 +85,7 @@ public final class OutboxDelivery {
      * @param pool             executor for parallel requests (at least {@code parallelRequests} threads)
      * @param clock            clock
      */
-    public OutboxDelivery(Outbox outbox, OpenMeterIngest ingest, String target, MeteringMetrics metrics,
+    public OutboxDelivery(DeliveryQueue outbox, OpenMeterIngest ingest, String target, MeteringMetrics metrics,
                           int batchSize, int parallelRequests, Duration initialBackoff, Duration maxBackoff,
                           ExecutorService pool, Clock clock) {
         this.outbox = outbox;
