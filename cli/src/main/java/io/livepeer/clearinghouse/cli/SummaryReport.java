@@ -1,9 +1,9 @@
 package io.livepeer.clearinghouse.cli;
 
 import io.livepeer.clearinghouse.ledger.DeadLetters;
-import io.livepeer.clearinghouse.ledger.Outbox;
 import io.livepeer.clearinghouse.ledger.credit.Account;
 import io.livepeer.clearinghouse.ledger.credit.AccountKind;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.routes.Clearinghouse;
 import io.livepeer.clearinghouse.routes.metering.MeteringMetrics;
 import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
@@ -27,18 +27,18 @@ public final class SummaryReport {
     /** One line: what this process consumed and what the outbox holds. */
     public static String progressLine(Clearinghouse ch) throws SQLException {
         MeteringMetrics m = ch.metrics();
-        Map<Outbox.Status, Long> counts = ch.outbox().countByStatus();
+        Map<OutboxQueries.Status, Long> counts = ch.outbox().countByStatus();
         return String.format("consumed %d | metered %d | duplicate %d | skipped %d | dead-lettered %d"
                         + " || outbox: pending %d, delivered %d, rejected %d | delivery %s",
                 m.consumedCount(), m.meteredCount(), m.duplicateCount(), m.skippedCount(), m.deadLetteredCount(),
-                counts.get(Outbox.Status.PENDING), counts.get(Outbox.Status.DELIVERED),
-                counts.get(Outbox.Status.REJECTED), ch.delivery().status().state().name().toLowerCase());
+                counts.get(OutboxQueries.Status.PENDING), counts.get(OutboxQueries.Status.DELIVERED),
+                counts.get(OutboxQueries.Status.REJECTED), ch.delivery().status().state().name().toLowerCase());
     }
 
     /** The usage summary table, totals, dead letters and where to look next. */
     public static void print(Clearinghouse ch, PrintWriter out, int httpPort, int managementPort, String token)
             throws SQLException {
-        List<Outbox.UsageSummaryRow> rows = ch.outbox().summary(Instant.EPOCH, Instant.parse("9999-12-31T00:00:00Z"),
+        List<OutboxQueries.UsageSummaryRow> rows = ch.outbox().summary(Instant.EPOCH, Instant.parse("9999-12-31T00:00:00Z"),
                 null);
         out.println();
         out.println("Usage summary (all usage in the outbox; amounts exact)");
@@ -49,7 +49,7 @@ public final class SummaryReport {
         BigDecimal network = BigDecimal.ZERO;
         BigDecimal billable = BigDecimal.ZERO;
         BigInteger wei = BigInteger.ZERO;
-        for (Outbox.UsageSummaryRow r : rows) {
+        for (OutboxQueries.UsageSummaryRow r : rows) {
             out.printf(format, clip(r.subject(), 40), clip(r.pipeline(), 22), r.events(),
                     r.networkMicros().toPlainString(), r.billableMicros().toPlainString(), r.feeWei(),
                     status(r.pending(), r.delivered(), r.rejected()));

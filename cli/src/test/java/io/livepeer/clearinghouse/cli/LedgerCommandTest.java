@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DatabaseConfig;
-import io.livepeer.clearinghouse.ledger.OutboxEntry;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.file.Path;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -52,12 +51,8 @@ class LedgerCommandTest {
         assertThat(clean.out()).contains("# Ledger reconciliation").contains("the books balance");
 
         try (Database db = Database.open(new DatabaseConfig(url(), "sa", "", 2))) {
-            db.withConnection(c -> {
-                try (Statement s = c.createStatement()) {
-                    return s.executeUpdate("UPDATE ledger_accounts SET credits_posted = credits_posted + 5"
-                            + " WHERE account_key = 'system:usage_revenue'");
-                }
-            });
+            db.withHandle(h -> h.execute("UPDATE ledger_accounts SET credits_posted = credits_posted + 5"
+                    + " WHERE account_key = 'system:usage_revenue'"));
         }
         Run broken = run("ledger", "reconcile", "--jdbc-url", url(), "--out", dir.resolve("report.md").toString());
         assertThat(broken.code()).isEqualTo(3);

@@ -1,13 +1,10 @@
 package io.livepeer.clearinghouse.ledger;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.Query;
 
 /** Input that could not be metered, kept with its raw bytes and the reason. Never deleted by the application. */
 public final class DeadLetters {
@@ -19,45 +16,43 @@ public final class DeadLetters {
     }
 
     /**
-     * Inserts dead letters inside the caller's transaction; a Kafka record already dead-lettered is skipped.
+     * Inserts dead letters, in the caller's transaction when there is one (see {@link Database}); a Kafka record
+     * already dead-lettered is skipped. The key is clipped to 1,024 characters, the reason to 2,000; an event id
+     * longer than 255 is dropped.
      *
      * @return how many were new
      */
-    public static int append(Connection connection, List<DeadLetterEntry> entries, Instant now) throws SQLException {
+    public int append(List<DeadLetterEntry> entries, Instant now) throws SQLException {
         if (entries.isEmpty()) {
             return 0;
         }
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO dead_letters (kafka_topic,"
-                + " kafka_partition, kafka_offset, kafka_key, event_id, reason, raw, created_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+        return database.inTransaction(h -> {
+            PreparedBatch insert = h.prepareBatch("INSERT INTO dead_letters (kafka_topic, kafka_partition,"
+                    + " kafka_offset, kafka_key, event_id, reason, raw, created_at) VALUES (:topic, :partition,"
+                    + " :offset, :key, :event_id, :reason, :raw, :created_at) ON CONFLICT DO NOTHING");
             for (DeadLetterEntry e : entries) {
-                insert.setString(1, e.source().topic());
-                insert.setInt(2, e.source().partition());
-                insert.setLong(3, e.source().offset());
-                insert.setString(4, Texts.clip(e.key(), 1024));
-                insert.setString(5, e.eventId() == null || e.eventId().length() > 255 ? null : e.eventId());
-                insert.setString(6, Texts.clip(e.reason(), 2000));
-                insert.setBytes(7, e.raw() == null ? new byte[0] : e.raw());
-                insert.setObject(8, Database.utc(now));
-                insert.addBatch();
+                insert.bind("topic", e.source().topic())
+                        .bind("partition", e.source().partition())
+                        .bind("offset", e.source().offset())
+                        .bind("key", Texts.clip(e.key(), 1024))
+                        .bind("event_id", e.eventId() == null || e.eventId().length() > 255 ? null : e.eventId())
+                        .bind("reason", Texts.clip(e.reason(), 2000))
+                        .bind("raw", e.raw() == null ? new byte[0] : e.raw())
+                        .bind("created_at", now)
+                        .add();
             }
             int inserted = 0;
-            for (int count : insert.executeBatch()) {
+            for (int count : insert.execute()) {
                 inserted += count > 0 ? 1 : 0;
             }
             return inserted;
-        }
+        });
     }
 
     /** Number of dead letters. */
     public long count() throws SQLException {
-        return database.withConnection(c -> {
-            try (PreparedStatement select = c.prepareStatement("SELECT COUNT(*) FROM dead_letters");
-                 ResultSet rs = select.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
+        return database.withHandle(h -> h.createQuery("SELECT COUNT(*) AS dead_letters FROM dead_letters")
+                .map((rs, ctx) -> rs.getLong("dead_letters")).one());
     }
 
     /**
@@ -67,26 +62,17 @@ public final class DeadLetters {
      * @param limit  page size
      */
     public List<DeadLetterView> list(Long before, int limit) throws SQLException {
-        return database.withConnection(c -> {
-            try (PreparedStatement select = c.prepareStatement("SELECT id, kafka_topic, kafka_partition,"
-                    + " kafka_offset, kafka_key, event_id, reason, raw, created_at FROM dead_letters"
-                    + (before == null ? "" : " WHERE id < ?") + " ORDER BY id DESC LIMIT ?")) {
-                int i = 1;
-                if (before != null) {
-                    select.setLong(i++, before);
-                }
-                select.setInt(i, limit);
-                List<DeadLetterView> page = new ArrayList<>();
-                try (ResultSet rs = select.executeQuery()) {
-                    while (rs.next()) {
-                        page.add(new DeadLetterView(rs.getLong(1),
-                                new KafkaCoordinates(rs.getString(2), rs.getInt(3), rs.getLong(4)), rs.getString(5),
-                                rs.getString(6), rs.getString(7), rs.getBytes(8),
-                                rs.getObject(9, OffsetDateTime.class).toInstant()));
-                    }
-                }
-                return page;
+        return database.withHandle(h -> {
+            Query query = h.createQuery("SELECT id, kafka_topic, kafka_partition, kafka_offset, kafka_key, event_id,"
+                    + " reason, raw, created_at FROM dead_letters" + (before == null ? "" : " WHERE id < :before")
+                    + " ORDER BY id DESC LIMIT :limit").bind("limit", limit);
+            if (before != null) {
+                query.bind("before", before);
             }
+            return query.map((rs, ctx) -> new DeadLetterView(rs.getLong("id"),
+                    new KafkaCoordinates(rs.getString("kafka_topic"), rs.getInt("kafka_partition"),
+                            rs.getLong("kafka_offset")), rs.getString("kafka_key"), rs.getString("event_id"),
+                    rs.getString("reason"), rs.getBytes("raw"), Rows.instant(rs, "created_at"))).list();
         });
     }
 

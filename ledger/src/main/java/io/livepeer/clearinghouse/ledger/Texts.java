@@ -1,13 +1,13 @@
 package io.livepeer.clearinghouse.ledger;
 
 /** Fitting free text into bounded columns. */
-final class Texts {
+public final class Texts {
 
     private Texts() {
     }
 
     /** {@code text} cut to at most {@code max} characters (ending in "…" when cut); null stays null. */
-    static String clip(String text, int max) {
+    public static String clip(String text, int max) {
         if (text == null || text.length() <= max) {
             return text;
         }

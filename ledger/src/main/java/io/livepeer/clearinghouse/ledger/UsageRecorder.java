@@ -2,6 +2,8 @@ package io.livepeer.clearinghouse.ledger;
 
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.UsagePosting;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxWriter;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -12,20 +14,33 @@ import java.util.List;
  * their usage into the credit ledger ({@code customer:<subject>} → usage revenue, for new events only), and the bad
  * input into dead letters. Either all of it is committed or none of it, so the Kafka offsets may be committed once
  * this returns, and replaying an uncommitted batch never double-counts (event ids and transfer ids are unique).
+ *
+ * <p>The transaction is opened here; {@link OutboxWriter#append}, {@link Ledger#postUsage} and
+ * {@link DeadLetters#append} join it (the one rule of {@link Database}).
  */
 public final class UsageRecorder {
 
     private final Database database;
+    private final OutboxWriter outbox;
+    private final DeadLetters deadLetterStore;
     private final Ledger ledger;
     private final Clock clock;
 
     /**
      * @param database the database
-     * @param ledger   the credit ledger, or null to skip the usage fan-out
+     * @param ledger   the credit ledger on the same database (so it joins the batch transaction), or null to skip
+     *                 the usage fan-out
      * @param clock    clock
+     * @throws IllegalArgumentException when the ledger works on another {@link Database} instance
      */
     public UsageRecorder(Database database, Ledger ledger, Clock clock) {
+        if (ledger != null && ledger.database() != database) {
+            throw new IllegalArgumentException("the ledger must use the same Database instance as the recorder,"
+                    + " or its postings would not join the batch transaction");
+        }
         this.database = database;
+        this.outbox = new OutboxWriter(database);
+        this.deadLetterStore = new DeadLetters(database);
         this.ledger = ledger;
         this.clock = clock;
     }
@@ -38,8 +53,8 @@ public final class UsageRecorder {
      */
     public Result record(List<OutboxEntry> metered, List<DeadLetterEntry> deadLetters) throws SQLException {
         var now = clock.instant();
-        return database.inTransaction(c -> {
-            long[] seqs = Outbox.append(c, database.dialect(), metered, now);
+        return database.inTransaction(h -> {
+            long[] seqs = outbox.append(metered, now);
             List<UsagePosting> usage = new ArrayList<>();
             for (int i = 0; i < seqs.length; i++) {
                 if (seqs[i] > 0) {
@@ -52,8 +67,8 @@ public final class UsageRecorder {
                             "model_id", e.modelId())));
                 }
             }
-            int posted = ledger == null ? 0 : ledger.postUsage(c, usage, now);
-            int deadLettered = DeadLetters.append(c, deadLetters, now);
+            int posted = ledger == null ? 0 : ledger.postUsage(usage, now);
+            int deadLettered = deadLetterStore.append(deadLetters, now);
             return new Result(usage.size(), metered.size() - usage.size(), deadLettered, posted);
         });
     }

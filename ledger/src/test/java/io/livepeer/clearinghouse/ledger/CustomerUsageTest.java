@@ -7,6 +7,7 @@ import io.livepeer.clearinghouse.ledger.credit.CustomerUsage;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.NewTransfer;
 import io.livepeer.clearinghouse.ledger.credit.TransferKind;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import io.livepeer.clearinghouse.testing.TestDatabases.JdbcTarget;
 import java.math.BigDecimal;

@@ -139,8 +139,8 @@ class LedgerTest {
                     new UsagePosting("e1", "acme:alice", new BigDecimal("0.000000003"), "{\"fee_wei\":\"1\"}"),
                     new UsagePosting("e2", "acme:alice", new BigDecimal("3"), null),
                     new UsagePosting("e3", "bob", new BigDecimal("7.5"), null));
-            int first = db.inTransaction(c -> ledger.postUsage(c, usage, CLOCK.instant()));
-            int again = db.inTransaction(c -> ledger.postUsage(c, usage, CLOCK.instant()));
+            int first = ledger.postUsage(usage, CLOCK.instant());
+            int again = ledger.postUsage(usage, CLOCK.instant());
             assertThat(first).isEqualTo(3);
             assertThat(again).isZero();
 
@@ -164,8 +164,7 @@ class LedgerTest {
             for (int i = 0; i < 5; i++) {
                 ledger.post(grant("g" + i, i % 2 == 0 ? "even" : "odd", "1"));
             }
-            db.inTransaction(c -> ledger.postUsage(c, List.of(new UsagePosting("u1", "even", BigDecimal.ONE, null)),
-                    CLOCK.instant()));
+            ledger.postUsage(List.of(new UsagePosting("u1", "even", BigDecimal.ONE, null)), CLOCK.instant());
             List<Transfer> even = ledger.transfers("customer:even", null, null, null, null, 2);
             assertThat(even).extracting(Transfer::id).containsExactly("usage:u1", "g4");
             assertThat(ledger.transfers("customer:even", null, null, null, even.get(1).seq(), 10))

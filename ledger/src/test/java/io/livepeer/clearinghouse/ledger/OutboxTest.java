@@ -2,6 +2,9 @@ package io.livepeer.clearinghouse.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livepeer.clearinghouse.ledger.outbox.DeliveryQueue;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import io.livepeer.clearinghouse.testing.TestDatabases.JdbcTarget;
 import java.math.BigDecimal;
@@ -49,8 +52,8 @@ class OutboxTest {
             assertThat(recorder.record(batch, List.of(poison))).isEqualTo(new UsageRecorder.Result(2, 1, 1, 0));
             assertThat(recorder.record(batch, List.of(poison))).isEqualTo(new UsageRecorder.Result(0, 3, 0, 0));
 
-            Outbox outbox = new Outbox(db);
-            assertThat(outbox.pendingCount()).isEqualTo(2);
+            assertThat(new OutboxQueries(db).pendingCount()).isEqualTo(2);
+            assertThat(new DeliveryQueue(db).pendingCount()).isEqualTo(2);
             DeadLetters deadLetters = new DeadLetters(db);
             assertThat(deadLetters.count()).isEqualTo(1);
             DeadLetters.DeadLetterView view = deadLetters.list(null, 10).get(0);
@@ -65,7 +68,7 @@ class OutboxTest {
     void amounts_survive_the_round_trip_exactly(JdbcTarget target) throws Exception {
         try (Database db = open(target)) {
             new UsageRecorder(db, null, CLOCK).record(List.of(entry("x", "c:u", "live", "0.000000003", 0)), List.of());
-            Outbox.OutboxEventView view = new Outbox(db).list(null, null, null, 10).get(0);
+            OutboxQueries.OutboxEventView view = new OutboxQueries(db).list(null, null, null, 10).get(0);
             assertThat(view.networkMicros().toPlainString()).isEqualTo("0.000000003");
             assertThat(view.feeWei()).isEqualTo(new BigInteger("123456789012345678901"));
             assertThat(view.ethUsdPrice().toPlainString()).isEqualTo("3000");
@@ -79,29 +82,31 @@ class OutboxTest {
         try (Database db = open(target)) {
             new UsageRecorder(db, null, CLOCK).record(IntStream.range(0, 5)
                     .mapToObj(i -> entry("e" + i, "c:u", "live", "1", i)).toList(), List.of());
-            Outbox outbox = new Outbox(db);
-            List<Outbox.PendingEvent> pending = outbox.nextPending(10);
-            assertThat(pending).extracting(Outbox.PendingEvent::eventId).containsExactly("e0", "e1", "e2", "e3", "e4");
+            DeliveryQueue queue = new DeliveryQueue(db);
+            OutboxQueries outbox = new OutboxQueries(db);
+            List<DeliveryQueue.PendingEvent> pending = queue.nextPending(10);
+            assertThat(pending).extracting(DeliveryQueue.PendingEvent::eventId).containsExactly("e0", "e1", "e2", "e3", "e4");
 
-            outbox.recordRetryableFailure(List.of(pending.get(0).seq(), pending.get(1).seq()), "HTTP 503", T0);
-            assertThat(outbox.nextPending(1).get(0).attempts()).isEqualTo(1);
-            assertThat(outbox.list(null, Outbox.Status.PENDING, null, 10)).last()
+            queue.recordRetryableFailure(List.of(pending.get(0).seq(), pending.get(1).seq()), "HTTP 503", T0);
+            assertThat(queue.nextPending(1).get(0).attempts()).isEqualTo(1);
+            assertThat(outbox.list(null, OutboxQueries.Status.PENDING, null, 10)).last()
                     .satisfies(e -> assertThat(e.lastError()).isEqualTo("HTTP 503"));
-            assertThat(outbox.markDelivered(List.of(pending.get(0).seq(), pending.get(1).seq()))).isEqualTo(2);
-            assertThat(outbox.markRejected(pending.get(2).seq(), "data must be an object", T0)).isTrue();
+            assertThat(queue.markDelivered(List.of(pending.get(0).seq(), pending.get(1).seq()))).isEqualTo(2);
+            assertThat(queue.markRejected(pending.get(2).seq(), "data must be an object", T0)).isTrue();
             // a late duplicate response must not resurrect or re-mark anything
-            assertThat(outbox.markDelivered(List.of(pending.get(2).seq()))).isZero();
-            assertThat(outbox.markRejected(pending.get(0).seq(), "late", T0)).isFalse();
+            assertThat(queue.markDelivered(List.of(pending.get(2).seq()))).isZero();
+            assertThat(queue.markRejected(pending.get(0).seq(), "late", T0)).isFalse();
 
-            assertThat(outbox.countByStatus()).isEqualTo(Map.of(Outbox.Status.PENDING, 2L,
-                    Outbox.Status.DELIVERED, 2L, Outbox.Status.REJECTED, 1L));
-            Outbox.OutboxEventView rejected = outbox.list(null, Outbox.Status.REJECTED, null, 10).get(0);
+            assertThat(outbox.countByStatus()).isEqualTo(Map.of(OutboxQueries.Status.PENDING, 2L,
+                    OutboxQueries.Status.DELIVERED, 2L, OutboxQueries.Status.REJECTED, 1L));
+            OutboxQueries.OutboxEventView rejected = outbox.list(null, OutboxQueries.Status.REJECTED, null, 10).get(0);
             assertThat(rejected.eventId()).isEqualTo("e2");
             assertThat(rejected.lastError()).isEqualTo("data must be an object");
             assertThat(rejected.attempts()).isEqualTo(1);
-            assertThat(outbox.list(null, Outbox.Status.DELIVERED, null, 10)).extracting(Outbox.OutboxEventView::eventId)
+            assertThat(outbox.list(null, OutboxQueries.Status.DELIVERED, null, 10))
+                    .extracting(OutboxQueries.OutboxEventView::eventId)
                     .containsExactly("e1", "e0");
-            assertThat(outbox.oldestPendingSince()).contains(T0);
+            assertThat(queue.oldestPendingSince()).contains(T0);
         }
     }
 
@@ -115,9 +120,9 @@ class OutboxTest {
                     entry("3", "alice", "live-video-to-video", "10", 20),
                     entry("4", "bob", "live", "0.000000003", 30),
                     entry("5", "bob", "live", "7", 7200)), List.of());
-            List<Outbox.UsageSummaryRow> rows = new Outbox(db).summary(T0, T0.plusSeconds(3600), null);
-            assertThat(rows).extracting(Outbox.UsageSummaryRow::subject, Outbox.UsageSummaryRow::pipeline,
-                    Outbox.UsageSummaryRow::events).containsExactly(
+            List<OutboxQueries.UsageSummaryRow> rows = new OutboxQueries(db).summary(T0, T0.plusSeconds(3600), null);
+            assertThat(rows).extracting(OutboxQueries.UsageSummaryRow::subject, OutboxQueries.UsageSummaryRow::pipeline,
+                    OutboxQueries.UsageSummaryRow::events).containsExactly(
                     org.assertj.core.groups.Tuple.tuple("alice", "live", 2L),
                     org.assertj.core.groups.Tuple.tuple("alice", "live-video-to-video", 1L),
                     org.assertj.core.groups.Tuple.tuple("bob", "live", 1L));
@@ -125,8 +130,8 @@ class OutboxTest {
             assertThat(rows.get(2).networkMicros().toPlainString()).isEqualTo("0.000000003");
             assertThat(rows.get(0).feeWei()).isEqualTo(new BigInteger("246913578024691357802"));
             assertThat(rows.get(0).pending()).isEqualTo(2);
-            assertThat(new Outbox(db).summary(T0, T0.plusSeconds(86400), "bob")).hasSize(1)
-                    .first().extracting(Outbox.UsageSummaryRow::events).isEqualTo(2L);
+            assertThat(new OutboxQueries(db).summary(T0, T0.plusSeconds(86400), "bob")).hasSize(1)
+                    .first().extracting(OutboxQueries.UsageSummaryRow::events).isEqualTo(2L);
         }
     }
 
@@ -136,12 +141,12 @@ class OutboxTest {
         try (Database db = open(target)) {
             new UsageRecorder(db, null, CLOCK).record(IntStream.range(0, 5)
                     .mapToObj(i -> entry("p" + i, i % 2 == 0 ? "even" : "odd", "live", "1", i)).toList(), List.of());
-            Outbox outbox = new Outbox(db);
-            List<Outbox.OutboxEventView> first = outbox.list(null, null, null, 2);
-            assertThat(first).extracting(Outbox.OutboxEventView::eventId).containsExactly("p4", "p3");
-            List<Outbox.OutboxEventView> second = outbox.list(null, null, first.get(1).seq(), 2);
-            assertThat(second).extracting(Outbox.OutboxEventView::eventId).containsExactly("p2", "p1");
-            assertThat(outbox.list("even", null, null, 10)).extracting(Outbox.OutboxEventView::eventId)
+            OutboxQueries outbox = new OutboxQueries(db);
+            List<OutboxQueries.OutboxEventView> first = outbox.list(null, null, null, 2);
+            assertThat(first).extracting(OutboxQueries.OutboxEventView::eventId).containsExactly("p4", "p3");
+            List<OutboxQueries.OutboxEventView> second = outbox.list(null, null, first.get(1).seq(), 2);
+            assertThat(second).extracting(OutboxQueries.OutboxEventView::eventId).containsExactly("p2", "p1");
+            assertThat(outbox.list("even", null, null, 10)).extracting(OutboxQueries.OutboxEventView::eventId)
                     .containsExactly("p4", "p2", "p0");
         }
     }

@@ -8,11 +8,11 @@ import io.livepeer.clearinghouse.ledger.credit.NewTransfer;
 import io.livepeer.clearinghouse.ledger.credit.Reconciliation;
 import io.livepeer.clearinghouse.ledger.credit.TransferKind;
 import io.livepeer.clearinghouse.ledger.credit.Unit;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import io.livepeer.clearinghouse.testing.TestDatabases.JdbcTarget;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -59,13 +59,8 @@ class ReconciliationTest {
             Ledger ledger = new Ledger(db, CLOCK);
             new UsageRecorder(db, ledger, CLOCK).record(List.of(entry("e1", "a", "2")), List.of());
             new UsageRecorder(db, null, CLOCK).record(List.of(entry("e2", "a", "3")), List.of());  // fan-out off
-            db.withConnection(c -> {
-                try (Statement s = c.createStatement()) {
-                    s.executeUpdate("UPDATE ledger_accounts SET debits_posted = debits_posted + 1"
-                            + " WHERE account_key = 'customer:a'");
-                }
-                return null;
-            });
+            db.withHandle(h -> h.execute("UPDATE ledger_accounts SET debits_posted = debits_posted + 1"
+                    + " WHERE account_key = 'customer:a'"));
             Reconciliation.Report report = new Reconciliation(db, CLOCK).run();
             assertThat(report.ok()).isFalse();
             assertThat(report.balanceMismatches()).singleElement().satisfies(m -> {

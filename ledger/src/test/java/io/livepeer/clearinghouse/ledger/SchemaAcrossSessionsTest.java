@@ -2,6 +2,7 @@ package io.livepeer.clearinghouse.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import io.livepeer.clearinghouse.testing.TestDatabases.JdbcTarget;
 import java.math.BigDecimal;

@@ -2,7 +2,7 @@ package io.livepeer.clearinghouse.routes;
 
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DeadLetters;
-import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.Reconciliation;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
@@ -34,7 +34,7 @@ import org.apache.camel.CamelContext;
  * @param bridge         the signer bridge
  */
 public record Clearinghouse(MeteringSettings metering, Database database, Catalog catalog, PriceService price,
-                            Outbox outbox, DeadLetters deadLetters, OutboxDelivery delivery, MeteringMetrics metrics,
+                            OutboxQueries outbox, DeadLetters deadLetters, OutboxDelivery delivery, MeteringMetrics metrics,
                             PrometheusMeterRegistry registry, Ledger ledger, Reconciliation reconciliation,
                             BridgeServices bridge) {
 
@@ -45,7 +45,7 @@ public record Clearinghouse(MeteringSettings metering, Database database, Catalo
     static Clearinghouse from(CamelContext context) {
         return new Clearinghouse(Beans.require(context, MeteringSettings.class),
                 Beans.require(context, Database.class), Beans.require(context, Catalog.class),
-                Beans.require(context, PriceService.class), Beans.require(context, Outbox.class),
+                Beans.require(context, PriceService.class), Beans.require(context, OutboxQueries.class),
                 Beans.require(context, DeadLetters.class), Beans.require(context, OutboxDelivery.class),
                 Beans.require(context, MeteringMetrics.class), Beans.require(context, PrometheusMeterRegistry.class),
                 Beans.require(context, Ledger.class), Beans.require(context, Reconciliation.class),

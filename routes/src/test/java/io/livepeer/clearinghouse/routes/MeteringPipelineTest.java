@@ -3,7 +3,7 @@ package io.livepeer.clearinghouse.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.testing.FakeOpenMeter;
 import io.livepeer.clearinghouse.testing.TestDatabases;
@@ -72,7 +72,7 @@ class MeteringPipelineTest extends PipelineTestSupport {
         assertThat(first.path("data").path("network_fee_usd_micros").decimalValue()).isEqualByComparingTo("3000000");
 
         eventually().until(() -> ch.outbox().pendingCount() == 0);
-        assertThat(ch.outbox().countByStatus()).containsEntry(Outbox.Status.DELIVERED, 120L);
+        assertThat(ch.outbox().countByStatus()).containsEntry(OutboxQueries.Status.DELIVERED, 120L);
         assertThat(ch.metrics().meteredCount()).isEqualTo(120);
         assertThat(ch.metrics().duplicateCount()).isEqualTo(10);
         assertThat(ch.metrics().skippedCount()).isEqualTo(2);
@@ -112,7 +112,7 @@ class MeteringPipelineTest extends PipelineTestSupport {
         assertThat(openMeter.requests()).filteredOn(r -> r.status() == 503).hasSize(3);
         assertThat(app.services().delivery().metrics().deliveredCount()).isEqualTo(40);
         assertThat(app.services().outbox().list(null, null, null, 100))
-                .allSatisfy(e -> assertThat(e.status()).isEqualTo(Outbox.Status.DELIVERED));
+                .allSatisfy(e -> assertThat(e.status()).isEqualTo(OutboxQueries.Status.DELIVERED));
         assertThat(openMeter.contractViolations()).isEmpty();
     }
 
@@ -135,7 +135,7 @@ class MeteringPipelineTest extends PipelineTestSupport {
 
         Set<String> delivered = new HashSet<>(openMeter.acceptedIdCounts().keySet());
         assertThat(delivered).hasSize(29).doesNotContain(badId);
-        List<Outbox.OutboxEventView> rejected = ch.outbox().list(null, Outbox.Status.REJECTED, null, 10);
+        List<OutboxQueries.OutboxEventView> rejected = ch.outbox().list(null, OutboxQueries.Status.REJECTED, null, 10);
         assertThat(rejected).singleElement().satisfies(e -> {
             assertThat(e.eventId()).isEqualTo(badId);
             assertThat(e.lastError()).startsWith("HTTP 400").contains("data.value is not a number");

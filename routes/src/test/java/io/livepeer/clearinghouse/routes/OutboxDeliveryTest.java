@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DatabaseConfig;
-import io.livepeer.clearinghouse.ledger.Outbox;
-import io.livepeer.clearinghouse.ledger.OutboxEntry;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
+import io.livepeer.clearinghouse.ledger.outbox.DeliveryQueue;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.openmeter.EventIngest;
 import io.livepeer.clearinghouse.openmeter.OpenMeterResponse;
 import io.livepeer.clearinghouse.openmeter.Transport;
@@ -45,7 +46,8 @@ class OutboxDeliveryTest {
 
     final MutableClock clock = new MutableClock(Instant.parse("2026-08-20T10:00:00Z"));
     Database database;
-    Outbox outbox;
+    DeliveryQueue queue;
+    OutboxQueries outbox;
     DeliveryMetrics metrics;
     final List<List<String>> posted = new ArrayList<>();
     final Deque<Function<List<String>, OpenMeterResponse>> script = new ArrayDeque<>();
@@ -56,7 +58,8 @@ class OutboxDeliveryTest {
     void setUp() throws Exception {
         var target = TestDatabases.h2();
         database = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 4));
-        outbox = new Outbox(database);
+        queue = new DeliveryQueue(database);
+        outbox = new OutboxQueries(database);
         metrics = new DeliveryMetrics(new SimpleMeterRegistry());
     }
 
@@ -88,7 +91,7 @@ class OutboxDeliveryTest {
             }
             return next.apply(ids);
         };
-        return new OutboxDelivery(outbox, ingest, "http://openmeter.test (v1)", metrics, batchSize, parallel,
+        return new OutboxDelivery(queue, ingest, "http://openmeter.test (v1)", metrics, batchSize, parallel,
                 Duration.ofSeconds(1), Duration.ofSeconds(60), Executors.newFixedThreadPool(parallel), clock);
     }
 
@@ -129,11 +132,12 @@ class OutboxDeliveryTest {
         otherwise = ids -> ids.contains("e13") || ids.contains("e77") ? status(400) : status(204);
         delivery(100, 1).deliverPending();
 
-        assertThat(outbox.countByStatus()).containsEntry(Outbox.Status.DELIVERED, 98L)
-                .containsEntry(Outbox.Status.REJECTED, 2L);
-        assertThat(outbox.list(null, Outbox.Status.REJECTED, null, 10)).extracting(Outbox.OutboxEventView::eventId)
+        assertThat(outbox.countByStatus()).containsEntry(OutboxQueries.Status.DELIVERED, 98L)
+                .containsEntry(OutboxQueries.Status.REJECTED, 2L);
+        assertThat(outbox.list(null, OutboxQueries.Status.REJECTED, null, 10))
+                .extracting(OutboxQueries.OutboxEventView::eventId)
                 .containsExactlyInAnyOrder("e13", "e77");
-        assertThat(outbox.list(null, Outbox.Status.REJECTED, null, 10).get(0).lastError())
+        assertThat(outbox.list(null, OutboxQueries.Status.REJECTED, null, 10).get(0).lastError())
                 .isEqualTo("HTTP 400: {\"detail\":\"status 400\"}");
         // log2(100) levels of halving, not 100 single-event requests
         assertThat(posted.size()).isLessThan(30);
@@ -145,7 +149,7 @@ class OutboxDeliveryTest {
         pending(100);
         otherwise = ids -> ids.size() > 30 ? status(413) : status(204);
         delivery(100, 1).deliverPending();
-        assertThat(outbox.countByStatus()).containsEntry(Outbox.Status.DELIVERED, 100L);
+        assertThat(outbox.countByStatus()).containsEntry(OutboxQueries.Status.DELIVERED, 100L);
     }
 
     @Test
@@ -168,8 +172,8 @@ class OutboxDeliveryTest {
         delivery.deliverPending();
         Duration secondWait = Duration.between(clock.instant(), delivery.status().retryAt());
         assertThat(secondWait).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(2));
-        assertThat(outbox.countByStatus()).containsEntry(Outbox.Status.PENDING, 10L);
-        assertThat(outbox.nextPending(1).get(0).attempts()).isEqualTo(2);
+        assertThat(outbox.countByStatus()).containsEntry(OutboxQueries.Status.PENDING, 10L);
+        assertThat(queue.nextPending(1).get(0).attempts()).isEqualTo(2);
 
         otherwise = ids -> status(204);
         clock.advance(Duration.ofSeconds(2));
@@ -202,7 +206,7 @@ class OutboxDeliveryTest {
         EventIngest client = DeliveryClient.open("http://openmeter.test", Optional.empty(), Duration.ofSeconds(1),
                 request -> new Transport.Reply(503, HttpHeaders.of(Map.of("Retry-After", List.of(inAMinute)),
                         (k, v) -> true), ""));
-        OutboxDelivery delivery = new OutboxDelivery(outbox, client, "http://openmeter.test (v1)", metrics, 100, 1,
+        OutboxDelivery delivery = new OutboxDelivery(queue, client, "http://openmeter.test (v1)", metrics, 100, 1,
                 Duration.ofSeconds(1), Duration.ofSeconds(60), Executors.newFixedThreadPool(1), clock);
         delivery.deliverPending();
         assertThat(Duration.between(clock.instant(), delivery.status().retryAt()))
@@ -231,17 +235,17 @@ class OutboxDeliveryTest {
         clock.advance(Duration.ofMinutes(2));
         delivery.deliverPending();
         assertThat(delivery.status().lastError()).contains("no answer from OpenMeter").contains("connection refused");
-        assertThat(outbox.countByStatus()).containsEntry(Outbox.Status.PENDING, 5L)
-                .containsEntry(Outbox.Status.REJECTED, 0L);
+        assertThat(outbox.countByStatus()).containsEntry(OutboxQueries.Status.PENDING, 5L)
+                .containsEntry(OutboxQueries.Status.REJECTED, 0L);
         clock.advance(Duration.ofMinutes(2));
         delivery.deliverPending();
-        assertThat(outbox.countByStatus()).containsEntry(Outbox.Status.DELIVERED, 5L);
+        assertThat(outbox.countByStatus()).containsEntry(OutboxQueries.Status.DELIVERED, 5L);
     }
 
     @Test
     void without_openmeter_events_stay_pending_and_the_backlog_is_visible() throws Exception {
         pending(7);
-        OutboxDelivery delivery = new OutboxDelivery(outbox, null, null, metrics, 100, 1, Duration.ofSeconds(1),
+        OutboxDelivery delivery = new OutboxDelivery(queue, null, null, metrics, 100, 1, Duration.ofSeconds(1),
                 Duration.ofSeconds(60), null, clock);
         clock.advance(Duration.ofSeconds(30));
         assertThat(delivery.deliverPending()).isZero();
@@ -249,7 +253,7 @@ class OutboxDeliveryTest {
         assertThat(outbox.pendingCount()).isEqualTo(7);
         var registry = new SimpleMeterRegistry();
         var gauges = new DeliveryMetrics(registry);
-        new OutboxDelivery(outbox, null, null, gauges, 100, 1, Duration.ofSeconds(1), Duration.ofSeconds(60), null,
+        new OutboxDelivery(queue, null, null, gauges, 100, 1, Duration.ofSeconds(1), Duration.ofSeconds(60), null,
                 clock).deliverPending();
         assertThat(registry.get("clearinghouse.outbox.backlog").gauge().value()).isEqualTo(7.0);
         assertThat(registry.get("clearinghouse.outbox.oldest.pending.seconds").gauge().value()).isEqualTo(30.0);

@@ -7,8 +7,6 @@ import io.livepeer.clearinghouse.ledger.DatabaseConfig;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import io.livepeer.clearinghouse.testing.TestDatabases.JdbcTarget;
 import java.math.BigInteger;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,13 +53,9 @@ class ApiKeysTest {
             assertThat(issued.plaintext()).startsWith("sk_live_").hasSize(8 + 43);
             assertThat(issued.key().displayPrefix()).isEqualTo(issued.plaintext().substring(0, 12));
             assertThat(issued.key().id()).startsWith("key_");
-            String stored = db.withConnection(c -> {
-                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                        "SELECT key_hash || key_prefix || client_id FROM bridge_api_keys")) {
-                    rs.next();
-                    return rs.getString(1);
-                }
-            });
+            String stored = db.withHandle(h -> h.createQuery(
+                            "SELECT key_hash || key_prefix || client_id AS stored FROM bridge_api_keys")
+                    .mapTo(String.class).one());
             assertThat(stored).doesNotContain(issued.plaintext());
 
             assertThat(verifier.verify(issued.plaintext())).isEqualTo(new Verification.Verified(

@@ -1,14 +1,12 @@
 package io.livepeer.clearinghouse.ledger.credit;
 
-import io.livepeer.clearinghouse.ledger.Amounts;
 import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.Rows;
 import java.math.BigDecimal;
 import java.sql.Date;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,45 +36,34 @@ public final class CustomerUsage {
         for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
             days.put(d, new Day(d, 0, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO));
         }
-        OffsetDateTime start = from.atStartOfDay().atOffset(ZoneOffset.UTC);
-        OffsetDateTime end = to.plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC);
-        database.withConnection(c -> {
+        Instant start = from.atStartOfDay().toInstant(ZoneOffset.UTC);
+        Instant end = to.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        database.withHandle(h -> {
             // the pool sets every session to UTC, so CAST(... AS DATE) is the UTC day on both databases
-            try (PreparedStatement usage = c.prepareStatement("SELECT CAST(event_time AS DATE), COUNT(*),"
-                    + " SUM(network_usd_micros), SUM(billable_usd_micros) FROM outbox_events"
-                    + " WHERE subject = ? AND event_time >= ? AND event_time < ? GROUP BY CAST(event_time AS DATE)")) {
-                usage.setString(1, customerKey);
-                usage.setObject(2, start);
-                usage.setObject(3, end);
-                try (ResultSet rs = usage.executeQuery()) {
-                    while (rs.next()) {
-                        LocalDate day = rs.getObject(1, Date.class).toLocalDate();
-                        Day d = days.get(day);
-                        if (d != null) {
-                            days.put(day, new Day(day, rs.getLong(2), Amounts.micros(rs.getBigDecimal(3)),
-                                    Amounts.micros(rs.getBigDecimal(4)), d.grantedMicros()));
-                        }
-                    }
-                }
-            }
-            try (PreparedStatement grants = c.prepareStatement("SELECT CAST(t.created_at AS DATE), SUM(t.amount)"
-                    + " FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id"
-                    + " WHERE a.account_key = ? AND t.kind = 'GRANT' AND t.created_at >= ? AND t.created_at < ?"
-                    + " GROUP BY CAST(t.created_at AS DATE)")) {
-                grants.setString(1, AccountKeys.customer(customerKey));
-                grants.setObject(2, start);
-                grants.setObject(3, end);
-                try (ResultSet rs = grants.executeQuery()) {
-                    while (rs.next()) {
-                        LocalDate day = rs.getObject(1, Date.class).toLocalDate();
-                        Day d = days.get(day);
-                        if (d != null) {
-                            days.put(day, new Day(day, d.events(), d.networkMicros(), d.billableMicros(),
-                                    Amounts.micros(rs.getBigDecimal(2))));
-                        }
-                    }
-                }
-            }
+            h.createQuery("SELECT CAST(event_time AS DATE) AS usage_day, COUNT(*) AS events,"
+                            + " SUM(network_usd_micros) AS network_usd_micros,"
+                            + " SUM(billable_usd_micros) AS billable_usd_micros FROM outbox_events"
+                            + " WHERE subject = :subject AND event_time >= :start AND event_time < :end"
+                            + " GROUP BY CAST(event_time AS DATE)")
+                    .bind("subject", customerKey)
+                    .bind("start", start)
+                    .bind("end", end)
+                    .map((rs, ctx) -> new Day(rs.getObject("usage_day", Date.class).toLocalDate(),
+                            rs.getLong("events"), Rows.micros(rs, "network_usd_micros"),
+                            Rows.micros(rs, "billable_usd_micros"), BigDecimal.ZERO))
+                    .forEach(usage -> days.computeIfPresent(usage.day(), (day, d) -> new Day(day, usage.events(),
+                            usage.networkMicros(), usage.billableMicros(), d.grantedMicros())));
+            h.createQuery("SELECT CAST(t.created_at AS DATE) AS grant_day, SUM(t.amount) AS granted"
+                            + " FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id"
+                            + " WHERE a.account_key = :account AND t.kind = 'GRANT' AND t.created_at >= :start"
+                            + " AND t.created_at < :end GROUP BY CAST(t.created_at AS DATE)")
+                    .bind("account", AccountKeys.customer(customerKey))
+                    .bind("start", start)
+                    .bind("end", end)
+                    .map((rs, ctx) -> Map.entry(rs.getObject("grant_day", Date.class).toLocalDate(),
+                            Rows.micros(rs, "granted")))
+                    .forEach(grant -> days.computeIfPresent(grant.getKey(), (day, d) -> new Day(day, d.events(),
+                            d.networkMicros(), d.billableMicros(), grant.getValue())));
             return null;
         });
         return new ArrayList<>(days.values());

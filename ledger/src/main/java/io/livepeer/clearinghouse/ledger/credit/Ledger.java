@@ -3,6 +3,7 @@ package io.livepeer.clearinghouse.ledger.credit;
 import io.livepeer.clearinghouse.ledger.Amounts;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.Metadata;
+import io.livepeer.clearinghouse.ledger.Rows;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,12 +14,18 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.Query;
 
 /**
  * The double-entry credit ledger (TigerBeetle's model, DESIGN.md §8). Every movement is an immutable transfer
@@ -26,15 +33,30 @@ import java.util.concurrent.ConcurrentHashMap;
  * the same transaction, in account-id order (so concurrent postings never deadlock), and can always be recomputed
  * from the transfers ({@link Reconciliation}). Transfers are never updated or deleted: a correction is a
  * {@link TransferKind#REVERSAL} that names the transfer it reverses. Thread-safe.
+ *
+ * <p>Each method is its own transaction, or joins the caller's ({@link Database}'s one rule): {@link #postUsage} is
+ * meant to run inside the metering batch transaction.
  */
 public final class Ledger {
 
     private static final String ACCOUNT_COLUMNS = "id, account_key, kind, unit, debits_must_not_exceed_credits,"
             + " debits_posted, credits_posted, created_at, metadata";
-    private static final String TRANSFER_COLUMNS = "t.seq, t.transfer_id, d.account_key AS debit_key,"
-            + " c.account_key AS credit_key, t.amount,"
-            + " t.unit, t.kind, t.reverses_id, t.source_event_id, t.created_at, t.metadata";
-    private static final int PG_ROWS_PER_INSERT = 500;
+    private static final String TRANSFERS_WITH_KEYS = "SELECT t.seq, t.transfer_id, d.account_key AS debit_key,"
+            + " c.account_key AS credit_key, t.amount, t.unit, t.kind, t.reverses_id, t.source_event_id, t.created_at,"
+            + " t.metadata FROM ledger_transfers t JOIN ledger_accounts d ON d.id = t.debit_account_id"
+            + " JOIN ledger_accounts c ON c.id = t.credit_account_id";
+    /** Rows per multi-row statement (7 parameters a row; PostgreSQL allows 32,767 per statement). */
+    private static final int ROWS_PER_STATEMENT = 500;
+
+    private static final RowMapper<Account> ACCOUNT = (rs, ctx) -> new Account(rs.getLong("id"),
+            rs.getString("account_key"), AccountKind.valueOf(rs.getString("kind")), Unit.valueOf(rs.getString("unit")),
+            rs.getBoolean("debits_must_not_exceed_credits"), Rows.micros(rs, "debits_posted"),
+            Rows.micros(rs, "credits_posted"), Rows.instant(rs, "created_at"), rs.getString("metadata"));
+    private static final RowMapper<Transfer> TRANSFER = (rs, ctx) -> new Transfer(rs.getLong("seq"),
+            rs.getString("transfer_id"), rs.getString("debit_key"), rs.getString("credit_key"),
+            Rows.micros(rs, "amount"), Unit.valueOf(rs.getString("unit")), TransferKind.valueOf(rs.getString("kind")),
+            rs.getString("reverses_id"), rs.getString("source_event_id"), Rows.instant(rs, "created_at"),
+            rs.getString("metadata"));
 
     private final Database database;
     private final Clock clock;
@@ -55,15 +77,11 @@ public final class Ledger {
 
     /** The account with this key, if it exists. */
     public Optional<Account> account(String key) throws SQLException {
-        return database.withConnection(c -> {
-            try (PreparedStatement select = c.prepareStatement("SELECT " + ACCOUNT_COLUMNS
-                    + " FROM ledger_accounts WHERE account_key = ?")) {
-                select.setString(1, key);
-                try (ResultSet rs = select.executeQuery()) {
-                    return rs.next() ? Optional.of(account(rs)) : Optional.empty();
-                }
-            }
-        });
+        return database.withHandle(h -> h.createQuery("SELECT " + ACCOUNT_COLUMNS
+                        + " FROM ledger_accounts WHERE account_key = :key")
+                .bind("key", key)
+                .map(ACCOUNT)
+                .findOne());
     }
 
     /**
@@ -74,23 +92,16 @@ public final class Ledger {
      * @param limit  page size
      */
     public List<Account> accounts(AccountKind kind, int offset, int limit) throws SQLException {
-        return database.withConnection(c -> {
-            try (PreparedStatement select = c.prepareStatement("SELECT " + ACCOUNT_COLUMNS + " FROM ledger_accounts"
-                    + (kind == null ? "" : " WHERE kind = ?") + " ORDER BY account_key LIMIT ? OFFSET ?")) {
-                int i = 1;
-                if (kind != null) {
-                    select.setString(i++, kind.name());
-                }
-                select.setInt(i++, limit);
-                select.setInt(i, offset);
-                List<Account> page = new ArrayList<>();
-                try (ResultSet rs = select.executeQuery()) {
-                    while (rs.next()) {
-                        page.add(account(rs));
-                    }
-                }
-                return page;
+        return database.withHandle(h -> {
+            Query query = h.createQuery("SELECT " + ACCOUNT_COLUMNS + " FROM ledger_accounts"
+                            + (kind == null ? "" : " WHERE kind = :kind")
+                            + " ORDER BY account_key LIMIT :limit OFFSET :offset")
+                    .bind("limit", limit)
+                    .bind("offset", offset);
+            if (kind != null) {
+                query.bind("kind", kind.name());
             }
+            return query.map(ACCOUNT).list();
         });
     }
 
@@ -106,10 +117,7 @@ public final class Ledger {
             throw new LedgerException.Invalid("debits_must_not_exceed_credits",
                     "customer accounts take usage even when it overdraws them; the signer bridge gates spending");
         }
-        database.inTransaction(c -> {
-            insertAccount(c, key, spec, debitsMustNotExceedCredits, metadata);
-            return null;
-        });
+        database.inTransaction(h -> insertAccount(h, key, spec, debitsMustNotExceedCredits, metadata));
         return account(key).orElseThrow();
     }
 
@@ -144,30 +152,31 @@ public final class Ledger {
         }
         Instant now = clock.instant();
         try {
-            boolean created = database.inTransaction(c -> {
-                long debitId = insertAccount(c, t.debitAccount(), debit, false, null);
-                long creditId = insertAccount(c, t.creditAccount(), credit, false, null);
-                try (PreparedStatement insert = c.prepareStatement("INSERT INTO ledger_transfers (transfer_id,"
-                        + " debit_account_id, credit_account_id, amount, unit, kind, reverses_id, source_event_id,"
-                        + " created_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-                    insert.setString(1, t.id());
-                    insert.setLong(2, debitId);
-                    insert.setLong(3, creditId);
-                    insert.setBigDecimal(4, t.amount());
-                    insert.setString(5, debit.unit().name());
-                    insert.setString(6, t.kind().name());
-                    insert.setString(7, t.reversesId());
-                    insert.setString(8, t.sourceEventId());
-                    insert.setObject(9, utc(now));
-                    insert.setString(10, t.metadata());
-                    if (insert.executeUpdate() == 0) {
-                        return false;   // posted concurrently under the same id: compare below
-                    }
+            boolean created = database.inTransaction(h -> {
+                long debitId = insertAccount(h, t.debitAccount(), debit, false, null);
+                long creditId = insertAccount(h, t.creditAccount(), credit, false, null);
+                int inserted = h.createUpdate("INSERT INTO ledger_transfers (transfer_id, debit_account_id,"
+                                + " credit_account_id, amount, unit, kind, reverses_id, source_event_id, created_at,"
+                                + " metadata) VALUES (:id, :debit, :credit, :amount, :unit, :kind, :reverses_id,"
+                                + " :source_event_id, :created_at, :metadata) ON CONFLICT DO NOTHING")
+                        .bind("id", t.id())
+                        .bind("debit", debitId)
+                        .bind("credit", creditId)
+                        .bind("amount", t.amount())
+                        .bind("unit", debit.unit().name())
+                        .bind("kind", t.kind().name())
+                        .bind("reverses_id", t.reversesId())
+                        .bind("source_event_id", t.sourceEventId())
+                        .bind("created_at", now)
+                        .bind("metadata", t.metadata())
+                        .execute();
+                if (inserted == 0) {
+                    return false;   // posted concurrently under the same id: compare below
                 }
                 Map<Long, BigDecimal[]> movements = new TreeMap<>();
                 movements.put(debitId, new BigDecimal[] {t.amount(), BigDecimal.ZERO});
                 movements.put(creditId, new BigDecimal[] {BigDecimal.ZERO, t.amount()});
-                applyMovements(c, movements);
+                applyMovements(h, movements);
                 return true;
             });
             Transfer stored = transfer(t.id()).orElseThrow();
@@ -202,16 +211,10 @@ public final class Ledger {
 
     /** The transfer with this id, if any. */
     public Optional<Transfer> transfer(String id) throws SQLException {
-        return database.withConnection(c -> {
-            try (PreparedStatement select = c.prepareStatement("SELECT " + TRANSFER_COLUMNS + " FROM ledger_transfers t"
-                    + " JOIN ledger_accounts d ON d.id = t.debit_account_id"
-                    + " JOIN ledger_accounts c ON c.id = t.credit_account_id WHERE t.transfer_id = ?")) {
-                select.setString(1, id);
-                try (ResultSet rs = select.executeQuery()) {
-                    return rs.next() ? Optional.of(transfer(rs)) : Optional.empty();
-                }
-            }
-        });
+        return database.withHandle(h -> h.createQuery(TRANSFERS_WITH_KEYS + " WHERE t.transfer_id = :id")
+                .bind("id", id)
+                .map(TRANSFER)
+                .findOne());
     }
 
     /**
@@ -227,126 +230,108 @@ public final class Ledger {
      */
     public List<Transfer> transfers(String account, TransferKind kind, Instant from, Instant to, Long before,
                                     int limit) throws SQLException {
-        return database.withConnection(c -> {
+        return database.withHandle(h -> {
             Long accountId = null;
             if (account != null) {
-                accountId = lookupId(c, account);
+                accountId = lookupId(h, account);
                 if (accountId == null) {
                     throw new LedgerException.NotFound("account", "no account " + account);
                 }
             }
-            List<Object> params = new ArrayList<>();
-            StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+            String where = " WHERE 1 = 1"
+                    + (kind == null ? "" : " AND t.kind = :kind")
+                    + (from == null ? "" : " AND t.created_at >= :from")
+                    + (to == null ? "" : " AND t.created_at < :to")
+                    + (before == null ? "" : " AND t.seq < :before");
+            // for one account: one index range per side, merged ((debit_account_id, seq) and (credit_account_id, seq))
+            String sql = accountId == null
+                    ? TRANSFERS_WITH_KEYS + where + " ORDER BY t.seq DESC LIMIT :limit"
+                    : "SELECT * FROM (" + TRANSFERS_WITH_KEYS + where + " AND t.debit_account_id = :account"
+                            + " UNION ALL " + TRANSFERS_WITH_KEYS + where + " AND t.credit_account_id = :account) x"
+                            + " ORDER BY x.seq DESC LIMIT :limit";
+            Query query = h.createQuery(sql).bind("limit", limit);
+            if (accountId != null) {
+                query.bind("account", accountId);
+            }
             if (kind != null) {
-                where.append(" AND t.kind = ?");
-                params.add(kind.name());
+                query.bind("kind", kind.name());
             }
             if (from != null) {
-                where.append(" AND t.created_at >= ?");
-                params.add(utc(from));
+                query.bind("from", from);
             }
             if (to != null) {
-                where.append(" AND t.created_at < ?");
-                params.add(utc(to));
+                query.bind("to", to);
             }
             if (before != null) {
-                where.append(" AND t.seq < ?");
-                params.add(before);
+                query.bind("before", before);
             }
-            String base = "SELECT " + TRANSFER_COLUMNS + " FROM ledger_transfers t"
-                    + " JOIN ledger_accounts d ON d.id = t.debit_account_id"
-                    + " JOIN ledger_accounts c ON c.id = t.credit_account_id";
-            String sql;
-            List<Object> all = new ArrayList<>();
-            if (accountId == null) {
-                sql = base + where + " ORDER BY t.seq DESC LIMIT ?";
-                all.addAll(params);
-            } else {
-                // one index range per side, merged: both (debit_account_id, seq) and (credit_account_id, seq) apply
-                sql = "SELECT * FROM (" + base + where + " AND t.debit_account_id = ? UNION ALL " + base + where
-                        + " AND t.credit_account_id = ?) x ORDER BY 1 DESC LIMIT ?";
-                all.addAll(params);
-                all.add(accountId);
-                all.addAll(params);
-                all.add(accountId);
-            }
-            all.add(limit);
-            try (PreparedStatement select = c.prepareStatement(sql)) {
-                for (int i = 0; i < all.size(); i++) {
-                    select.setObject(i + 1, all.get(i));
-                }
-                List<Transfer> page = new ArrayList<>();
-                try (ResultSet rs = select.executeQuery()) {
-                    while (rs.next()) {
-                        page.add(transfer(rs));
-                    }
-                }
-                return page;
-            }
+            return query.map(TRANSFER).list();
         });
     }
 
     // ---- usage fan-out -------------------------------------------------------------------------------------------
 
     /**
-     * Posts the usage of newly metered events inside the caller's transaction (the one that writes their outbox
+     * Posts the usage of newly metered events, joining the caller's transaction (the one that writes their outbox
      * rows): for each, {@code customer:<key>} → {@link AccountKeys#USAGE_REVENUE} for the billable amount, with id
-     * {@code usage:<event id>}. Customer accounts are created on first use; usage may overdraw them. Balances are
-     * updated once per account per batch, in account-id order.
+     * {@code usage:<event id>}. Customer accounts are created on first use; usage may overdraw them. Transfers are
+     * inserted with one multi-row statement per 500; balances are updated once per account per batch, in account-id
+     * order.
      *
      * @return transfers posted (an id already present is skipped)
      */
-    public int postUsage(Connection c, List<UsagePosting> usage, Instant now) throws SQLException {
+    public int postUsage(List<UsagePosting> usage, Instant now) throws SQLException {
         if (usage.isEmpty()) {
             return 0;
         }
-        long revenue = accountId(c, AccountKeys.USAGE_REVENUE);
-        Map<String, Long> customers = new HashMap<>();
-        for (UsagePosting u : usage) {
-            String key = AccountKeys.customer(u.customerKey());
-            if (!customers.containsKey(key)) {
-                customers.put(key, accountId(c, key));
+        return database.inTransaction(h -> {
+            long revenue = accountId(h, AccountKeys.USAGE_REVENUE);
+            Map<String, Long> customers = new HashMap<>();
+            for (UsagePosting u : usage) {
+                String key = AccountKeys.customer(u.customerKey());
+                if (!customers.containsKey(key)) {
+                    customers.put(key, accountId(h, key));
+                }
             }
-        }
-        boolean[] inserted = database.dialect() == Database.Dialect.POSTGRESQL
-                ? insertUsagePostgres(c, usage, customers, revenue, now)
-                : insertUsageBatch(c, usage, customers, revenue, now);
-        Map<Long, BigDecimal[]> movements = new TreeMap<>();
-        BigDecimal revenueTotal = BigDecimal.ZERO;
-        int posted = 0;
-        for (int i = 0; i < usage.size(); i++) {
-            if (!inserted[i]) {
-                continue;
+            boolean[] inserted = insertUsage(h, usage, customers, revenue, now);
+            Map<Long, BigDecimal[]> movements = new TreeMap<>();
+            BigDecimal revenueTotal = BigDecimal.ZERO;
+            int posted = 0;
+            for (int i = 0; i < usage.size(); i++) {
+                if (!inserted[i]) {
+                    continue;
+                }
+                posted++;
+                BigDecimal amount = usage.get(i).billableMicros();
+                long customer = customers.get(AccountKeys.customer(usage.get(i).customerKey()));
+                movements.computeIfAbsent(customer, k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO})[0] =
+                        movements.get(customer)[0].add(amount);
+                revenueTotal = revenueTotal.add(amount);
             }
-            posted++;
-            BigDecimal amount = usage.get(i).billableMicros();
-            long customer = customers.get(AccountKeys.customer(usage.get(i).customerKey()));
-            movements.computeIfAbsent(customer, k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO})[0] =
-                    movements.get(customer)[0].add(amount);
-            revenueTotal = revenueTotal.add(amount);
-        }
-        if (posted > 0) {
-            movements.put(revenue, new BigDecimal[] {BigDecimal.ZERO, revenueTotal});
-            applyMovements(c, movements);
-        }
-        return posted;
+            if (posted > 0) {
+                movements.put(revenue, new BigDecimal[] {BigDecimal.ZERO, revenueTotal});
+                applyMovements(h, movements);
+            }
+            return posted;
+        });
     }
 
-    private boolean[] insertUsagePostgres(Connection c, List<UsagePosting> usage, Map<String, Long> customers,
-                                          long revenue, Instant now) throws SQLException {
+    /**
+     * Inserts the usage transfers; for each posting, whether it was new (its id was not taken). Plain JDBC on the
+     * handle's connection, like the rest of the metering hot path ({@code OutboxWriter}).
+     */
+    private static boolean[] insertUsage(Handle h, List<UsagePosting> usage, Map<String, Long> customers,
+                                         long revenue, Instant now) throws SQLException {
         boolean[] inserted = new boolean[usage.size()];
-        for (int from = 0; from < usage.size(); from += PG_ROWS_PER_INSERT) {
-            int to = Math.min(usage.size(), from + PG_ROWS_PER_INSERT);
-            StringBuilder sql = new StringBuilder("INSERT INTO ledger_transfers (transfer_id, debit_account_id,"
-                    + " credit_account_id, amount, unit, kind, source_event_id, created_at, metadata) VALUES ");
-            for (int i = from; i < to; i++) {
-                sql.append(i == from ? "" : ",").append("(?,?,?,?,'USD_MICROS','USAGE',?,?,?)");
-            }
-            sql.append(" ON CONFLICT DO NOTHING RETURNING transfer_id");
-            java.util.Set<String> ids = new java.util.HashSet<>();
-            try (PreparedStatement insert = c.prepareStatement(sql.toString())) {
+        OffsetDateTime created = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
+        for (int from = 0; from < usage.size(); from += ROWS_PER_STATEMENT) {
+            int to = Math.min(usage.size(), from + ROWS_PER_STATEMENT);
+            Set<String> ids = new HashSet<>();
+            try (PreparedStatement insert = h.getConnection().prepareStatement("INSERT INTO ledger_transfers"
+                    + " (transfer_id, debit_account_id, credit_account_id, amount, unit, kind, source_event_id,"
+                    + " created_at, metadata) VALUES " + rows("(?, ?, ?, ?, 'USD_MICROS', 'USAGE', ?, ?, ?)", to - from)
+                    + " ON CONFLICT DO NOTHING", new String[] {"transfer_id"})) {
                 int p = 1;
-                OffsetDateTime created = utc(now);
                 for (int i = from; i < to; i++) {
                     UsagePosting u = usage.get(i);
                     insert.setString(p++, UsagePosting.transferId(u.eventId()));
@@ -357,9 +342,10 @@ public final class Ledger {
                     insert.setObject(p++, created);
                     insert.setString(p++, u.metadata());
                 }
-                try (ResultSet rs = insert.executeQuery()) {
-                    while (rs.next()) {
-                        ids.add(rs.getString(1));
+                insert.executeUpdate();
+                try (ResultSet keys = insert.getGeneratedKeys()) {
+                    while (keys.next()) {
+                        ids.add(keys.getString("transfer_id"));
                     }
                 }
             }
@@ -370,73 +356,37 @@ public final class Ledger {
         return inserted;
     }
 
-    private static boolean[] insertUsageBatch(Connection c, List<UsagePosting> usage, Map<String, Long> customers,
-                                              long revenue, Instant now) throws SQLException {
-        boolean[] inserted = new boolean[usage.size()];
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO ledger_transfers (transfer_id,"
-                + " debit_account_id, credit_account_id, amount, unit, kind, source_event_id, created_at, metadata)"
-                + " VALUES (?, ?, ?, ?, 'USD_MICROS', 'USAGE', ?, ?, ?) ON CONFLICT DO NOTHING")) {
-            OffsetDateTime created = utc(now);
-            for (UsagePosting u : usage) {
-                insert.setString(1, UsagePosting.transferId(u.eventId()));
-                insert.setLong(2, customers.get(AccountKeys.customer(u.customerKey())));
-                insert.setLong(3, revenue);
-                insert.setBigDecimal(4, u.billableMicros());
-                insert.setString(5, u.eventId());
-                insert.setObject(6, created);
-                insert.setString(7, u.metadata());
-                insert.addBatch();
-            }
-            int[] counts = insert.executeBatch();
-            for (int i = 0; i < counts.length; i++) {
-                inserted[i] = counts[i] > 0;
-            }
-        }
-        return inserted;
-    }
-
     // ---- internals -----------------------------------------------------------------------------------------------
 
     /**
      * Adds debits and credits to accounts in one set-based statement (per-row updates made the usage fan-out cost
      * two thirds of the pipeline's throughput with a few hundred customers per batch). Rows are locked in ascending
-     * id order first, so concurrent writers never deadlock (LedgerConcurrencyTest).
+     * id order first, so concurrent writers never deadlock (LedgerConcurrencyTest). Plain JDBC (hot path, a statement
+     * of a different length for every batch).
      */
-    private void applyMovements(Connection c, Map<Long, BigDecimal[]> movements) throws SQLException {
+    private void applyMovements(Handle h, Map<Long, BigDecimal[]> movements) throws SQLException {
         List<Map.Entry<Long, BigDecimal[]>> sorted = new ArrayList<>(new TreeMap<>(movements).entrySet());
-        for (int from = 0; from < sorted.size(); from += PG_ROWS_PER_INSERT) {
+        Connection c = h.getConnection();
+        for (int from = 0; from < sorted.size(); from += ROWS_PER_STATEMENT) {
             List<Map.Entry<Long, BigDecimal[]>> chunk = sorted.subList(from, Math.min(sorted.size(),
-                    from + PG_ROWS_PER_INSERT));
-            StringBuilder ids = new StringBuilder();
-            StringBuilder values = new StringBuilder();
-            for (int i = 0; i < chunk.size(); i++) {
-                ids.append(i == 0 ? "?" : ",?");
-                values.append(i == 0 ? "" : ",").append(database.dialect() == Database.Dialect.POSTGRESQL
-                        ? "(CAST(? AS BIGINT), CAST(? AS NUMERIC), CAST(? AS NUMERIC))"
-                        : "(CAST(? AS BIGINT), CAST(? AS NUMERIC(90, 12)), CAST(? AS NUMERIC(90, 12)))");
-            }
-            // NO KEY UPDATE on PostgreSQL: the lock an UPDATE of non-key columns takes, compatible with the KEY SHARE
-            // locks that the transfers' foreign-key checks hold (FOR UPDATE against those deadlocks)
-            try (PreparedStatement lock = c.prepareStatement("SELECT id FROM ledger_accounts WHERE id IN (" + ids
-                    + ") ORDER BY id FOR " + (database.dialect() == Database.Dialect.POSTGRESQL ? "NO KEY " : "")
-                    + "UPDATE")) {
+                    from + ROWS_PER_STATEMENT));
+            try (PreparedStatement lock = c.prepareStatement("SELECT id FROM ledger_accounts WHERE id IN ("
+                    + rows("?", chunk.size()) + ") ORDER BY id " + database.dialect().rowLockForUpdate())) {
                 for (int i = 0; i < chunk.size(); i++) {
                     lock.setLong(i + 1, chunk.get(i).getKey());
                 }
                 try (ResultSet rs = lock.executeQuery()) {
                     while (rs.next()) {
-                        rs.getLong(1);
+                        rs.getLong("id");
                     }
                 }
             }
-            String sql = database.dialect() == Database.Dialect.POSTGRESQL
-                    ? "UPDATE ledger_accounts a SET debits_posted = a.debits_posted + v.d,"
-                            + " credits_posted = a.credits_posted + v.c FROM (VALUES " + values + ") AS v(id, d, c)"
-                            + " WHERE a.id = v.id"
-                    : "MERGE INTO ledger_accounts a USING (VALUES " + values + ") AS v(id, d, c) ON a.id = v.id"
-                            + " WHEN MATCHED THEN UPDATE SET debits_posted = a.debits_posted + v.d,"
-                            + " credits_posted = a.credits_posted + v.c";
-            try (PreparedStatement update = c.prepareStatement(sql)) {
+            // NUMERIC(90, 12) is the columns' type: H2 would otherwise cut the fraction off an untyped NUMERIC
+            try (PreparedStatement update = c.prepareStatement(database.dialect().updateFromValues("ledger_accounts a",
+                    "(VALUES " + rows("(CAST(? AS BIGINT), CAST(? AS NUMERIC(90, 12)), CAST(? AS NUMERIC(90, 12)))",
+                            chunk.size()) + ") AS v(id, d, c)",
+                    "a.id = v.id",
+                    "debits_posted = a.debits_posted + v.d, credits_posted = a.credits_posted + v.c"))) {
                 int p = 1;
                 for (Map.Entry<Long, BigDecimal[]> m : chunk) {
                     update.setLong(p++, m.getKey());
@@ -449,50 +399,53 @@ public final class Ledger {
     }
 
     /** The id of an account, creating it if needed (inside the caller's transaction). */
-    private long accountId(Connection c, String key) throws SQLException {
+    private long accountId(Handle h, String key) throws SQLException {
         Long cached = accountIds.get(key);
         if (cached != null) {
             return cached;
         }
-        return insertAccount(c, key, AccountKeys.parse(key), false, null);
+        return insertAccount(h, key, AccountKeys.parse(key), false, null);
     }
 
     /**
      * Creates the account unless it exists and returns its id. Only accounts that existed before this transaction
      * are cached: a row created here is not committed yet and could still roll back.
      */
-    private long insertAccount(Connection c, String key, AccountKeys.Spec spec, boolean limit, String metadata)
+    private long insertAccount(Handle h, String key, AccountKeys.Spec spec, boolean limit, String metadata)
             throws SQLException {
-        Long id = lookupId(c, key);
+        Long id = lookupId(h, key);
         if (id != null) {
             accountIds.put(key, id);
             return id;
         }
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO ledger_accounts (account_key, kind, unit,"
-                + " debits_must_not_exceed_credits, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?)"
-                + " ON CONFLICT DO NOTHING")) {
-            insert.setString(1, key);
-            insert.setString(2, spec.kind().name());
-            insert.setString(3, spec.unit().name());
-            insert.setBoolean(4, limit);
-            insert.setObject(5, utc(clock.instant()));
-            insert.setString(6, metadata);
-            insert.executeUpdate();
-        }
-        id = lookupId(c, key);
+        h.createUpdate("INSERT INTO ledger_accounts (account_key, kind, unit, debits_must_not_exceed_credits,"
+                        + " created_at, metadata) VALUES (:key, :kind, :unit, :limit, :created_at, :metadata)"
+                        + " ON CONFLICT DO NOTHING")
+                .bind("key", key)
+                .bind("kind", spec.kind().name())
+                .bind("unit", spec.unit().name())
+                .bind("limit", limit)
+                .bind("created_at", clock.instant())
+                .bind("metadata", metadata)
+                .execute();
+        id = lookupId(h, key);
         if (id == null) {
             throw new SQLException("account " + key + " could not be created");
         }
         return id;
     }
 
-    private static Long lookupId(Connection c, String key) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement("SELECT id FROM ledger_accounts WHERE account_key = ?")) {
-            select.setString(1, key);
-            try (ResultSet rs = select.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : null;
-            }
-        }
+    private static Long lookupId(Handle h, String key) {
+        return h.createQuery("SELECT id FROM ledger_accounts WHERE account_key = :key")
+                .bind("key", key)
+                .map((rs, ctx) -> rs.getLong("id"))
+                .findOne()
+                .orElse(null);
+    }
+
+    /** {@code count} copies of a {@code VALUES} row or placeholder, comma-separated. */
+    private static String rows(String row, int count) {
+        return String.join(", ", Collections.nCopies(count, row));
     }
 
     private static Transfer same(Transfer stored, NewTransfer asked) {
@@ -506,24 +459,6 @@ public final class Ledger {
                     + " from " + stored.debitAccount() + " to " + stored.creditAccount());
         }
         return stored;
-    }
-
-    private static Account account(ResultSet rs) throws SQLException {
-        return new Account(rs.getLong(1), rs.getString(2), AccountKind.valueOf(rs.getString(3)),
-                Unit.valueOf(rs.getString(4)), rs.getBoolean(5), Amounts.micros(rs.getBigDecimal(6)),
-                Amounts.micros(rs.getBigDecimal(7)), rs.getObject(8, OffsetDateTime.class).toInstant(),
-                rs.getString(9));
-    }
-
-    private static Transfer transfer(ResultSet rs) throws SQLException {
-        return new Transfer(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                Amounts.micros(rs.getBigDecimal(5)), Unit.valueOf(rs.getString(6)),
-                TransferKind.valueOf(rs.getString(7)), rs.getString(8), rs.getString(9),
-                rs.getObject(10, OffsetDateTime.class).toInstant(), rs.getString(11));
-    }
-
-    private static OffsetDateTime utc(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 
     /**

@@ -1,11 +1,8 @@
 package io.livepeer.clearinghouse.ledger.credit;
 
-import io.livepeer.clearinghouse.ledger.Amounts;
 import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.Rows;
 import java.math.BigDecimal;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -13,6 +10,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Proves the books balance: recomputes every account's debits and credits from its transfers, checks that debits
@@ -33,74 +31,61 @@ public final class Reconciliation {
 
     /** Runs every check. */
     public Report run() throws SQLException {
-        return database.withConnection(c -> {
+        return database.withHandle(h -> {
+            long[] accounts = {0};
             List<BalanceMismatch> balances = new ArrayList<>();
-            long accounts = 0;
-            try (PreparedStatement select = c.prepareStatement("SELECT a.account_key, a.unit, a.debits_posted,"
-                    + " a.credits_posted,"
-                    + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t WHERE t.debit_account_id = a.id), 0),"
-                    + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t WHERE t.credit_account_id = a.id), 0)"
-                    + " FROM ledger_accounts a ORDER BY a.account_key");
-                 ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    accounts++;
-                    BigDecimal debits = rs.getBigDecimal(3);
-                    BigDecimal credits = rs.getBigDecimal(4);
-                    BigDecimal recomputedDebits = rs.getBigDecimal(5);
-                    BigDecimal recomputedCredits = rs.getBigDecimal(6);
-                    if (debits.compareTo(recomputedDebits) != 0 || credits.compareTo(recomputedCredits) != 0) {
-                        balances.add(new BalanceMismatch(rs.getString(1), Unit.valueOf(rs.getString(2)),
-                                Amounts.micros(debits), Amounts.micros(credits), Amounts.micros(recomputedDebits),
-                                Amounts.micros(recomputedCredits)));
-                    }
-                }
-            }
+            h.createQuery("SELECT a.account_key, a.unit, a.debits_posted, a.credits_posted,"
+                            + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t"
+                            + " WHERE t.debit_account_id = a.id), 0) AS debits_from_transfers,"
+                            + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t"
+                            + " WHERE t.credit_account_id = a.id), 0) AS credits_from_transfers"
+                            + " FROM ledger_accounts a ORDER BY a.account_key")
+                    .map((rs, ctx) -> new BalanceMismatch(rs.getString("account_key"),
+                            Unit.valueOf(rs.getString("unit")), Rows.micros(rs, "debits_posted"),
+                            Rows.micros(rs, "credits_posted"), Rows.micros(rs, "debits_from_transfers"),
+                            Rows.micros(rs, "credits_from_transfers")))
+                    .forEach(account -> {
+                        accounts[0]++;
+                        if (account.debitsPosted().compareTo(account.debitsFromTransfers()) != 0
+                                || account.creditsPosted().compareTo(account.creditsFromTransfers()) != 0) {
+                            balances.add(account);
+                        }
+                    });
             Map<Unit, UnitTotals> totals = new EnumMap<>(Unit.class);
-            try (PreparedStatement select = c.prepareStatement("SELECT unit, SUM(debits_posted), SUM(credits_posted)"
-                    + " FROM ledger_accounts GROUP BY unit");
-                 ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    totals.put(Unit.valueOf(rs.getString(1)), new UnitTotals(Amounts.micros(rs.getBigDecimal(2)),
-                            Amounts.micros(rs.getBigDecimal(3))));
-                }
-            }
-            long events = count(c, "SELECT COUNT(*) FROM outbox_events");
-            long usageTransfers = count(c, "SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'USAGE'");
+            h.createQuery("SELECT unit, SUM(debits_posted) AS debits, SUM(credits_posted) AS credits"
+                            + " FROM ledger_accounts GROUP BY unit")
+                    .map((rs, ctx) -> Map.entry(Unit.valueOf(rs.getString("unit")),
+                            new UnitTotals(Rows.micros(rs, "debits"), Rows.micros(rs, "credits"))))
+                    .forEach(t -> totals.put(t.getKey(), t.getValue()));
+            long events = count(h, "SELECT COUNT(*) AS n FROM outbox_events");
+            long usageTransfers = count(h, "SELECT COUNT(*) AS n FROM ledger_transfers WHERE kind = 'USAGE'");
             String missingWhere = " FROM outbox_events o WHERE NOT EXISTS (SELECT 1 FROM ledger_transfers t"
                     + " WHERE t.transfer_id = 'usage:' || o.event_id)";
-            long missing = count(c, "SELECT COUNT(*)" + missingWhere);
-            List<String> missingSample = strings(c, "SELECT o.event_id" + missingWhere + " ORDER BY o.seq LIMIT "
-                    + SAMPLE);
+            long missing = count(h, "SELECT COUNT(*) AS n" + missingWhere);
+            List<String> missingSample = sample(h, "SELECT o.event_id AS id" + missingWhere + " ORDER BY o.seq");
             String orphanWhere = " FROM ledger_transfers t WHERE t.kind = 'USAGE' AND NOT EXISTS"
                     + " (SELECT 1 FROM outbox_events o WHERE o.event_id = t.source_event_id)";
-            long orphans = count(c, "SELECT COUNT(*)" + orphanWhere);
-            List<String> orphanSample = strings(c, "SELECT t.transfer_id" + orphanWhere + " ORDER BY t.seq LIMIT "
-                    + SAMPLE);
-            String wrongWhere = " FROM outbox_events o JOIN ledger_transfers t ON t.transfer_id = 'usage:' || o.event_id"
+            long orphans = count(h, "SELECT COUNT(*) AS n" + orphanWhere);
+            List<String> orphanSample = sample(h, "SELECT t.transfer_id AS id" + orphanWhere + " ORDER BY t.seq");
+            String wrongWhere = " FROM outbox_events o"
+                    + " JOIN ledger_transfers t ON t.transfer_id = 'usage:' || o.event_id"
                     + " JOIN ledger_accounts d ON d.id = t.debit_account_id"
                     + " WHERE t.amount <> o.billable_usd_micros OR d.account_key <> 'customer:' || o.subject";
-            long wrong = count(c, "SELECT COUNT(*)" + wrongWhere);
-            List<String> wrongSample = strings(c, "SELECT o.event_id" + wrongWhere + " ORDER BY o.seq LIMIT " + SAMPLE);
-            return new Report(clock.instant(), accounts, balances, totals, events, usageTransfers, missing,
+            long wrong = count(h, "SELECT COUNT(*) AS n" + wrongWhere);
+            List<String> wrongSample = sample(h, "SELECT o.event_id AS id" + wrongWhere + " ORDER BY o.seq");
+            return new Report(clock.instant(), accounts[0], balances, totals, events, usageTransfers, missing,
                     missingSample, orphans, orphanSample, wrong, wrongSample);
         });
     }
 
-    private static long count(Connection c, String sql) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
+    /** The {@code n} column of a one-row query. */
+    private static long count(Handle h, String sql) {
+        return h.createQuery(sql).map((rs, ctx) -> rs.getLong("n")).one();
     }
 
-    private static List<String> strings(Connection c, String sql) throws SQLException {
-        List<String> values = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-                values.add(rs.getString(1));
-            }
-        }
-        return values;
+    /** The {@code id} column of the first {@value #SAMPLE} rows. */
+    private static List<String> sample(Handle h, String sql) {
+        return h.createQuery(sql + " LIMIT :limit").bind("limit", SAMPLE).map((rs, ctx) -> rs.getString("id")).list();
     }
 
     /** An account whose stored totals differ from its transfers. */

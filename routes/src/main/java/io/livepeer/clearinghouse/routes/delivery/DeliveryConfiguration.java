@@ -1,7 +1,7 @@
 package io.livepeer.clearinghouse.routes.delivery;
 
 import io.livepeer.clearinghouse.ledger.Database;
-import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.ledger.outbox.DeliveryQueue;
 import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
 import io.livepeer.clearinghouse.routes.core.Beans;
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
@@ -28,7 +28,7 @@ public final class DeliveryConfiguration implements CamelConfiguration {
         DeliverySettings settings = Beans.bind(context, DeliverySettings.from(SettingsReader.of(context)));
         LOG.info("Delivery: {}", settings);
         Clock clock = Beans.require(context, Clock.class);
-        Outbox outbox = new Outbox(Beans.require(context, Database.class));
+        DeliveryQueue outbox = new DeliveryQueue(Beans.require(context, Database.class));
         DeliveryMetrics metrics = new DeliveryMetrics(Beans.require(context, PrometheusMeterRegistry.class));
 
         OutboxDelivery delivery;

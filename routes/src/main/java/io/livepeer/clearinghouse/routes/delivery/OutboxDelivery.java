@@ -1,7 +1,7 @@
 package io.livepeer.clearinghouse.routes.delivery;
 
-import io.livepeer.clearinghouse.ledger.Outbox;
-import io.livepeer.clearinghouse.ledger.Outbox.PendingEvent;
+import io.livepeer.clearinghouse.ledger.outbox.DeliveryQueue;
+import io.livepeer.clearinghouse.ledger.outbox.DeliveryQueue.PendingEvent;
 import io.livepeer.clearinghouse.openmeter.Backoff;
 import io.livepeer.clearinghouse.openmeter.EventIngest;
 import io.livepeer.clearinghouse.openmeter.OpenMeterResponse;
@@ -60,7 +60,7 @@ public final class OutboxDelivery {
                          Instant lastSuccessAt) {
     }
 
-    private final Outbox outbox;
+    private final DeliveryQueue outbox;
     private final EventIngest ingest;
     private final String target;
     private final DeliveryMetrics metrics;
@@ -89,7 +89,7 @@ public final class OutboxDelivery {
      * @param pool             executor for parallel requests (at least {@code parallelRequests} threads)
      * @param clock            clock
      */
-    public OutboxDelivery(Outbox outbox, EventIngest ingest, String target, DeliveryMetrics metrics,
+    public OutboxDelivery(DeliveryQueue outbox, EventIngest ingest, String target, DeliveryMetrics metrics,
                           int batchSize, int parallelRequests, Duration initialBackoff, Duration maxBackoff,
                           ExecutorService pool, Clock clock) {
         this.outbox = outbox;

@@ -2,8 +2,8 @@ package io.livepeer.clearinghouse.routes.metering;
 
 import io.livepeer.clearinghouse.ledger.DeadLetterEntry;
 import io.livepeer.clearinghouse.ledger.KafkaCoordinates;
-import io.livepeer.clearinghouse.ledger.OutboxEntry;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import io.livepeer.clearinghouse.processors.cloudevent.MeteredUsage;
 import io.livepeer.clearinghouse.processors.metering.MeteringOutcome;
 import io.livepeer.clearinghouse.processors.metering.SignerEventMetering;

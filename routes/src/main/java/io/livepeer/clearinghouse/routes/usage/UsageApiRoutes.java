@@ -1,7 +1,7 @@
 package io.livepeer.clearinghouse.routes.usage;
 
 import io.livepeer.clearinghouse.ledger.DeadLetters;
-import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.routes.http.ApiAuth;
 import io.livepeer.clearinghouse.routes.http.ApiAuth.Role;
@@ -41,10 +41,10 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
 
     private static final Instant END_OF_TIME = Instant.parse("9999-12-31T00:00:00Z");
 
-    private final Outbox outbox;
+    private final OutboxQueries outbox;
     private final DeadLetters deadLetters;
 
-    public UsageApiRoutes(Outbox outbox, DeadLetters deadLetters, ApiAuth auth) {
+    public UsageApiRoutes(OutboxQueries outbox, DeadLetters deadLetters, ApiAuth auth) {
         super(auth);
         this.outbox = outbox;
         this.deadLetters = deadLetters;
@@ -88,7 +88,7 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
             throw new ApiSupport.BadRequest("to", "to must be after from");
         }
         String subject = ApiSupport.query(exchange, "subject");
-        List<Outbox.UsageSummaryRow> found = outbox.summary(from, to, subject);
+        List<OutboxQueries.UsageSummaryRow> found = outbox.summary(from, to, subject);
         List<SummaryRow> rows = found.stream()
                 .map(r -> new SummaryRow(r.subject(), r.pipeline(), r.events(), r.networkMicros().toPlainString(),
                         r.billableMicros().toPlainString(), r.feeWei().toString(), r.pending(), r.delivered(),
@@ -97,7 +97,7 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
         ApiSupport.respond(exchange, 200, new Summary(from, to, subject, rows, totals(found)));
     }
 
-    private static Totals totals(List<Outbox.UsageSummaryRow> rows) {
+    private static Totals totals(List<OutboxQueries.UsageSummaryRow> rows) {
         long events = 0;
         long pending = 0;
         long delivered = 0;
@@ -105,7 +105,7 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
         BigDecimal network = BigDecimal.ZERO;
         BigDecimal billable = BigDecimal.ZERO;
         BigInteger wei = BigInteger.ZERO;
-        for (Outbox.UsageSummaryRow row : rows) {
+        for (OutboxQueries.UsageSummaryRow row : rows) {
             events += row.events();
             pending += row.pending();
             delivered += row.delivered();
@@ -120,8 +120,8 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
 
     private void events(Exchange exchange) throws SQLException {
         int limit = ApiSupport.limit(exchange);
-        List<Outbox.OutboxEventView> page = outbox.list(ApiSupport.query(exchange, "subject"),
-                ApiSupport.enumValue(exchange, "status", Outbox.Status.class), ApiSupport.cursor(exchange), limit);
+        List<OutboxQueries.OutboxEventView> page = outbox.list(ApiSupport.query(exchange, "subject"),
+                ApiSupport.enumValue(exchange, "status", OutboxQueries.Status.class), ApiSupport.cursor(exchange), limit);
         List<Event> events = page.stream()
                 .map(e -> new Event(e.seq(), e.eventId(), e.subject(), e.pipeline(), e.modelId(), e.eventTime(),
                         e.feeWei().toString(), e.networkMicros().toPlainString(), e.billableMicros().toPlainString(),
@@ -129,7 +129,7 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
                         e.lastError(), e.createdAt(), parse(e.cloudEvent())))
                 .toList();
         ApiSupport.respond(exchange, 200, new EventPage(events,
-                ApiSupport.nextCursor(page, limit, Outbox.OutboxEventView::seq)));
+                ApiSupport.nextCursor(page, limit, OutboxQueries.OutboxEventView::seq)));
     }
 
     private void deadLetters(Exchange exchange) throws SQLException {

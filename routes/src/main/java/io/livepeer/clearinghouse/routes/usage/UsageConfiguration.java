@@ -2,7 +2,7 @@ package io.livepeer.clearinghouse.routes.usage;
 
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DeadLetters;
-import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.routes.core.Beans;
 import io.livepeer.clearinghouse.routes.http.ApiAuth;
 import org.apache.camel.CamelConfiguration;
@@ -14,7 +14,7 @@ public final class UsageConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Database database = Beans.require(context, Database.class);
-        Outbox outbox = Beans.bind(context, new Outbox(database));
+        OutboxQueries outbox = Beans.bind(context, new OutboxQueries(database));
         DeadLetters deadLetters = Beans.bind(context, new DeadLetters(database));
         context.addRoutes(new UsageApiRoutes(outbox, deadLetters, Beans.require(context, ApiAuth.class)));
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DatabaseConfig;
 import io.livepeer.clearinghouse.ledger.DeadLetters;
-import io.livepeer.clearinghouse.ledger.Outbox;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.processors.cloudevent.UsageCloudEventMapper;
@@ -143,7 +143,7 @@ class SignerEventsRouteTest extends CamelTestSupport {
         template.sendBody("direct:signer-batch", records);
 
         stored.assertIsSatisfied(5, TimeUnit.SECONDS);
-        assertThat(new Outbox(database).pendingCount()).isEqualTo(3);
+        assertThat(new OutboxQueries(database).pendingCount()).isEqualTo(3);
         assertThat(new DeadLetters(database).count()).isEqualTo(1);
         assertThat(commits).containsExactly("0:12", "1:40");
     }
@@ -160,7 +160,7 @@ class SignerEventsRouteTest extends CamelTestSupport {
         assertThat(done.matches(30, TimeUnit.SECONDS)).isTrue();
         assertThat(result.getException()).isNull();
         assertThat(result.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class)).isEqualTo(2);
-        assertThat(new Outbox(database).pendingCount()).isEqualTo(1);
+        assertThat(new OutboxQueries(database).pendingCount()).isEqualTo(1);
         assertThat(commits).containsExactly("0:7");
     }
 
@@ -176,7 +176,7 @@ class SignerEventsRouteTest extends CamelTestSupport {
         // 1 try + 4 redeliveries, then breakOnFirstError makes the real consumer seek back to the committed offset
         assertThat(result.getException()).hasMessageContaining("injected");
         assertThat(result.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class)).isEqualTo(4);
-        assertThat(new Outbox(database).pendingCount()).isZero();
+        assertThat(new OutboxQueries(database).pendingCount()).isZero();
         assertThat(commits).isEmpty();
     }
 }

@@ -1,5 +1,6 @@
-package io.livepeer.clearinghouse.ledger;
+package io.livepeer.clearinghouse.ledger.outbox;
 
+import io.livepeer.clearinghouse.ledger.KafkaCoordinates;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
