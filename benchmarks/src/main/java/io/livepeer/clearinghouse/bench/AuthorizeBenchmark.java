@@ -7,8 +7,8 @@ import io.livepeer.clearinghouse.routes.Clearinghouse;
 import io.livepeer.clearinghouse.routes.ClearinghouseApp;
 import io.livepeer.clearinghouse.testing.KafkaTestBroker;
 import io.livepeer.clearinghouse.testing.TestIssuer;
-import java.io.PrintWriter;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,18 +39,24 @@ import picocli.CommandLine.Option;
  * (the paced run uses wrk's Lua {@code delay()}); otherwise from an in-process Java client, which shares this JVM
  * and its cores with the server and so overstates latency.
  */
-@Command(name = "authorize", mixinStandardHelpOptions = true,
+@Command(
+        name = "authorize",
+        mixinStandardHelpOptions = true,
         description = "Measure the /authorize webhook: sustained requests/s and p50/p99 at a fixed rate.")
 public final class AuthorizeBenchmark implements Callable<Integer> {
 
-    @Option(names = "--rate", defaultValue = "1000",
+    @Option(
+            names = "--rate",
+            defaultValue = "1000",
             description = "requests/s of the latency run (default: ${DEFAULT-VALUE})")
     int rate;
 
     @Option(names = "--seconds", defaultValue = "20", description = "length of each run (default: ${DEFAULT-VALUE})")
     int seconds;
 
-    @Option(names = "--connections", defaultValue = "16",
+    @Option(
+            names = "--connections",
+            defaultValue = "16",
             description = "closed-loop clients of the throughput run (default: ${DEFAULT-VALUE})")
     int connections;
 
@@ -69,12 +75,14 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
         Path work = Files.createTempDirectory("clearinghouse-authorize-bench");
         String secret = "bench-webhook-secret";
         try (KafkaTestBroker kafka = KafkaTestBroker.start();
-             TestIssuer issuer = TestIssuer.start()) {
+                TestIssuer issuer = TestIssuer.start()) {
             for (String mode : List.of("api_key", "oidc")) {
                 int port = Benchmark.freePort();
                 Map<String, String> props = new HashMap<>();
                 props.put("clearinghouse.kafka.brokers", kafka.bootstrapServers());
-                props.put("clearinghouse.jdbc.url", "jdbc:h2:file:" + work.resolve("db-" + mode).toAbsolutePath());
+                props.put(
+                        "clearinghouse.jdbc.url",
+                        "jdbc:h2:file:" + work.resolve("db-" + mode).toAbsolutePath());
                 props.put("clearinghouse.price.static", "3000");
                 props.put("clearinghouse.bridge.webhook-secret", secret);
                 props.put("clearinghouse.bridge.auth-mode", mode);
@@ -90,16 +98,25 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                     String credential;
                     String customer;
                     if (mode.equals("api_key")) {
-                        credential = ch.bridge().keys().create("bench", "user-1", "external_user_id", null, null, null)
+                        credential = ch.bridge()
+                                .keys()
+                                .create("bench", "user-1", "external_user_id", null, null, null)
                                 .plaintext();
                         customer = "bench:user-1";
                     } else {
                         credential = issuer.token("livepeer-gateway", "bench", "user-2", Duration.ofHours(1), Map.of());
                         customer = "bench:user-2";
                     }
-                    ch.ledger().post(new NewTransfer("bench-credit", AccountKeys.GRANTS,
-                            AccountKeys.customer(customer), new BigDecimal("1000000000"), TransferKind.GRANT, null,
-                            null, null));
+                    ch.ledger()
+                            .post(new NewTransfer(
+                                    "bench-credit",
+                                    AccountKeys.GRANTS,
+                                    AccountKeys.customer(customer),
+                                    new BigDecimal("1000000000"),
+                                    TransferKind.GRANT,
+                                    null,
+                                    null,
+                                    null));
                     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/authorize"))
                             .header("Authorization", "Bearer " + secret)
                             .header("Content-Type", "application/json")
@@ -118,7 +135,12 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
             }
         }
         StringBuilder md = new StringBuilder("| measure | result | notes |\n|---|---|---|\n");
-        rows.forEach(r -> md.append("| ").append(r[0]).append(" | ").append(r[1]).append(" | ").append(r[2])
+        rows.forEach(r -> md.append("| ")
+                .append(r[0])
+                .append(" | ")
+                .append(r[1])
+                .append(" | ")
+                .append(r[2])
                 .append(" |\n"));
         log.println();
         log.println(md);
@@ -130,7 +152,11 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
 
     private static boolean wrkAvailable() {
         try {
-            return new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start().waitFor() >= 0;
+            return new ProcessBuilder("wrk", "--version")
+                            .redirectErrorStream(true)
+                            .start()
+                            .waitFor()
+                    >= 0;
         } catch (IOException | InterruptedException e) {
             return false;
         }
@@ -145,24 +171,37 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                 + "wrk.body = '" + body + "'\n";
         Path saturate = Files.writeString(work.resolve("saturate.lua"), request);
         int pacedConnections = 10;
-        Path paced = Files.writeString(work.resolve("paced.lua"), request
-                + "function delay() return " + (pacedConnections * 1000 / rate) + " end\n");
+        Path paced = Files.writeString(
+                work.resolve("paced.lua"),
+                request + "function delay() return " + (pacedConnections * 1000 / rate) + " end\n");
         Map<String, String> full = runWrk(saturate, connections, url);
-        rows.add(new String[] {"sustained rate, " + label, full.get("rate") + " requests/s", "wrk, " + connections
-                + " connections, " + seconds + " s; p50 " + full.get("50%") + ", p99 " + full.get("99%")});
+        rows.add(new String[] {
+            "sustained rate, " + label,
+            full.get("rate") + " requests/s",
+            "wrk, " + connections + " connections, " + seconds + " s; p50 " + full.get("50%") + ", p99 "
+                    + full.get("99%")
+        });
         Map<String, String> steady = runWrk(paced, pacedConnections, url);
         String note = "wrk, " + pacedConnections + " connections paced to about " + rate + "/s (measured "
                 + steady.get("rate") + "/s), " + seconds + " s";
         rows.add(new String[] {"latency p50 at ~" + rate + "/s, " + label, steady.get("50%"), note});
         rows.add(new String[] {"latency p99 at ~" + rate + "/s, " + label, steady.get("99%"), note});
         rows.add(new String[] {"latency max at ~" + rate + "/s, " + label, steady.get("max"), note});
-        log.printf(Locale.ROOT, "%s: %s requests/s sustained; at ~%d/s p50 %s p99 %s%n", label, full.get("rate"),
-                rate, steady.get("50%"), steady.get("99%"));
+        log.printf(
+                Locale.ROOT,
+                "%s: %s requests/s sustained; at ~%d/s p50 %s p99 %s%n",
+                label,
+                full.get("rate"),
+                rate,
+                steady.get("50%"),
+                steady.get("99%"));
     }
 
     private Map<String, String> runWrk(Path script, int conns, String url) throws Exception {
-        Process wrk = new ProcessBuilder("wrk", "-t1", "-c" + conns, "-d" + seconds + "s", "--latency", "-s",
-                script.toString(), url).redirectErrorStream(true).start();
+        Process wrk = new ProcessBuilder(
+                        "wrk", "-t1", "-c" + conns, "-d" + seconds + "s", "--latency", "-s", script.toString(), url)
+                .redirectErrorStream(true)
+                .start();
         String output = new String(wrk.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         if (wrk.waitFor() != 0) {
             throw new IllegalStateException("wrk failed: " + output);
@@ -171,8 +210,12 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
         for (String line : output.split("\n")) {
             String t = line.trim();
             if (t.startsWith("Requests/sec:")) {
-                result.put("rate", String.format(Locale.ROOT, "%,.0f",
-                        Double.parseDouble(t.substring(13).trim())));
+                result.put(
+                        "rate",
+                        String.format(
+                                Locale.ROOT,
+                                "%,.0f",
+                                Double.parseDouble(t.substring(13).trim())));
             } else if (t.matches("(50|99)%\\s+\\S+")) {
                 String[] parts = t.split("\\s+");
                 result.put(parts[0], parts[1]);
@@ -187,7 +230,8 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
     }
 
     static String body(String credential) {
-        return "{\"headers\":{\"Authorization\":[\"Bearer " + credential + "\"],\"Content-Type\":[\"application/json\"],"
+        return "{\"headers\":{\"Authorization\":[\"Bearer " + credential
+                + "\"],\"Content-Type\":[\"application/json\"],"
                 + "\"User-Agent\":[\"Go-http-client/1.1\"]},\"state\":{\"StateID\":\"9f8e7d6c\",\"PMSessionID\":\"0x5f\","
                 + "\"LastUpdate\":\"2026-08-20T10:00:00Z\",\"OrchestratorAddress\":\"0x1234\",\"App\":\"\","
                 + "\"AuthExpiry\":0,\"SenderNonce\":7,\"Balance\":\"500\",\"InitialPricePerUnit\":1200,"
@@ -195,7 +239,8 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
     }
 
     private void warmUp(HttpRequest request) throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient client =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         for (int i = 0; i < 3000; i++) {
             HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
             if (i == 0 && !r.body().contains("\"status\":200")) {
@@ -212,7 +257,9 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
         long started = System.nanoTime();
         for (int c = 0; c < connections; c++) {
             pool.submit(() -> {
-                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                HttpClient client = HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .build();
                 while (System.nanoTime() < deadline) {
                     try {
                         HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
@@ -228,16 +275,20 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
         pool.shutdown();
         pool.awaitTermination(seconds + 30L, TimeUnit.SECONDS);
         double elapsed = (System.nanoTime() - started) / 1e9;
-        rows.add(new String[] {"sustained rate, " + label, String.format(Locale.ROOT, "%,.0f requests/s",
-                done.get() / elapsed), connections + " closed-loop clients for " + seconds + " s, " + failed.get()
-                + " failed"});
+        rows.add(new String[] {
+            "sustained rate, " + label,
+            String.format(Locale.ROOT, "%,.0f requests/s", done.get() / elapsed),
+            connections + " closed-loop clients for " + seconds + " s, " + failed.get() + " failed"
+        });
         log.printf(Locale.ROOT, "%s: %,.0f requests/s sustained%n", label, done.get() / elapsed);
     }
 
     private void latency(HttpRequest request, String label) throws Exception {
-        LatencyRecorder recorder = new LatencyRecorder();   // microseconds
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newFixedThreadPool(8)).build();
+        LatencyRecorder recorder = new LatencyRecorder(); // microseconds
+        HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newFixedThreadPool(8))
+                .build();
         int total = rate * seconds;
         List<CompletableFuture<?>> inFlight = new ArrayList<>(total);
         AtomicLong failed = new AtomicLong();
@@ -248,25 +299,34 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
-            inFlight.add(client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
-                if (e != null || r.statusCode() != 200) {
-                    failed.incrementAndGet();
-                }
-                recorder.record((System.nanoTime() - due) / 1000);
-            }));
+            inFlight.add(client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                    .whenComplete((r, e) -> {
+                        if (e != null || r.statusCode() != 200) {
+                            failed.incrementAndGet();
+                        }
+                        recorder.record((System.nanoTime() - due) / 1000);
+                    }));
         }
         CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-        String note = String.format(Locale.ROOT, "%,d requests at %d/s, from the scheduled send time; %d failed",
-                total, rate, failed.get());
+        String note = String.format(
+                Locale.ROOT,
+                "%,d requests at %d/s, from the scheduled send time; %d failed",
+                total,
+                rate,
+                failed.get());
         rows.add(new String[] {"latency p50 at " + rate + "/s, " + label, micros(recorder.percentile(50, 0)), note});
         rows.add(new String[] {"latency p99 at " + rate + "/s, " + label, micros(recorder.percentile(99, 0)), note});
         rows.add(new String[] {"latency max at " + rate + "/s, " + label, micros(recorder.percentile(100, 0)), note});
-        log.printf(Locale.ROOT, "%s at %d/s: p50 %s, p99 %s%n", label, rate, micros(recorder.percentile(50, 0)),
+        log.printf(
+                Locale.ROOT,
+                "%s at %d/s: p50 %s, p99 %s%n",
+                label,
+                rate,
+                micros(recorder.percentile(50, 0)),
                 micros(recorder.percentile(99, 0)));
     }
 
     private static String micros(long value) {
         return String.format(Locale.ROOT, "%.2f ms", value / 1000.0);
     }
-
 }

@@ -9,14 +9,10 @@ import io.livepeer.clearinghouse.ledger.credit.TransferKind;
 import io.livepeer.clearinghouse.routes.Clearinghouse;
 import io.livepeer.clearinghouse.routes.ClearinghouseApp;
 import io.livepeer.clearinghouse.testing.KafkaTestBroker;
-import java.math.BigDecimal;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,6 +29,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -60,36 +60,54 @@ import picocli.CommandLine.Option;
  *   <li>peak heap of the whole JVM (broker and sink included: an upper bound for the pipeline).</li>
  * </ol>
  */
-@Command(name = "benchmark", mixinStandardHelpOptions = true, subcommands = AuthorizeBenchmark.class,
+@Command(
+        name = "benchmark",
+        mixinStandardHelpOptions = true,
+        subcommands = AuthorizeBenchmark.class,
         description = "Measure throughput, latency and heap of the metering pipeline on this machine.")
 public final class Benchmark implements Callable<Integer> {
 
     @Option(names = "--events", defaultValue = "200000", description = "events to load (default: ${DEFAULT-VALUE})")
     int events;
 
-    @Option(names = "--customers", defaultValue = "1000",
+    @Option(
+            names = "--customers",
+            defaultValue = "1000",
             description = "distinct customers the events are spread over (default: ${DEFAULT-VALUE})")
     int customers;
 
     @Option(names = "--partitions", defaultValue = "3", description = "topic partitions (default: ${DEFAULT-VALUE})")
     int partitions;
 
-    @Option(names = "--databases", split = ",", defaultValue = "h2,postgresql",
+    @Option(
+            names = "--databases",
+            split = ",",
+            defaultValue = "h2,postgresql",
             description = "databases for the throughput runs (default: ${DEFAULT-VALUE})")
     List<String> databases;
 
-    @Option(names = "--fan-out", split = ",", defaultValue = "on,off",
+    @Option(
+            names = "--fan-out",
+            split = ",",
+            defaultValue = "on,off",
             description = "ledger usage fan-out settings to measure the pipeline with (default: ${DEFAULT-VALUE})")
     List<String> fanOut;
 
-    @Option(names = "--hot-account-transfers", defaultValue = "4000",
+    @Option(
+            names = "--hot-account-transfers",
+            defaultValue = "4000",
             description = "transfers posted by 8 threads to one account, 0 to skip (default: ${DEFAULT-VALUE})")
     int hotAccountTransfers;
 
-    @Option(names = "--rate", defaultValue = "1000", description = "events/s of the latency run (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--rate",
+            defaultValue = "1000",
+            description = "events/s of the latency run (default: ${DEFAULT-VALUE})")
     int rate;
 
-    @Option(names = "--latency-seconds", defaultValue = "30",
+    @Option(
+            names = "--latency-seconds",
+            defaultValue = "30",
             description = "length of the latency run, 0 to skip (default: ${DEFAULT-VALUE})")
     int latencySeconds;
 
@@ -110,13 +128,20 @@ public final class Benchmark implements Callable<Integer> {
     public Integer call() throws Exception {
         log = spec.commandLine().getOut();
         Path work = Files.createTempDirectory("clearinghouse-bench");
-        log.printf(Locale.ROOT, "Benchmark: %d events over %d customers, %d partitions, %d cores, max heap %d MiB,"
-                        + " work dir %s%n", events, customers, partitions, Runtime.getRuntime().availableProcessors(),
-                HeapMeter.maxMiB(), work);
+        log.printf(
+                Locale.ROOT,
+                "Benchmark: %d events over %d customers, %d partitions, %d cores, max heap %d MiB," + " work dir %s%n",
+                events,
+                customers,
+                partitions,
+                Runtime.getRuntime().availableProcessors(),
+                HeapMeter.maxMiB(),
+                work);
         eventCustomers = customers;
         HeapMeter heap = new HeapMeter();
         EmbeddedPostgres postgres = null;
-        try (KafkaTestBroker kafka = KafkaTestBroker.start(); HttpSink sink = new HttpSink()) {
+        try (KafkaTestBroker kafka = KafkaTestBroker.start();
+                HttpSink sink = new HttpSink()) {
             String topic = "bench-load";
             kafka.createTopic(topic, partitions);
             long produced = load(kafka.bootstrapServers(), topic, events, 0);
@@ -126,8 +151,10 @@ public final class Benchmark implements Callable<Integer> {
             for (String db : databases) {
                 boolean pg = db.equalsIgnoreCase("postgresql") || db.equalsIgnoreCase("postgres");
                 if (pg && postgres == null) {
-                    postgres = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pg"))
-                            .setCleanDataDirectory(true).start();
+                    postgres = EmbeddedPostgres.builder()
+                            .setDataDirectory(work.resolve("pg"))
+                            .setCleanDataDirectory(true)
+                            .start();
                 }
                 Double withoutFanOut = null;
                 Double withFanOut = null;
@@ -135,9 +162,16 @@ public final class Benchmark implements Callable<Integer> {
                     boolean on = mode.equalsIgnoreCase("on");
                     Map<String, String> dbProps = databaseProperties(postgres, pg, work, "bench_" + rows.size());
                     dbProps.put("clearinghouse.ledger.usage-fan-out", String.valueOf(on));
-                    double rate = pipeline(kafka.bootstrapServers(), topic, produced, sink, dbProps,
+                    double rate = pipeline(
+                            kafka.bootstrapServers(),
+                            topic,
+                            produced,
+                            sink,
+                            dbProps,
                             db + (on ? ", ledger fan-out on" : ", ledger fan-out off"));
-                    row("pipeline to HTTP sink, " + db + (on ? ", ledger fan-out on" : ", ledger fan-out off"), rate,
+                    row(
+                            "pipeline to HTTP sink, " + db + (on ? ", ledger fan-out on" : ", ledger fan-out off"),
+                            rate,
                             String.format(Locale.ROOT, "%.0f%% of raw consume", 100 * rate / consumeRate));
                     if (on) {
                         withFanOut = rate;
@@ -146,8 +180,11 @@ public final class Benchmark implements Callable<Integer> {
                     }
                 }
                 if (withFanOut != null && withoutFanOut != null) {
-                    rows.add(new String[] {"cost of the ledger fan-out, " + db, String.format(Locale.ROOT, "%.0f%%",
-                            100 * (1 - withFanOut / withoutFanOut)), "throughput lost with fan-out on vs off"});
+                    rows.add(new String[] {
+                        "cost of the ledger fan-out, " + db,
+                        String.format(Locale.ROOT, "%.0f%%", 100 * (1 - withFanOut / withoutFanOut)),
+                        "throughput lost with fan-out on vs off"
+                    });
                 }
                 if (hotAccountTransfers > 0) {
                     hotAccount(databaseProperties(postgres, pg, work, "bench_hot_" + rows.size()), db);
@@ -161,7 +198,9 @@ public final class Benchmark implements Callable<Integer> {
                     dbProps.put("clearinghouse.jdbc.user", "postgres");
                     dbProps.put("clearinghouse.jdbc.password", "postgres");
                 } else {
-                    dbProps.put("clearinghouse.jdbc.url", "jdbc:h2:file:" + work.resolve("h2-latency").toAbsolutePath());
+                    dbProps.put(
+                            "clearinghouse.jdbc.url",
+                            "jdbc:h2:file:" + work.resolve("h2-latency").toAbsolutePath());
                 }
                 latency(kafka.bootstrapServers(), sink, dbProps, postgres != null ? "postgresql" : "h2");
             }
@@ -171,10 +210,14 @@ public final class Benchmark implements Callable<Integer> {
             }
         }
         heap.close();
-        rows.add(new String[] {"peak heap used (whole JVM: broker, sink, pipeline)", heap.peakUsedMiB() + " MiB",
-                "sampled every 20 ms; -Xmx " + HeapMeter.maxMiB() + " MiB"});
-        rows.add(new String[] {"peak heap live after GC (whole JVM)", heap.peakLiveMiB() + " MiB",
-                "what the JVM really needed"});
+        rows.add(new String[] {
+            "peak heap used (whole JVM: broker, sink, pipeline)",
+            heap.peakUsedMiB() + " MiB",
+            "sampled every 20 ms; -Xmx " + HeapMeter.maxMiB() + " MiB"
+        });
+        rows.add(new String[] {
+            "peak heap live after GC (whole JVM)", heap.peakLiveMiB() + " MiB", "what the JVM really needed"
+        });
         String report = report();
         log.println();
         log.println(report);
@@ -203,8 +246,8 @@ public final class Benchmark implements Callable<Integer> {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> assignment = new ArrayList<>();
             for (PartitionInfo info : consumer.partitionsFor(topic)) {
                 assignment.add(new TopicPartition(topic, info.partition()));
@@ -227,21 +270,31 @@ public final class Benchmark implements Callable<Integer> {
         }
     }
 
-    private double pipeline(String brokers, String topic, long expected, HttpSink sink, Map<String, String> dbProps,
-                            String label) throws Exception {
+    private double pipeline(
+            String brokers, String topic, long expected, HttpSink sink, Map<String, String> dbProps, String label)
+            throws Exception {
         sink.reset(null);
-        try (ClearinghouseApp app = ClearinghouseApp.start(appProperties(brokers, topic, "bench-" + UUID.randomUUID(),
-                sink, dbProps))) {
+        try (ClearinghouseApp app =
+                ClearinghouseApp.start(appProperties(brokers, topic, "bench-" + UUID.randomUUID(), sink, dbProps))) {
             Clearinghouse ch = app.services();
             long t0 = waitFor(() -> ch.metrics().consumedCount(), 1, Duration.ofSeconds(60));
-            long tMetered = waitFor(() -> ch.metrics().meteredCount(), expected, Duration.ofSeconds(expected / 500 + 120));
+            long tMetered =
+                    waitFor(() -> ch.metrics().meteredCount(), expected, Duration.ofSeconds(expected / 500 + 120));
             long tDone = waitFor(sink::events, expected, Duration.ofSeconds(expected / 500 + 120));
             double seconds = (tDone - t0) / 1e9;
             var batches = ch.metrics().batchTimer();
-            log.printf(Locale.ROOT, "pipeline %s: %d events metered in %.2f s, delivered in %.2f s (%d requests);"
+            log.printf(
+                    Locale.ROOT,
+                    "pipeline %s: %d events metered in %.2f s, delivered in %.2f s (%d requests);"
                             + " %d Kafka batches of %.0f records on average, %.2f s spent storing them%n",
-                    label, expected, (tMetered - t0) / 1e9, seconds, sink.requests(), batches.count(),
-                    (double) expected / Math.max(1, batches.count()), batches.totalTime(TimeUnit.NANOSECONDS) / 1e9);
+                    label,
+                    expected,
+                    (tMetered - t0) / 1e9,
+                    seconds,
+                    sink.requests(),
+                    batches.count(),
+                    (double) expected / Math.max(1, batches.count()),
+                    batches.totalTime(TimeUnit.NANOSECONDS) / 1e9);
             return expected / seconds;
         }
     }
@@ -252,8 +305,9 @@ public final class Benchmark implements Callable<Integer> {
         sink.reset(recorder);
         int total = rate * latencySeconds;
         int warmup = rate * Math.min(5, Math.max(1, latencySeconds / 6));
-        try (ClearinghouseApp app = ClearinghouseApp.start(appProperties(brokers, topic, "bench-latency", sink,
-                dbProps)); KafkaProducer<String, byte[]> producer = producer(brokers)) {
+        try (ClearinghouseApp app =
+                        ClearinghouseApp.start(appProperties(brokers, topic, "bench-latency", sink, dbProps));
+                KafkaProducer<String, byte[]> producer = producer(brokers)) {
             long started = System.nanoTime();
             for (int i = 0; i < total; i++) {
                 long due = started + TimeUnit.SECONDS.toNanos(i) / rate;
@@ -267,13 +321,17 @@ public final class Benchmark implements Callable<Integer> {
             producer.flush();
             waitFor(sink::events, total, Duration.ofSeconds(120));
         }
-        String detail = String.format(Locale.ROOT, "%d events at %d/s on %s, first %d (warm-up) excluded",
-                total, rate, label, warmup);
+        String detail = String.format(
+                Locale.ROOT, "%d events at %d/s on %s, first %d (warm-up) excluded", total, rate, label, warmup);
         rows.add(new String[] {"end-to-end latency p50", recorder.percentile(50, warmup) + " ms", detail});
         rows.add(new String[] {"end-to-end latency p99", recorder.percentile(99, warmup) + " ms", detail});
         rows.add(new String[] {"end-to-end latency max", recorder.percentile(100, warmup) + " ms", detail});
-        log.printf(Locale.ROOT, "latency: p50 %d ms, p99 %d ms, max %d ms%n", recorder.percentile(50, warmup),
-                recorder.percentile(99, warmup), recorder.percentile(100, warmup));
+        log.printf(
+                Locale.ROOT,
+                "latency: p50 %d ms, p99 %d ms, max %d ms%n",
+                recorder.percentile(50, warmup),
+                recorder.percentile(99, warmup),
+                recorder.percentile(100, warmup));
     }
 
     private Map<String, String> databaseProperties(EmbeddedPostgres postgres, boolean pg, Path work, String name)
@@ -284,7 +342,9 @@ public final class Benchmark implements Callable<Integer> {
             props.put("clearinghouse.jdbc.user", "postgres");
             props.put("clearinghouse.jdbc.password", "postgres");
         } else {
-            props.put("clearinghouse.jdbc.url", "jdbc:h2:file:" + work.resolve(name).toAbsolutePath());
+            props.put(
+                    "clearinghouse.jdbc.url",
+                    "jdbc:h2:file:" + work.resolve(name).toAbsolutePath());
             props.put("clearinghouse.jdbc.user", "sa");
             props.put("clearinghouse.jdbc.password", "");
         }
@@ -295,11 +355,21 @@ public final class Benchmark implements Callable<Integer> {
     private void hotAccount(Map<String, String> dbProps, String label) throws Exception {
         int threads = 8;
         int perThread = Math.max(1, hotAccountTransfers / threads);
-        try (Database db = Database.open(new DatabaseConfig(dbProps.get("clearinghouse.jdbc.url"),
-                dbProps.get("clearinghouse.jdbc.user"), dbProps.get("clearinghouse.jdbc.password"), threads + 2))) {
+        try (Database db = Database.open(new DatabaseConfig(
+                dbProps.get("clearinghouse.jdbc.url"),
+                dbProps.get("clearinghouse.jdbc.user"),
+                dbProps.get("clearinghouse.jdbc.password"),
+                threads + 2))) {
             Ledger ledger = new Ledger(db, java.time.Clock.systemUTC());
-            ledger.post(new NewTransfer("warm-up", AccountKeys.GRANTS, "customer:hot", BigDecimal.ONE,
-                    TransferKind.GRANT, null, null, null));
+            ledger.post(new NewTransfer(
+                    "warm-up",
+                    AccountKeys.GRANTS,
+                    "customer:hot",
+                    BigDecimal.ONE,
+                    TransferKind.GRANT,
+                    null,
+                    null,
+                    null));
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             CountDownLatch go = new CountDownLatch(1);
             List<Future<?>> futures = new ArrayList<>();
@@ -308,8 +378,15 @@ public final class Benchmark implements Callable<Integer> {
                 futures.add(pool.submit(() -> {
                     go.await();
                     for (int i = 0; i < perThread; i++) {
-                        ledger.post(new NewTransfer("hot-" + thread + "-" + i, AccountKeys.GRANTS, "customer:hot",
-                                new BigDecimal("0.000001"), TransferKind.GRANT, null, null, null));
+                        ledger.post(new NewTransfer(
+                                "hot-" + thread + "-" + i,
+                                AccountKeys.GRANTS,
+                                "customer:hot",
+                                new BigDecimal("0.000001"),
+                                TransferKind.GRANT,
+                                null,
+                                null,
+                                null));
                     }
                     return null;
                 }));
@@ -322,14 +399,17 @@ public final class Benchmark implements Callable<Integer> {
             double seconds = (System.nanoTime() - started) / 1e9;
             pool.shutdown();
             int total = threads * perThread;
-            row("single hot account, " + label, total / seconds, "transfers/s", threads + " threads, " + total
-                    + " transfers, each its own transaction");
+            row(
+                    "single hot account, " + label,
+                    total / seconds,
+                    "transfers/s",
+                    threads + " threads, " + total + " transfers, each its own transaction");
             log.printf(Locale.ROOT, "hot account %s: %d transfers in %.2f s%n", label, total, seconds);
         }
     }
 
-    private Map<String, String> appProperties(String brokers, String topic, String group, HttpSink sink,
-                                              Map<String, String> dbProps) {
+    private Map<String, String> appProperties(
+            String brokers, String topic, String group, HttpSink sink, Map<String, String> dbProps) {
         Map<String, String> p = new HashMap<>();
         p.put("clearinghouse.kafka.brokers", brokers);
         p.put("clearinghouse.kafka.topic", topic);
@@ -386,7 +466,8 @@ public final class Benchmark implements Callable<Integer> {
     }
 
     private static String newPostgresDatabase(EmbeddedPostgres postgres, String name) throws Exception {
-        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = postgres.getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         }
         return postgres.getJdbcUrl("postgres", name);
@@ -403,7 +484,13 @@ public final class Benchmark implements Callable<Integer> {
     private String report() {
         StringBuilder md = new StringBuilder("| measure | result | notes |\n|---|---|---|\n");
         for (String[] r : rows) {
-            md.append("| ").append(r[0]).append(" | ").append(r[1]).append(" | ").append(r[2]).append(" |\n");
+            md.append("| ")
+                    .append(r[0])
+                    .append(" | ")
+                    .append(r[1])
+                    .append(" | ")
+                    .append(r[2])
+                    .append(" |\n");
         }
         return md.toString();
     }

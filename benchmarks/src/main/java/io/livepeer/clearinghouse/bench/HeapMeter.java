@@ -26,28 +26,36 @@ final class HeapMeter implements AutoCloseable {
         }
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (gc instanceof NotificationEmitter emitter) {
-                emitter.addNotificationListener((notification, handback) -> {
-                    if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
-                        var info = GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
-                        long used = info.getGcInfo().getMemoryUsageAfterGc().entrySet().stream()
-                                .filter(e -> heapPools.contains(e.getKey()))
-                                .mapToLong(e -> e.getValue().getUsed()).sum();
-                        peakAfterGc.accumulateAndGet(used, Math::max);
-                    }
-                }, null, null);
+                emitter.addNotificationListener(
+                        (notification, handback) -> {
+                            if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(
+                                    notification.getType())) {
+                                var info = GarbageCollectionNotificationInfo.from(
+                                        (CompositeData) notification.getUserData());
+                                long used = info.getGcInfo().getMemoryUsageAfterGc().entrySet().stream()
+                                        .filter(e -> heapPools.contains(e.getKey()))
+                                        .mapToLong(e -> e.getValue().getUsed())
+                                        .sum();
+                                peakAfterGc.accumulateAndGet(used, Math::max);
+                            }
+                        },
+                        null,
+                        null);
             }
         }
-        sampler = new Thread(() -> {
-            var memory = ManagementFactory.getMemoryMXBean();
-            while (!Thread.currentThread().isInterrupted()) {
-                peakUsed.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "heap-sampler");
+        sampler = new Thread(
+                () -> {
+                    var memory = ManagementFactory.getMemoryMXBean();
+                    while (!Thread.currentThread().isInterrupted()) {
+                        peakUsed.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                        try {
+                            Thread.sleep(20);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "heap-sampler");
         sampler.setDaemon(true);
         sampler.start();
     }

@@ -58,7 +58,8 @@ final class HttpSink implements AutoCloseable {
             long now = System.currentTimeMillis();
             long count = 0;
             LatencyRecorder recorder = latencies;
-            try (InputStream in = exchange.getRequestBody(); JsonParser parser = JSON.createParser(in)) {
+            try (InputStream in = exchange.getRequestBody();
+                    JsonParser parser = JSON.createParser(in)) {
                 int depth = 0;
                 JsonToken token;
                 while ((token = parser.nextToken()) != null) {
@@ -69,7 +70,9 @@ final class HttpSink implements AutoCloseable {
                         }
                     } else if (token == JsonToken.END_OBJECT) {
                         depth--;
-                    } else if (recorder != null && depth == 1 && token == JsonToken.FIELD_NAME
+                    } else if (recorder != null
+                            && depth == 1
+                            && token == JsonToken.FIELD_NAME
                             && "time".equals(parser.currentName())) {
                         parser.nextToken();
                         recorder.record(now - Instant.parse(parser.getText()).toEpochMilli());

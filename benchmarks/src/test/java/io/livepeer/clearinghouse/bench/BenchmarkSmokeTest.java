@@ -17,9 +17,21 @@ class BenchmarkSmokeTest {
     void a_small_benchmark_run_measures_every_figure(@TempDir Path dir) throws Exception {
         StringWriter out = new StringWriter();
         Path report = dir.resolve("report.md");
-        int code = new CommandLine(new Benchmark()).setOut(new PrintWriter(out, true)).execute("--events", "2000",
-                "--databases", "h2", "--rate", "200", "--latency-seconds", "3", "--hot-account-transfers", "80",
-                "--out", report.toString());
+        int code = new CommandLine(new Benchmark())
+                .setOut(new PrintWriter(out, true))
+                .execute(
+                        "--events",
+                        "2000",
+                        "--databases",
+                        "h2",
+                        "--rate",
+                        "200",
+                        "--latency-seconds",
+                        "3",
+                        "--hot-account-transfers",
+                        "80",
+                        "--out",
+                        report.toString());
         assertThat(code).as(out.toString()).isZero();
         assertThat(Files.readString(report))
                 .contains("raw Kafka consume (ceiling)")

@@ -12,11 +12,14 @@ import picocli.CommandLine.Command;
  * the application ships, and it must not be a dependency of either. Reached inside this JVM (the launcher jar run
  * directly), it says so and exits {@link ExitCodes#FAILED}.
  */
-@Command(name = "benchmark",
-        description = {"Measure throughput, latency and heap on this machine (from the benchmarks module).",
-                "`benchmark authorize` measures the /authorize webhook. ./clearinghouse runs it from the benchmarks",
-                "module, which ships embedded PostgreSQL (the launcher does not): ./clearinghouse benchmark --help",
-                "for its options, docs/benchmarks.md for the figures."})
+@Command(
+        name = "benchmark",
+        description = {
+            "Measure throughput, latency and heap on this machine (from the benchmarks module).",
+            "`benchmark authorize` measures the /authorize webhook. ./clearinghouse runs it from the benchmarks",
+            "module, which ships embedded PostgreSQL (the launcher does not): ./clearinghouse benchmark --help",
+            "for its options, docs/benchmarks.md for the figures."
+        })
 final class BenchmarkCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -28,9 +31,12 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().getErr().println("error: the benchmark runs from the benchmarks module, not from the launcher"
-                + " jar: use ./clearinghouse benchmark" + (arguments == null ? "" : " " + String.join(" ", arguments))
-                + " in a source checkout (see docs/benchmarks.md)");
+        spec.commandLine()
+                .getErr()
+                .println("error: the benchmark runs from the benchmarks module, not from the launcher"
+                        + " jar: use ./clearinghouse benchmark"
+                        + (arguments == null ? "" : " " + String.join(" ", arguments))
+                        + " in a source checkout (see docs/benchmarks.md)");
         return ExitCodes.FAILED;
     }
 }

@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
  */
 public final class DatabaseOptions {
 
-    @Option(names = "--jdbc-url", paramLabel = "URL",
+    @Option(
+            names = "--jdbc-url",
+            paramLabel = "URL",
             description = "JDBC URL (default: $JDBC_URL or jdbc:h2:file:./data/clearinghouse)")
     public String url;
 

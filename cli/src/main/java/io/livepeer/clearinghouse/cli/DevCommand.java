@@ -17,19 +17,22 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * {@code dev}: the whole pipeline on one machine with nothing installed: an embedded Kafka broker on 127.0.0.1, an
  * H2 file database and a static demo price, all under {@code ./data}. Replays the sample signer events, waits until
  * they are consumed, prints the usage summary, then keeps running (or exits with {@code --once}).
  */
-@Command(name = "dev",
-        description = {"Run everything locally on embedded defaults and print the usage summary.",
-                "Kafka on 127.0.0.1, H2 under ./data and a static demo price; replays the sample signer events.",
-                "Set OPENMETER_URL (and OPENMETER_API_KEY) to deliver to OpenMeter / Konnect as well."},
+@Command(
+        name = "dev",
+        description = {
+            "Run everything locally on embedded defaults and print the usage summary.",
+            "Kafka on 127.0.0.1, H2 under ./data and a static demo price; replays the sample signer events.",
+            "Set OPENMETER_URL (and OPENMETER_API_KEY) to deliver to OpenMeter / Konnect as well."
+        },
         mixinStandardHelpOptions = true)
 final class DevCommand implements Callable<Integer> {
 
@@ -41,7 +44,9 @@ final class DevCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "data", description = "state directory (default: ${DEFAULT-VALUE})")
     Path dataDir;
 
-    @Option(names = "--samples", paramLabel = "FILE",
+    @Option(
+            names = "--samples",
+            paramLabel = "FILE",
             description = "JSONL signer events to replay (default: samples/signer-events.jsonl of the installation)")
     Path samples;
 
@@ -54,17 +59,25 @@ final class DevCommand implements Callable<Integer> {
     @Option(names = "--once", description = "exit after printing the summary instead of running on")
     boolean once;
 
-    @Option(names = "--kafka-port", defaultValue = "9092", description = "embedded Kafka port (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--kafka-port",
+            defaultValue = "9092",
+            description = "embedded Kafka port (default: ${DEFAULT-VALUE})")
     int kafkaPort;
 
     @Option(names = "--http-port", defaultValue = "8080", description = "API port (default: ${DEFAULT-VALUE})")
     int httpPort;
 
-    @Option(names = "--management-port", defaultValue = "9876",
+    @Option(
+            names = "--management-port",
+            defaultValue = "9876",
             description = "health and metrics port (default: ${DEFAULT-VALUE})")
     int managementPort;
 
-    @Option(names = "--timeout", defaultValue = "120", description = "seconds to wait for the samples (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--timeout",
+            defaultValue = "120",
+            description = "seconds to wait for the samples (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
     @Override
@@ -72,10 +85,12 @@ final class DevCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
         Path samplesFile = noSamples ? null : samples != null ? samples : defaultSamples();
         if (samplesFile != null && !Files.isRegularFile(samplesFile)) {
-            throw new IllegalArgumentException("no sample file at " + samplesFile + " (use --samples FILE or --no-samples)");
+            throw new IllegalArgumentException(
+                    "no sample file at " + samplesFile + " (use --samples FILE or --no-samples)");
         }
         Files.createDirectories(dataDir);
-        out.println("Starting embedded Kafka on 127.0.0.1:" + kafkaPort + " (data in " + dataDir.resolve("kafka") + ")");
+        out.println(
+                "Starting embedded Kafka on 127.0.0.1:" + kafkaPort + " (data in " + dataDir.resolve("kafka") + ")");
         EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, kafkaPort, kafkaPort + 1);
         ClearinghouseApp app = null;
         try {
@@ -97,7 +112,9 @@ final class DevCommand implements Callable<Integer> {
             if (samplesFile != null) {
                 Path marker = dataDir.resolve("samples-replayed.sha256");
                 String digest = sha256(samplesFile);
-                if (!replayAgain && Files.exists(marker) && Files.readString(marker).trim().equals(digest)) {
+                if (!replayAgain
+                        && Files.exists(marker)
+                        && Files.readString(marker).trim().equals(digest)) {
                     out.println("Samples already replayed into " + dataDir + " (use --replay to send them again)");
                 } else {
                     long sent = Replayer.replay(samplesFile, kafka.bootstrapServers(), topic, 0);
@@ -107,7 +124,11 @@ final class DevCommand implements Callable<Integer> {
                 waitUntilConsumed(kafka.bootstrapServers(), topic, ch.metering().groupId(), ch);
                 waitForDelivery(ch);
             }
-            SummaryReport.print(ch, out, httpPort, managementPort,
+            SummaryReport.print(
+                    ch,
+                    out,
+                    httpPort,
+                    managementPort,
                     overrides.getOrDefault("clearinghouse.api.admin-token", "$CLEARINGHOUSE_ADMIN_TOKEN"));
             out.flush();
             if (once) {
@@ -138,15 +159,20 @@ final class DevCommand implements Callable<Integer> {
         o.put("clearinghouse.kafka.brokers", kafka.bootstrapServers());
         o.put("clearinghouse.kafka.topic", topic);
         if (System.getenv("JDBC_URL") == null) {
-            o.put("clearinghouse.jdbc.url", "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("clearinghouse"));
+            o.put(
+                    "clearinghouse.jdbc.url",
+                    "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("clearinghouse"));
         }
         if (System.getenv("CLEARINGHOUSE_ADMIN_TOKEN") == null) {
             // dev only: production refuses the admin API until an operator sets a token
-            o.put("clearinghouse.api.admin-token", "dev-" + java.util.HexFormat.of().formatHex(randomBytes()));
+            o.put(
+                    "clearinghouse.api.admin-token",
+                    "dev-" + java.util.HexFormat.of().formatHex(randomBytes()));
         }
         if (System.getenv("WEBHOOK_SECRET") == null) {
-            o.put("clearinghouse.bridge.webhook-secret", "dev-webhook-" + java.util.HexFormat.of()
-                    .formatHex(randomBytes()));
+            o.put(
+                    "clearinghouse.bridge.webhook-secret",
+                    "dev-webhook-" + java.util.HexFormat.of().formatHex(randomBytes()));
         }
         o.put("camel.server.port", String.valueOf(httpPort));
         o.put("camel.management.port", String.valueOf(managementPort));
@@ -159,13 +185,24 @@ final class DevCommand implements Callable<Integer> {
         Instant deadline = Instant.now().plusSeconds(timeoutSeconds);
         String last = "";
         try (Admin admin = Admin.create(props)) {
-            long end = admin.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest()))
-                    .all().get(30, TimeUnit.SECONDS).values().stream().mapToLong(i -> i.offset()).sum();
+            long end = admin
+                    .listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest()))
+                    .all()
+                    .get(30, TimeUnit.SECONDS)
+                    .values()
+                    .stream()
+                    .mapToLong(i -> i.offset())
+                    .sum();
             while (true) {
-                long committed = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata()
-                        .get(30, TimeUnit.SECONDS).entrySet().stream()
+                long committed = admin
+                        .listConsumerGroupOffsets(groupId)
+                        .partitionsToOffsetAndMetadata()
+                        .get(30, TimeUnit.SECONDS)
+                        .entrySet()
+                        .stream()
                         .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
-                        .mapToLong(e -> e.getValue().offset()).sum();
+                        .mapToLong(e -> e.getValue().offset())
+                        .sum();
                 String line = SummaryReport.progressLine(ch);
                 if (!line.equals(last)) {
                     out.println("progress: " + line);
@@ -189,7 +226,8 @@ final class DevCommand implements Callable<Integer> {
             return;
         }
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-        while (ch.outbox().pendingCount() > 0 && Instant.now().isBefore(deadline)
+        while (ch.outbox().pendingCount() > 0
+                && Instant.now().isBefore(deadline)
                 && ch.delivery().status().consecutiveFailures() == 0) {
             TimeUnit.MILLISECONDS.sleep(250);
         }
@@ -217,8 +255,8 @@ final class DevCommand implements Callable<Integer> {
     }
 
     private static String sha256(Path file) throws Exception {
-        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                .digest(Files.readAllBytes(file)));
+        return java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
     private static Path defaultSamples() {

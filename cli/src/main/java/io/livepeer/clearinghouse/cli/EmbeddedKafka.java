@@ -74,12 +74,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (!Files.exists(logDir.resolve("meta.properties"))) {
             // first run: format the storage with a new cluster id (kept in meta.properties for later runs)
             ByteArrayOutputStream formatOutput = new ByteArrayOutputStream();
-            int formatted = kafka.tools.StorageTool.execute(new String[] {"format", "-t",
-                    Uuid.randomUuid().toString(), "-c", config.toString()},
+            int formatted = kafka.tools.StorageTool.execute(
+                    new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()},
                     new PrintStream(formatOutput, true, StandardCharsets.UTF_8));
             if (formatted != 0) {
-                throw new IllegalStateException("Kafka storage format failed: "
-                        + formatOutput.toString(StandardCharsets.UTF_8));
+                throw new IllegalStateException(
+                        "Kafka storage format failed: " + formatOutput.toString(StandardCharsets.UTF_8));
             }
         }
         KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props), Time.SYSTEM);
@@ -100,7 +100,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             if (admin.listTopics().names().get(60, TimeUnit.SECONDS).contains(topic)) {
                 return;
             }
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
+                    .all()
+                    .get(60, TimeUnit.SECONDS);
             admin.describeTopics(Set.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {

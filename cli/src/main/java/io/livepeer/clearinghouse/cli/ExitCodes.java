@@ -34,17 +34,19 @@ public final class ExitCodes {
         table.put(String.valueOf(OK), "success (bootstrap plan: in sync)");
         table.put(String.valueOf(FAILED), "unexpected failure");
         table.put(String.valueOf(CHANGES_PENDING), "bootstrap plan: changes pending");
-        table.put(String.valueOf(CONFLICT), "conflict: the ledger books do not balance, an import differs, or a catalog"
-                + " change OpenMeter cannot make");
-        table.put(String.valueOf(INVALID_INPUT), "invalid or missing input (a file, the catalog, a token file, a"
-                + " setting); nothing was done");
+        table.put(
+                String.valueOf(CONFLICT),
+                "conflict: the ledger books do not balance, an import differs, or a catalog"
+                        + " change OpenMeter cannot make");
+        table.put(
+                String.valueOf(INVALID_INPUT),
+                "invalid or missing input (a file, the catalog, a token file, a" + " setting); nothing was done");
         table.put(String.valueOf(REMOTE_ERROR), "OpenMeter refused a request or stayed unreachable");
         table.put(String.valueOf(USAGE), "usage error: unknown command or option, bad or missing argument");
         return table;
     }
 
-    private ExitCodes() {
-    }
+    private ExitCodes() {}
 
     /**
      * The exit code of a command that failed with an exception: invalid input (an {@link IllegalArgumentException}

@@ -2,21 +2,29 @@ package io.livepeer.clearinghouse.cli;
 
 import io.livepeer.clearinghouse.cli.bootstrap.BootstrapCommand;
 import java.io.PrintWriter;
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
  * The one entry point: {@code ./clearinghouse <command>}. Every command answers with the codes of {@link ExitCodes}:
  * a usage error is {@link ExitCodes#USAGE} (64) whichever command it concerns, a failure is mapped by
  * {@link ExitCodes#forFailure}.
  */
-@Command(name = "clearinghouse",
+@Command(
+        name = "clearinghouse",
         mixinStandardHelpOptions = true,
         versionProvider = Launcher.Version.class,
         description = "Clearinghouse for Livepeer remote-signer traffic: meters signed tickets into USD-micro "
                 + "CloudEvents for OpenMeter / Kong Konnect.",
-        subcommands = {DevCommand.class, RunCommand.class, ReplayCommand.class, LedgerCommand.class,
-                BootstrapCommand.class, BenchmarkCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            DevCommand.class,
+            RunCommand.class,
+            ReplayCommand.class,
+            LedgerCommand.class,
+            BootstrapCommand.class,
+            BenchmarkCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Launcher implements Runnable {
 
     @CommandLine.Spec
@@ -43,7 +51,10 @@ public final class Launcher implements Runnable {
                     cmd.getErr().flush();
                     return ExitCodes.forFailure(e);
                 });
-        commandLine.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
+        commandLine
+                .getCommandSpec()
+                .usageMessage()
+                .exitCodeListHeading("%nExit codes:%n")
                 .exitCodeList(ExitCodes.help());
         useUsageExitCode(commandLine);
         return commandLine.execute(args);
@@ -65,14 +76,17 @@ public final class Launcher implements Runnable {
      * The usage error of a command that only groups subcommands and was given none ({@code ./clearinghouse ledger}).
      */
     public static CommandLine.ParameterException missingSubcommand(CommandLine.Model.CommandSpec spec) {
-        return new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand: one of "
-                + String.join(", ", spec.subcommands().keySet()));
+        return new CommandLine.ParameterException(
+                spec.commandLine(),
+                "Missing required subcommand: one of "
+                        + String.join(", ", spec.subcommands().keySet()));
     }
 
     private static String message(Throwable e) {
         Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root && (root.getMessage() == null
-                || root instanceof java.lang.reflect.InvocationTargetException)) {
+        while (root.getCause() != null
+                && root.getCause() != root
+                && (root.getMessage() == null || root instanceof java.lang.reflect.InvocationTargetException)) {
             root = root.getCause();
         }
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();

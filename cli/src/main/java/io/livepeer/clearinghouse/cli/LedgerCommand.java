@@ -9,14 +9,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /** {@code ledger …}: offline operations on the credit ledger. */
-@Command(name = "ledger", mixinStandardHelpOptions = true,
+@Command(
+        name = "ledger",
+        mixinStandardHelpOptions = true,
         description = "Credit ledger operations (reconcile the books, import the livepeer-ops backend).",
         subcommands = {LedgerCommand.Reconcile.class, LedgerCommand.ImportOps.class})
 final class LedgerCommand implements Runnable {
@@ -30,10 +32,15 @@ final class LedgerCommand implements Runnable {
         throw Launcher.missingSubcommand(spec);
     }
 
-    @Command(name = "reconcile", mixinStandardHelpOptions = true,
-            description = {"Recompute every balance from the transfers and check that every metered event has exactly"
-                    + " one usage transfer.", "Prints a markdown report; exits 0 when the books balance, "
-                    + ExitCodes.CONFLICT + " on a mismatch, 1 on an error."})
+    @Command(
+            name = "reconcile",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Recompute every balance from the transfers and check that every metered event has exactly"
+                        + " one usage transfer.",
+                "Prints a markdown report; exits 0 when the books balance, " + ExitCodes.CONFLICT
+                        + " on a mismatch, 1 on an error."
+            })
     static final class Reconcile implements Callable<Integer> {
 
         @Mixin
@@ -58,16 +65,22 @@ final class LedgerCommand implements Runnable {
         }
     }
 
-    @Command(name = "import-ops", mixinStandardHelpOptions = true,
-            description = {"Import a livepeer-ops data directory (balances.json and audit/ledger-events.log) into"
-                    + " orchestrator accounts, in wei. Idempotent.", "Exits 0 when the journal matches balances.json,"
-                    + " " + ExitCodes.CONFLICT + " when entries were refused or balances differ, 1 on an error."})
+    @Command(
+            name = "import-ops",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Import a livepeer-ops data directory (balances.json and audit/ledger-events.log) into"
+                        + " orchestrator accounts, in wei. Idempotent.",
+                "Exits 0 when the journal matches balances.json," + " " + ExitCodes.CONFLICT
+                        + " when entries were refused or balances differ, 1 on an error."
+            })
     static final class ImportOps implements Callable<Integer> {
 
         @Parameters(index = "0", paramLabel = "DIR", description = "the livepeer-ops data directory")
         Path dir;
 
-        @Option(names = "--adopt-balances",
+        @Option(
+                names = "--adopt-balances",
                 description = "post adjustments so orchestrators whose balances.json differs from the journal end at"
                         + " the balances.json value")
         boolean adopt;
@@ -83,7 +96,8 @@ final class LedgerCommand implements Runnable {
             try (Database db = database.open()) {
                 OpsImport.Report report = new OpsImport(new Ledger(db, Clock.systemUTC())).run(dir, adopt);
                 spec.commandLine().getOut().println(report.markdown());
-                boolean clean = report.errors().isEmpty() && (report.differences().isEmpty() || adopt);
+                boolean clean =
+                        report.errors().isEmpty() && (report.differences().isEmpty() || adopt);
                 return clean ? ExitCodes.OK : ExitCodes.CONFLICT;
             }
         }

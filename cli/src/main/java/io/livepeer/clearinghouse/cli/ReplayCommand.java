@@ -3,13 +3,14 @@ package io.livepeer.clearinghouse.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /** {@code replay FILE}: produce a JSONL file of signer events to the signer topic. */
-@Command(name = "replay",
+@Command(
+        name = "replay",
         description = "Produce the lines of a JSONL file of signer events to the signer topic (one record per line).",
         mixinStandardHelpOptions = true)
 final class ReplayCommand implements Callable<Integer> {
@@ -20,14 +21,19 @@ final class ReplayCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "JSONL file, e.g. samples/signer-events.jsonl")
     Path file;
 
-    @Option(names = "--brokers", paramLabel = "HOST:PORT",
+    @Option(
+            names = "--brokers",
+            paramLabel = "HOST:PORT",
             description = "Kafka bootstrap servers (default: $KAFKA_BROKERS or 127.0.0.1:9092)")
     String brokers;
 
     @Option(names = "--topic", description = "topic (default: $KAFKA_GATEWAY_TOPIC or livepeer-gateway-events)")
     String topic;
 
-    @Option(names = "--rate", paramLabel = "N", defaultValue = "0",
+    @Option(
+            names = "--rate",
+            paramLabel = "N",
+            defaultValue = "0",
             description = "records per second, 0 = as fast as possible (default: ${DEFAULT-VALUE})")
     int rate;
 
@@ -39,7 +45,9 @@ final class ReplayCommand implements Callable<Integer> {
         String servers = brokers != null ? brokers : env("KAFKA_BROKERS", "127.0.0.1:9092");
         String target = topic != null ? topic : env("KAFKA_GATEWAY_TOPIC", "livepeer-gateway-events");
         long sent = Replayer.replay(file, servers, target, rate);
-        spec.commandLine().getOut().println("replayed " + sent + " record(s) from " + file + " to " + target + " at " + servers);
+        spec.commandLine()
+                .getOut()
+                .println("replayed " + sent + " record(s) from " + file + " to " + target + " at " + servers);
         return 0;
     }
 

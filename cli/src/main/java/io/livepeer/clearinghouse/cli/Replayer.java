@@ -22,8 +22,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class Replayer {
 
-    private Replayer() {
-    }
+    private Replayer() {}
 
     /**
      * @param file          JSONL file
@@ -41,9 +40,9 @@ public final class Replayer {
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
         long sent = 0;
         long started = System.nanoTime();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
-                new ByteArraySerializer());
-             BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (KafkaProducer<String, byte[]> producer =
+                        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+                BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             while ((line = reader.readLine()) != null) {
                 if (line.isBlank()) {

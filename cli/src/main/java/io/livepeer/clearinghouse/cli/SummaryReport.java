@@ -5,8 +5,8 @@ import io.livepeer.clearinghouse.ledger.credit.Account;
 import io.livepeer.clearinghouse.ledger.credit.AccountKind;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.routes.Clearinghouse;
-import io.livepeer.clearinghouse.routes.metering.MeteringMetrics;
 import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
+import io.livepeer.clearinghouse.routes.metering.MeteringMetrics;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -21,37 +21,56 @@ public final class SummaryReport {
 
     private static final BigDecimal MICROS_PER_USD = BigDecimal.valueOf(1_000_000);
 
-    private SummaryReport() {
-    }
+    private SummaryReport() {}
 
     /** One line: what this process consumed and what the outbox holds. */
     public static String progressLine(Clearinghouse ch) throws SQLException {
         MeteringMetrics m = ch.metrics();
         Map<OutboxQueries.Status, Long> counts = ch.outbox().countByStatus();
-        return String.format("consumed %d | metered %d | duplicate %d | skipped %d | dead-lettered %d"
+        return String.format(
+                "consumed %d | metered %d | duplicate %d | skipped %d | dead-lettered %d"
                         + " || outbox: pending %d, delivered %d, rejected %d | delivery %s",
-                m.consumedCount(), m.meteredCount(), m.duplicateCount(), m.skippedCount(), m.deadLetteredCount(),
-                counts.get(OutboxQueries.Status.PENDING), counts.get(OutboxQueries.Status.DELIVERED),
-                counts.get(OutboxQueries.Status.REJECTED), ch.delivery().status().state().name().toLowerCase());
+                m.consumedCount(),
+                m.meteredCount(),
+                m.duplicateCount(),
+                m.skippedCount(),
+                m.deadLetteredCount(),
+                counts.get(OutboxQueries.Status.PENDING),
+                counts.get(OutboxQueries.Status.DELIVERED),
+                counts.get(OutboxQueries.Status.REJECTED),
+                ch.delivery().status().state().name().toLowerCase());
     }
 
     /** The usage summary table, totals, dead letters and where to look next. */
     public static void print(Clearinghouse ch, PrintWriter out, int httpPort, int managementPort, String token)
             throws SQLException {
-        List<OutboxQueries.UsageSummaryRow> rows = ch.outbox().summary(Instant.EPOCH, Instant.parse("9999-12-31T00:00:00Z"),
-                null);
+        List<OutboxQueries.UsageSummaryRow> rows =
+                ch.outbox().summary(Instant.EPOCH, Instant.parse("9999-12-31T00:00:00Z"), null);
         out.println();
         out.println("Usage summary (all usage in the outbox; amounts exact)");
         String format = "  %-40s %-22s %7s %22s %22s %26s %s%n";
-        out.printf(format, "SUBJECT (customer key)", "PIPELINE", "EVENTS", "NETWORK USD MICROS",
-                "BILLABLE USD MICROS", "FEE WEI", "STATUS");
+        out.printf(
+                format,
+                "SUBJECT (customer key)",
+                "PIPELINE",
+                "EVENTS",
+                "NETWORK USD MICROS",
+                "BILLABLE USD MICROS",
+                "FEE WEI",
+                "STATUS");
         long events = 0;
         BigDecimal network = BigDecimal.ZERO;
         BigDecimal billable = BigDecimal.ZERO;
         BigInteger wei = BigInteger.ZERO;
         for (OutboxQueries.UsageSummaryRow r : rows) {
-            out.printf(format, clip(r.subject(), 40), clip(r.pipeline(), 22), r.events(),
-                    r.networkMicros().toPlainString(), r.billableMicros().toPlainString(), r.feeWei(),
+            out.printf(
+                    format,
+                    clip(r.subject(), 40),
+                    clip(r.pipeline(), 22),
+                    r.events(),
+                    r.networkMicros().toPlainString(),
+                    r.billableMicros().toPlainString(),
+                    r.feeWei(),
                     status(r.pending(), r.delivered(), r.rejected()));
             events += r.events();
             network = network.add(r.networkMicros());
@@ -61,8 +80,15 @@ public final class SummaryReport {
         if (rows.isEmpty()) {
             out.println("  (no metered usage yet)");
         }
-        out.printf(format, "TOTAL", "", events, network.stripTrailingZeros().toPlainString(),
-                billable.stripTrailingZeros().toPlainString(), wei, "");
+        out.printf(
+                format,
+                "TOTAL",
+                "",
+                events,
+                network.stripTrailingZeros().toPlainString(),
+                billable.stripTrailingZeros().toPlainString(),
+                wei,
+                "");
         out.printf("  = network $%s, billable $%s%n", usd(network), usd(billable));
 
         List<Account> customers = ch.ledger().accounts(AccountKind.CUSTOMER, 0, 50);
@@ -71,40 +97,53 @@ public final class SummaryReport {
         String balanceFormat = "  %-52s %24s %24s %24s%n";
         out.printf(balanceFormat, "ACCOUNT", "BALANCE", "CREDITED", "DEBITED (USAGE)");
         for (Account a : customers) {
-            out.printf(balanceFormat, clip(a.key(), 52), a.balance().toPlainString(),
-                    a.creditsPosted().toPlainString(), a.debitsPosted().toPlainString());
+            out.printf(
+                    balanceFormat,
+                    clip(a.key(), 52),
+                    a.balance().toPlainString(),
+                    a.creditsPosted().toPlainString(),
+                    a.debitsPosted().toPlainString());
         }
         if (customers.isEmpty()) {
-            out.println(ch.metering().usageFanOut() ? "  (no customer account yet)"
-                    : "  (usage fan-out to the ledger is off)");
+            out.println(
+                    ch.metering().usageFanOut()
+                            ? "  (no customer account yet)"
+                            : "  (usage fan-out to the ledger is off)");
         }
 
         long deadLetterCount = ch.deadLetters().count();
         out.println();
-        out.println("Dead letters: " + deadLetterCount + (deadLetterCount == 0 ? "" : " (bad input kept with its reason)"));
+        out.println(
+                "Dead letters: " + deadLetterCount + (deadLetterCount == 0 ? "" : " (bad input kept with its reason)"));
         for (DeadLetters.DeadLetterView d : ch.deadLetters().list(null, 10)) {
             out.println("  - " + d.source() + ": " + clip(d.reason(), 110));
         }
         OutboxDelivery.Status delivery = ch.delivery().status();
         out.println();
-        out.println("Delivery to OpenMeter: " + switch (delivery.state()) {
-            case DISABLED -> "disabled (set OPENMETER_URL to deliver; events stay pending in the outbox)";
-            case BACKING_OFF -> "retrying after an error: " + delivery.lastError();
-            default -> delivery.target() + " (" + delivery.state().name().toLowerCase() + ")";
-        });
-        ch.price().current().ifPresent(q -> out.println("ETH/USD price: " + q.usdPerEth().toPlainString()
-                + " (" + q.source() + ")"));
+        out.println("Delivery to OpenMeter: "
+                + switch (delivery.state()) {
+                    case DISABLED -> "disabled (set OPENMETER_URL to deliver; events stay pending in the outbox)";
+                    case BACKING_OFF -> "retrying after an error: " + delivery.lastError();
+                    default ->
+                        delivery.target() + " (" + delivery.state().name().toLowerCase() + ")";
+                });
+        ch.price()
+                .current()
+                .ifPresent(
+                        q -> out.println("ETH/USD price: " + q.usdPerEth().toPlainString() + " (" + q.source() + ")"));
         out.println();
         String auth = "-H 'Authorization: Bearer " + token + "' ";
         out.println("Usage API:   curl " + auth + "http://localhost:" + httpPort + "/api/usage/summary"
                 + "   (also /api/usage/events, /api/dead-letters)");
-        out.println("Ledger API:  curl " + auth + "http://localhost:" + httpPort + "/api/ledger/accounts?kind=customer");
+        out.println(
+                "Ledger API:  curl " + auth + "http://localhost:" + httpPort + "/api/ledger/accounts?kind=customer");
         out.println("Grant:       curl " + auth + "-H 'Content-Type: application/json' -d '{\"customer\":"
                 + "\"acme:alice\",\"amount_usd_micros\":\"5000000\",\"reason\":\"trial\"}' http://localhost:"
                 + httpPort + "/api/ledger/grants");
         out.println("Reconcile:   ./clearinghouse ledger reconcile   (the books: "
                 + (ch.reconciliation().run().ok() ? "balanced" : "MISMATCH, see the report") + ")");
-        out.println("Health:      http://localhost:" + managementPort + "/observe/health      metrics: /observe/metrics");
+        out.println(
+                "Health:      http://localhost:" + managementPort + "/observe/health      metrics: /observe/metrics");
     }
 
     private static String status(long pending, long delivered, long rejected) {

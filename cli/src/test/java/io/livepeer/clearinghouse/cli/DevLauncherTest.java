@@ -18,14 +18,24 @@ class DevLauncherTest {
     @TempDir
     Path dataDir;
 
-    record Run(int exitCode, String out, String err) {
-    }
+    record Run(int exitCode, String out, String err) {}
 
     Run dev(String... extra) throws IOException {
         int kafka = freePort();
-        String[] base = {"dev", "--once", "--data-dir", dataDir.toString(), "--samples", SAMPLES.toString(),
-                "--kafka-port", String.valueOf(kafka), "--http-port", String.valueOf(freePort()),
-                "--management-port", String.valueOf(freePort())};
+        String[] base = {
+            "dev",
+            "--once",
+            "--data-dir",
+            dataDir.toString(),
+            "--samples",
+            SAMPLES.toString(),
+            "--kafka-port",
+            String.valueOf(kafka),
+            "--http-port",
+            String.valueOf(freePort()),
+            "--management-port",
+            String.valueOf(freePort())
+        };
         String[] args = new String[base.length + extra.length];
         System.arraycopy(base, 0, args, 0, base.length);
         System.arraycopy(extra, 0, args, base.length, extra.length);
@@ -61,7 +71,8 @@ class DevLauncherTest {
 
         Run second = dev();
         assertThat(second.exitCode()).as(second.err()).isZero();
-        assertThat(second.out()).contains("Samples already replayed")
+        assertThat(second.out())
+                .contains("Samples already replayed")
                 .containsPattern("TOTAL\\s+9\\s+")
                 .contains("Dead letters: 7");
     }
@@ -77,12 +88,19 @@ class DevLauncherTest {
     @Test
     void a_usage_error_exits_64_and_a_missing_file_exits_4() {
         StringWriter err = new StringWriter();
-        assertThat(Launcher.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), "dev",
-                "--kafka-port", "many")).isEqualTo(ExitCodes.USAGE).isEqualTo(64);
+        assertThat(Launcher.execute(
+                        new PrintWriter(new StringWriter()), new PrintWriter(err, true), "dev", "--kafka-port", "many"))
+                .isEqualTo(ExitCodes.USAGE)
+                .isEqualTo(64);
         assertThat(err.toString()).contains("--kafka-port");
         StringWriter err2 = new StringWriter();
-        assertThat(Launcher.execute(new PrintWriter(new StringWriter()), new PrintWriter(err2, true), "replay",
-                "no-such-file.jsonl")).isEqualTo(ExitCodes.INVALID_INPUT).isEqualTo(4);
+        assertThat(Launcher.execute(
+                        new PrintWriter(new StringWriter()),
+                        new PrintWriter(err2, true),
+                        "replay",
+                        "no-such-file.jsonl"))
+                .isEqualTo(ExitCodes.INVALID_INPUT)
+                .isEqualTo(4);
         assertThat(err2.toString()).contains("no such file: no-such-file.jsonl");
     }
 

@@ -11,8 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** One exit-code table: a usage error is 64 whichever command it concerns, and `--help` prints the table. */
 class ExitCodesTest {
 
-    record Run(int code, String out, String err) {
-    }
+    record Run(int code, String out, String err) {}
 
     static Run run(String... args) {
         StringWriter out = new StringWriter();
@@ -22,26 +21,31 @@ class ExitCodesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "ledger --no-such-option",
-        "ledger reconcile --no-such-option",
-        "ledger import-ops",
-        "ledger",
-        "bootstrap plan --no-such-option",
-        "bootstrap plan --timeout soon",
-        "bootstrap customers",
-        "bootstrap",
-        "replay",
-        "replay --rate fast samples/signer-events.jsonl",
-        "dev --kafka-port many",
-        "run --no-such-option",
-        "no-such-command",
-        ""
-    })
+    @ValueSource(
+            strings = {
+                "ledger --no-such-option",
+                "ledger reconcile --no-such-option",
+                "ledger import-ops",
+                "ledger",
+                "bootstrap plan --no-such-option",
+                "bootstrap plan --timeout soon",
+                "bootstrap customers",
+                "bootstrap",
+                "replay",
+                "replay --rate fast samples/signer-events.jsonl",
+                "dev --kafka-port many",
+                "run --no-such-option",
+                "no-such-command",
+                ""
+            })
     void a_usage_error_exits_64_from_every_command(String commandLine) {
         Run run = run(commandLine.isEmpty() ? new String[0] : commandLine.split(" "));
-        assertThat(run.code()).as(commandLine + ": " + run.err()).isEqualTo(ExitCodes.USAGE).isEqualTo(64);
-        assertThat(run.err()).as("the error, with the usage or a suggestion, goes to stderr")
+        assertThat(run.code())
+                .as(commandLine + ": " + run.err())
+                .isEqualTo(ExitCodes.USAGE)
+                .isEqualTo(64);
+        assertThat(run.err())
+                .as("the error, with the usage or a suggestion, goes to stderr")
                 .containsAnyOf("Usage: clearinghouse", "Did you mean");
         assertThat(run.out()).isEmpty();
     }
@@ -50,7 +54,8 @@ class ExitCodesTest {
     void help_prints_the_exit_code_table_and_exits_0() {
         Run help = run("--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("Exit codes:")
+        assertThat(help.out())
+                .contains("Exit codes:")
                 .containsPattern("\\s0\\s+success")
                 .containsPattern("\\s2\\s+bootstrap plan: changes pending")
                 .containsPattern("\\s3\\s+conflict")
@@ -63,16 +68,20 @@ class ExitCodesTest {
 
     @Test
     void failures_map_to_the_table() {
-        assertThat(ExitCodes.forFailure(new IllegalArgumentException("no such file"))).isEqualTo(4);
+        assertThat(ExitCodes.forFailure(new IllegalArgumentException("no such file")))
+                .isEqualTo(4);
         assertThat(ExitCodes.forFailure(new io.livepeer.clearinghouse.processors.catalog.CatalogException("bad")))
                 .isEqualTo(4);
-        assertThat(ExitCodes.forFailure(new IllegalStateException("broker down"))).isEqualTo(1);
+        assertThat(ExitCodes.forFailure(new IllegalStateException("broker down")))
+                .isEqualTo(1);
     }
 
     @Test
     void the_benchmark_is_listed_but_runs_from_its_own_module() {
         Run bench = run("benchmark", "--events", "10");
         assertThat(bench.code()).isEqualTo(ExitCodes.FAILED);
-        assertThat(bench.err()).contains("./clearinghouse benchmark --events 10").contains("benchmarks module");
+        assertThat(bench.err())
+                .contains("./clearinghouse benchmark --events 10")
+                .contains("benchmarks module");
     }
 }

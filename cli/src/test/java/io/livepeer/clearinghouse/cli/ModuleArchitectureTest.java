@@ -28,40 +28,72 @@ class ModuleArchitectureTest {
     static final String TESTING = BASE + ".testing..";
 
     @ArchTest
-    static final ArchRule nothing_depends_on_the_cli = noClasses().that().resideOutsideOfPackage(CLI)
-            .should().dependOnClassesThat().resideInAPackage(CLI)
+    static final ArchRule nothing_depends_on_the_cli = noClasses()
+            .that()
+            .resideOutsideOfPackage(CLI)
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(CLI)
             .because("the launcher, its commands and the embedded broker sit on top of everything");
 
     @ArchTest
-    static final ArchRule processors_depend_on_no_module_of_ours = noClasses().that().resideInAPackage(PROCESSORS)
-            .should().dependOnClassesThat().resideInAnyPackage(CLI, ROUTES, LEDGER, BRIDGE, BOOTSTRAP, OPENMETER)
+    static final ArchRule processors_depend_on_no_module_of_ours = noClasses()
+            .that()
+            .resideInAPackage(PROCESSORS)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(CLI, ROUTES, LEDGER, BRIDGE, BOOTSTRAP, OPENMETER)
             .because("processors is the pure domain: no I/O, no module of ours");
 
     @ArchTest
-    static final ArchRule openmeter_depends_on_no_module_of_ours = noClasses().that().resideInAPackage(OPENMETER)
-            .should().dependOnClassesThat().resideInAnyPackage(CLI, ROUTES, LEDGER, BRIDGE, BOOTSTRAP, PROCESSORS)
+    static final ArchRule openmeter_depends_on_no_module_of_ours = noClasses()
+            .that()
+            .resideInAPackage(OPENMETER)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(CLI, ROUTES, LEDGER, BRIDGE, BOOTSTRAP, PROCESSORS)
             .because("the OpenMeter client is shared by delivery and the bootstrap and knows neither");
 
     @ArchTest
     static final ArchRule libraries_do_not_depend_on_the_application = noClasses()
-            .that().resideInAnyPackage(LEDGER, BRIDGE, BOOTSTRAP, OPENMETER, PROCESSORS)
-            .should().dependOnClassesThat().resideInAPackage(ROUTES)
+            .that()
+            .resideInAnyPackage(LEDGER, BRIDGE, BOOTSTRAP, OPENMETER, PROCESSORS)
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(ROUTES)
             .because("routes composes the libraries, never the other way round");
 
     @ArchTest
-    static final ArchRule the_database_does_not_know_its_callers = noClasses().that().resideInAPackage(LEDGER)
-            .should().dependOnClassesThat().resideInAnyPackage(BRIDGE, BOOTSTRAP, OPENMETER)
+    static final ArchRule the_database_does_not_know_its_callers = noClasses()
+            .that()
+            .resideInAPackage(LEDGER)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(BRIDGE, BOOTSTRAP, OPENMETER)
             .because("ledger owns the database and is used by the bridge and the bootstrap");
 
     @ArchTest
     static final ArchRule only_the_ledger_talks_sql = noClasses()
-            .that().resideOutsideOfPackages(LEDGER, TESTING)
-            .should().dependOnClassesThat().haveFullyQualifiedName("java.sql.Connection")
-            .orShould().dependOnClassesThat().haveFullyQualifiedName("java.sql.PreparedStatement")
-            .orShould().dependOnClassesThat().haveFullyQualifiedName("java.sql.Statement")
-            .orShould().dependOnClassesThat().haveFullyQualifiedName("java.sql.ResultSet")
-            .orShould().dependOnClassesThat().haveFullyQualifiedName("javax.sql.DataSource")
-            .orShould().dependOnClassesThat().resideInAPackage("org.jdbi..")
+            .that()
+            .resideOutsideOfPackages(LEDGER, TESTING)
+            .should()
+            .dependOnClassesThat()
+            .haveFullyQualifiedName("java.sql.Connection")
+            .orShould()
+            .dependOnClassesThat()
+            .haveFullyQualifiedName("java.sql.PreparedStatement")
+            .orShould()
+            .dependOnClassesThat()
+            .haveFullyQualifiedName("java.sql.Statement")
+            .orShould()
+            .dependOnClassesThat()
+            .haveFullyQualifiedName("java.sql.ResultSet")
+            .orShould()
+            .dependOnClassesThat()
+            .haveFullyQualifiedName("javax.sql.DataSource")
+            .orShould()
+            .dependOnClassesThat()
+            .resideInAPackage("org.jdbi..")
             .because("SQL lives in the ledger module, next to its one migration folder");
 
     @ArchTest

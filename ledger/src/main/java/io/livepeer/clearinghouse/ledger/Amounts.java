@@ -5,8 +5,7 @@ import java.math.BigDecimal;
 /** Normalisation of amounts read back from NUMERIC columns. */
 public final class Amounts {
 
-    private Amounts() {
-    }
+    private Amounts() {}
 
     /** USD micros without trailing zeros ({@code 3000000.000000000000 → 3000000}), never in exponent form. */
     public static BigDecimal micros(BigDecimal value) {

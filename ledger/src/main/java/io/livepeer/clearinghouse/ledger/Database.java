@@ -91,8 +91,11 @@ public final class Database implements AutoCloseable {
                     .locations("classpath:db/migration")
                     .load()
                     .migrate();
-            LOG.info("Database {} at schema version {} ({} migration(s) applied)", redactUrl(url),
-                    result.targetSchemaVersion, result.migrationsExecuted);
+            LOG.info(
+                    "Database {} at schema version {} ({} migration(s) applied)",
+                    redactUrl(url),
+                    result.targetSchemaVersion,
+                    result.migrationsExecuted);
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;

@@ -18,6 +18,7 @@ public record DatabaseConfig(String url, String user, String password, int maxPo
 
     @Override
     public String toString() {
-        return "DatabaseConfig[url=" + Database.redactUrl(url) + ", user=" + user + ", maxPoolSize=" + maxPoolSize + "]";
+        return "DatabaseConfig[url=" + Database.redactUrl(url) + ", user=" + user + ", maxPoolSize=" + maxPoolSize
+                + "]";
     }
 }

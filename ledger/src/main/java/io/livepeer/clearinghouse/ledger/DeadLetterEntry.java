@@ -9,5 +9,4 @@ package io.livepeer.clearinghouse.ledger;
  * @param reason  why it was refused
  * @param raw     the record value, byte for byte
  */
-public record DeadLetterEntry(KafkaCoordinates source, String key, String eventId, String reason, byte[] raw) {
-}
+public record DeadLetterEntry(KafkaCoordinates source, String key, String eventId, String reason, byte[] raw) {}

@@ -52,7 +52,8 @@ public final class DeadLetters {
     /** Number of dead letters. */
     public long count() throws SQLException {
         return database.withHandle(h -> h.createQuery("SELECT COUNT(*) AS dead_letters FROM dead_letters")
-                .map((rs, ctx) -> rs.getLong("dead_letters")).one());
+                .map((rs, ctx) -> rs.getLong("dead_letters"))
+                .one());
     }
 
     /**
@@ -64,20 +65,35 @@ public final class DeadLetters {
     public List<DeadLetterView> list(Long before, int limit) throws SQLException {
         return database.withHandle(h -> {
             Query query = h.createQuery("SELECT id, kafka_topic, kafka_partition, kafka_offset, kafka_key, event_id,"
-                    + " reason, raw, created_at FROM dead_letters" + (before == null ? "" : " WHERE id < :before")
-                    + " ORDER BY id DESC LIMIT :limit").bind("limit", limit);
+                            + " reason, raw, created_at FROM dead_letters"
+                            + (before == null ? "" : " WHERE id < :before")
+                            + " ORDER BY id DESC LIMIT :limit")
+                    .bind("limit", limit);
             if (before != null) {
                 query.bind("before", before);
             }
-            return query.map((rs, ctx) -> new DeadLetterView(rs.getLong("id"),
-                    new KafkaCoordinates(rs.getString("kafka_topic"), rs.getInt("kafka_partition"),
-                            rs.getLong("kafka_offset")), rs.getString("kafka_key"), rs.getString("event_id"),
-                    rs.getString("reason"), rs.getBytes("raw"), Rows.instant(rs, "created_at"))).list();
+            return query.map((rs, ctx) -> new DeadLetterView(
+                            rs.getLong("id"),
+                            new KafkaCoordinates(
+                                    rs.getString("kafka_topic"),
+                                    rs.getInt("kafka_partition"),
+                                    rs.getLong("kafka_offset")),
+                            rs.getString("kafka_key"),
+                            rs.getString("event_id"),
+                            rs.getString("reason"),
+                            rs.getBytes("raw"),
+                            Rows.instant(rs, "created_at")))
+                    .list();
         });
     }
 
     /** A dead letter as the API shows it. */
-    public record DeadLetterView(long id, KafkaCoordinates source, String key, String eventId, String reason,
-                                 byte[] raw, Instant createdAt) {
-    }
+    public record DeadLetterView(
+            long id,
+            KafkaCoordinates source,
+            String key,
+            String eventId,
+            String reason,
+            byte[] raw,
+            Instant createdAt) {}
 }

@@ -18,8 +18,7 @@ public final class Metadata {
             .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
             .build();
 
-    private Metadata() {
-    }
+    private Metadata() {}
 
     /** A JSON object from key/value pairs, skipping null values; null when empty. */
     public static String of(Object... keysAndValues) {

@@ -10,8 +10,7 @@ import java.time.OffsetDateTime;
 /** Typed reads of named columns for the stores' row mappers (the conversions both engines need alike). */
 public final class Rows {
 
-    private Rows() {
-    }
+    private Rows() {}
 
     /** A {@code TIMESTAMP WITH TIME ZONE} column as an instant; null stays null. */
     public static Instant instant(ResultSet rs, String column) throws SQLException {

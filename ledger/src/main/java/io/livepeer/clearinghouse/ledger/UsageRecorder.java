@@ -59,12 +59,17 @@ public final class UsageRecorder {
             for (int i = 0; i < seqs.length; i++) {
                 if (seqs[i] > 0) {
                     OutboxEntry e = metered.get(i);
-                    usage.add(new UsagePosting(e.eventId(), e.subject(), e.billableMicros(), Metadata.of(
-                            "fee_wei", e.feeWei().toString(),
-                            "network_usd_micros", Amounts.micros(e.networkMicros()).toPlainString(),
-                            "orch_address", e.orchAddress(),
-                            "pipeline", e.pipeline(),
-                            "model_id", e.modelId())));
+                    usage.add(new UsagePosting(
+                            e.eventId(),
+                            e.subject(),
+                            e.billableMicros(),
+                            Metadata.of(
+                                    "fee_wei", e.feeWei().toString(),
+                                    "network_usd_micros",
+                                            Amounts.micros(e.networkMicros()).toPlainString(),
+                                    "orch_address", e.orchAddress(),
+                                    "pipeline", e.pipeline(),
+                                    "model_id", e.modelId())));
                 }
             }
             int posted = ledger == null ? 0 : ledger.postUsage(usage, now);
@@ -79,6 +84,5 @@ public final class UsageRecorder {
      * @param deadLettered   new dead letters
      * @param usageTransfers usage transfers posted to the ledger
      */
-    public record Result(int inserted, int duplicates, int deadLettered, int usageTransfers) {
-    }
+    public record Result(int inserted, int duplicates, int deadLettered, int usageTransfers) {}
 }

@@ -33,18 +33,33 @@ class CustomerUsageTest {
         Clock clock = Clock.fixed(Instant.parse("2026-08-21T23:59:00Z"), ZoneOffset.UTC);
         try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
             Ledger ledger = new Ledger(db, clock);
-            new UsageRecorder(db, ledger, clock).record(List.of(
-                    entry("e1", "acme:alice", "2026-08-19T23:59:59Z", "1.5"),
-                    entry("e2", "acme:alice", "2026-08-20T00:00:00Z", "2"),
-                    entry("e3", "acme:alice", "2026-08-20T12:00:00Z", "0.000000001"),
-                    entry("e4", "someone-else", "2026-08-20T12:00:00Z", "99")), List.of());
-            ledger.post(new NewTransfer("g", AccountKeys.GRANTS, "customer:acme:alice", new BigDecimal("5000000"),
-                    TransferKind.GRANT, null, null, null));
+            new UsageRecorder(db, ledger, clock)
+                    .record(
+                            List.of(
+                                    entry("e1", "acme:alice", "2026-08-19T23:59:59Z", "1.5"),
+                                    entry("e2", "acme:alice", "2026-08-20T00:00:00Z", "2"),
+                                    entry("e3", "acme:alice", "2026-08-20T12:00:00Z", "0.000000001"),
+                                    entry("e4", "someone-else", "2026-08-20T12:00:00Z", "99")),
+                            List.of());
+            ledger.post(new NewTransfer(
+                    "g",
+                    AccountKeys.GRANTS,
+                    "customer:acme:alice",
+                    new BigDecimal("5000000"),
+                    TransferKind.GRANT,
+                    null,
+                    null,
+                    null));
 
-            List<CustomerUsage.Day> days = new CustomerUsage(db).days("acme:alice", LocalDate.parse("2026-08-19"),
-                    LocalDate.parse("2026-08-22"));
-            assertThat(days).extracting(CustomerUsage.Day::day).containsExactly(LocalDate.parse("2026-08-19"),
-                    LocalDate.parse("2026-08-20"), LocalDate.parse("2026-08-21"), LocalDate.parse("2026-08-22"));
+            List<CustomerUsage.Day> days = new CustomerUsage(db)
+                    .days("acme:alice", LocalDate.parse("2026-08-19"), LocalDate.parse("2026-08-22"));
+            assertThat(days)
+                    .extracting(CustomerUsage.Day::day)
+                    .containsExactly(
+                            LocalDate.parse("2026-08-19"),
+                            LocalDate.parse("2026-08-20"),
+                            LocalDate.parse("2026-08-21"),
+                            LocalDate.parse("2026-08-22"));
             assertThat(days.get(0).events()).isEqualTo(1);
             assertThat(days.get(1).events()).isEqualTo(2);
             assertThat(days.get(1).billableMicros().toPlainString()).isEqualTo("2.000000001");
@@ -54,7 +69,18 @@ class CustomerUsageTest {
     }
 
     static OutboxEntry entry(String id, String subject, String time, String micros) {
-        return new OutboxEntry(id, subject, "live", "unknown", Instant.parse(time), BigInteger.ONE,
-                new BigDecimal(micros), new BigDecimal(micros), BigDecimal.TEN, "{}", null, null);
+        return new OutboxEntry(
+                id,
+                subject,
+                "live",
+                "unknown",
+                Instant.parse(time),
+                BigInteger.ONE,
+                new BigDecimal(micros),
+                new BigDecimal(micros),
+                BigDecimal.TEN,
+                "{}",
+                null,
+                null);
     }
 }

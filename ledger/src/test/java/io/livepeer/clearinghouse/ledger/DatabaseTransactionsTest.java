@@ -36,8 +36,19 @@ class DatabaseTransactionsTest {
     }
 
     static OutboxEntry entry(String id) {
-        return new OutboxEntry(id, "c:u", "live", "unknown", T0, BigInteger.ONE, BigDecimal.ONE, BigDecimal.ONE,
-                BigDecimal.TEN, "{}", null, null);
+        return new OutboxEntry(
+                id,
+                "c:u",
+                "live",
+                "unknown",
+                T0,
+                BigInteger.ONE,
+                BigDecimal.ONE,
+                BigDecimal.ONE,
+                BigDecimal.TEN,
+                "{}",
+                null,
+                null);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -47,12 +58,14 @@ class DatabaseTransactionsTest {
             OutboxWriter writer = new OutboxWriter(db);
             Ledger ledger = new Ledger(db, CLOCK);
             assertThatThrownBy(() -> db.inTransaction(h -> {
-                writer.append(List.of(entry("e1")), T0);
-                ledger.postUsage(List.of(new UsagePosting("e1", "c:u", BigDecimal.ONE, null)), T0);
-                // the joined writes are visible inside the transaction...
-                assertThat(new OutboxQueries(db).pendingCount()).isEqualTo(1);
-                throw new SQLException("the batch fails after the stores wrote");
-            })).isInstanceOf(SQLException.class).hasMessage("the batch fails after the stores wrote");
+                        writer.append(List.of(entry("e1")), T0);
+                        ledger.postUsage(List.of(new UsagePosting("e1", "c:u", BigDecimal.ONE, null)), T0);
+                        // the joined writes are visible inside the transaction...
+                        assertThat(new OutboxQueries(db).pendingCount()).isEqualTo(1);
+                        throw new SQLException("the batch fails after the stores wrote");
+                    }))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessage("the batch fails after the stores wrote");
 
             // ...and gone with it
             assertThat(new OutboxQueries(db).countByStatus().values()).containsOnly(0L);
@@ -68,12 +81,13 @@ class DatabaseTransactionsTest {
             writer.append(List.of(entry("e1")), T0);
             // another thread (another connection) sees it at once
             long seen = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new OutboxQueries(db).pendingCount();
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            }).get();
+                        try {
+                            return new OutboxQueries(db).pendingCount();
+                        } catch (SQLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    })
+                    .get();
             assertThat(seen).isEqualTo(1);
         }
     }
@@ -86,16 +100,19 @@ class DatabaseTransactionsTest {
                     .isInstanceOf(SQLException.class)
                     .hasMessageContaining("no_such_column");
             assertThatThrownBy(() -> db.inTransaction(h -> h.execute("INSERT INTO outbox_pending (seq) VALUES (42)")))
-                    .as("a foreign-key violation").isInstanceOf(SQLException.class);
+                    .as("a foreign-key violation")
+                    .isInstanceOf(SQLException.class);
         }
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
     void a_recorder_refuses_a_ledger_of_another_database_instance(JdbcTarget target) throws Exception {
-        try (Database db = open(target); Database other = open(target)) {
+        try (Database db = open(target);
+                Database other = open(target)) {
             assertThatThrownBy(() -> new UsageRecorder(db, new Ledger(other, CLOCK), CLOCK))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("same Database instance");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("same Database instance");
         }
     }
 }

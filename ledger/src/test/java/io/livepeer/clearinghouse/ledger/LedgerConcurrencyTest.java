@@ -48,13 +48,22 @@ class LedgerConcurrencyTest {
                     start.await();
                     for (int i = 0; i < perThread; i++) {
                         if (thread % 2 == 0) {
-                            ledger.post(new NewTransfer("grant-" + thread + "-" + i, AccountKeys.GRANTS,
-                                    "customer:hot", new BigDecimal("1.5"), TransferKind.GRANT, null, null, null));
+                            ledger.post(new NewTransfer(
+                                    "grant-" + thread + "-" + i,
+                                    AccountKeys.GRANTS,
+                                    "customer:hot",
+                                    new BigDecimal("1.5"),
+                                    TransferKind.GRANT,
+                                    null,
+                                    null,
+                                    null));
                         } else {
                             // usage batches also touch other customers and the shared revenue account
-                            recorder.record(List.of(
-                                    usage("u-" + thread + "-" + i, "hot", "0.25"),
-                                    usage("v-" + thread + "-" + i, "cold-" + (i % 3), "0.000000000001")), List.of());
+                            recorder.record(
+                                    List.of(
+                                            usage("u-" + thread + "-" + i, "hot", "0.25"),
+                                            usage("v-" + thread + "-" + i, "cold-" + (i % 3), "0.000000000001")),
+                                    List.of());
                         }
                     }
                     return null;
@@ -68,12 +77,13 @@ class LedgerConcurrencyTest {
 
             int granters = threads / 2;
             int users = threads - granters;
-            BigDecimal expected = new BigDecimal("1.5").multiply(BigDecimal.valueOf((long) granters * perThread))
+            BigDecimal expected = new BigDecimal("1.5")
+                    .multiply(BigDecimal.valueOf((long) granters * perThread))
                     .subtract(new BigDecimal("0.25").multiply(BigDecimal.valueOf((long) users * perThread)));
             assertThat(ledger.account("customer:hot").orElseThrow().balance()).isEqualByComparingTo(expected);
             assertThat(ledger.account(AccountKeys.USAGE_REVENUE).orElseThrow().creditsPosted())
-                    .isEqualByComparingTo(new BigDecimal("0.250000000001")
-                            .multiply(BigDecimal.valueOf((long) users * perThread)));
+                    .isEqualByComparingTo(
+                            new BigDecimal("0.250000000001").multiply(BigDecimal.valueOf((long) users * perThread)));
             Reconciliation.Report report = new Reconciliation(db, Clock.systemUTC()).run();
             assertThat(report.ok()).as(report.markdown()).isTrue();
             assertThat(report.usageTransfers()).isEqualTo(2L * users * perThread);
@@ -81,7 +91,18 @@ class LedgerConcurrencyTest {
     }
 
     static OutboxEntry usage(String id, String customer, String billable) {
-        return new OutboxEntry(id, customer, "live", "unknown", java.time.Instant.now(), BigInteger.ONE,
-                new BigDecimal(billable), new BigDecimal(billable), BigDecimal.TEN, "{}", null, null);
+        return new OutboxEntry(
+                id,
+                customer,
+                "live",
+                "unknown",
+                java.time.Instant.now(),
+                BigInteger.ONE,
+                new BigDecimal(billable),
+                new BigDecimal(billable),
+                BigDecimal.TEN,
+                "{}",
+                null,
+                null);
     }
 }

@@ -40,32 +40,28 @@ class LedgerPropertiesTest {
     static final Clock CLOCK = Clock.fixed(Instant.parse("2026-08-20T10:00:00Z"), ZoneOffset.UTC);
     static final String[] CUSTOMERS = {"acme:alice", "acme:bob", "app:owner-1", "c:u"};
 
-    sealed interface Op {
-    }
+    sealed interface Op {}
 
-    record Grant(int customer, BigDecimal amount) implements Op {
-    }
+    record Grant(int customer, BigDecimal amount) implements Op {}
 
-    record Usage(int event, int customer, BigDecimal amount) implements Op {
-    }
+    record Usage(int event, int customer, BigDecimal amount) implements Op {}
 
-    record CrashedBatch(int event, int customer, BigDecimal amount) implements Op {
-    }
+    record CrashedBatch(int event, int customer, BigDecimal amount) implements Op {}
 
-    record Adjust(int customer, BigDecimal amount, boolean credit) implements Op {
-    }
+    record Adjust(int customer, BigDecimal amount, boolean credit) implements Op {}
 
-    record Reverse(int nth) implements Op {
-    }
+    record Reverse(int nth) implements Op {}
 
     @Provide
     Arbitrary<List<Op>> operations() {
-        Arbitrary<BigDecimal> micros = Arbitraries.bigDecimals().between(BigDecimal.ZERO, new BigDecimal("10000000"))
+        Arbitrary<BigDecimal> micros = Arbitraries.bigDecimals()
+                .between(BigDecimal.ZERO, new BigDecimal("10000000"))
                 .ofScale(12);
         Arbitrary<Integer> customer = Arbitraries.integers().between(0, CUSTOMERS.length - 1);
-        Arbitrary<Integer> event = Arbitraries.integers().between(0, 30);   // small: the same event recurs
+        Arbitrary<Integer> event = Arbitraries.integers().between(0, 30); // small: the same event recurs
         Arbitrary<Op> op = Arbitraries.oneOf(
-                Combinators.combine(customer, micros.filter(m -> m.signum() > 0)).as(Grant::new),
+                Combinators.combine(customer, micros.filter(m -> m.signum() > 0))
+                        .as(Grant::new),
                 Combinators.combine(event, customer, micros).as(Usage::new),
                 Combinators.combine(event, customer, micros).as(Usage::new),
                 Combinators.combine(event, customer, micros).as(CrashedBatch::new),
@@ -89,7 +85,7 @@ class LedgerPropertiesTest {
         try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
             Ledger ledger = new Ledger(db, CLOCK);
             UsageRecorder recorder = new UsageRecorder(db, ledger, CLOCK);
-            Map<String, BigDecimal> model = new HashMap<>();   // customer key → expected balance
+            Map<String, BigDecimal> model = new HashMap<>(); // customer key → expected balance
             Map<Integer, BigDecimal> recordedEvents = new HashMap<>();
             List<String> posted = new ArrayList<>();
             int n = 0;
@@ -97,8 +93,15 @@ class LedgerPropertiesTest {
                 n++;
                 if (op instanceof Grant g) {
                     String id = "grant-" + n;
-                    ledger.post(new NewTransfer(id, AccountKeys.GRANTS, AccountKeys.customer(CUSTOMERS[g.customer()]),
-                            g.amount(), TransferKind.GRANT, null, null, null));
+                    ledger.post(new NewTransfer(
+                            id,
+                            AccountKeys.GRANTS,
+                            AccountKeys.customer(CUSTOMERS[g.customer()]),
+                            g.amount(),
+                            TransferKind.GRANT,
+                            null,
+                            null,
+                            null));
                     model.merge(CUSTOMERS[g.customer()], g.amount(), BigDecimal::add);
                     posted.add(id);
                 } else if (op instanceof Usage u) {
@@ -109,28 +112,39 @@ class LedgerPropertiesTest {
                         model.merge(CUSTOMERS[u.customer()], u.amount().negate(), BigDecimal::add);
                         posted.add("usage:event-" + u.event());
                     } else {
-                        assertThat(result.usageTransfers()).isZero();   // redelivery: nothing posted twice
+                        assertThat(result.usageTransfers()).isZero(); // redelivery: nothing posted twice
                     }
                 } else if (op instanceof CrashedBatch c) {
                     // the transaction fails after the outbox and ledger writes: nothing of it may remain
-                    DeadLetterEntry broken = new DeadLetterEntry(new KafkaCoordinates(null, 0, n), null, null,
-                            "crash", new byte[0]);
-                    assertThatThrownBy(() -> recorder.record(List.of(entry(c.event(), c.customer(), c.amount())),
-                            List.of(broken))).isInstanceOf(SQLException.class);
+                    DeadLetterEntry broken =
+                            new DeadLetterEntry(new KafkaCoordinates(null, 0, n), null, null, "crash", new byte[0]);
+                    assertThatThrownBy(() -> recorder.record(
+                                    List.of(entry(c.event(), c.customer(), c.amount())), List.of(broken)))
+                            .isInstanceOf(SQLException.class);
                 } else if (op instanceof Adjust a) {
                     String customer = AccountKeys.customer(CUSTOMERS[a.customer()]);
-                    ledger.post(new NewTransfer("adjust-" + n, a.credit() ? AccountKeys.adjustments(Unit.USD_MICROS)
-                            : customer, a.credit() ? customer : AccountKeys.adjustments(Unit.USD_MICROS), a.amount(),
-                            TransferKind.ADJUSTMENT, null, null, null));
-                    model.merge(CUSTOMERS[a.customer()], a.credit() ? a.amount() : a.amount().negate(),
+                    ledger.post(new NewTransfer(
+                            "adjust-" + n,
+                            a.credit() ? AccountKeys.adjustments(Unit.USD_MICROS) : customer,
+                            a.credit() ? customer : AccountKeys.adjustments(Unit.USD_MICROS),
+                            a.amount(),
+                            TransferKind.ADJUSTMENT,
+                            null,
+                            null,
+                            null));
+                    model.merge(
+                            CUSTOMERS[a.customer()],
+                            a.credit() ? a.amount() : a.amount().negate(),
                             BigDecimal::add);
                     posted.add("adjust-" + n);
                 } else if (op instanceof Reverse r && !posted.isEmpty()) {
                     String id = posted.get(r.nth() % posted.size());
                     var original = ledger.transfer(id).orElseThrow();
-                    if (ledger.reverse(id, "property test").created()) {   // asking again changes nothing
+                    if (ledger.reverse(id, "property test").created()) { // asking again changes nothing
                         if (original.creditAccount().startsWith("customer:")) {
-                            model.merge(original.creditAccount().substring(9), original.amount().negate(),
+                            model.merge(
+                                    original.creditAccount().substring(9),
+                                    original.amount().negate(),
                                     BigDecimal::add);
                         }
                         if (original.debitAccount().startsWith("customer:")) {
@@ -146,7 +160,8 @@ class LedgerPropertiesTest {
             assertThat(report.usageTransfers()).isEqualTo(recordedEvents.size());
             for (String customer : CUSTOMERS) {
                 BigDecimal expected = model.getOrDefault(customer, BigDecimal.ZERO);
-                BigDecimal actual = ledger.account(AccountKeys.customer(customer)).map(a -> a.balance())
+                BigDecimal actual = ledger.account(AccountKeys.customer(customer))
+                        .map(a -> a.balance())
                         .orElse(BigDecimal.ZERO);
                 assertThat(actual).as("balance of %s", customer).isEqualByComparingTo(expected);
             }
@@ -154,7 +169,18 @@ class LedgerPropertiesTest {
     }
 
     static OutboxEntry entry(int event, int customer, BigDecimal billable) {
-        return new OutboxEntry("event-" + event, CUSTOMERS[customer], "live", "unknown", CLOCK.instant(),
-                BigInteger.ONE, billable, billable, BigDecimal.TEN, "{}", null, null);
+        return new OutboxEntry(
+                "event-" + event,
+                CUSTOMERS[customer],
+                "live",
+                "unknown",
+                CLOCK.instant(),
+                BigInteger.ONE,
+                billable,
+                billable,
+                BigDecimal.TEN,
+                "{}",
+                null,
+                null);
     }
 }

@@ -38,8 +38,15 @@ class LedgerTest {
     }
 
     static NewTransfer grant(String id, String customer, String micros) {
-        return new NewTransfer(id, AccountKeys.GRANTS, AccountKeys.customer(customer), new BigDecimal(micros),
-                TransferKind.GRANT, null, null, null);
+        return new NewTransfer(
+                id,
+                AccountKeys.GRANTS,
+                AccountKeys.customer(customer),
+                new BigDecimal(micros),
+                TransferKind.GRANT,
+                null,
+                null,
+                null);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -57,7 +64,8 @@ class LedgerTest {
             assertThat(alice.kind()).isEqualTo(AccountKind.CUSTOMER);
             assertThat(alice.unit()).isEqualTo(Unit.USD_MICROS);
             assertThat(alice.balance()).isEqualByComparingTo("5000000");
-            assertThat(ledger.account(AccountKeys.GRANTS).orElseThrow().balance()).isEqualByComparingTo("-5000000");
+            assertThat(ledger.account(AccountKeys.GRANTS).orElseThrow().balance())
+                    .isEqualByComparingTo("-5000000");
 
             assertThatThrownBy(() -> ledger.post(grant("grant-1", "acme:alice", "6000000")))
                     .isInstanceOf(LedgerException.Conflict.class)
@@ -70,19 +78,35 @@ class LedgerTest {
     void bad_transfers_are_refused_with_the_field_at_fault(JdbcTarget target) throws Exception {
         try (Database db = open(target)) {
             Ledger ledger = new Ledger(db, CLOCK);
-            assertThatThrownBy(() -> ledger.post(new NewTransfer("x1", AccountKeys.GRANTS, "orchestrator:0xabc",
-                    BigDecimal.ONE, TransferKind.GRANT, null, null, null)))
+            assertThatThrownBy(() -> ledger.post(new NewTransfer(
+                            "x1",
+                            AccountKeys.GRANTS,
+                            "orchestrator:0xabc",
+                            BigDecimal.ONE,
+                            TransferKind.GRANT,
+                            null,
+                            null,
+                            null)))
                     .isInstanceOf(LedgerException.Invalid.class)
                     .hasMessageContaining("between USD_MICROS and WEI accounts is refused");
             assertThatThrownBy(() -> ledger.post(grant("x2", "c", "-1")))
-                    .isInstanceOf(LedgerException.Invalid.class).hasMessage("amount must not be negative");
+                    .isInstanceOf(LedgerException.Invalid.class)
+                    .hasMessage("amount must not be negative");
             assertThatThrownBy(() -> ledger.post(grant("x3", "c", "0.0000000000001")))
                     .hasMessage("amount has more than 12 digits after the point");
-            assertThatThrownBy(() -> ledger.post(new NewTransfer("x4", AccountKeys.IMPORT_WEI, "orchestrator:o",
-                    new BigDecimal("1.5"), TransferKind.IMPORT, null, null, null)))
+            assertThatThrownBy(() -> ledger.post(new NewTransfer(
+                            "x4",
+                            AccountKeys.IMPORT_WEI,
+                            "orchestrator:o",
+                            new BigDecimal("1.5"),
+                            TransferKind.IMPORT,
+                            null,
+                            null,
+                            null)))
                     .hasMessage("amount has more than 0 digits after the point (wei are whole numbers)");
-            assertThatThrownBy(() -> ledger.post(new NewTransfer("x5", "system:nope", "customer:c", BigDecimal.ONE,
-                    TransferKind.GRANT, null, null, null))).hasMessageStartingWith("unknown account key 'system:nope'");
+            assertThatThrownBy(() -> ledger.post(new NewTransfer(
+                            "x5", "system:nope", "customer:c", BigDecimal.ONE, TransferKind.GRANT, null, null, null)))
+                    .hasMessageStartingWith("unknown account key 'system:nope'");
             assertThat(ledger.transfers(null, null, null, null, null, 10)).isEmpty();
         }
     }
@@ -115,16 +139,38 @@ class LedgerTest {
         try (Database db = open(target)) {
             Ledger ledger = new Ledger(db, CLOCK);
             ledger.open("orchestrator:0xabc", true, null);
-            ledger.post(new NewTransfer("earn", AccountKeys.IMPORT_WEI, "orchestrator:0xabc", new BigDecimal("1000"),
-                    TransferKind.IMPORT, null, null, null));
-            ledger.post(new NewTransfer("pay-1", "orchestrator:0xabc", AccountKeys.SETTLEMENT_WEI,
-                    new BigDecimal("600"), TransferKind.SETTLEMENT, null, null, null));
-            assertThatThrownBy(() -> ledger.post(new NewTransfer("pay-2", "orchestrator:0xabc",
-                    AccountKeys.SETTLEMENT_WEI, new BigDecimal("401"), TransferKind.SETTLEMENT, null, null, null)))
+            ledger.post(new NewTransfer(
+                    "earn",
+                    AccountKeys.IMPORT_WEI,
+                    "orchestrator:0xabc",
+                    new BigDecimal("1000"),
+                    TransferKind.IMPORT,
+                    null,
+                    null,
+                    null));
+            ledger.post(new NewTransfer(
+                    "pay-1",
+                    "orchestrator:0xabc",
+                    AccountKeys.SETTLEMENT_WEI,
+                    new BigDecimal("600"),
+                    TransferKind.SETTLEMENT,
+                    null,
+                    null,
+                    null));
+            assertThatThrownBy(() -> ledger.post(new NewTransfer(
+                            "pay-2",
+                            "orchestrator:0xabc",
+                            AccountKeys.SETTLEMENT_WEI,
+                            new BigDecimal("401"),
+                            TransferKind.SETTLEMENT,
+                            null,
+                            null,
+                            null)))
                     .isInstanceOf(LedgerException.InsufficientFunds.class)
                     .hasMessageContaining("orchestrator:0xabc refuses debits beyond its credits");
             assertThat(ledger.transfer("pay-2")).isEmpty();
-            assertThat(ledger.account("orchestrator:0xabc").orElseThrow().balance()).isEqualByComparingTo("400");
+            assertThat(ledger.account("orchestrator:0xabc").orElseThrow().balance())
+                    .isEqualByComparingTo("400");
             assertThatThrownBy(() -> ledger.open("customer:x", true, null)).isInstanceOf(LedgerException.Invalid.class);
         }
     }
@@ -144,8 +190,8 @@ class LedgerTest {
             assertThat(first).isEqualTo(3);
             assertThat(again).isZero();
 
-            assertThat(ledger.account("customer:acme:alice").orElseThrow().balance()).isEqualByComparingTo(
-                    "-2.000000003");
+            assertThat(ledger.account("customer:acme:alice").orElseThrow().balance())
+                    .isEqualByComparingTo("-2.000000003");
             assertThat(ledger.account("customer:bob").orElseThrow().balance()).isEqualByComparingTo("-7.5");
             assertThat(ledger.account(AccountKeys.USAGE_REVENUE).orElseThrow().balance())
                     .isEqualByComparingTo("10.500000003");
@@ -167,11 +213,15 @@ class LedgerTest {
             ledger.postUsage(List.of(new UsagePosting("u1", "even", BigDecimal.ONE, null)), CLOCK.instant());
             List<Transfer> even = ledger.transfers("customer:even", null, null, null, null, 2);
             assertThat(even).extracting(Transfer::id).containsExactly("usage:u1", "g4");
-            assertThat(ledger.transfers("customer:even", null, null, null, even.get(1).seq(), 10))
-                    .extracting(Transfer::id).containsExactly("g2", "g0");
-            assertThat(ledger.transfers(null, TransferKind.USAGE, null, null, null, 10)).extracting(Transfer::id)
+            assertThat(ledger.transfers(
+                            "customer:even", null, null, null, even.get(1).seq(), 10))
+                    .extracting(Transfer::id)
+                    .containsExactly("g2", "g0");
+            assertThat(ledger.transfers(null, TransferKind.USAGE, null, null, null, 10))
+                    .extracting(Transfer::id)
                     .containsExactly("usage:u1");
-            assertThat(ledger.accounts(AccountKind.CUSTOMER, 0, 10)).extracting(Account::key)
+            assertThat(ledger.accounts(AccountKind.CUSTOMER, 0, 10))
+                    .extracting(Account::key)
                     .containsExactly("customer:even", "customer:odd");
             assertThatThrownBy(() -> ledger.transfers("customer:nobody", null, null, null, null, 1))
                     .isInstanceOf(LedgerException.NotFound.class);

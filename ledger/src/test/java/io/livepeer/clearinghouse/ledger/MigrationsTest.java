@@ -16,14 +16,19 @@ class MigrationsTest {
     void the_ledger_alone_creates_every_table_and_released_migrations_keep_their_checksums() {
         var target = TestDatabases.h2();
         try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
-            MigrationInfo[] applied = Flyway.configure().dataSource(db.dataSource())
-                    .locations("classpath:db/migration").load().info().applied();
+            MigrationInfo[] applied = Flyway.configure()
+                    .dataSource(db.dataSource())
+                    .locations("classpath:db/migration")
+                    .load()
+                    .info()
+                    .applied();
             // a database migrated before V3 moved here from signer-bridge validates only if name and checksum match
-            assertThat(Arrays.stream(applied).map(m -> tuple(m.getVersion().getVersion(), m.getScript(),
-                    m.getChecksum()))).containsExactly(
-                    tuple("1", "V1__outbox_and_dead_letters.sql", -970041585),
-                    tuple("2", "V2__ledger.sql", 1378460579),
-                    tuple("3", "V3__api_keys.sql", -348482500));
+            assertThat(Arrays.stream(applied)
+                            .map(m -> tuple(m.getVersion().getVersion(), m.getScript(), m.getChecksum())))
+                    .containsExactly(
+                            tuple("1", "V1__outbox_and_dead_letters.sql", -970041585),
+                            tuple("2", "V2__ledger.sql", 1378460579),
+                            tuple("3", "V3__api_keys.sql", -348482500));
         }
     }
 }

@@ -31,24 +31,29 @@ class OpsImportTest {
 
             assertThat(first.journalLines()).isEqualTo(7);
             assertThat(first.posted()).isEqualTo(5);
-            assertThat(first.errors()).containsExactly("line 6: amount has more than 18 decimals: 0.0000000000000000001",
-                    "line 7: not JSON");
+            assertThat(first.errors())
+                    .containsExactly(
+                            "line 6: amount has more than 18 decimals: 0.0000000000000000001", "line 7: not JSON");
             // 1.0 + 0.5, then set to 1.25 ETH
             assertThat(first.journalBalances().get(ALPHA)).isEqualTo(new BigInteger("1250000000000000000"));
             var alpha = ledger.account("orchestrator:" + ALPHA).orElseThrow();
             assertThat(alpha.unit()).isEqualTo(Unit.WEI);
             assertThat(alpha.debitsMustNotExceedCredits()).isTrue();
             assertThat(alpha.balance()).isEqualByComparingTo("1250000000000000000");
-            assertThat(ledger.account("orchestrator:0xb2c3d4e5f60718293a4b5c6d7e8f901234567891").orElseThrow()
-                    .balance()).isEqualByComparingTo("7");
+            assertThat(ledger.account("orchestrator:0xb2c3d4e5f60718293a4b5c6d7e8f901234567891")
+                            .orElseThrow()
+                            .balance())
+                    .isEqualByComparingTo("7");
             assertThat(first.differences()).singleElement().satisfies(d -> {
                 assertThat(d.orchestrator()).isEqualTo("orch-gamma");
                 assertThat(d.journalWei()).isEqualTo(new BigInteger("3000000000000000000"));
                 assertThat(d.balancesJsonWei()).isEqualTo(new BigInteger("3500000000000000000"));
             });
-            assertThat(first.markdown()).contains("| orch-gamma | 3000000000000000000 | 3500000000000000000 | differs |")
+            assertThat(first.markdown())
+                    .contains("| orch-gamma | 3000000000000000000 | 3500000000000000000 | differs |")
                     .contains("rerun with --adopt-balances");
-            Transfer correction = ledger.transfers("orchestrator:" + ALPHA, null, null, null, null, 1).get(0);
+            Transfer correction = ledger.transfers("orchestrator:" + ALPHA, null, null, null, null, 1)
+                    .get(0);
             assertThat(correction.kind()).isEqualTo(TransferKind.IMPORT);
             assertThat(correction.debitAccount()).isEqualTo("orchestrator:" + ALPHA);
             assertThat(correction.amount()).isEqualByComparingTo("250000000000000000");
@@ -72,8 +77,9 @@ class OpsImportTest {
         var target = TestDatabases.h2();
         try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
             Files.createDirectories(empty.resolve("audit"));
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new OpsImport(new Ledger(db, Clock.systemUTC()))
-                    .run(empty, false)).hasMessageContaining("no livepeer-ops data in");
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> new OpsImport(new Ledger(db, Clock.systemUTC())).run(empty, false))
+                    .hasMessageContaining("no livepeer-ops data in");
         }
     }
 }

@@ -30,8 +30,19 @@ class ReconciliationTest {
     }
 
     static OutboxEntry entry(String id, String subject, String billable) {
-        return new OutboxEntry(id, subject, "live", "unknown", CLOCK.instant(), BigInteger.ONE,
-                new BigDecimal(billable), new BigDecimal(billable), BigDecimal.TEN, "{}", null, null);
+        return new OutboxEntry(
+                id,
+                subject,
+                "live",
+                "unknown",
+                CLOCK.instant(),
+                BigInteger.ONE,
+                new BigDecimal(billable),
+                new BigDecimal(billable),
+                BigDecimal.TEN,
+                "{}",
+                null,
+                null);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -39,14 +50,15 @@ class ReconciliationTest {
     void clean_books_pass_and_say_so(JdbcTarget target) throws Exception {
         try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
             Ledger ledger = new Ledger(db, CLOCK);
-            ledger.post(new NewTransfer("g", AccountKeys.GRANTS, "customer:a", BigDecimal.TEN, TransferKind.GRANT,
-                    null, null, null));
-            new UsageRecorder(db, ledger, CLOCK).record(List.of(entry("e1", "a", "2"), entry("e2", "b", "0")),
-                    List.of());
+            ledger.post(new NewTransfer(
+                    "g", AccountKeys.GRANTS, "customer:a", BigDecimal.TEN, TransferKind.GRANT, null, null, null));
+            new UsageRecorder(db, ledger, CLOCK)
+                    .record(List.of(entry("e1", "a", "2"), entry("e2", "b", "0")), List.of());
             Reconciliation.Report report = new Reconciliation(db, CLOCK).run();
             assertThat(report.ok()).isTrue();
             assertThat(report.totals().get(Unit.USD_MICROS).debits()).isEqualByComparingTo("12");
-            assertThat(report.markdown()).contains("**the books balance**")
+            assertThat(report.markdown())
+                    .contains("**the books balance**")
                     .contains("| metered events with exactly one usage transfer | 2 events, 2 usage transfers, 0 events"
                             + " without one |");
         }
@@ -58,7 +70,7 @@ class ReconciliationTest {
         try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
             Ledger ledger = new Ledger(db, CLOCK);
             new UsageRecorder(db, ledger, CLOCK).record(List.of(entry("e1", "a", "2")), List.of());
-            new UsageRecorder(db, null, CLOCK).record(List.of(entry("e2", "a", "3")), List.of());  // fan-out off
+            new UsageRecorder(db, null, CLOCK).record(List.of(entry("e2", "a", "3")), List.of()); // fan-out off
             db.withHandle(h -> h.execute("UPDATE ledger_accounts SET debits_posted = debits_posted + 1"
                     + " WHERE account_key = 'customer:a'"));
             Reconciliation.Report report = new Reconciliation(db, CLOCK).run();
@@ -71,7 +83,9 @@ class ReconciliationTest {
             assertThat(report.totals().get(Unit.USD_MICROS).balanced()).isFalse();
             assertThat(report.eventsWithoutUsage()).isEqualTo(1);
             assertThat(report.eventsWithoutUsageSample()).containsExactly("e2");
-            assertThat(report.markdown()).contains("MISMATCHES FOUND").contains("| customer:a | USD_MICROS | 3 | 2 |")
+            assertThat(report.markdown())
+                    .contains("MISMATCHES FOUND")
+                    .contains("| customer:a | USD_MICROS | 3 | 2 |")
                     .contains("- `e2`");
         }
     }

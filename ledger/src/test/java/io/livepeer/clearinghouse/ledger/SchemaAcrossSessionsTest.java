@@ -32,8 +32,19 @@ class SchemaAcrossSessionsTest {
             assertThat(first.isReachable()).isTrue();
         }
         try (Database second = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
-            OutboxEntry entry = new OutboxEntry("id-1", "c:u", "live", "unknown", Instant.EPOCH, BigInteger.ONE,
-                    BigDecimal.ONE, BigDecimal.ONE, BigDecimal.TEN, "{}", null, null);
+            OutboxEntry entry = new OutboxEntry(
+                    "id-1",
+                    "c:u",
+                    "live",
+                    "unknown",
+                    Instant.EPOCH,
+                    BigInteger.ONE,
+                    BigDecimal.ONE,
+                    BigDecimal.ONE,
+                    BigDecimal.TEN,
+                    "{}",
+                    null,
+                    null);
             var result = new UsageRecorder(second, null, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC))
                     .record(List.of(entry), List.of());
             assertThat(result.inserted()).isEqualTo(1);

@@ -36,10 +36,12 @@ class SqlDialectTest {
 
     @Test
     void h2_gets_postgresql_compatibility_and_a_file_database_the_auto_server_once() {
-        assertThat(SqlDialect.H2.connectionUrl("jdbc:h2:file:./data/ch")).isEqualTo("jdbc:h2:file:./data/ch"
-                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE");
-        assertThat(SqlDialect.H2.connectionUrl("jdbc:h2:mem:t;DB_CLOSE_DELAY=-1")).isEqualTo("jdbc:h2:mem:t"
-                + ";DB_CLOSE_DELAY=-1;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
+        assertThat(SqlDialect.H2.connectionUrl("jdbc:h2:file:./data/ch"))
+                .isEqualTo("jdbc:h2:file:./data/ch"
+                        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE");
+        assertThat(SqlDialect.H2.connectionUrl("jdbc:h2:mem:t;DB_CLOSE_DELAY=-1"))
+                .isEqualTo("jdbc:h2:mem:t"
+                        + ";DB_CLOSE_DELAY=-1;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
         String chosen = "jdbc:h2:file:/x;MODE=PostgreSQL;AUTO_SERVER=FALSE";
         assertThat(SqlDialect.H2.connectionUrl(chosen)).isEqualTo(chosen);
         assertThat(SqlDialect.POSTGRESQL.connectionUrl("jdbc:postgresql://db/ch?ssl=true"))
@@ -50,12 +52,12 @@ class SqlDialectTest {
     void the_fragments_read_as_each_engine_expects() {
         assertThat(SqlDialect.POSTGRESQL.rowLockForUpdate()).isEqualTo("FOR NO KEY UPDATE");
         assertThat(SqlDialect.H2.rowLockForUpdate()).isEqualTo("FOR UPDATE");
-        assertThat(SqlDialect.POSTGRESQL.updateFromValues("t a", "(VALUES (?, ?)) AS v(id, x)", "a.id = v.id",
-                "x = a.x + v.x")).isEqualTo("UPDATE t a SET x = a.x + v.x FROM (VALUES (?, ?)) AS v(id, x)"
-                + " WHERE a.id = v.id");
-        assertThat(SqlDialect.H2.updateFromValues("t a", "(VALUES (?, ?)) AS v(id, x)", "a.id = v.id",
-                "x = a.x + v.x")).isEqualTo("MERGE INTO t a USING (VALUES (?, ?)) AS v(id, x) ON a.id = v.id"
-                + " WHEN MATCHED THEN UPDATE SET x = a.x + v.x");
+        assertThat(SqlDialect.POSTGRESQL.updateFromValues(
+                        "t a", "(VALUES (?, ?)) AS v(id, x)", "a.id = v.id", "x = a.x + v.x"))
+                .isEqualTo("UPDATE t a SET x = a.x + v.x FROM (VALUES (?, ?)) AS v(id, x)" + " WHERE a.id = v.id");
+        assertThat(SqlDialect.H2.updateFromValues("t a", "(VALUES (?, ?)) AS v(id, x)", "a.id = v.id", "x = a.x + v.x"))
+                .isEqualTo("MERGE INTO t a USING (VALUES (?, ?)) AS v(id, x) ON a.id = v.id"
+                        + " WHEN MATCHED THEN UPDATE SET x = a.x + v.x");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -72,24 +74,31 @@ class SqlDialectTest {
             List<Long> locked = db.inTransaction(h -> {
                 List<Long> ids = h.createQuery("SELECT id FROM dialect_probe WHERE id IN (?, ?) ORDER BY id "
                                 + dialect.rowLockForUpdate())
-                        .bind(0, 3L).bind(1, 1L)
-                        .map((rs, ctx) -> rs.getLong("id")).list();
-                h.createUpdate(dialect.updateFromValues("dialect_probe a",
+                        .bind(0, 3L)
+                        .bind(1, 1L)
+                        .map((rs, ctx) -> rs.getLong("id"))
+                        .list();
+                h.createUpdate(dialect.updateFromValues(
+                                "dialect_probe a",
                                 "(VALUES (CAST(? AS BIGINT), CAST(? AS NUMERIC(90, 12))),"
                                         + " (CAST(? AS BIGINT), CAST(? AS NUMERIC(90, 12)))) AS v(id, d)",
-                                "a.id = v.id", "amount = a.amount + v.d"))
-                        .bind(0, 1L).bind(1, new BigDecimal("0.000000000001"))
-                        .bind(2, 3L).bind(3, new BigDecimal("10"))
+                                "a.id = v.id",
+                                "amount = a.amount + v.d"))
+                        .bind(0, 1L)
+                        .bind(1, new BigDecimal("0.000000000001"))
+                        .bind(2, 3L)
+                        .bind(3, new BigDecimal("10"))
                         .execute();
                 return ids;
             });
 
             assertThat(locked).containsExactly(1L, 3L);
-            List<String> rows = db.withHandle(h -> h.createQuery("SELECT id, amount, untouched FROM dialect_probe"
-                            + " ORDER BY id")
-                    .map((rs, ctx) -> rs.getLong("id") + "=" + Amounts.micros(rs.getBigDecimal("amount"))
-                            .toPlainString() + "/" + rs.getString("untouched"))
-                    .list());
+            List<String> rows =
+                    db.withHandle(h -> h.createQuery("SELECT id, amount, untouched FROM dialect_probe" + " ORDER BY id")
+                            .map((rs, ctx) -> rs.getLong("id") + "="
+                                    + Amounts.micros(rs.getBigDecimal("amount")).toPlainString() + "/"
+                                    + rs.getString("untouched"))
+                            .list());
             assertThat(rows).containsExactly("1=1.000000000001/a", "2=2/b", "3=13/c");
         }
     }

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import io.livepeer.clearinghouse.ledger.credit.Account;
-import io.livepeer.clearinghouse.ledger.credit.AccountKind;
 import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
+import io.livepeer.clearinghouse.ledger.credit.AccountKind;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,8 +33,7 @@ public final class CustomerSources {
     /** Longest customer key OpenMeter accepts. */
     public static final int MAX_KEY = 256;
 
-    private CustomerSources() {
-    }
+    private CustomerSources() {}
 
     /**
      * Reads a CSV ({@code .csv}) or JSON (anything else) file.
@@ -51,15 +50,15 @@ public final class CustomerSources {
         CsvMapper mapper = new CsvMapper();
         CsvSchema schema = CsvSchema.emptySchema().withHeader().withColumnReordering(true);
         List<CustomerSync.Customer> out = new ArrayList<>();
-        try (MappingIterator<Map<String, String>> rows = mapper.readerForMapOf(String.class).with(schema)
-                .readValues(file.toFile())) {
+        try (MappingIterator<Map<String, String>> rows =
+                mapper.readerForMapOf(String.class).with(schema).readValues(file.toFile())) {
             int line = 1;
             while (rows.hasNext()) {
                 line++;
                 Map<String, String> row = rows.next();
                 if (line == 2 && !row.containsKey("key")) {
-                    throw new IllegalArgumentException(file + ": the header row must name a 'key' column, got "
-                            + row.keySet());
+                    throw new IllegalArgumentException(
+                            file + ": the header row must name a 'key' column, got " + row.keySet());
                 }
                 out.add(customer(file + " line " + line, row.get("key"), row.get("name"), row.get("email")));
             }
@@ -70,8 +69,8 @@ public final class CustomerSources {
     private static List<CustomerSync.Customer> json(Path file) throws IOException {
         JsonNode root = new ObjectMapper().readTree(Files.readAllBytes(file));
         if (root == null || !root.isArray()) {
-            throw new IllegalArgumentException(file + ": expected a JSON array of customer keys or of objects with a"
-                    + " \"key\"");
+            throw new IllegalArgumentException(
+                    file + ": expected a JSON array of customer keys or of objects with a" + " \"key\"");
         }
         List<CustomerSync.Customer> out = new ArrayList<>();
         for (int i = 0; i < root.size(); i++) {
@@ -80,8 +79,8 @@ public final class CustomerSources {
             if (item.isTextual()) {
                 out.add(customer(where, item.asText(), null, null));
             } else if (item.isObject()) {
-                out.add(customer(where, JsonApi.text(item, "key"), JsonApi.text(item, "name"),
-                        JsonApi.text(item, "email")));
+                out.add(customer(
+                        where, JsonApi.text(item, "key"), JsonApi.text(item, "name"), JsonApi.text(item, "email")));
             } else {
                 throw new IllegalArgumentException(where + ": expected a customer key or an object, got " + item);
             }
@@ -100,8 +99,7 @@ public final class CustomerSources {
         for (int offset = 0; ; offset += page) {
             List<Account> accounts = ledger.accounts(AccountKind.CUSTOMER, offset, page);
             for (Account a : accounts) {
-                out.add(new CustomerSync.Customer(a.key().substring(AccountKeys.CUSTOMER_PREFIX.length()), null,
-                        null));
+                out.add(new CustomerSync.Customer(a.key().substring(AccountKeys.CUSTOMER_PREFIX.length()), null, null));
             }
             if (accounts.size() < page) {
                 return out;
@@ -112,8 +110,8 @@ public final class CustomerSources {
     private static CustomerSync.Customer customer(String where, String key, String name, String email) {
         String k = key == null ? "" : key.trim();
         if (k.isEmpty() || k.length() > MAX_KEY) {
-            throw new IllegalArgumentException(where + ": key must be 1 to " + MAX_KEY + " characters, got '"
-                    + (key == null ? "" : key) + "'");
+            throw new IllegalArgumentException(
+                    where + ": key must be 1 to " + MAX_KEY + " characters, got '" + (key == null ? "" : key) + "'");
         }
         return new CustomerSync.Customer(k, blank(name), blank(email));
     }

@@ -25,19 +25,23 @@ public final class CustomerSync {
      * @param name  display name, the key when null
      * @param email primary email, may be null
      */
-    public record Customer(String key, String name, String email) {
-    }
+    public record Customer(String key, String name, String email) {}
 
     /** What happened to one customer. */
-    public enum Outcome { CREATED_AND_SUBSCRIBED, SUBSCRIBED, IN_SYNC, OTHER_PLAN, FAILED }
+    public enum Outcome {
+        CREATED_AND_SUBSCRIBED,
+        SUBSCRIBED,
+        IN_SYNC,
+        OTHER_PLAN,
+        FAILED
+    }
 
     /**
      * @param key     customer key
      * @param outcome what happened
      * @param detail  readable detail (the other plan, the error), may be empty
      */
-    public record Result(String key, Outcome outcome, String detail) {
-    }
+    public record Result(String key, Outcome outcome, String detail) {}
 
     private final OpenMeterApi api;
     private final Consumer<String> progress;
@@ -61,7 +65,10 @@ public final class CustomerSync {
             } catch (ApiProblem e) {
                 r = new Result(c.key(), Outcome.FAILED, e.getMessage());
             }
-            progress.accept(String.format("  %-24s %s%s", r.outcome().name().toLowerCase().replace('_', ' '), r.key(),
+            progress.accept(String.format(
+                    "  %-24s %s%s",
+                    r.outcome().name().toLowerCase().replace('_', ' '),
+                    r.key(),
                     r.detail().isEmpty() ? "" : "  (" + r.detail() + ")"));
             results.add(r);
         }
@@ -72,14 +79,21 @@ public final class CustomerSync {
         Optional<Remote.Customer> existing = api.customer(c.key());
         Remote.Customer customer = existing.orElseGet(() -> api.createCustomer(c.key(), c.name(), c.email()));
         List<Remote.Subscription> live = api.subscriptions(customer).stream()
-                .filter(s -> LIVE.contains(s.status())).toList();
+                .filter(s -> LIVE.contains(s.status()))
+                .toList();
         if (live.stream().anyMatch(s -> planKey.equals(s.planKey()))) {
             return new Result(c.key(), Outcome.IN_SYNC, "");
         }
         if (!live.isEmpty()) {
-            return new Result(c.key(), Outcome.OTHER_PLAN, "subscribed to " + live.stream()
-                    .map(s -> s.planKey() == null ? "a custom plan" : s.planKey()).distinct().toList()
-                    + ", left alone");
+            return new Result(
+                    c.key(),
+                    Outcome.OTHER_PLAN,
+                    "subscribed to "
+                            + live.stream()
+                                    .map(s -> s.planKey() == null ? "a custom plan" : s.planKey())
+                                    .distinct()
+                                    .toList()
+                            + ", left alone");
         }
         api.subscribe(customer, planKey);
         return new Result(c.key(), existing.isPresent() ? Outcome.SUBSCRIBED : Outcome.CREATED_AND_SUBSCRIBED, "");

@@ -36,8 +36,8 @@ abstract class JsonApi implements OpenMeterApi {
     abstract List<JsonNode> pages(String operation, String path, Map<String, String> filter);
 
     /** The items of a list endpoint that none of {@code goneFields} marks as deleted or archived, parsed. */
-    <T> List<T> live(String operation, String path, java.util.function.Function<JsonNode, T> parse,
-                     String... goneFields) {
+    <T> List<T> live(
+            String operation, String path, java.util.function.Function<JsonNode, T> parse, String... goneFields) {
         List<T> out = new java.util.ArrayList<>();
         for (JsonNode item : pages(operation, path, Map.of())) {
             if (java.util.Arrays.stream(goneFields).allMatch(f -> text(item, f) == null)) {
@@ -68,35 +68,49 @@ abstract class JsonApi implements OpenMeterApi {
 
     @Override
     public Remote.Plan publish(Remote.Plan draft) {
-        return plan(http.expect("publish plan " + draft.key() + " v" + draft.version(), "POST",
-                PLANS + "/" + draft.id() + "/publish", Map.of(), null));
+        return plan(http.expect(
+                "publish plan " + draft.key() + " v" + draft.version(),
+                "POST",
+                PLANS + "/" + draft.id() + "/publish",
+                Map.of(),
+                null));
     }
 
     @Override
     public void deleteDraft(Remote.Plan draft) {
-        http.expect("delete plan " + draft.key() + " v" + draft.version(), "DELETE", PLANS + "/" + draft.id(),
-                Map.of(), null);
+        http.expect(
+                "delete plan " + draft.key() + " v" + draft.version(),
+                "DELETE",
+                PLANS + "/" + draft.id(),
+                Map.of(),
+                null);
     }
 
     @Override
     public Remote.Plan archive(Remote.Plan active) {
-        return plan(http.expect("archive plan " + active.key() + " v" + active.version(), "POST",
-                PLANS + "/" + active.id() + "/archive", Map.of(), null));
+        return plan(http.expect(
+                "archive plan " + active.key() + " v" + active.version(),
+                "POST",
+                PLANS + "/" + active.id() + "/archive",
+                Map.of(),
+                null));
     }
 
     @Override
     public Remote.Customer createCustomer(String key, String name, String email) {
         String op = "create customer " + key;
         ObjectNode body = customerBody(key, name == null || name.isBlank() ? key : name, email);
-        return createOrReread(op, () -> customer(http.expect(op, "POST", CUSTOMERS, Map.of(), body)),
-                () -> customer(key));
+        return createOrReread(
+                op, () -> customer(http.expect(op, "POST", CUSTOMERS, Map.of(), body)), () -> customer(key));
     }
 
     @Override
     public Remote.Subscription subscribe(Remote.Customer customer, String planKey) {
         String op = "subscribe " + customer.key() + " to " + planKey;
         ObjectNode body = subscriptionBody(customer, planKey);
-        return createOrReread(op, () -> subscription(http.expect(op, "POST", SUBSCRIPTIONS, Map.of(), body)),
+        return createOrReread(
+                op,
+                () -> subscription(http.expect(op, "POST", SUBSCRIPTIONS, Map.of(), body)),
                 () -> byKey(subscriptions(customer), Remote.Subscription::planKey, planKey));
     }
 
@@ -150,9 +164,13 @@ abstract class JsonApi implements OpenMeterApi {
             if (problem.status() != 409) {
                 throw problem;
             }
-            return reread.get().orElseThrow(() -> new ApiProblem(operation, 409, problem.title(),
-                    "the server says it exists, but it cannot be found by its key: " + problem.detail(),
-                    problem.fields()));
+            return reread.get()
+                    .orElseThrow(() -> new ApiProblem(
+                            operation,
+                            409,
+                            problem.title(),
+                            "the server says it exists, but it cannot be found by its key: " + problem.detail(),
+                            problem.fields()));
         }
     }
 

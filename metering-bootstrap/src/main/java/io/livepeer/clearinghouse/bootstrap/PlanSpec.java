@@ -20,8 +20,7 @@ import java.util.stream.Collectors;
  * @param billingCadence ISO 8601 duration
  * @param phases         phases in order
  */
-public record PlanSpec(String name, String description, String currency, String billingCadence,
-                       List<Phase> phases) {
+public record PlanSpec(String name, String description, String currency, String billingCadence, List<Phase> phases) {
 
     public PlanSpec {
         description = blankToNull(description);
@@ -47,8 +46,7 @@ public record PlanSpec(String name, String description, String currency, String 
      * @param billingCadence ISO 8601 duration
      * @param price          the price
      */
-    public record RateCard(String key, String name, String featureKey, String billingCadence, Price price) {
-    }
+    public record RateCard(String key, String name, String featureKey, String billingCadence, Price price) {}
 
     /**
      * @param type   {@code unit}, {@code graduated} or {@code volume}
@@ -63,8 +61,9 @@ public record PlanSpec(String name, String description, String currency, String 
 
         @Override
         public String toString() {
-            return type.equals("unit") ? "unit " + amount : type + " " + tiers.stream().map(Tier::toString)
-                    .collect(Collectors.joining(", ", "[", "]"));
+            return type.equals("unit")
+                    ? "unit " + amount
+                    : type + " " + tiers.stream().map(Tier::toString).collect(Collectors.joining(", ", "[", "]"));
         }
     }
 
@@ -95,14 +94,22 @@ public record PlanSpec(String name, String description, String currency, String 
             for (Catalog.RateCard card : phase.rateCards()) {
                 Catalog.Price p = card.price();
                 Price price = "tiered".equals(p.type())
-                        ? new Price(p.mode(), null, p.tiers().stream()
-                                .map(t -> new Tier(t.upToAmount(), t.unitPrice(), t.flatPrice())).toList())
+                        ? new Price(
+                                p.mode(),
+                                null,
+                                p.tiers().stream()
+                                        .map(t -> new Tier(t.upToAmount(), t.unitPrice(), t.flatPrice()))
+                                        .toList())
                         : new Price(p.type(), p.amount(), List.of());
-                cards.add(new RateCard(card.key(), card.name() == null ? card.key() : card.name(), card.feature(),
-                        card.billingCadence() == null ? plan.billingCadence() : card.billingCadence(), price));
+                cards.add(new RateCard(
+                        card.key(),
+                        card.name() == null ? card.key() : card.name(),
+                        card.feature(),
+                        card.billingCadence() == null ? plan.billingCadence() : card.billingCadence(),
+                        price));
             }
-            phases.add(new Phase(phase.key(), phase.name() == null ? phase.key() : phase.name(), phase.duration(),
-                    cards));
+            phases.add(
+                    new Phase(phase.key(), phase.name() == null ? phase.key() : phase.name(), phase.duration(), cards));
         }
         return new PlanSpec(plan.name(), plan.description(), plan.currency(), plan.billingCadence(), phases);
     }

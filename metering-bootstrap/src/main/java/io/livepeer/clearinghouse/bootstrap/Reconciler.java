@@ -35,10 +35,21 @@ import java.util.stream.Collectors;
 public final class Reconciler {
 
     /** What kind of object. */
-    public enum Kind { METER, FEATURE, PLAN }
+    public enum Kind {
+        METER,
+        FEATURE,
+        PLAN
+    }
 
     /** What happens to it. */
-    public enum Action { CREATE, UPDATE, KEEP, PRUNE, WOULD_PRUNE, CONFLICT }
+    public enum Action {
+        CREATE,
+        UPDATE,
+        KEEP,
+        PRUNE,
+        WOULD_PRUNE,
+        CONFLICT
+    }
 
     /**
      * One line of the difference.
@@ -78,8 +89,7 @@ public final class Reconciler {
         }
     }
 
-    private record Step(Change change, Runnable execute) {
-    }
+    private record Step(Change change, Runnable execute) {}
 
     private final OpenMeterApi api;
     private final Catalog catalog;
@@ -119,8 +129,11 @@ public final class Reconciler {
         for (Step step : steps) {
             if (step.execute() != null) {
                 Change c = step.change();
-                progress.accept(String.format("  %-7s %-8s %s", c.action().name().toLowerCase().replace('_', ' '),
-                        c.kind().name().toLowerCase(), c.key()));
+                progress.accept(String.format(
+                        "  %-7s %-8s %s",
+                        c.action().name().toLowerCase().replace('_', ' '),
+                        c.kind().name().toLowerCase(),
+                        c.key()));
                 step.execute().run();
             }
         }
@@ -149,35 +162,46 @@ public final class Reconciler {
             steps.add(plan(p, plans.getOrDefault(p.key(), List.of())));
         }
         Action pruneAction = prune ? Action.PRUNE : Action.WOULD_PRUNE;
-        Set<String> catalogPlans = catalog.plans().stream().map(Catalog.Plan::key).collect(Collectors.toSet());
+        Set<String> catalogPlans =
+                catalog.plans().stream().map(Catalog.Plan::key).collect(Collectors.toSet());
         plans.forEach((key, versions) -> {
             if (!catalogPlans.contains(key)) {
-                List<Remote.Plan> live = versions.stream().filter(Remote.Plan::managed)
-                        .filter(v -> !v.status().equals("archived")).toList();
+                List<Remote.Plan> live = versions.stream()
+                        .filter(Remote.Plan::managed)
+                        .filter(v -> !v.status().equals("archived"))
+                        .toList();
                 if (!live.isEmpty()) {
-                    List<String> details = live.stream().map(v -> (v.status().equals("draft") ? "delete" : "archive")
-                            + " " + v.status() + " v" + v.version()).toList();
-                    steps.add(new Step(new Change(Kind.PLAN, key, pruneAction, details), !prune ? null : () -> {
-                        for (Remote.Plan v : live) {
-                            if (v.status().equals("draft")) {
-                                api.deleteDraft(v);
-                            } else {
-                                api.archive(v);
-                            }
-                        }
-                    }));
+                    List<String> details = live.stream()
+                            .map(v -> (v.status().equals("draft") ? "delete" : "archive") + " " + v.status() + " v"
+                                    + v.version())
+                            .toList();
+                    steps.add(new Step(
+                            new Change(Kind.PLAN, key, pruneAction, details),
+                            !prune
+                                    ? null
+                                    : () -> {
+                                        for (Remote.Plan v : live) {
+                                            if (v.status().equals("draft")) {
+                                                api.deleteDraft(v);
+                                            } else {
+                                                api.archive(v);
+                                            }
+                                        }
+                                    }));
                 }
             }
         });
         for (Remote.Feature f : remoteFeatures) {
             if (f.managed() && catalog.feature(f.key()).isEmpty()) {
-                steps.add(new Step(new Change(Kind.FEATURE, f.key(), pruneAction, List.of("archive")),
+                steps.add(new Step(
+                        new Change(Kind.FEATURE, f.key(), pruneAction, List.of("archive")),
                         !prune ? null : () -> api.archiveFeature(f)));
             }
         }
         for (Remote.Meter m : remoteMeters) {
             if (m.managed() && catalog.meter(m.key()).isEmpty()) {
-                steps.add(new Step(new Change(Kind.METER, m.key(), pruneAction, List.of("delete")),
+                steps.add(new Step(
+                        new Change(Kind.METER, m.key(), pruneAction, List.of("delete")),
                         !prune ? null : () -> api.deleteMeter(m)));
             }
         }
@@ -187,8 +211,14 @@ public final class Reconciler {
     private Step meter(Catalog.Meter m, Map<String, Remote.Meter> meters) {
         Remote.Meter remote = meters.get(m.key());
         if (remote == null) {
-            return new Step(new Change(Kind.METER, m.key(), Action.CREATE, List.of(CatalogValidator.aggregation(m)
-                    + (m.valueProperty() == null ? "" : " of " + m.valueProperty()) + " on " + m.eventType())),
+            return new Step(
+                    new Change(
+                            Kind.METER,
+                            m.key(),
+                            Action.CREATE,
+                            List.of(CatalogValidator.aggregation(m)
+                                    + (m.valueProperty() == null ? "" : " of " + m.valueProperty()) + " on "
+                                    + m.eventType())),
                     () -> meters.put(m.key(), api.createMeter(m)));
         }
         List<String> immutable = new ArrayList<>();
@@ -204,7 +234,8 @@ public final class Reconciler {
         diff(mutable, "name", remote.name(), m.name() == null ? m.key() : m.name());
         diff(mutable, "description", blank(remote.description()), blank(m.description()));
         if (!remote.dimensions().equals(m.dimensions())) {
-            mutable.add("dimensions: " + remote.dimensions().keySet() + " → " + m.dimensions().keySet());
+            mutable.add("dimensions: " + remote.dimensions().keySet() + " → "
+                    + m.dimensions().keySet());
         }
         if (!remote.managed()) {
             mutable.add("mark as managed by the bootstrap");
@@ -212,7 +243,8 @@ public final class Reconciler {
         if (mutable.isEmpty()) {
             return new Step(new Change(Kind.METER, m.key(), Action.KEEP, List.of()), null);
         }
-        return new Step(new Change(Kind.METER, m.key(), Action.UPDATE, mutable),
+        return new Step(
+                new Change(Kind.METER, m.key(), Action.UPDATE, mutable),
                 () -> meters.put(m.key(), api.updateMeter(remote, m)));
     }
 
@@ -220,8 +252,9 @@ public final class Reconciler {
         Remote.Feature remote = features.get(f.key());
         if (remote == null) {
             return new Step(new Change(Kind.FEATURE, f.key(), Action.CREATE, List.of("on meter " + f.meter())), () -> {
-                Remote.Meter meter = Optional.ofNullable(meters.get(f.meter())).orElseThrow(() ->
-                        new IllegalStateException("meter " + f.meter() + " of feature " + f.key() + " is missing"));
+                Remote.Meter meter = Optional.ofNullable(meters.get(f.meter()))
+                        .orElseThrow(() -> new IllegalStateException(
+                                "meter " + f.meter() + " of feature " + f.key() + " is missing"));
                 features.put(f.key(), api.createFeature(f, meter));
             });
         }
@@ -233,22 +266,38 @@ public final class Reconciler {
                     + "or archive this feature in OpenMeter first");
             return new Step(new Change(Kind.FEATURE, f.key(), Action.CONFLICT, differences), null);
         }
-        return new Step(new Change(Kind.FEATURE, f.key(), Action.KEEP, remote.managed() ? List.of()
-                : List.of("created outside the bootstrap (no marker): --prune will never remove it")), null);
+        return new Step(
+                new Change(
+                        Kind.FEATURE,
+                        f.key(),
+                        Action.KEEP,
+                        remote.managed()
+                                ? List.of()
+                                : List.of("created outside the bootstrap (no marker): --prune will never remove it")),
+                null);
     }
 
     private Step plan(Catalog.Plan p, List<Remote.Plan> versions) {
         PlanSpec desired = PlanSpec.of(p);
-        Optional<Remote.Plan> draft = versions.stream().filter(v -> v.status().equals("draft")).findFirst();
-        Optional<Remote.Plan> active = versions.stream().filter(v -> v.status().equals("active"))
+        Optional<Remote.Plan> draft =
+                versions.stream().filter(v -> v.status().equals("draft")).findFirst();
+        Optional<Remote.Plan> active = versions.stream()
+                .filter(v -> v.status().equals("active"))
                 .max((a, b) -> Integer.compare(a.version(), b.version()));
         if (active.isPresent() && active.get().spec().equals(desired)) {
-            return new Step(new Change(Kind.PLAN, p.key(), Action.KEEP, draft.map(d -> List.of("a draft v"
-                    + d.version() + " exists and is left alone")).orElse(List.of())), null);
+            return new Step(
+                    new Change(
+                            Kind.PLAN,
+                            p.key(),
+                            Action.KEEP,
+                            draft.map(d -> List.of("a draft v" + d.version() + " exists and is left alone"))
+                                    .orElse(List.of())),
+                    null);
         }
         if (draft.isPresent()) {
             Remote.Plan d = draft.get();
-            List<String> details = new ArrayList<>(desired.differences(active.orElse(d).spec()));
+            List<String> details =
+                    new ArrayList<>(desired.differences(active.orElse(d).spec()));
             if (api.canUpdateDraft(d, desired)) {
                 details.add(0, "update draft v" + d.version() + " and publish it");
                 return new Step(new Change(Kind.PLAN, p.key(), Action.UPDATE, details), () -> {
@@ -265,13 +314,20 @@ public final class Reconciler {
         if (active.isPresent()) {
             Remote.Plan a = active.get();
             List<String> details = new ArrayList<>(desired.differences(a.spec()));
-            details.add(0, "new version v" + (a.version() + 1) + " replacing active v" + a.version()
-                    + ", published");
-            return new Step(new Change(Kind.PLAN, p.key(), Action.UPDATE, details), () -> api.publish(
-                    api.canUpdateDraft(a, desired) ? api.nextDraft(a, desired) : api.createDraft(p.key(), desired)));
+            details.add(0, "new version v" + (a.version() + 1) + " replacing active v" + a.version() + ", published");
+            return new Step(
+                    new Change(Kind.PLAN, p.key(), Action.UPDATE, details),
+                    () -> api.publish(
+                            api.canUpdateDraft(a, desired)
+                                    ? api.nextDraft(a, desired)
+                                    : api.createDraft(p.key(), desired)));
         }
-        return new Step(new Change(Kind.PLAN, p.key(), Action.CREATE, List.of("create and publish "
-                + p.currency() + " every " + p.billingCadence())),
+        return new Step(
+                new Change(
+                        Kind.PLAN,
+                        p.key(),
+                        Action.CREATE,
+                        List.of("create and publish " + p.currency() + " every " + p.billingCadence())),
                 () -> api.publish(api.createDraft(p.key(), desired)));
     }
 

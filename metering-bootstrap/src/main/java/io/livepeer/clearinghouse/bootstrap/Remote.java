@@ -15,8 +15,7 @@ public final class Remote {
     /** Ownership marker value. */
     public static final String MANAGED_BY_VALUE = "clearinghouse-bootstrap";
 
-    private Remote() {
-    }
+    private Remote() {}
 
     /** Whether metadata/labels carry the ownership marker. */
     public static boolean managed(Map<String, String> tags) {
@@ -43,8 +42,16 @@ public final class Remote {
      * @param dimensions    name → JSONPath (v1 groupBy)
      * @param tags          v1 metadata / v3 labels
      */
-    public record Meter(String id, String key, String name, String description, String eventType, String aggregation,
-                        String valueProperty, Map<String, String> dimensions, Map<String, String> tags) {
+    public record Meter(
+            String id,
+            String key,
+            String name,
+            String description,
+            String eventType,
+            String aggregation,
+            String valueProperty,
+            Map<String, String> dimensions,
+            Map<String, String> tags) {
         public Meter {
             dimensions = dimensions == null ? Map.of() : Map.copyOf(dimensions);
             tags = tags == null ? Map.of() : Map.copyOf(tags);
@@ -104,8 +111,7 @@ public final class Remote {
      * @param key  customer key (the metering subject)
      * @param name display name
      */
-    public record Customer(String id, String key, String name) {
-    }
+    public record Customer(String id, String key, String name) {}
 
     /**
      * A subscription.
@@ -114,6 +120,5 @@ public final class Remote {
      * @param planKey key of the subscribed plan, null for a custom plan
      * @param status  active, inactive, canceled or scheduled
      */
-    public record Subscription(String id, String planKey, String status) {
-    }
+    public record Subscription(String id, String planKey, String status) {}
 }

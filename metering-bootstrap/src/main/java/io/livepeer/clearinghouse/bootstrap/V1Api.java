@@ -45,25 +45,36 @@ public final class V1Api extends JsonApi {
 
     @Override
     public List<Remote.Meter> meters() {
-        return live("list meters", METERS, V1Api::meter, "deletedAt");   // a bare array, paged all the same
+        return live("list meters", METERS, V1Api::meter, "deletedAt"); // a bare array, paged all the same
     }
 
     private static Remote.Meter meter(JsonNode m) {
-        return new Remote.Meter(text(m, "id"), text(m, "slug"), text(m, "name"), text(m, "description"),
-                text(m, "eventType"), text(m, "aggregation"), text(m, "valueProperty"), strings(m.get("groupBy")),
+        return new Remote.Meter(
+                text(m, "id"),
+                text(m, "slug"),
+                text(m, "name"),
+                text(m, "description"),
+                text(m, "eventType"),
+                text(m, "aggregation"),
+                text(m, "valueProperty"),
+                strings(m.get("groupBy")),
                 strings(m.get("metadata")));
     }
 
     @Override
     public Remote.Meter createMeter(Catalog.Meter meter) {
         String op = "create meter " + meter.key();
-        ObjectNode body = obj().put("slug", meter.key()).put("name", meter.name() == null ? meter.key() : meter.name())
-                .put("eventType", meter.eventType()).put("aggregation", CatalogValidator.aggregation(meter));
+        ObjectNode body = obj().put("slug", meter.key())
+                .put("name", meter.name() == null ? meter.key() : meter.name())
+                .put("eventType", meter.eventType())
+                .put("aggregation", CatalogValidator.aggregation(meter));
         putIfPresent(body, "description", meter.description());
         putIfPresent(body, "valueProperty", meter.valueProperty());
         body.set("groupBy", strings(meter.dimensions()));
         body.set("metadata", strings(Remote.marked(Map.of())));
-        return createOrReread(op, () -> meter(http.expect(op, "POST", METERS, Map.of(), body)),
+        return createOrReread(
+                op,
+                () -> meter(http.expect(op, "POST", METERS, Map.of(), body)),
                 () -> byKey(meters(), Remote.Meter::key, meter.key()));
     }
 
@@ -84,17 +95,20 @@ public final class V1Api extends JsonApi {
     }
 
     private static Remote.Feature feature(JsonNode f) {
-        return new Remote.Feature(text(f, "id"), text(f, "key"), text(f, "name"), text(f, "meterSlug"),
-                strings(f.get("metadata")));
+        return new Remote.Feature(
+                text(f, "id"), text(f, "key"), text(f, "name"), text(f, "meterSlug"), strings(f.get("metadata")));
     }
 
     @Override
     public Remote.Feature createFeature(Catalog.Feature feature, Remote.Meter meter) {
         String op = "create feature " + feature.key();
         ObjectNode body = obj().put("key", feature.key())
-                .put("name", feature.name() == null ? feature.key() : feature.name()).put("meterSlug", meter.key());
+                .put("name", feature.name() == null ? feature.key() : feature.name())
+                .put("meterSlug", meter.key());
         body.set("metadata", strings(Remote.marked(Map.of())));
-        return createOrReread(op, () -> feature(http.expect(op, "POST", FEATURES, Map.of(), body)),
+        return createOrReread(
+                op,
+                () -> feature(http.expect(op, "POST", FEATURES, Map.of(), body)),
                 () -> byKey(features(), Remote.Feature::key, feature.key()));
     }
 
@@ -111,14 +125,23 @@ public final class V1Api extends JsonApi {
         for (JsonNode ph : p.path("phases")) {
             List<PlanSpec.RateCard> cards = new ArrayList<>();
             for (JsonNode rc : ph.path("rateCards")) {
-                cards.add(new PlanSpec.RateCard(text(rc, "key"), text(rc, "name"), text(rc, "featureKey"),
-                        text(rc, "billingCadence"), price(rc.get("price"), text(rc, "type"))));
+                cards.add(new PlanSpec.RateCard(
+                        text(rc, "key"),
+                        text(rc, "name"),
+                        text(rc, "featureKey"),
+                        text(rc, "billingCadence"),
+                        price(rc.get("price"), text(rc, "type"))));
             }
             phases.add(new PlanSpec.Phase(text(ph, "key"), text(ph, "name"), text(ph, "duration"), cards));
         }
-        PlanSpec spec = new PlanSpec(text(p, "name"), text(p, "description"), text(p, "currency"),
-                text(p, "billingCadence"), phases);
-        return new Remote.Plan(text(p, "id"), text(p, "key"), p.path("version").asInt(1), text(p, "status"), spec,
+        PlanSpec spec = new PlanSpec(
+                text(p, "name"), text(p, "description"), text(p, "currency"), text(p, "billingCadence"), phases);
+        return new Remote.Plan(
+                text(p, "id"),
+                text(p, "key"),
+                p.path("version").asInt(1),
+                text(p, "status"),
+                spec,
                 strings(p.get("metadata")));
     }
 
@@ -130,25 +153,30 @@ public final class V1Api extends JsonApi {
         if ("tiered".equals(type)) {
             List<PlanSpec.Tier> tiers = new ArrayList<>();
             for (JsonNode t : price.path("tiers")) {
-                tiers.add(new PlanSpec.Tier(text(t, "upToAmount"), text(t.get("unitPrice"), "amount"),
-                        text(t.get("flatPrice"), "amount")));
+                tiers.add(new PlanSpec.Tier(
+                        text(t, "upToAmount"), text(t.get("unitPrice"), "amount"), text(t.get("flatPrice"), "amount")));
             }
             return new PlanSpec.Price(text(price, "mode"), null, tiers);
         }
         String amount = text(price, "amount");
-        return new PlanSpec.Price("unit".equals(type) && "usage_based".equals(rateCardType) ? "unit"
-                : rateCardType + ":" + type, amount, List.of());
+        return new PlanSpec.Price(
+                "unit".equals(type) && "usage_based".equals(rateCardType) ? "unit" : rateCardType + ":" + type,
+                amount,
+                List.of());
     }
 
     private static ArrayNode phases(PlanSpec spec) {
         ArrayNode phases = obj().arrayNode();
         for (PlanSpec.Phase phase : spec.phases()) {
             ObjectNode ph = phases.addObject().put("key", phase.key()).put("name", phase.name());
-            ph.put("duration", phase.duration());   // required, null for the open-ended phase
+            ph.put("duration", phase.duration()); // required, null for the open-ended phase
             ArrayNode cards = ph.putArray("rateCards");
             for (PlanSpec.RateCard card : phase.rateCards()) {
-                ObjectNode rc = cards.addObject().put("type", "usage_based").put("key", card.key())
-                        .put("name", card.name()).put("featureKey", card.featureKey())
+                ObjectNode rc = cards.addObject()
+                        .put("type", "usage_based")
+                        .put("key", card.key())
+                        .put("name", card.name())
+                        .put("featureKey", card.featureKey())
                         .put("billingCadence", card.billingCadence());
                 PlanSpec.Price price = card.price();
                 if (price.type().equals("unit")) {
@@ -178,7 +206,9 @@ public final class V1Api extends JsonApi {
 
     @Override
     public Remote.Plan createDraft(String key, PlanSpec spec) {
-        ObjectNode body = obj().put("key", key).put("name", spec.name()).put("currency", spec.currency())
+        ObjectNode body = obj().put("key", key)
+                .put("name", spec.name())
+                .put("currency", spec.currency())
                 .put("billingCadence", spec.billingCadence());
         putIfPresent(body, "description", spec.description());
         body.set("metadata", strings(Remote.marked(Map.of())));
@@ -197,14 +227,22 @@ public final class V1Api extends JsonApi {
         putIfPresent(body, "description", spec.description());
         body.set("metadata", strings(Remote.marked(draft.tags())));
         body.set("phases", phases(spec));
-        return plan(http.expect("update plan " + draft.key() + " v" + draft.version(), "PUT", PLANS + "/" + draft.id(),
-                Map.of(), body));
+        return plan(http.expect(
+                "update plan " + draft.key() + " v" + draft.version(),
+                "PUT",
+                PLANS + "/" + draft.id(),
+                Map.of(),
+                body));
     }
 
     @Override
     public Remote.Plan nextDraft(Remote.Plan active, PlanSpec spec) {
-        Remote.Plan draft = plan(http.expect("start plan " + active.key() + " v" + (active.version() + 1), "POST",
-                PLANS + "/" + active.id() + "/next", Map.of(), null));
+        Remote.Plan draft = plan(http.expect(
+                "start plan " + active.key() + " v" + (active.version() + 1),
+                "POST",
+                PLANS + "/" + active.id() + "/next",
+                Map.of(),
+                null));
         return updateDraft(draft, spec);
     }
 
@@ -239,7 +277,8 @@ public final class V1Api extends JsonApi {
     @Override
     public List<Remote.Subscription> subscriptions(Remote.Customer customer) {
         List<Remote.Subscription> out = new ArrayList<>();
-        for (JsonNode s : pages("list subscriptions of " + customer.key(),
+        for (JsonNode s : pages(
+                "list subscriptions of " + customer.key(),
                 CUSTOMERS + "/" + URLEncoder.encode(customer.id(), StandardCharsets.UTF_8) + SUBSCRIPTIONS,
                 Map.of())) {
             out.add(subscription(s));

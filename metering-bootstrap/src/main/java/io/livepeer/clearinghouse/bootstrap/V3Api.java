@@ -56,9 +56,16 @@ public final class V3Api extends JsonApi {
 
     private Remote.Meter meter(JsonNode m) {
         String aggregation = text(m, "aggregation");
-        Remote.Meter meter = new Remote.Meter(text(m, "id"), text(m, "key"), text(m, "name"), text(m, "description"),
-                text(m, "event_type"), aggregation == null ? null : aggregation.toUpperCase(Locale.ROOT),
-                text(m, "value_property"), strings(m.get("dimensions")), strings(m.get("labels")));
+        Remote.Meter meter = new Remote.Meter(
+                text(m, "id"),
+                text(m, "key"),
+                text(m, "name"),
+                text(m, "description"),
+                text(m, "event_type"),
+                aggregation == null ? null : aggregation.toUpperCase(Locale.ROOT),
+                text(m, "value_property"),
+                strings(m.get("dimensions")),
+                strings(m.get("labels")));
         meterKeyById.put(meter.id(), meter.key());
         return meter;
     }
@@ -66,14 +73,17 @@ public final class V3Api extends JsonApi {
     @Override
     public Remote.Meter createMeter(Catalog.Meter meter) {
         String op = "create meter " + meter.key();
-        ObjectNode body = obj().put("key", meter.key()).put("name", meter.name() == null ? meter.key() : meter.name())
+        ObjectNode body = obj().put("key", meter.key())
+                .put("name", meter.name() == null ? meter.key() : meter.name())
                 .put("event_type", meter.eventType())
                 .put("aggregation", CatalogValidator.aggregation(meter).toLowerCase(Locale.ROOT));
         putIfPresent(body, "description", meter.description());
         putIfPresent(body, "value_property", meter.valueProperty());
         body.set("dimensions", strings(meter.dimensions()));
         body.set("labels", strings(Remote.marked(Map.of())));
-        return createOrReread(op, () -> meter(http.expect(op, "POST", METERS, Map.of(), body)),
+        return createOrReread(
+                op,
+                () -> meter(http.expect(op, "POST", METERS, Map.of(), body)),
                 () -> byKey(meters(), Remote.Meter::key, meter.key()));
     }
 
@@ -95,7 +105,10 @@ public final class V3Api extends JsonApi {
 
     private Remote.Feature feature(JsonNode f) {
         String meterId = text(f.get("meter"), "id");
-        Remote.Feature feature = new Remote.Feature(text(f, "id"), text(f, "key"), text(f, "name"),
+        Remote.Feature feature = new Remote.Feature(
+                text(f, "id"),
+                text(f, "key"),
+                text(f, "name"),
                 meterId == null ? null : meterKeyById.getOrDefault(meterId, "id:" + meterId),
                 strings(f.get("labels")));
         featureKeyById.put(feature.id(), feature.key());
@@ -106,11 +119,13 @@ public final class V3Api extends JsonApi {
     @Override
     public Remote.Feature createFeature(Catalog.Feature feature, Remote.Meter meter) {
         String op = "create feature " + feature.key();
-        ObjectNode body = obj().put("key", feature.key())
-                .put("name", feature.name() == null ? feature.key() : feature.name());
+        ObjectNode body =
+                obj().put("key", feature.key()).put("name", feature.name() == null ? feature.key() : feature.name());
         body.putObject("meter").put("id", meter.id());
         body.set("labels", strings(Remote.marked(Map.of())));
-        return createOrReread(op, () -> feature(http.expect(op, "POST", FEATURES, Map.of(), body)),
+        return createOrReread(
+                op,
+                () -> feature(http.expect(op, "POST", FEATURES, Map.of(), body)),
                 () -> byKey(features(), Remote.Feature::key, feature.key()));
     }
 
@@ -128,15 +143,23 @@ public final class V3Api extends JsonApi {
             List<PlanSpec.RateCard> cards = new ArrayList<>();
             for (JsonNode rc : ph.path("rate_cards")) {
                 String featureId = text(rc.get("feature"), "id");
-                cards.add(new PlanSpec.RateCard(text(rc, "key"), text(rc, "name"),
+                cards.add(new PlanSpec.RateCard(
+                        text(rc, "key"),
+                        text(rc, "name"),
                         featureId == null ? null : featureKeyById.getOrDefault(featureId, "id:" + featureId),
-                        text(rc, "billing_cadence"), price(rc.get("price"))));
+                        text(rc, "billing_cadence"),
+                        price(rc.get("price"))));
             }
             phases.add(new PlanSpec.Phase(text(ph, "key"), text(ph, "name"), text(ph, "duration"), cards));
         }
-        PlanSpec spec = new PlanSpec(text(p, "name"), text(p, "description"), text(p, "currency"),
-                text(p, "billing_cadence"), phases);
-        return new Remote.Plan(text(p, "id"), text(p, "key"), p.path("version").asInt(1), text(p, "status"), spec,
+        PlanSpec spec = new PlanSpec(
+                text(p, "name"), text(p, "description"), text(p, "currency"), text(p, "billing_cadence"), phases);
+        return new Remote.Plan(
+                text(p, "id"),
+                text(p, "key"),
+                p.path("version").asInt(1),
+                text(p, "status"),
+                spec,
                 strings(p.get("labels")));
     }
 
@@ -145,7 +168,9 @@ public final class V3Api extends JsonApi {
         if ("graduated".equals(type) || "volume".equals(type)) {
             List<PlanSpec.Tier> tiers = new ArrayList<>();
             for (JsonNode t : price.path("tiers")) {
-                tiers.add(new PlanSpec.Tier(text(t, "up_to_amount"), text(t.get("unit_price"), "amount"),
+                tiers.add(new PlanSpec.Tier(
+                        text(t, "up_to_amount"),
+                        text(t.get("unit_price"), "amount"),
                         text(t.get("flat_price"), "amount")));
             }
             return new PlanSpec.Price(type, null, tiers);
@@ -162,8 +187,8 @@ public final class V3Api extends JsonApi {
             for (PlanSpec.RateCard card : phase.rateCards()) {
                 String featureId = featureIdByKey.get(card.featureKey());
                 if (featureId == null) {
-                    throw new IllegalStateException("feature " + card.featureKey() + " of rate card " + card.key()
-                            + " is not in OpenMeter");
+                    throw new IllegalStateException(
+                            "feature " + card.featureKey() + " of rate card " + card.key() + " is not in OpenMeter");
                 }
                 ObjectNode rc = cards.addObject().put("key", card.key()).put("name", card.name());
                 rc.putObject("feature").put("id", featureId);
@@ -172,7 +197,8 @@ public final class V3Api extends JsonApi {
                 if (price.type().equals("unit")) {
                     rc.putObject("price").put("type", "unit").put("amount", price.amount());
                 } else {
-                    ArrayNode tiers = rc.putObject("price").put("type", price.type()).putArray("tiers");
+                    ArrayNode tiers =
+                            rc.putObject("price").put("type", price.type()).putArray("tiers");
                     for (PlanSpec.Tier tier : price.tiers()) {
                         ObjectNode t = tiers.addObject();
                         putIfPresent(t, "up_to_amount", tier.upToAmount());
@@ -211,13 +237,17 @@ public final class V3Api extends JsonApi {
         putIfPresent(body, "description", spec.description());
         body.set("labels", strings(Remote.marked(draft.tags())));
         body.set("phases", phases(spec));
-        return plan(http.expect("update plan " + draft.key() + " v" + draft.version(), "PUT", PLANS + "/" + draft.id(),
-                Map.of(), body));
+        return plan(http.expect(
+                "update plan " + draft.key() + " v" + draft.version(),
+                "PUT",
+                PLANS + "/" + draft.id(),
+                Map.of(),
+                body));
     }
 
     @Override
     public Remote.Plan nextDraft(Remote.Plan active, PlanSpec spec) {
-        return createDraft(active.key(), spec);   // v3: the same key makes the next version
+        return createDraft(active.key(), spec); // v3: the same key makes the next version
     }
 
     // ---- customers and subscriptions ----------------------------------------------------------------------------
@@ -251,7 +281,9 @@ public final class V3Api extends JsonApi {
     @Override
     public List<Remote.Subscription> subscriptions(Remote.Customer customer) {
         List<Remote.Subscription> out = new ArrayList<>();
-        for (JsonNode s : pages("list subscriptions of " + customer.key(), SUBSCRIPTIONS,
+        for (JsonNode s : pages(
+                "list subscriptions of " + customer.key(),
+                SUBSCRIPTIONS,
                 query("filter[customer_id]", customer.id()))) {
             out.add(subscription(s));
         }

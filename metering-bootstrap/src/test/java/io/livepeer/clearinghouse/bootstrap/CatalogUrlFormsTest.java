@@ -37,8 +37,14 @@ class CatalogUrlFormsTest {
     };
 
     OpenMeterApi api(String url, String dialect) {
-        return OpenMeterApi.of(new OpenMeterClient(OpenMeterUrl.resolve(url, dialect), Optional.of("tok"),
-                Duration.ofSeconds(5), Retries.defaults(), line -> { }, recording, Clock.systemUTC()));
+        return OpenMeterApi.of(new OpenMeterClient(
+                OpenMeterUrl.resolve(url, dialect),
+                Optional.of("tok"),
+                Duration.ofSeconds(5),
+                Retries.defaults(),
+                line -> {},
+                recording,
+                Clock.systemUTC()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -53,8 +59,12 @@ class CatalogUrlFormsTest {
         api.plans();
         api.customer("acme:alice");
 
-        assertThat(sent).extracting(u -> u.getScheme() + "://" + u.getRawAuthority() + u.getRawPath())
-                .containsExactly(form.apiRoot() + "/meters", form.apiRoot() + "/features", form.apiRoot() + "/plans",
+        assertThat(sent)
+                .extracting(u -> u.getScheme() + "://" + u.getRawAuthority() + u.getRawPath())
+                .containsExactly(
+                        form.apiRoot() + "/meters",
+                        form.apiRoot() + "/features",
+                        form.apiRoot() + "/plans",
                         form.apiRoot() + "/customers");
         assertThat(OpenMeterUrl.resolve(form.url(), "auto").ingestUrl()).isEqualTo(form.ingestUrl());
     }

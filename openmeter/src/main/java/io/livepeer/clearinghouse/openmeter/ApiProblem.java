@@ -45,8 +45,12 @@ public final class ApiProblem extends RuntimeException {
     public static ApiProblem of(String operation, int status, JsonNode body, String raw) {
         if (body == null || !body.isObject()) {
             String text = raw == null || raw.isBlank() ? null : raw.strip();
-            return new ApiProblem(operation, status, null, text == null ? null
-                    : text.length() > 500 ? text.substring(0, 500) + "…" : text, List.of());
+            return new ApiProblem(
+                    operation,
+                    status,
+                    null,
+                    text == null ? null : text.length() > 500 ? text.substring(0, 500) + "…" : text,
+                    List.of());
         }
         List<String> fields = new ArrayList<>();
         for (JsonNode p : body.path("invalid_parameters")) {
@@ -57,11 +61,16 @@ public final class ApiProblem extends RuntimeException {
         JsonNode validation = body.path("extensions").path("validationErrors");
         if (validation.isArray()) {
             for (JsonNode v : validation) {
-                fields.add(v.isTextual() ? v.asText() : text(v, "field", text(v, "path", "?")) + ": "
-                        + text(v, "message", v.toString()));
+                fields.add(
+                        v.isTextual()
+                                ? v.asText()
+                                : text(v, "field", text(v, "path", "?")) + ": " + text(v, "message", v.toString()));
             }
         } else if (validation.isObject()) {
-            validation.fields().forEachRemaining(e -> fields.add(e.getKey() + ": " + e.getValue().asText()));
+            validation
+                    .fields()
+                    .forEachRemaining(
+                            e -> fields.add(e.getKey() + ": " + e.getValue().asText()));
         }
         return new ApiProblem(operation, status, text(body, "title", null), text(body, "detail", null), fields);
     }

@@ -9,7 +9,8 @@ import java.util.Locale;
  * lower-case aggregations, references by ULID, ingest answers 202). Both accept any 2xx as success.
  */
 public enum Dialect {
-    V1, V3;
+    V1,
+    V3;
 
     /**
      * Reads a dialect choice as operators write it.
@@ -19,7 +20,8 @@ public enum Dialect {
      * @throws IllegalArgumentException for anything else
      */
     public static Dialect parse(String choice) {
-        String mode = choice == null || choice.isBlank() ? "auto" : choice.trim().toLowerCase(Locale.ROOT);
+        String mode =
+                choice == null || choice.isBlank() ? "auto" : choice.trim().toLowerCase(Locale.ROOT);
         return switch (mode) {
             case "auto" -> null;
             case "v1" -> V1;

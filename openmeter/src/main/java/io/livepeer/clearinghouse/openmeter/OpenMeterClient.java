@@ -71,8 +71,8 @@ public final class OpenMeterClient implements EventIngest {
      * @param retries  the retry budget and backoff
      * @param progress where retry notices go (one line each, never containing the token)
      */
-    public OpenMeterClient(OpenMeterUrl url, Optional<String> token, Duration timeout, Retries retries,
-                           Consumer<String> progress) {
+    public OpenMeterClient(
+            OpenMeterUrl url, Optional<String> token, Duration timeout, Retries retries, Consumer<String> progress) {
         this(url, token, timeout, retries, progress, Transport.jdk(timeout), Clock.systemUTC());
     }
 
@@ -87,8 +87,14 @@ public final class OpenMeterClient implements EventIngest {
      * @param transport sends the requests
      * @param clock     measures {@code Retry-After} dates
      */
-    public OpenMeterClient(OpenMeterUrl url, Optional<String> token, Duration timeout, Retries retries,
-                           Consumer<String> progress, Transport transport, Clock clock) {
+    public OpenMeterClient(
+            OpenMeterUrl url,
+            Optional<String> token,
+            Duration timeout,
+            Retries retries,
+            Consumer<String> progress,
+            Transport transport,
+            Clock clock) {
         this.url = Objects.requireNonNull(url, "url");
         this.token = token.map(String::trim).filter(t -> !t.isEmpty());
         this.timeout = timeout;
@@ -150,10 +156,15 @@ public final class OpenMeterClient implements EventIngest {
      * @return the final answer (any status; 429/5xx only once the retries are exhausted)
      * @throws ApiProblem with status 0 when the server cannot be reached after the retries
      */
-    public OpenMeterResponse send(String operation, String method, String path, Map<String, String> query,
-                                  JsonNode body) {
-        String uri = url.url(path) + (query.isEmpty() ? "" : "?" + query.entrySet().stream()
-                .map(e -> enc(e.getKey()) + "=" + enc(e.getValue())).collect(Collectors.joining("&")));
+    public OpenMeterResponse send(
+            String operation, String method, String path, Map<String, String> query, JsonNode body) {
+        String uri = url.url(path)
+                + (query.isEmpty()
+                        ? ""
+                        : "?"
+                                + query.entrySet().stream()
+                                        .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
+                                        .collect(Collectors.joining("&")));
         HttpRequest.Builder builder = request(uri);
         if (body != null) {
             builder.header("Content-Type", "application/json");
@@ -194,19 +205,22 @@ public final class OpenMeterClient implements EventIngest {
     }
 
     private HttpRequest.Builder request(String uri) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(uri)).timeout(timeout)
-                .header("Accept", ACCEPT);
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(URI.create(uri)).timeout(timeout).header("Accept", ACCEPT);
         token.ifPresent(t -> builder.header("Authorization", "Bearer " + t));
         return builder;
     }
 
-    private OpenMeterResponse execute(String operation, HttpRequest request, AtomicInteger counter)
-            throws IOException {
+    private OpenMeterResponse execute(String operation, HttpRequest request, AtomicInteger counter) throws IOException {
         try {
-            Transport.Reply reply = Failsafe.with(retries.policy(clock, e -> progress.accept("  retrying "
-                    + operation + " (attempt " + (e.getAttemptCount() + 1) + "): "
-                    + (e.getLastException() != null ? describe(e.getLastException())
-                    : "HTTP " + e.getLastResult().status())))).get(() -> {
+            Transport.Reply reply = Failsafe.with(retries.policy(
+                            clock,
+                            e -> progress.accept("  retrying "
+                                    + operation + " (attempt " + (e.getAttemptCount() + 1) + "): "
+                                    + (e.getLastException() != null
+                                            ? describe(e.getLastException())
+                                            : "HTTP " + e.getLastResult().status()))))
+                    .get(() -> {
                         counter.incrementAndGet();
                         return transport.send(request);
                     });

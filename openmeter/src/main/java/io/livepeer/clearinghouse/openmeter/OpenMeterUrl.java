@@ -108,8 +108,8 @@ public record OpenMeterUrl(String apiRoot, Dialect dialect) {
         boolean v1Path = path.endsWith("/api/v1");
         Dialect dialect = forced != null ? forced : v3Path || path.isEmpty() && konnectHost ? Dialect.V3 : Dialect.V1;
         if (dialect == Dialect.V1 && v3Path || dialect == Dialect.V3 && v1Path) {
-            throw new IllegalArgumentException("OpenMeter URL '" + text + "' names the "
-                    + (v1Path ? "v1" : "v3") + " API, but dialect " + dialect.label() + " was asked for");
+            throw new IllegalArgumentException("OpenMeter URL '" + text + "' names the " + (v1Path ? "v1" : "v3")
+                    + " API, but dialect " + dialect.label() + " was asked for");
         }
         String root;
         if (dialect == Dialect.V1) {
@@ -121,7 +121,7 @@ public record OpenMeterUrl(String apiRoot, Dialect dialect) {
         } else if (path.isEmpty()) {
             root = konnectHost ? "/v3/openmeter" : "/api/v3/openmeter";
         } else {
-            root = path + "/openmeter";   // a proxy prefix that maps the v3 API
+            root = path + "/openmeter"; // a proxy prefix that maps the v3 API
         }
         return new OpenMeterUrl(origin + root, dialect);
     }

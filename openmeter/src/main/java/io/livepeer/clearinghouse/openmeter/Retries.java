@@ -59,14 +59,14 @@ public record Retries(int maxRetries, Backoff backoff) {
      * @param clock   the clock a {@code Retry-After} date is measured from
      * @param onRetry called before each retry (for progress messages), may be null
      */
-    public RetryPolicy<Transport.Reply> policy(Clock clock,
-                                               EventListener<ExecutionAttemptedEvent<Transport.Reply>> onRetry) {
+    public RetryPolicy<Transport.Reply> policy(
+            Clock clock, EventListener<ExecutionAttemptedEvent<Transport.Reply>> onRetry) {
         var builder = RetryPolicy.<Transport.Reply>builder()
                 .handle(IOException.class)
                 .handleResultIf(reply -> retryable(reply.status()))
                 .withMaxRetries(maxRetries)
-                .withDelayFn(ctx -> backoff.delay(Math.max(1, ctx.getAttemptCount()),
-                        retryAfter(ctx.getLastResult(), clock)));
+                .withDelayFn(ctx ->
+                        backoff.delay(Math.max(1, ctx.getAttemptCount()), retryAfter(ctx.getLastResult(), clock)));
         if (onRetry != null) {
             builder.onRetry(onRetry);
         }
@@ -75,7 +75,8 @@ public record Retries(int maxRetries, Backoff backoff) {
 
     /** The parsed {@code Retry-After} of an answer. */
     static Optional<Duration> retryAfter(Transport.Reply reply, Clock clock) {
-        return reply == null ? Optional.empty()
+        return reply == null
+                ? Optional.empty()
                 : RetryAfter.parse(reply.headers().firstValue(RetryAfter.HEADER).orElse(null), clock);
     }
 }

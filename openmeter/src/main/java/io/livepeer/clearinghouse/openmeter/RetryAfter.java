@@ -28,19 +28,22 @@ public final class RetryAfter {
     private static final DateTimeFormatter RFC_850 = new DateTimeFormatterBuilder()
             .appendPattern("EEEE, dd-MMM-")
             // two-digit years: RFC 9110 says a year more than 50 years ahead is in the past century
-            .appendValueReduced(ChronoField.YEAR, 2, 2, LocalDate.now(ZoneOffset.UTC).getYear() - 49)
+            .appendValueReduced(
+                    ChronoField.YEAR, 2, 2, LocalDate.now(ZoneOffset.UTC).getYear() - 49)
             .appendPattern(" HH:mm:ss 'GMT'")
-            .toFormatter(Locale.US).withZone(ZoneOffset.UTC);
+            .toFormatter(Locale.US)
+            .withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter ASCTIME = new DateTimeFormatterBuilder()
             .appendPattern("EEE MMM ")
-            .padNext(2).appendValue(ChronoField.DAY_OF_MONTH, 1, 2, SignStyle.NOT_NEGATIVE)
+            .padNext(2)
+            .appendValue(ChronoField.DAY_OF_MONTH, 1, 2, SignStyle.NOT_NEGATIVE)
             .appendPattern(" HH:mm:ss yyyy")
-            .toFormatter(Locale.US).withZone(ZoneOffset.UTC);
-    private static final List<DateTimeFormatter> DATES = List.of(DateTimeFormatter.RFC_1123_DATE_TIME, RFC_850,
-            ASCTIME);
+            .toFormatter(Locale.US)
+            .withZone(ZoneOffset.UTC);
+    private static final List<DateTimeFormatter> DATES =
+            List.of(DateTimeFormatter.RFC_1123_DATE_TIME, RFC_850, ASCTIME);
 
-    private RetryAfter() {
-    }
+    private RetryAfter() {}
 
     /**
      * Reads the header.
@@ -63,7 +66,8 @@ public final class RetryAfter {
         }
         for (DateTimeFormatter format : DATES) {
             try {
-                Duration until = Duration.between(clock.instant(), ZonedDateTime.parse(v, format).toInstant());
+                Duration until = Duration.between(
+                        clock.instant(), ZonedDateTime.parse(v, format).toInstant());
                 return Optional.of(until.isNegative() ? Duration.ZERO : until);
             } catch (DateTimeParseException notThisForm) {
                 // try the next form

@@ -22,8 +22,7 @@ public interface Transport {
      * @param headers response headers (case-insensitive lookup)
      * @param body    body text (UTF-8), empty when none
      */
-    record Reply(int status, HttpHeaders headers, String body) {
-    }
+    record Reply(int status, HttpHeaders headers, String body) {}
 
     /**
      * Sends the request once.
@@ -39,12 +38,12 @@ public interface Transport {
      * @param connectTimeout connect timeout; request timeouts are set per request
      */
     static Transport jdk(Duration connectTimeout) {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(connectTimeout).build();
+        HttpClient client =
+                HttpClient.newBuilder().connectTimeout(connectTimeout).build();
         return request -> {
-            HttpResponse<String> response = client.send(request,
-                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Reply(response.statusCode(), response.headers(),
-                    response.body() == null ? "" : response.body());
+            HttpResponse<String> response =
+                    client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new Reply(response.statusCode(), response.headers(), response.body() == null ? "" : response.body());
         };
     }
 }

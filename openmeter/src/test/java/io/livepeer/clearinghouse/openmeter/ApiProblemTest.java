@@ -30,18 +30,21 @@ class ApiProblemTest {
         ApiProblem p = ApiProblem.of("create plan ppu", 400, JSON.readTree("""
                 {"type":"about:blank","title":"Bad Request","status":400,"detail":"validation error",
                  "instance":"urn:request:x","extensions":{"validationErrors":[{"field":"phases/0/rateCards/0/key",
-                 "code":"rate_card_key_feature_key_mismatch","message":"rate card key must match feature key"}]}}"""),
-                null);
-        assertThat(p.getMessage()).contains("create plan ppu: HTTP 400 Bad Request: validation error")
+                 "code":"rate_card_key_feature_key_mismatch","message":"rate card key must match feature key"}]}}"""), null);
+        assertThat(p.getMessage())
+                .contains("create plan ppu: HTTP 400 Bad Request: validation error")
                 .contains("- phases/0/rateCards/0/key: rate card key must match feature key");
     }
 
     @Test
     void auth_failures_explain_which_token_and_role() {
-        assertThat(ApiProblem.of("list meters", 401, null, "").getMessage()).contains("OPENMETER_API_KEY")
-                .contains("kpat_").contains("spat_");
+        assertThat(ApiProblem.of("list meters", 401, null, "").getMessage())
+                .contains("OPENMETER_API_KEY")
+                .contains("kpat_")
+                .contains("spat_");
         assertThat(ApiProblem.of("list meters", 403, null, "forbidden").getMessage())
-                .contains("list meters: HTTP 403: forbidden").contains("Metering & Billing Admin role");
+                .contains("list meters: HTTP 403: forbidden")
+                .contains("Metering & Billing Admin role");
     }
 
     @Test
@@ -51,7 +54,9 @@ class ApiProblemTest {
                  "invalid_parameters":[{"field":"data","rule":"is_valid","reason":"data must be an object"}]}""");
         assertThat(response.problem("ingest events").getMessage())
                 .isEqualTo("ingest events: HTTP 400 Bad Request: Invalid request\n    - data: data must be an object");
-        assertThat(new OpenMeterResponse(502, Optional.empty(), "<html>bad gateway</html>").problem("x")
-                .detail()).isEqualTo("<html>bad gateway</html>");
+        assertThat(new OpenMeterResponse(502, Optional.empty(), "<html>bad gateway</html>")
+                        .problem("x")
+                        .detail())
+                .isEqualTo("<html>bad gateway</html>");
     }
 }

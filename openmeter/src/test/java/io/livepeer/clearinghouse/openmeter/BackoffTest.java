@@ -48,7 +48,8 @@ class BackoffTest {
         assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ZERO).ceiling(1))
-                .as("a cap below the initial delay rules from the start").isEqualTo(Duration.ofSeconds(1));
+                .as("a cap below the initial delay rules from the start")
+                .isEqualTo(Duration.ofSeconds(1));
         assertThatThrownBy(() -> new Retries(-1, backoff)).isInstanceOf(IllegalArgumentException.class);
     }
 }

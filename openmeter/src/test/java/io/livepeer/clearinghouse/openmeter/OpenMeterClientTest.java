@@ -47,8 +47,8 @@ class OpenMeterClientTest {
     }
 
     OpenMeterClient client(String url, Optional<String> token, Retries retries) {
-        return new OpenMeterClient(OpenMeterUrl.resolve(url), token, Duration.ofSeconds(5), retries, progress::add,
-                transport, clock);
+        return new OpenMeterClient(
+                OpenMeterUrl.resolve(url), token, Duration.ofSeconds(5), retries, progress::add, transport, clock);
     }
 
     static Retries quick(int maxRetries) {
@@ -102,22 +102,33 @@ class OpenMeterClientTest {
         script.add(reply(200, Map.of(), "[]"));
         OpenMeterClient client = client("http://openmeter:8888", Optional.of(TOKEN), quick(5));
 
-        assertThat(client.expect("list meters", "GET", OpenMeterUrl.METERS, Map.of(), null).isArray()).isTrue();
-        assertThat(sent).hasSize(4).allSatisfy(r ->
-                assertThat(r.uri()).hasToString("http://openmeter:8888/api/v1/meters"));
+        assertThat(client.expect("list meters", "GET", OpenMeterUrl.METERS, Map.of(), null)
+                        .isArray())
+                .isTrue();
+        assertThat(sent)
+                .hasSize(4)
+                .allSatisfy(r -> assertThat(r.uri()).hasToString("http://openmeter:8888/api/v1/meters"));
         assertThat(client.reads()).isEqualTo(4);
-        assertThat(progress).containsExactly("  retrying list meters (attempt 2): HTTP 503",
-                "  retrying list meters (attempt 3): HTTP 429",
-                "  retrying list meters (attempt 4): ConnectException: Connection refused");
+        assertThat(progress)
+                .containsExactly(
+                        "  retrying list meters (attempt 2): HTTP 503",
+                        "  retrying list meters (attempt 3): HTTP 429",
+                        "  retrying list meters (attempt 4): ConnectException: Connection refused");
     }
 
     @Test
     void a_400_is_never_retried() {
-        script.add(reply(400, Map.of("Content-Type", "application/problem+json"),
+        script.add(reply(
+                400,
+                Map.of("Content-Type", "application/problem+json"),
                 "{\"title\":\"Bad Request\",\"detail\":\"bad key\",\"status\":400}"));
         OpenMeterClient client = client("https://us.api.konghq.com", Optional.empty(), quick(5));
-        assertThatThrownBy(() -> client.expect("create meter x", "POST", OpenMeterUrl.METERS, Map.of(),
-                new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()))
+        assertThatThrownBy(() -> client.expect(
+                        "create meter x",
+                        "POST",
+                        OpenMeterUrl.METERS,
+                        Map.of(),
+                        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()))
                 .isInstanceOfSatisfying(ApiProblem.class, p -> {
                     assertThat(p.status()).isEqualTo(400);
                     assertThat(p.getMessage()).isEqualTo("create meter x: HTTP 400 Bad Request: bad key");
@@ -130,10 +141,16 @@ class OpenMeterClientTest {
     void retries_wait_for_retry_after_in_seconds_and_as_an_http_date() {
         // the exponential backoff here is 1-2 ms: only an honoured Retry-After makes the call take a second each
         script.add(reply(429, Map.of("Retry-After", "1"), ""));
-        script.add(reply(503, Map.of("Retry-After",
-                DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().plusSeconds(1).atZone(ZoneOffset.UTC))),
+        script.add(reply(
+                503,
+                Map.of(
+                        "Retry-After",
+                        DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                                clock.instant().plusSeconds(1).atZone(ZoneOffset.UTC))),
                 ""));
-        OpenMeterClient client = client("http://openmeter:8888/api/v3", Optional.empty(),
+        OpenMeterClient client = client(
+                "http://openmeter:8888/api/v3",
+                Optional.empty(),
                 new Retries(2, new Backoff(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofSeconds(5))));
         long start = System.nanoTime();
         OpenMeterResponse response = client.send("list meters", "GET", OpenMeterUrl.METERS, Map.of(), null);
@@ -153,8 +170,10 @@ class OpenMeterClientTest {
         assertThatThrownBy(() -> client.expect("list meters", "GET", OpenMeterUrl.METERS, Map.of(), null))
                 .isInstanceOfSatisfying(ApiProblem.class, p -> {
                     assertThat(p.status()).isZero();
-                    assertThat(p.getMessage()).contains("list meters: OpenMeter could not be reached")
-                            .contains("http://127.0.0.1:1/api/v1").doesNotContain(TOKEN);
+                    assertThat(p.getMessage())
+                            .contains("list meters: OpenMeter could not be reached")
+                            .contains("http://127.0.0.1:1/api/v1")
+                            .doesNotContain(TOKEN);
                 });
         assertThat(sent).hasSize(3);
 
@@ -166,8 +185,13 @@ class OpenMeterClientTest {
 
     @Test
     void query_parameters_are_encoded_and_nulls_left_out() {
-        client("http://openmeter:8888", Optional.empty(), quick(0)).send("list customers", "GET",
-                OpenMeterUrl.CUSTOMERS, OpenMeterClient.query("key", "acme:alice bob", "page", null), null);
+        client("http://openmeter:8888", Optional.empty(), quick(0))
+                .send(
+                        "list customers",
+                        "GET",
+                        OpenMeterUrl.CUSTOMERS,
+                        OpenMeterClient.query("key", "acme:alice bob", "page", null),
+                        null);
         assertThat(sent.get(0).uri()).hasToString("http://openmeter:8888/api/v1/customers?key=acme%3Aalice+bob");
     }
 }

@@ -29,10 +29,15 @@ class OpenMeterUrlTest {
 
     @Test
     void the_documented_table_covers_the_forms_the_issue_names() {
-        assertThat(OpenMeterUrlForms.documented()).extracting(OpenMeterUrlForms.Form::url).contains(
-                "http://openmeter:8888", "http://openmeter:8888/api/v1", "http://openmeter:8888/api/v3/openmeter",
-                "https://us.api.konghq.com", "https://us.api.konghq.com/v3",
-                "https://us.api.konghq.com/v3/openmeter");
+        assertThat(OpenMeterUrlForms.documented())
+                .extracting(OpenMeterUrlForms.Form::url)
+                .contains(
+                        "http://openmeter:8888",
+                        "http://openmeter:8888/api/v1",
+                        "http://openmeter:8888/api/v3/openmeter",
+                        "https://us.api.konghq.com",
+                        "https://us.api.konghq.com/v3",
+                        "https://us.api.konghq.com/v3/openmeter");
     }
 
     @Test
@@ -55,13 +60,15 @@ class OpenMeterUrlTest {
 
     @Test
     void a_forced_dialect_wins_for_a_proxy_prefix_but_may_not_contradict_the_path() {
-        assertThat(OpenMeterUrl.resolve("http://gateway.internal/metering", "v3").apiRoot())
+        assertThat(OpenMeterUrl.resolve("http://gateway.internal/metering", "v3")
+                        .apiRoot())
                 .isEqualTo("http://gateway.internal/metering/openmeter");
         assertThat(OpenMeterUrl.resolve("http://gateway.internal/metering", "auto"))
                 .isEqualTo(new OpenMeterUrl("http://gateway.internal/metering/api/v1", Dialect.V1));
         assertThat(OpenMeterUrl.resolve("http://openmeter:8888", "V3"))
                 .isEqualTo(new OpenMeterUrl("http://openmeter:8888/api/v3/openmeter", Dialect.V3));
-        assertThat(OpenMeterUrl.resolve("https://us.api.konghq.com/v3/openmeter", "v3").apiRoot())
+        assertThat(OpenMeterUrl.resolve("https://us.api.konghq.com/v3/openmeter", "v3")
+                        .apiRoot())
                 .isEqualTo("https://us.api.konghq.com/v3/openmeter");
         assertThatThrownBy(() -> OpenMeterUrl.resolve("https://us.api.konghq.com/v3/openmeter", "v1"))
                 .hasMessageContaining("names the v3 API, but dialect v1");
@@ -76,7 +83,8 @@ class OpenMeterUrlTest {
         assertThatThrownBy(() -> OpenMeterUrl.resolve("")).hasMessageContaining("http://");
         assertThatThrownBy(() -> OpenMeterUrl.resolve("ftp://openmeter")).hasMessageContaining("http://");
         assertThatThrownBy(() -> OpenMeterUrl.resolve("https://user:s3cret@us.api.konghq.com/v3"))
-                .hasMessageContaining("OPENMETER_API_KEY").hasMessageNotContaining("s3cret");
+                .hasMessageContaining("OPENMETER_API_KEY")
+                .hasMessageNotContaining("s3cret");
         assertThatThrownBy(() -> OpenMeterUrl.resolve("http://openmeter:8888/api/v1?x=1"))
                 .hasMessageContaining("query");
     }

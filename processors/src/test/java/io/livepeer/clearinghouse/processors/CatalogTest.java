@@ -14,14 +14,23 @@ class CatalogTest {
     @Test
     void the_reference_catalog_holds_the_meters_features_plan_and_markup_of_the_design() {
         Catalog catalog = Catalog.defaultCatalog();
-        assertThat(catalog.meters()).extracting(Catalog.Meter::key).containsExactly("network_fee_usd_micros",
-                "billable_usd_micros", "signed_ticket_count", "fee_wei", "billable_secs");
-        assertThat(catalog.meter("signed_ticket_count").orElseThrow().valueProperty()).isNull();
-        assertThat(catalog.meter("fee_wei").orElseThrow().dimensions()).containsKeys("client_id", "external_user_id",
-                "pipeline", "model_id", "manifest_id");
-        assertThat(catalog.meter("billable_usd_micros").orElseThrow().dimensions()).hasSize(4);
-        assertThat(catalog.features()).extracting(Catalog.Feature::key).containsExactly("network_spend",
-                "billable_spend");
+        assertThat(catalog.meters())
+                .extracting(Catalog.Meter::key)
+                .containsExactly(
+                        "network_fee_usd_micros",
+                        "billable_usd_micros",
+                        "signed_ticket_count",
+                        "fee_wei",
+                        "billable_secs");
+        assertThat(catalog.meter("signed_ticket_count").orElseThrow().valueProperty())
+                .isNull();
+        assertThat(catalog.meter("fee_wei").orElseThrow().dimensions())
+                .containsKeys("client_id", "external_user_id", "pipeline", "model_id", "manifest_id");
+        assertThat(catalog.meter("billable_usd_micros").orElseThrow().dimensions())
+                .hasSize(4);
+        assertThat(catalog.features())
+                .extracting(Catalog.Feature::key)
+                .containsExactly("network_spend", "billable_spend");
         Catalog.Plan plan = catalog.plan("clearinghouse_default_ppu").orElseThrow();
         assertThat(plan.currency()).isEqualTo("USD");
         assertThat(plan.billingCadence()).isEqualTo("P1M");
@@ -29,7 +38,8 @@ class CatalogTest {
         assertThat(card.key()).isEqualTo("billable_spend");
         assertThat(card.price().amount()).isEqualTo("0.000001");
         assertThat(catalog.defaultPlan()).isEqualTo("clearinghouse_default_ppu");
-        assertThat(catalog.markup().percentFor("live-video-to-video", "unknown")).isEqualByComparingTo("15");
+        assertThat(catalog.markup().percentFor("live-video-to-video", "unknown"))
+                .isEqualByComparingTo("15");
         assertThat(catalog.markup().percentFor("live", "unknown")).isEqualByComparingTo("0");
     }
 

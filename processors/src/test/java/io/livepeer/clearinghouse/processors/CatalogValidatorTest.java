@@ -57,8 +57,8 @@ class CatalogValidatorTest {
             """;
 
     static List<Problem> problems(String yaml) {
-        return CatalogValidator.validate(Catalog.parse(
-                new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))));
+        return CatalogValidator.validate(
+                Catalog.parse(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))));
     }
 
     static List<String> paths(String yaml) {
@@ -74,18 +74,26 @@ class CatalogValidatorTest {
     @Test
     void keys_must_match_openmeters_resource_key_pattern_and_be_unique() {
         assertThat(problems(METER.replace("key: billable_usd_micros", "key: Billable-USD")))
-                .extracting(Problem::path).contains("meters[0].key");
+                .extracting(Problem::path)
+                .contains("meters[0].key");
         assertThat(paths(METER.replace("key: billable_usd_micros", "key: " + "a".repeat(65))))
                 .contains("meters[0].key");
         assertThat(paths(METER.replace("key: billable_usd_micros", "key: double__underscore")))
                 .contains("meters[0].key");
-        assertThat(paths(METER.replace("key: billable_usd_micros", "key: trailing_"))).contains("meters[0].key");
+        assertThat(paths(METER.replace("key: billable_usd_micros", "key: trailing_")))
+                .contains("meters[0].key");
         assertThat(paths(METER + METER.replace("meters:\n", ""))).containsExactly("meters[1].key");
         assertThat(paths(METER + FEATURE.replace("key: billable_spend", "key: Billable Spend")))
                 .containsExactly("features[0].key");
-        assertThat(paths(METER + FEATURE + plan(CARD).replace("key: ppu", "key: pay-per-use")
-                .replace("default_plan: ppu", "default_plan: pay-per-use"))).containsExactly("plans[0].key");
-        assertThat(problems(METER.replace("key: billable_usd_micros", "key: Billable-USD")).get(0).message())
+        assertThat(paths(METER
+                        + FEATURE
+                        + plan(CARD)
+                                .replace("key: ppu", "key: pay-per-use")
+                                .replace("default_plan: ppu", "default_plan: pay-per-use")))
+                .containsExactly("plans[0].key");
+        assertThat(problems(METER.replace("key: billable_usd_micros", "key: Billable-USD"))
+                        .get(0)
+                        .message())
                 .contains("^[a-z0-9]+(?:_[a-z0-9]+)*$");
     }
 
@@ -102,7 +110,9 @@ class CatalogValidatorTest {
     @Test
     void features_only_on_sum_count_unique_count_or_latest_meters() {
         for (String ok : List.of("SUM", "UNIQUE_COUNT", "LATEST", "sum")) {
-            assertThat(problems(METER.replace("aggregation: SUM", "aggregation: " + ok) + FEATURE)).as(ok).isEmpty();
+            assertThat(problems(METER.replace("aggregation: SUM", "aggregation: " + ok) + FEATURE))
+                    .as(ok)
+                    .isEmpty();
         }
         for (String refused : List.of("AVG", "MIN", "MAX")) {
             List<Problem> found = problems(METER.replace("aggregation: SUM", "aggregation: " + refused) + FEATURE);
@@ -120,7 +130,8 @@ class CatalogValidatorTest {
         assertThat(paths(METER.replace("aggregation: SUM", "aggregation: COUNT")))
                 .containsExactly("meters[0].value_property");
         assertThat(problems(METER.replace("aggregation: SUM", "aggregation: COUNT")
-                .replace("    value_property: $.billable_usd_micros\n", ""))).isEmpty();
+                        .replace("    value_property: $.billable_usd_micros\n", "")))
+                .isEmpty();
         assertThat(paths(METER.replace("    value_property: $.billable_usd_micros\n", "")))
                 .containsExactly("meters[0].value_property");
         assertThat(paths(METER.replace("value_property: $.billable_usd_micros", "value_property: billable")))
@@ -133,14 +144,21 @@ class CatalogValidatorTest {
 
     @Test
     void markup_percentages_must_be_between_0_and_1000_and_rules_must_not_overlap() {
-        Catalog catalog = new Catalog(null, List.of(), List.of(), List.of(), List.of(
-                new MarkupRule("*", "*", BigDecimal.ZERO),
-                new MarkupRule("live-video-to-video", "*", new BigDecimal("1500")),
-                new MarkupRule("live-video-to-video", null, BigDecimal.TEN),
-                new MarkupRule("text-to-image", "sdxl", new BigDecimal("-1"))));
-        assertThat(CatalogValidator.validate(catalog)).extracting(Problem::path).containsExactly(
-                "markup_rules[1].percent", "markup_rules[2]", "markup_rules[3].percent");
-        assertThat(problems("markup_rules:\n  - {pipeline: live, model_id: \"*\", percent: 12.5}\n")).isEmpty();
+        Catalog catalog = new Catalog(
+                null,
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(
+                        new MarkupRule("*", "*", BigDecimal.ZERO),
+                        new MarkupRule("live-video-to-video", "*", new BigDecimal("1500")),
+                        new MarkupRule("live-video-to-video", null, BigDecimal.TEN),
+                        new MarkupRule("text-to-image", "sdxl", new BigDecimal("-1"))));
+        assertThat(CatalogValidator.validate(catalog))
+                .extracting(Problem::path)
+                .containsExactly("markup_rules[1].percent", "markup_rules[2]", "markup_rules[3].percent");
+        assertThat(problems("markup_rules:\n  - {pipeline: live, model_id: \"*\", percent: 12.5}\n"))
+                .isEmpty();
     }
 
     @Test
@@ -163,9 +181,10 @@ class CatalogValidatorTest {
                       - {up_to_amount: "1000000", unit_price: "0.000001"}
                       - {up_to_amount: "500", unit_price: "0.0000009"}
                       - {}""");
-        assertThat(paths(METER + FEATURE + plan(tiered))).containsExactly(
-                "plans[0].phases[0].rate_cards[0].price.tiers[1].up_to_amount",
-                "plans[0].phases[0].rate_cards[0].price.tiers[2]");
+        assertThat(paths(METER + FEATURE + plan(tiered)))
+                .containsExactly(
+                        "plans[0].phases[0].rate_cards[0].price.tiers[1].up_to_amount",
+                        "plans[0].phases[0].rate_cards[0].price.tiers[2]");
         assertThat(paths(METER + FEATURE + plan(tiered.replace("mode: graduated", "mode: stairs"))))
                 .contains("plans[0].phases[0].rate_cards[0].price.mode");
         String twoPhases = plan(CARD) + """
@@ -174,15 +193,22 @@ class CatalogValidatorTest {
                         rate_cards: []
                 """;
         assertThat(paths(METER + FEATURE + twoPhases)).containsExactly("plans[0].phases[0].duration");
-        assertThat(problems(METER + FEATURE + twoPhases.replace("name: Default\n",
-                "name: Default\n        duration: P1M\n"))).isEmpty();
+        assertThat(problems(METER
+                        + FEATURE
+                        + twoPhases.replace("name: Default\n", "name: Default\n        duration: P1M\n")))
+                .isEmpty();
     }
 
     @Test
     void require_valid_lists_every_problem() {
-        Catalog bad = new Catalog("gold", List.of(new Catalog.Meter("Bad-Key", "x", null, "e", "SUM", null,
-                Map.of())), List.of(), List.of(), List.of());
-        assertThatThrownBy(() -> CatalogValidator.requireValid(bad)).isInstanceOf(CatalogException.class)
+        Catalog bad = new Catalog(
+                "gold",
+                List.of(new Catalog.Meter("Bad-Key", "x", null, "e", "SUM", null, Map.of())),
+                List.of(),
+                List.of(),
+                List.of());
+        assertThatThrownBy(() -> CatalogValidator.requireValid(bad))
+                .isInstanceOf(CatalogException.class)
                 .hasMessageContaining("catalog has 3 problems")
                 .hasMessageContaining("meters[0].key")
                 .hasMessageContaining("meters[0].value_property")

@@ -23,7 +23,8 @@ class SignerEventMeteringTest {
     static final Instant NOW = Instant.parse("2026-08-20T12:00:00Z");
     static final PriceQuote PRICE = new PriceQuote(new BigDecimal("3000"), NOW, "static");
     static final SignerEventMetering METERING = new SignerEventMetering(
-            new UsageCloudEventMapper(UsageCloudEventMapper.DEFAULT_SOURCE), Catalog.defaultCatalog().markup(),
+            new UsageCloudEventMapper(UsageCloudEventMapper.DEFAULT_SOURCE),
+            Catalog.defaultCatalog().markup(),
             MeteringLimits.defaults());
 
     static MeteringOutcome meter(String json) {
@@ -97,7 +98,7 @@ class SignerEventMeteringTest {
     @Test
     void an_empty_owner_id_is_rejected_not_dropped() {
         assertThat(meter("{\"id\":\"e1\",\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"app_x:owner:\","
-                + "\"computed_fee\":\"5\"}}"))
+                        + "\"computed_fee\":\"5\"}}"))
                 .isInstanceOfSatisfying(MeteringOutcome.Rejected.class, r -> {
                     assertThat(r.reason()).contains("no billable identity");
                     assertThat(r.eventId()).isEqualTo("e1");
@@ -106,8 +107,8 @@ class SignerEventMeteringTest {
 
     @Test
     void a_fee_of_one_wei_is_three_billionths_of_a_micro_in_plain_notation() throws Exception {
-        MeteredUsage usage = metered("{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\","
-                + "\"computed_fee\":\"1\"}}");
+        MeteredUsage usage = metered(
+                "{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\"," + "\"computed_fee\":\"1\"}}");
         assertThat(usage.networkMicros().toPlainString()).isEqualTo("0.000000003");
         assertThat(new String(usage.cloudEventJson(), StandardCharsets.UTF_8))
                 .contains("\"network_fee_usd_micros\":0.000000003");
@@ -130,13 +131,15 @@ class SignerEventMeteringTest {
         assertThat(usage.networkMicros().toPlainString()).isEqualTo("1000000.000000002");
         assertThat(usage.billableMicros().toPlainString()).isEqualTo("1150000.0000000023");
         assertThat(usage.markupPercent()).isEqualByComparingTo("15");
-        assertThat(cloudEvent(usage).path("data").path("markup_percent").decimalValue()).isEqualByComparingTo("15");
+        assertThat(cloudEvent(usage).path("data").path("markup_percent").decimalValue())
+                .isEqualByComparingTo("15");
     }
 
     @Test
     void empty_pipeline_and_absent_model_become_unknown() throws Exception {
         JsonNode data = cloudEvent(metered("{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\","
-                + "\"computed_fee\":\"1\",\"pipeline\":\"\"}}")).path("data");
+                        + "\"computed_fee\":\"1\",\"pipeline\":\"\"}}"))
+                .path("data");
         assertThat(data.path("pipeline").asText()).isEqualTo("unknown");
         assertThat(data.path("model_id").asText()).isEqualTo("unknown");
         assertThat(data.path("manifest_id").asText()).isEqualTo("unknown");
@@ -159,24 +162,31 @@ class SignerEventMeteringTest {
 
     @Test
     void the_usage_time_falls_back_from_current_time_to_envelope_timestamp_to_receive_time() {
-        assertThat(metered("{\"type\":\"create_signed_ticket\",\"timestamp\":\"1787220000123\",\"data\":{"
-                + "\"auth_id\":\"c:u\",\"computed_fee\":\"1\",\"current_time\":\"2026-08-20T10:00:00.5Z\"}}").time())
+        assertThat(metered(
+                                "{\"type\":\"create_signed_ticket\",\"timestamp\":\"1787220000123\",\"data\":{"
+                                        + "\"auth_id\":\"c:u\",\"computed_fee\":\"1\",\"current_time\":\"2026-08-20T10:00:00.5Z\"}}")
+                        .time())
                 .isEqualTo(Instant.parse("2026-08-20T10:00:00.5Z"));
         assertThat(metered("{\"type\":\"create_signed_ticket\",\"timestamp\":\"1787220000123\",\"data\":{"
-                + "\"auth_id\":\"c:u\",\"computed_fee\":\"1\"}}").time()).isEqualTo(Instant.ofEpochMilli(1787220000123L));
+                                + "\"auth_id\":\"c:u\",\"computed_fee\":\"1\"}}")
+                        .time())
+                .isEqualTo(Instant.ofEpochMilli(1787220000123L));
         assertThat(metered("{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\",\"computed_fee\":\"1\"}}")
-                .time()).isEqualTo(NOW);
+                        .time())
+                .isEqualTo(NOW);
     }
 
     @Test
     void absurd_values_are_rejected() {
         assertThat(meter("{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\","
-                + "\"computed_fee\":\"1000000000000000000001\"}}"))
-                .isInstanceOfSatisfying(MeteringOutcome.Rejected.class,
+                        + "\"computed_fee\":\"1000000000000000000001\"}}"))
+                .isInstanceOfSatisfying(
+                        MeteringOutcome.Rejected.class,
                         r -> assertThat(r.reason()).contains("exceeds the limit"));
         assertThat(meter("{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\",\"computed_fee\":\"1\","
-                + "\"current_time\":\"2099-01-01T00:00:00Z\"}}"))
-                .isInstanceOfSatisfying(MeteringOutcome.Rejected.class,
+                        + "\"current_time\":\"2099-01-01T00:00:00Z\"}}"))
+                .isInstanceOfSatisfying(
+                        MeteringOutcome.Rejected.class,
                         r -> assertThat(r.reason()).contains("lies in the future"));
     }
 
@@ -187,7 +197,8 @@ class SignerEventMeteringTest {
         Iterator<String> names = ce.fieldNames();
         java.util.List<String> list = new java.util.ArrayList<>();
         names.forEachRemaining(list::add);
-        assertThat(list).containsExactlyInAnyOrder("specversion", "id", "source", "type", "subject", "time",
-                "datacontenttype", "data");
+        assertThat(list)
+                .containsExactlyInAnyOrder(
+                        "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "data");
     }
 }

@@ -68,14 +68,17 @@ class SignerEventParserTest {
 
     @Test
     void a_fee_above_2_pow_53_survives_exactly_as_string_and_as_number() throws Exception {
-        String huge = "123456789012345678901";   // > 2^53 and > 2^64
+        String huge = "123456789012345678901"; // > 2^53 and > 2^64
         assertThat(ticket("{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"" + huge + "\"}}")
-                .computedFeeWei()).isEqualTo(new BigInteger(huge));
+                        .computedFeeWei())
+                .isEqualTo(new BigInteger(huge));
         assertThat(ticket("{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":" + huge + "}}")
-                .computedFeeWei()).isEqualTo(new BigInteger(huge));
+                        .computedFeeWei())
+                .isEqualTo(new BigInteger(huge));
         // 2^53 + 1 is the first integer a double cannot hold
         assertThat(ticket("{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":9007199254740993}}")
-                .computedFeeWei()).isEqualTo(new BigInteger("9007199254740993"));
+                        .computedFeeWei())
+                .isEqualTo(new BigInteger("9007199254740993"));
     }
 
     @Test
@@ -94,9 +97,12 @@ class SignerEventParserTest {
     @Test
     void reads_cost_and_the_older_cost_per_pixel() throws Exception {
         assertThat(ticket("{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"1\",\"cost\":\"0.5\"}}")
-                .cost()).isEqualTo(new BigDecimal("0.5"));
+                        .cost())
+                .isEqualTo(new BigDecimal("0.5"));
         assertThat(ticket("{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"1\","
-                + "\"cost_per_pixel\":\"0.8571428571\"}}").cost()).isEqualTo(new BigDecimal("0.8571428571"));
+                                + "\"cost_per_pixel\":\"0.8571428571\"}}")
+                        .cost())
+                .isEqualTo(new BigDecimal("0.8571428571"));
     }
 
     @Test
@@ -115,29 +121,40 @@ class SignerEventParserTest {
         assertReason("{\"type\":\"create_signed_ticket\",\"data\":[1]}", "data is not an object but array");
         assertReason("{\"type\":\"create_signed_ticket\"}", "create_signed_ticket has no data");
         assertReason("{\"type\":\"create_signed_ticket\",\"data\":{}}", "computed_fee is missing");
-        assertReason("{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"-5\"}}",
+        assertReason(
+                "{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"-5\"}}",
                 "computed_fee is negative: -5");
-        assertReason("{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"lots\"}}",
+        assertReason(
+                "{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"lots\"}}",
                 "computed_fee is not a number: lots");
-        assertReason("{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"1.5\"}}",
+        assertReason(
+                "{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"1.5\"}}",
                 "computed_fee is not a whole number: 1.5");
-        assertReason("{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":{\"a\":1}}}",
+        assertReason(
+                "{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":{\"a\":1}}}",
                 "computed_fee must be a number, not object");
-        assertReason("{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"1\",\"pixels\":-1}}",
+        assertReason(
+                "{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"1\",\"pixels\":-1}}",
                 "pixels is negative");
-        assertReason("{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"1\",\"current_time\":\"noon\"}}",
+        assertReason(
+                "{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"1\",\"current_time\":\"noon\"}}",
                 "current_time is not an RFC 3339 time: noon");
-        assertReason("{\"type\":\"create_signed_ticket\",\"timestamp\":\"soon\",\"data\":{}}",
+        assertReason(
+                "{\"type\":\"create_signed_ticket\",\"timestamp\":\"soon\",\"data\":{}}",
                 "timestamp is not a number: soon");
     }
 
     @Test
     void a_rejected_event_keeps_its_envelope_id() {
         assertThatThrownBy(() -> ticket("{\"id\":\"abc\",\"type\":\"create_signed_ticket\",\"data\":{}}"))
-                .isInstanceOfSatisfying(InvalidEventException.class, e -> assertThat(e.eventId()).isEqualTo("abc"));
+                .isInstanceOfSatisfying(
+                        InvalidEventException.class,
+                        e -> assertThat(e.eventId()).isEqualTo("abc"));
     }
 
     private static void assertReason(String json, String reason) {
-        assertThatThrownBy(() -> ticket(json)).isInstanceOf(InvalidEventException.class).hasMessageContaining(reason);
+        assertThatThrownBy(() -> ticket(json))
+                .isInstanceOf(InvalidEventException.class)
+                .hasMessageContaining(reason);
     }
 }

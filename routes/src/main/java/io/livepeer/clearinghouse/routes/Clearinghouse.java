@@ -2,9 +2,9 @@ package io.livepeer.clearinghouse.routes;
 
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DeadLetters;
-import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.Reconciliation;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.routes.bridge.BridgeServices;
 import io.livepeer.clearinghouse.routes.core.Beans;
@@ -33,22 +33,37 @@ import org.apache.camel.CamelContext;
  * @param reconciliation the ledger's reconciliation
  * @param bridge         the signer bridge
  */
-public record Clearinghouse(MeteringSettings metering, Database database, Catalog catalog, PriceService price,
-                            OutboxQueries outbox, DeadLetters deadLetters, OutboxDelivery delivery, MeteringMetrics metrics,
-                            PrometheusMeterRegistry registry, Ledger ledger, Reconciliation reconciliation,
-                            BridgeServices bridge) {
+public record Clearinghouse(
+        MeteringSettings metering,
+        Database database,
+        Catalog catalog,
+        PriceService price,
+        OutboxQueries outbox,
+        DeadLetters deadLetters,
+        OutboxDelivery delivery,
+        MeteringMetrics metrics,
+        PrometheusMeterRegistry registry,
+        Ledger ledger,
+        Reconciliation reconciliation,
+        BridgeServices bridge) {
 
     /** Registry name. */
     public static final String REGISTRY_NAME = "clearinghouse";
 
     /** Collects the services the flows bound in {@code context}. */
     static Clearinghouse from(CamelContext context) {
-        return new Clearinghouse(Beans.require(context, MeteringSettings.class),
-                Beans.require(context, Database.class), Beans.require(context, Catalog.class),
-                Beans.require(context, PriceService.class), Beans.require(context, OutboxQueries.class),
-                Beans.require(context, DeadLetters.class), Beans.require(context, OutboxDelivery.class),
-                Beans.require(context, MeteringMetrics.class), Beans.require(context, PrometheusMeterRegistry.class),
-                Beans.require(context, Ledger.class), Beans.require(context, Reconciliation.class),
+        return new Clearinghouse(
+                Beans.require(context, MeteringSettings.class),
+                Beans.require(context, Database.class),
+                Beans.require(context, Catalog.class),
+                Beans.require(context, PriceService.class),
+                Beans.require(context, OutboxQueries.class),
+                Beans.require(context, DeadLetters.class),
+                Beans.require(context, OutboxDelivery.class),
+                Beans.require(context, MeteringMetrics.class),
+                Beans.require(context, PrometheusMeterRegistry.class),
+                Beans.require(context, Ledger.class),
+                Beans.require(context, Reconciliation.class),
                 Beans.require(context, BridgeServices.class));
     }
 

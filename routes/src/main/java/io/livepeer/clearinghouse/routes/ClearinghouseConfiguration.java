@@ -39,9 +39,15 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
 
     /** The flows' configurations in the order they run. */
     List<CamelConfiguration> flows() {
-        return List.of(new CoreConfiguration(clock), new HttpConfiguration(), new PriceConfiguration(),
-                new MeteringConfiguration(), new DeliveryConfiguration(), new UsageConfiguration(),
-                new LedgerConfiguration(), new BridgeConfiguration());
+        return List.of(
+                new CoreConfiguration(clock),
+                new HttpConfiguration(),
+                new PriceConfiguration(),
+                new MeteringConfiguration(),
+                new DeliveryConfiguration(),
+                new UsageConfiguration(),
+                new LedgerConfiguration(),
+                new BridgeConfiguration());
     }
 
     @Override

@@ -15,8 +15,7 @@ public final class ClearinghouseMain {
     /** Exit code of a usage error, as in the launcher's table. */
     static final int USAGE = 64;
 
-    private ClearinghouseMain() {
-    }
+    private ClearinghouseMain() {}
 
     /**
      * Runs until stopped; {@code --help} prints what configures it. Any other argument is a usage error (exit 64), an
@@ -27,10 +26,11 @@ public final class ClearinghouseMain {
     public static void main(String[] args) throws Exception {
         if (args.length > 0) {
             boolean help = args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"));
-            (help ? System.out : System.err).println("usage: java -jar clearinghouse.jar   (no arguments)\n"
-                    + "Runs the metering pipeline until SIGTERM. Configure with environment variables: KAFKA_BROKERS,"
-                    + " JDBC_URL,\nJDBC_USER, JDBC_PASSWORD, ETH_USD_PRICE or PRICE_ORACLE_URL, OPENMETER_URL,"
-                    + " OPENMETER_API_KEY (see docs/configuration.md).");
+            (help ? System.out : System.err)
+                    .println("usage: java -jar clearinghouse.jar   (no arguments)\n"
+                            + "Runs the metering pipeline until SIGTERM. Configure with environment variables: KAFKA_BROKERS,"
+                            + " JDBC_URL,\nJDBC_USER, JDBC_PASSWORD, ETH_USD_PRICE or PRICE_ORACLE_URL, OPENMETER_URL,"
+                            + " OPENMETER_API_KEY (see docs/configuration.md).");
             System.exit(help ? 0 : USAGE);
         }
         try {

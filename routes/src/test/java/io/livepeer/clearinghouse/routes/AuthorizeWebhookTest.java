@@ -46,15 +46,28 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
     }
 
     String createKey(Stage stage, String client, String subject, String extra) throws Exception {
-        HttpResponse<String> created = request(stage.httpPort(), "POST", "/api/keys", ADMIN_TOKEN,
-                "{\"client_id\":\"" + client + "\",\"usage_subject\":\"" + subject + "\"" + extra + "}", Map.of());
+        HttpResponse<String> created = request(
+                stage.httpPort(),
+                "POST",
+                "/api/keys",
+                ADMIN_TOKEN,
+                "{\"client_id\":\"" + client + "\",\"usage_subject\":\"" + subject + "\"" + extra + "}",
+                Map.of());
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        return json(created).path("key").asText() + "|" + json(created).path("id").asText();
+        return json(created).path("key").asText() + "|"
+                + json(created).path("id").asText();
     }
 
     void grant(Stage stage, String customer, String micros) throws Exception {
-        assertThat(request(stage.httpPort(), "POST", "/api/ledger/grants", ADMIN_TOKEN, "{\"customer\":\"" + customer
-                + "\",\"amount_usd_micros\":\"" + micros + "\"}", Map.of()).statusCode()).isEqualTo(201);
+        assertThat(request(
+                                stage.httpPort(),
+                                "POST",
+                                "/api/ledger/grants",
+                                ADMIN_TOKEN,
+                                "{\"customer\":\"" + customer + "\",\"amount_usd_micros\":\"" + micros + "\"}",
+                                Map.of())
+                        .statusCode())
+                .isEqualTo(201);
     }
 
     @Test
@@ -65,18 +78,24 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
         assertThat(none.statusCode()).isEqualTo(401);
         assertThat(json(none).path("status").asInt()).isEqualTo(401);
         assertThat(json(none).path("reason").asText()).isEqualTo("unauthorized webhook caller");
-        assertThat(call(stage, Map.of("Authorization", "Bearer wrong"), body("k", "")).statusCode())
+        assertThat(call(stage, Map.of("Authorization", "Bearer wrong"), body("k", ""))
+                        .statusCode())
                 .isEqualTo(401);
-        assertThat(call(stage, Map.of("X-Api-Key", WEBHOOK_SECRET), body("k", "")).statusCode()).isEqualTo(200);
-        assertThat(call(stage, Map.of("X-Webhook-Secret", WEBHOOK_SECRET), body("k", "")).statusCode())
+        assertThat(call(stage, Map.of("X-Api-Key", WEBHOOK_SECRET), body("k", ""))
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(call(stage, Map.of("X-Webhook-Secret", WEBHOOK_SECRET), body("k", ""))
+                        .statusCode())
                 .isEqualTo(200);
 
         Map<String, String> signer = Map.of("Authorization", "Bearer " + WEBHOOK_SECRET);
         HttpResponse<String> notJson = call(stage, signer, "this is not json");
         assertThat(notJson.statusCode()).isEqualTo(400);
         assertThat(json(notJson).path("reason").asText()).isEqualTo("body is not JSON");
-        assertThat(call(stage, signer, "{\"headers\":[\"Authorization\"]}").statusCode()).isEqualTo(400);
-        assertThat(call(stage, signer, "{\"headers\":{},\"pad\":\"" + "x".repeat(70_000) + "\"}").statusCode())
+        assertThat(call(stage, signer, "{\"headers\":[\"Authorization\"]}").statusCode())
+                .isEqualTo(400);
+        assertThat(call(stage, signer, "{\"headers\":{},\"pad\":\"" + "x".repeat(70_000) + "\"}")
+                        .statusCode())
                 .isEqualTo(413);
     }
 
@@ -89,7 +108,8 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
         JsonNode missing = json(authorize(stage, null, ""));
         assertThat(missing.path("status").asInt()).isEqualTo(401);
         assertThat(missing.path("code").asText()).isEqualTo("missing_credential");
-        assertThat(json(authorize(stage, "sk_live_unknown", "")).path("status").asInt()).isEqualTo(401);
+        assertThat(json(authorize(stage, "sk_live_unknown", "")).path("status").asInt())
+                .isEqualTo(401);
 
         String[] alice = createKey(stage, "acme", "alice", ",\"max_price\":{\"price\":1300,\"unit\":\"seconds\"}")
                 .split("\\|");
@@ -103,31 +123,36 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
         long before = Instant.now().getEpochSecond();
         JsonNode allowed = json(authorize(stage, alice[0], ""));
         assertThat(allowed.path("status").asInt()).isEqualTo(200);
-        assertThat(allowed.path("auth_id").asText()).isEqualTo("acme:alice");   // not the spoofed Signer-Auth-Id
-        assertThat(allowed.path("expiry").asLong()).isBetween(before + 59, Instant.now().getEpochSecond() + 60);
-        assertThat(allowed.path("maxPrice").toString()).isEqualTo("{\"price\":1300,\"currency\":\"wei\","
-                + "\"unit\":\"seconds\"}");
+        assertThat(allowed.path("auth_id").asText()).isEqualTo("acme:alice"); // not the spoofed Signer-Auth-Id
+        assertThat(allowed.path("expiry").asLong())
+                .isBetween(before + 59, Instant.now().getEpochSecond() + 60);
+        assertThat(allowed.path("maxPrice").toString())
+                .isEqualTo("{\"price\":1300,\"currency\":\"wei\"," + "\"unit\":\"seconds\"}");
 
         // the session is already bound to someone else
         JsonNode mismatch = json(authorize(stage, alice[0], "acme:bob"));
         assertThat(mismatch.path("status").asInt()).isEqualTo(403);
         assertThat(mismatch.path("code").asText()).isEqualTo("auth_id_mismatch");
-        assertThat(json(authorize(stage, alice[0], "acme:alice")).path("status").asInt()).isEqualTo(200);
+        assertThat(json(authorize(stage, alice[0], "acme:alice")).path("status").asInt())
+                .isEqualTo(200);
 
         // revoked, then expired keys
         String[] bob = createKey(stage, "acme", "bob", "").split("\\|");
         grant(stage, "acme:bob", "1");
         assertThat(json(authorize(stage, bob[0], "")).path("status").asInt()).isEqualTo(200);
         assertThat(request(stage.httpPort(), "POST", "/api/keys/" + bob[1] + "/revoke", ADMIN_TOKEN, null, Map.of())
-                .statusCode()).isEqualTo(200);
+                        .statusCode())
+                .isEqualTo(200);
         JsonNode revoked = json(authorize(stage, bob[0], ""));
         assertThat(revoked.path("status").asInt()).isEqualTo(403);
         assertThat(revoked.path("code").asText()).isEqualTo("credential_revoked");
 
-        String[] carol = createKey(stage, "acme", "carol", ",\"expires_at\":\"2099-01-01T00:00:00Z\"").split("\\|");
+        String[] carol = createKey(stage, "acme", "carol", ",\"expires_at\":\"2099-01-01T00:00:00Z\"")
+                .split("\\|");
         grant(stage, "acme:carol", "1");
         assertThat(request(stage.httpPort(), "POST", "/api/keys/" + carol[1] + "/expire", ADMIN_TOKEN, "{}", Map.of())
-                .statusCode()).isEqualTo(200);
+                        .statusCode())
+                .isEqualTo(200);
         JsonNode expired = json(authorize(stage, carol[0], ""));
         assertThat(expired.path("status").asInt()).isEqualTo(401);
         assertThat(expired.path("code").asText()).isEqualTo("credential_expired");
@@ -147,15 +172,25 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
         Stage stage = stage(TestDatabases.h2(), 1);
         start(stage, null, Map.of());
         Map<String, String> form = Map.of("Content-Type", "application/x-www-form-urlencoded");
-        HttpResponse<String> create = request(stage.httpPort(), "POST", "/api/keys", ADMIN_TOKEN,
-                "{\"client_id\":\"acme\",\"usage_subject\":\"fay\"}", form);
+        HttpResponse<String> create = request(
+                stage.httpPort(),
+                "POST",
+                "/api/keys",
+                ADMIN_TOKEN,
+                "{\"client_id\":\"acme\",\"usage_subject\":\"fay\"}",
+                form);
         assertThat(create.statusCode()).isEqualTo(415);
         assertThat(json(create).path("detail").asText()).contains("Content-Type: application/json");
         assertThat(json(create).path("errors").get(0).path("field").asText()).isEqualTo("Content-Type");
 
         String[] fay = createKey(stage, "acme", "fay", "").split("\\|");
-        HttpResponse<String> expire = request(stage.httpPort(), "POST", "/api/keys/" + fay[1] + "/expire",
-                ADMIN_TOKEN, "{\"at\":\"2099-12-31T00:00:00Z\"}", form);
+        HttpResponse<String> expire = request(
+                stage.httpPort(),
+                "POST",
+                "/api/keys/" + fay[1] + "/expire",
+                ADMIN_TOKEN,
+                "{\"at\":\"2099-12-31T00:00:00Z\"}",
+                form);
         assertThat(expire.statusCode()).isEqualTo(415);
         HttpResponse<String> list = request(stage.httpPort(), "GET", "/api/keys", ADMIN_TOKEN, null, Map.of());
         assertThat(json(list).path("keys").get(0).path("state").asText()).isEqualTo("active");
@@ -174,17 +209,24 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
         for (String user : List.of("u1", "u2", "u3")) {
             createKey(stage, "paging", user, "");
         }
-        JsonNode first = json(request(stage.httpPort(), "GET", "/api/keys?client_id=paging&limit=2", ADMIN_TOKEN,
-                null, Map.of()));
+        JsonNode first = json(
+                request(stage.httpPort(), "GET", "/api/keys?client_id=paging&limit=2", ADMIN_TOKEN, null, Map.of()));
         assertThat(first.path("keys").findValuesAsText("usage_subject")).hasSize(2);
-        JsonNode second = json(request(stage.httpPort(), "GET", "/api/keys?client_id=paging&limit=2&cursor="
-                + first.path("next_cursor").asText(), ADMIN_TOKEN, null, Map.of()));
+        JsonNode second = json(request(
+                stage.httpPort(),
+                "GET",
+                "/api/keys?client_id=paging&limit=2&cursor="
+                        + first.path("next_cursor").asText(),
+                ADMIN_TOKEN,
+                null,
+                Map.of()));
         assertThat(second.path("keys").findValuesAsText("usage_subject")).hasSize(1);
         assertThat(second.path("next_cursor").isNull()).isTrue();
         List<String> all = new java.util.ArrayList<>(first.path("keys").findValuesAsText("usage_subject"));
         all.addAll(second.path("keys").findValuesAsText("usage_subject"));
         assertThat(all).containsExactlyInAnyOrder("u1", "u2", "u3");
-        assertThat(request(stage.httpPort(), "GET", "/api/keys?page=2", ADMIN_TOKEN, null, Map.of()).statusCode())
+        assertThat(request(stage.httpPort(), "GET", "/api/keys?page=2", ADMIN_TOKEN, null, Map.of())
+                        .statusCode())
                 .isEqualTo(400);
     }
 
@@ -194,44 +236,83 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
         ClearinghouseApp app = start(stage, null, Map.of());
         String key = createKey(stage, "acme", "dora", "").split("\\|")[0];
         grant(stage, "acme:dora", "100");
-        assertThat(json(authorize(stage, key, "")).path("status").asInt()).isEqualTo(200);   // key now cached
+        assertThat(json(authorize(stage, key, "")).path("status").asInt()).isEqualTo(200); // key now cached
 
-        app.services().database().close();   // the database goes away
+        app.services().database().close(); // the database goes away
         HttpResponse<String> response = authorize(stage, key, "");
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(json(response).path("status").asInt()).isEqualTo(503);
         assertThat(json(response).path("code").asText()).isEqualTo("billing_unavailable");
         assertThat(json(response).has("auth_id")).isFalse();
-        assertThat(json(authorize(stage, "sk_live_never_seen", "")).path("status").asInt()).isEqualTo(503);
+        assertThat(json(authorize(stage, "sk_live_never_seen", ""))
+                        .path("status")
+                        .asInt())
+                .isEqualTo(503);
     }
 
     @Test
     void in_oidc_mode_jwts_are_checked_against_the_issuer_jwks() throws Exception {
         try (TestIssuer issuer = TestIssuer.start()) {
             Stage stage = stage(TestDatabases.h2(), 1);
-            start(stage, null, Map.of("clearinghouse.bridge.auth-mode", "oidc",
-                    "clearinghouse.bridge.oidc.issuer", issuer.issuer(),
-                    "clearinghouse.bridge.oidc.audience", "livepeer-gateway",
-                    "clearinghouse.bridge.oidc.jwks-uri", issuer.jwksUri(),
-                    "clearinghouse.bridge.oidc.required-scopes", "sign:tickets"));
+            start(
+                    stage,
+                    null,
+                    Map.of(
+                            "clearinghouse.bridge.auth-mode",
+                            "oidc",
+                            "clearinghouse.bridge.oidc.issuer",
+                            issuer.issuer(),
+                            "clearinghouse.bridge.oidc.audience",
+                            "livepeer-gateway",
+                            "clearinghouse.bridge.oidc.jwks-uri",
+                            issuer.jwksUri(),
+                            "clearinghouse.bridge.oidc.required-scopes",
+                            "sign:tickets"));
             grant(stage, "daydream:user-7", "100");
-            String good = issuer.token("livepeer-gateway", "daydream", "user-7", Duration.ofSeconds(30),
-                    Map.of("scope", "sign:tickets"));
+            String good = issuer.token(
+                    "livepeer-gateway", "daydream", "user-7", Duration.ofSeconds(30), Map.of("scope", "sign:tickets"));
             JsonNode allowed = json(authorize(stage, good, ""));
             assertThat(allowed.path("status").asInt()).isEqualTo(200);
             assertThat(allowed.path("auth_id").asText()).isEqualTo("daydream:user-7");
-            assertThat(allowed.path("expiry").asLong()).isLessThanOrEqualTo(Instant.now().getEpochSecond() + 30);
+            assertThat(allowed.path("expiry").asLong())
+                    .isLessThanOrEqualTo(Instant.now().getEpochSecond() + 30);
 
             assertThat(json(authorize(stage, issuer.forgedToken("livepeer-gateway", "daydream", "user-7"), ""))
-                    .path("status").asInt()).isEqualTo(401);
-            assertThat(json(authorize(stage, issuer.token("another-audience", "daydream", "user-7",
-                    Duration.ofSeconds(30), Map.of("scope", "sign:tickets")), "")).path("reason").asText())
+                            .path("status")
+                            .asInt())
+                    .isEqualTo(401);
+            assertThat(json(authorize(
+                                    stage,
+                                    issuer.token(
+                                            "another-audience",
+                                            "daydream",
+                                            "user-7",
+                                            Duration.ofSeconds(30),
+                                            Map.of("scope", "sign:tickets")),
+                                    ""))
+                            .path("reason")
+                            .asText())
                     .contains("audience");
-            assertThat(json(authorize(stage, issuer.token("livepeer-gateway", "daydream", "user-7",
-                    Duration.ofSeconds(-120), Map.of("scope", "sign:tickets")), "")).path("reason").asText())
+            assertThat(json(authorize(
+                                    stage,
+                                    issuer.token(
+                                            "livepeer-gateway",
+                                            "daydream",
+                                            "user-7",
+                                            Duration.ofSeconds(-120),
+                                            Map.of("scope", "sign:tickets")),
+                                    ""))
+                            .path("reason")
+                            .asText())
                     .contains("Expired JWT");
-            assertThat(json(authorize(stage, issuer.token("livepeer-gateway", "daydream", "user-7",
-                    Duration.ofSeconds(30), Map.of()), "")).path("status").asInt()).isEqualTo(403);
+            assertThat(json(authorize(
+                                    stage,
+                                    issuer.token(
+                                            "livepeer-gateway", "daydream", "user-7", Duration.ofSeconds(30), Map.of()),
+                                    ""))
+                            .path("status")
+                            .asInt())
+                    .isEqualTo(403);
         }
     }
 
@@ -239,7 +320,7 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
     void a_customer_is_allowed_until_metered_usage_spends_the_credit() throws Exception {
         Stage stage = stage(TestDatabases.h2(), 1);
         ClearinghouseApp app = start(stage, null, Map.of());
-        grant(stage, "acme:erin", "5000000");   // $5
+        grant(stage, "acme:erin", "5000000"); // $5
         String key = createKey(stage, "acme", "erin", "").split("\\|")[0];
         JsonNode allowed = json(authorize(stage, key, ""));
         assertThat(allowed.path("status").asInt()).isEqualTo(200);
@@ -247,13 +328,13 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
 
         // the signer stamps that auth_id into its events; each costs 3,450,000 billable micros (lv2v, +15%)
         List<String> ids = validIds(2);
-        kafka.send(stage.topic(), ids.get(0), signedTicket(ids.get(0), authId, "1000000000000000",
-                "live-video-to-video"));
+        kafka.send(
+                stage.topic(), ids.get(0), signedTicket(ids.get(0), authId, "1000000000000000", "live-video-to-video"));
         eventually().until(() -> app.services().metrics().meteredCount() == 1);
-        assertThat(json(authorize(stage, key, authId)).path("status").asInt()).isEqualTo(200);   // 1,550,000 left
+        assertThat(json(authorize(stage, key, authId)).path("status").asInt()).isEqualTo(200); // 1,550,000 left
 
-        kafka.send(stage.topic(), ids.get(1), signedTicket(ids.get(1), authId, "1000000000000000",
-                "live-video-to-video"));
+        kafka.send(
+                stage.topic(), ids.get(1), signedTicket(ids.get(1), authId, "1000000000000000", "live-video-to-video"));
         eventually().until(() -> app.services().metrics().meteredCount() == 2);
         JsonNode spent = json(authorize(stage, key, authId));
         assertThat(spent.path("status").asInt()).isEqualTo(483);
@@ -273,13 +354,20 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
         signer.start();
         closeables.add(() -> signer.stop(0));
         Stage stage = stage(TestDatabases.h2(), 1);
-        ClearinghouseApp app = start(stage, null, Map.of("clearinghouse.bridge.signer-url",
-                "http://127.0.0.1:" + signer.getAddress().getPort(), "clearinghouse.bridge.signer-probe-interval",
-                "200ms"));
+        ClearinghouseApp app = start(
+                stage,
+                null,
+                Map.of(
+                        "clearinghouse.bridge.signer-url",
+                        "http://127.0.0.1:" + signer.getAddress().getPort(),
+                        "clearinghouse.bridge.signer-probe-interval",
+                        "200ms"));
         eventually().until(() -> app.services().bridge().signer().up());
         assertThat(app.services().bridge().signer().address()).isEqualTo("0x9c2D9A7A5c3F1A16b0C1bC3f3E4e5a0d5e5F0001");
-        JsonNode check = PriceGateTest.check(Json.mapper().readTree(get(stage.managementPort(), "/observe/health")
-                .body()), "remote-signer");
+        JsonNode check = PriceGateTest.check(
+                Json.mapper()
+                        .readTree(get(stage.managementPort(), "/observe/health").body()),
+                "remote-signer");
         assertThat(check.path("message").asText()).contains("0x9c2D9A7A5c3F1A16b0C1bC3f3E4e5a0d5e5F0001 answers");
         assertThat(get(stage.managementPort(), "/observe/metrics").body()).contains("clearinghouse_signer_up 1.0");
 

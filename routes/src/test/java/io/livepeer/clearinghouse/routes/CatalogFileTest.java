@@ -49,8 +49,8 @@ class CatalogFileTest extends PipelineTestSupport {
         assertThat(bootstrapValidates(catalog)).isTrue();
         start(stage, openMeter.v1BaseUrl(), props);
         String second = UUID.randomUUID().toString();
-        kafka.send(stage.topic(), second, signedTicket(second, "acme:alice", "1000000000000000",
-                "live-video-to-video"));
+        kafka.send(
+                stage.topic(), second, signedTicket(second, "acme:alice", "1000000000000000", "live-video-to-video"));
         eventually().until(() -> openMeter.acceptedEvents().size() == 2);
 
         JsonNode before = openMeter.acceptedEvents().get(0).path("data");
@@ -75,11 +75,11 @@ class CatalogFileTest extends PipelineTestSupport {
     @Test
     void the_pipeline_refuses_a_catalog_the_bootstrap_would_refuse() throws Exception {
         Path catalog = dir.resolve("typo.yaml");
-        Files.writeString(catalog,
-                "markup_rules:\n  - {pipeline: live-video-to-video, model_id: \"*\", percent: 1500}\n");
+        Files.writeString(
+                catalog, "markup_rules:\n  - {pipeline: live-video-to-video, model_id: \"*\", percent: 1500}\n");
         Stage stage = stage(TestDatabases.h2(), 1);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(stage, null,
-                        Map.of("clearinghouse.metering.catalog-file", catalog.toString())))
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> start(stage, null, Map.of("clearinghouse.metering.catalog-file", catalog.toString())))
                 .hasStackTraceContaining("markup_rules[0].percent: must be a number from 0 to 1000");
     }
 }

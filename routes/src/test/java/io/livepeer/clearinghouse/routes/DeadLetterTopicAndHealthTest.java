@@ -33,8 +33,8 @@ class DeadLetterTopicAndHealthTest extends PipelineTestSupport {
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(dlq));
             eventually().until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
@@ -44,9 +44,11 @@ class DeadLetterTopicAndHealthTest extends PipelineTestSupport {
         ConsumerRecord<String, byte[]> record = records.get(0);
         assertThat(record.key()).isEqualTo("k1");
         assertThat(new String(record.value(), StandardCharsets.UTF_8)).contains("\"auth_id\":\"c:u\"");
-        assertThat(new String(record.headers().lastHeader("clearinghouse_reason").value(), StandardCharsets.UTF_8))
+        assertThat(new String(
+                        record.headers().lastHeader("clearinghouse_reason").value(), StandardCharsets.UTF_8))
                 .isEqualTo("computed_fee is missing");
-        assertThat(new String(record.headers().lastHeader("clearinghouse_source").value(), StandardCharsets.UTF_8))
+        assertThat(new String(
+                        record.headers().lastHeader("clearinghouse_source").value(), StandardCharsets.UTF_8))
                 .isEqualTo(stage.topic() + "/0@0");
     }
 
@@ -55,7 +57,8 @@ class DeadLetterTopicAndHealthTest extends PipelineTestSupport {
         Stage stage = stage(TestDatabases.h2(), 1);
         ClearinghouseApp app = start(stage, null, Map.of("clearinghouse.kafka.brokers", "127.0.0.1:" + freePort()));
         eventually().atMost(Duration.ofSeconds(30)).until(() -> {
-            JsonNode health = Json.mapper().readTree(get(stage.managementPort(), "/observe/health").body());
+            JsonNode health = Json.mapper()
+                    .readTree(get(stage.managementPort(), "/observe/health").body());
             JsonNode kafkaCheck = PriceGateTest.check(health, "kafka");
             return "DOWN".equals(kafkaCheck.path("status").asText())
                     && kafkaCheck.path("message").asText().startsWith("Kafka broker unreachable at 127.0.0.1:");

@@ -3,7 +3,6 @@ package io.livepeer.clearinghouse.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.livepeer.clearinghouse.routes.ClearinghouseApp;
 import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
 import io.livepeer.clearinghouse.openmeter.Transport;
 import io.livepeer.clearinghouse.routes.delivery.DeliveryClient;
@@ -56,13 +55,15 @@ class DeliveryDialectsTest extends PipelineTestSupport {
     void a_wrong_token_keeps_events_pending_and_says_why() throws Exception {
         FakeOpenMeter konnect = openMeter().requireToken("kpat_right");
         Stage stage = stage(TestDatabases.h2(), 1);
-        ClearinghouseApp app = start(stage, konnect.konnectBaseUrl(), Map.of("clearinghouse.openmeter.token",
-                "kpat_wrong"));
+        ClearinghouseApp app =
+                start(stage, konnect.konnectBaseUrl(), Map.of("clearinghouse.openmeter.token", "kpat_wrong"));
         String id = UUID.randomUUID().toString();
         kafka.send(stage.topic(), id, signedTicket(id, "demo-client:demo-user", "1000", "live"));
 
         eventually().until(() -> app.services().delivery().status().lastError() != null);
-        assertThat(app.services().delivery().status().lastError()).contains("HTTP 401").contains("OPENMETER_API_KEY");
+        assertThat(app.services().delivery().status().lastError())
+                .contains("HTTP 401")
+                .contains("OPENMETER_API_KEY");
         assertThat(app.services().outbox().pendingCount()).isEqualTo(1);
         assertThat(konnect.acceptedEvents()).isEmpty();
     }
@@ -75,7 +76,9 @@ class DeliveryDialectsTest extends PipelineTestSupport {
         String id = UUID.randomUUID().toString();
         kafka.send(stage.topic(), id, signedTicket(id, "demo-client:demo-user", "1000", "live"));
         // the fake records a request just after accepting its events: wait for both
-        eventually().until(() -> openMeter.acceptedEvents().size() == 1 && !openMeter.requests().isEmpty());
+        eventually()
+                .until(() -> openMeter.acceptedEvents().size() == 1
+                        && !openMeter.requests().isEmpty());
         assertThat(openMeter.requests()).singleElement().satisfies(r -> {
             assertThat(r.path()).isEqualTo("/api/v3/openmeter/events");
             assertThat(r.header("Authorization")).isEmpty();
@@ -93,8 +96,12 @@ class DeliveryDialectsTest extends PipelineTestSupport {
         String id = UUID.randomUUID().toString();
         kafka.send(stage.topic(), id, signedTicket(id, "demo-client:demo-user", "1000", "live"));
         // the fake records a request just after accepting its events: wait for both
-        eventually().until(() -> openMeter.acceptedEvents().size() == 1 && !openMeter.requests().isEmpty());
-        assertThat(openMeter.requests()).singleElement().satisfies(r -> assertThat(r.path()).isEqualTo(path));
+        eventually()
+                .until(() -> openMeter.acceptedEvents().size() == 1
+                        && !openMeter.requests().isEmpty());
+        assertThat(openMeter.requests())
+                .singleElement()
+                .satisfies(r -> assertThat(r.path()).isEqualTo(path));
         assertThat(openMeter.contractViolations()).isEmpty();
     }
 
@@ -111,11 +118,10 @@ class DeliveryDialectsTest extends PipelineTestSupport {
     @MethodSource("documentedForms")
     void every_documented_url_form_delivers_to_its_ingest_url(OpenMeterUrlForms.Form form) throws Exception {
         List<HttpRequest> sent = new ArrayList<>();
-        OpenMeterClient client = DeliveryClient.open(form.url(), Optional.of("tok"), Duration.ofSeconds(5),
-                request -> {
-                    sent.add(request);
-                    return new Transport.Reply(202, HttpHeaders.of(Map.of(), (k, v) -> true), "");
-                });
+        OpenMeterClient client = DeliveryClient.open(form.url(), Optional.of("tok"), Duration.ofSeconds(5), request -> {
+            sent.add(request);
+            return new Transport.Reply(202, HttpHeaders.of(Map.of(), (k, v) -> true), "");
+        });
 
         assertThat(client.ingest("[]".getBytes(StandardCharsets.UTF_8)).ok()).isTrue();
         assertThat(sent).singleElement().satisfies(request -> {
@@ -129,7 +135,8 @@ class DeliveryDialectsTest extends PipelineTestSupport {
 
     @Test
     void a_url_that_is_no_accepted_form_fails_naming_the_key() {
-        assertThatThrownBy(() -> DeliveryClient.open("http://openmeter:8888/api/v1?debug=1", Optional.empty(),
-                Duration.ofSeconds(1))).hasMessageStartingWith("clearinghouse.openmeter.url (OPENMETER_URL): ");
+        assertThatThrownBy(() -> DeliveryClient.open(
+                        "http://openmeter:8888/api/v1?debug=1", Optional.empty(), Duration.ofSeconds(1)))
+                .hasMessageStartingWith("clearinghouse.openmeter.url (OPENMETER_URL): ");
     }
 }

@@ -23,11 +23,19 @@ class FlowArchitectureTest {
     @ArchTest
     static void flows_do_not_import_each_other_or_the_composition_root(JavaClasses classes) {
         for (String flow : FLOWS) {
-            String[] others = FLOWS.stream().filter(f -> !f.equals(flow)).map(f -> ROOT + "." + f + "..")
+            String[] others = FLOWS.stream()
+                    .filter(f -> !f.equals(flow))
+                    .map(f -> ROOT + "." + f + "..")
                     .toArray(String[]::new);
-            noClasses().that().resideInAPackage(ROOT + "." + flow + "..")
-                    .should().dependOnClassesThat().resideInAnyPackage(others)
-                    .orShould().dependOnClassesThat().resideInAPackage(ROOT)
+            noClasses()
+                    .that()
+                    .resideInAPackage(ROOT + "." + flow + "..")
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAnyPackage(others)
+                    .orShould()
+                    .dependOnClassesThat()
+                    .resideInAPackage(ROOT)
                     .because("flow '" + flow + "' must find other flows' services by type in the registry")
                     .check(classes);
         }
@@ -35,13 +43,22 @@ class FlowArchitectureTest {
 
     @ArchTest
     static void shared_packages_do_not_import_flows(JavaClasses classes) {
-        String[] flowsAndRoot = concat(FLOWS.stream().map(f -> ROOT + "." + f + "..").toArray(String[]::new), ROOT);
-        noClasses().that().resideInAnyPackage(ROOT + ".core..", ROOT + ".http..")
-                .should().dependOnClassesThat().resideInAnyPackage(flowsAndRoot)
+        String[] flowsAndRoot =
+                concat(FLOWS.stream().map(f -> ROOT + "." + f + "..").toArray(String[]::new), ROOT);
+        noClasses()
+                .that()
+                .resideInAnyPackage(ROOT + ".core..", ROOT + ".http..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(flowsAndRoot)
                 .because("core and http are shared by every flow")
                 .check(classes);
-        noClasses().that().resideInAPackage(ROOT + ".core..")
-                .should().dependOnClassesThat().resideInAPackage(ROOT + ".http..")
+        noClasses()
+                .that()
+                .resideInAPackage(ROOT + ".core..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(ROOT + ".http..")
                 .check(classes);
     }
 

@@ -39,7 +39,9 @@ class MeteringPipelineTest extends PipelineTestSupport {
         for (String id : ids) {
             kafka.send(stage.topic(), id, signedTicket(id, "demo-client:demo-user", "1000000000000000", "live"));
         }
-        kafka.send(stage.topic(), null,
+        kafka.send(
+                stage.topic(),
+                null,
                 "{\"type\":\"discovery_results\",\"data\":[{\"address\":\"0x1\"}]}",
                 "{\"type\":\"create_new_payment\",\"data\":{\"faceValue\":\"1\"}}",
                 "this is not json",
@@ -52,24 +54,31 @@ class MeteringPipelineTest extends PipelineTestSupport {
         }
 
         Clearinghouse ch = app.services();
-        eventually().until(() -> openMeter.acceptedIdCounts().size() == ids.size()
-                && ch.deadLetters().count() == 4 && ch.metrics().consumedCount() == 136);
+        eventually()
+                .until(() -> openMeter.acceptedIdCounts().size() == ids.size()
+                        && ch.deadLetters().count() == 4
+                        && ch.metrics().consumedCount() == 136);
 
-        assertThat(openMeter.acceptedIdCounts()).containsOnlyKeys(ids).allSatisfy((id, count) ->
-                assertThat(count).as("deliveries of %s", id).isEqualTo(1));
+        assertThat(openMeter.acceptedIdCounts())
+                .containsOnlyKeys(ids)
+                .allSatisfy((id, count) ->
+                        assertThat(count).as("deliveries of %s", id).isEqualTo(1));
         assertThat(openMeter.contractViolations()).isEmpty();
         assertThat(openMeter.requests()).allSatisfy(r -> {
             assertThat(r.path()).isEqualTo("/api/v1/events");
             assertThat(r.header("Content-Type")).contains("application/cloudevents-batch+json");
             assertThat(r.header("Authorization")).isEmpty();
-            assertThat(r.headers().keySet()).noneMatch(h -> h.toLowerCase().startsWith("kafka")
-                    || h.toLowerCase().startsWith("camel"));
+            assertThat(r.headers().keySet())
+                    .noneMatch(h -> h.toLowerCase().startsWith("kafka")
+                            || h.toLowerCase().startsWith("camel"));
         });
-        assertThat(openMeter.requests()).allSatisfy(r ->
-                assertThat(Json.mapper().readTree(r.body()).size()).isBetween(1, 100));
+        assertThat(openMeter.requests())
+                .allSatisfy(
+                        r -> assertThat(Json.mapper().readTree(r.body()).size()).isBetween(1, 100));
         JsonNode first = openMeter.acceptedEvents().get(0);
         assertThat(first.path("subject").asText()).isEqualTo("demo-client:demo-user");
-        assertThat(first.path("data").path("network_fee_usd_micros").decimalValue()).isEqualByComparingTo("3000000");
+        assertThat(first.path("data").path("network_fee_usd_micros").decimalValue())
+                .isEqualByComparingTo("3000000");
 
         eventually().until(() -> ch.outbox().pendingCount() == 0);
         assertThat(ch.outbox().countByStatus()).containsEntry(OutboxQueries.Status.DELIVERED, 120L);
@@ -85,7 +94,8 @@ class MeteringPipelineTest extends PipelineTestSupport {
         assertThat(totals.path("events").asLong()).isEqualTo(120);
         assertThat(totals.path("network_usd_micros").asText()).isEqualTo("360000000");
         assertThat(totals.path("delivered").asLong()).isEqualTo(120);
-        JsonNode deadLetters = Json.mapper().readTree(get(stage.httpPort(), "/api/dead-letters").body());
+        JsonNode deadLetters = Json.mapper()
+                .readTree(get(stage.httpPort(), "/api/dead-letters").body());
         assertThat(deadLetters.path("dead_letters")).hasSize(4);
         assertThat(deadLetters.path("dead_letters").findValuesAsText("reason"))
                 .anyMatch(r -> r.startsWith("not JSON"))
@@ -127,8 +137,10 @@ class MeteringPipelineTest extends PipelineTestSupport {
         List<String> ids = validIds(30);
         String badId = ids.get(17);
         for (String id : ids) {
-            kafka.send(stage.topic(), id, signedTicket(id, id.equals(badId) ? "bad:customer" : "good:customer",
-                    "1000", "live"));
+            kafka.send(
+                    stage.topic(),
+                    id,
+                    signedTicket(id, id.equals(badId) ? "bad:customer" : "good:customer", "1000", "live"));
         }
         Clearinghouse ch = app.services();
         eventually().until(() -> ch.outbox().pendingCount() == 0 && ch.metrics().meteredCount() == 30);
@@ -141,7 +153,9 @@ class MeteringPipelineTest extends PipelineTestSupport {
             assertThat(e.lastError()).startsWith("HTTP 400").contains("data.value is not a number");
         });
         assertThat(ch.delivery().metrics().rejectedCount()).isEqualTo(1);
-        JsonNode page = Json.mapper().readTree(get(stage.httpPort(), "/api/usage/events?status=rejected").body());
+        JsonNode page = Json.mapper()
+                .readTree(get(stage.httpPort(), "/api/usage/events?status=rejected")
+                        .body());
         assertThat(page.path("events").get(0).path("event_id").asText()).isEqualTo(badId);
     }
 
@@ -157,14 +171,15 @@ class MeteringPipelineTest extends PipelineTestSupport {
             kafka.send(stage.topic(), id, signedTicket(id, "demo-client:demo-user", "7", "live"));
         }
         eventually().until(() -> first.services().metrics().consumedCount() > 0);
-        first.close();   // stopped mid-stream: some events metered, some maybe not, some delivered
+        first.close(); // stopped mid-stream: some events metered, some maybe not, some delivered
 
         for (String id : ids.subList(100, 200)) {
             kafka.send(stage.topic(), id, signedTicket(id, "demo-client:demo-user", "7", "live"));
         }
         ClearinghouseApp second = start(stage, openMeter.v1BaseUrl(), Map.of());
-        eventually().until(() -> openMeter.acceptedIdCounts().size() == ids.size()
-                && second.services().outbox().pendingCount() == 0);
+        eventually()
+                .until(() -> openMeter.acceptedIdCounts().size() == ids.size()
+                        && second.services().outbox().pendingCount() == 0);
 
         assertThat(openMeter.acceptedIdCounts()).containsOnlyKeys(ids);
         assertThat(openMeter.acceptedIdCounts().values()).containsOnly(1);

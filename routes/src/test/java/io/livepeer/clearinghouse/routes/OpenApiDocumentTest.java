@@ -35,12 +35,12 @@ class OpenApiDocumentTest extends PipelineTestSupport {
     void startAppAndReadTheDocument() throws Exception {
         stage = stage(TestDatabases.h2(), 1);
         context = start(stage, null, Map.of()).context();
-        HttpResponse<String> response = request(stage.httpPort(), "GET", "/api/openapi.json", null, null,
-                Map.of("X-Probe", "echo-me"));
+        HttpResponse<String> response =
+                request(stage.httpPort(), "GET", "/api/openapi.json", null, null, Map.of("X-Probe", "echo-me"));
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v)
-                .startsWith("application/json"));
-        assertThat(response.headers().map()).doesNotContainKey("x-probe");   // request headers are not echoed
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+        assertThat(response.headers().map()).doesNotContainKey("x-probe"); // request headers are not echoed
         document = Json.mapper().readTree(response.body());
     }
 
@@ -50,8 +50,15 @@ class OpenApiDocumentTest extends PipelineTestSupport {
         assertThat(document.path("info").path("title").asText()).isNotBlank();
         assertThat(document.path("servers").get(0).path("url").asText())
                 .isEqualTo("http://127.0.0.1:" + stage.httpPort());
-        JsonNode behindProxy = Json.mapper().readTree(request(stage.httpPort(), "GET", "/api/openapi.json", null,
-                null, Map.of("X-Forwarded-Proto", "https", "X-Forwarded-Host", "billing.example.com")).body());
+        JsonNode behindProxy = Json.mapper()
+                .readTree(request(
+                                stage.httpPort(),
+                                "GET",
+                                "/api/openapi.json",
+                                null,
+                                null,
+                                Map.of("X-Forwarded-Proto", "https", "X-Forwarded-Host", "billing.example.com"))
+                        .body());
         assertThat(behindProxy.path("servers").get(0).path("url").asText()).isEqualTo("https://billing.example.com");
     }
 
@@ -64,15 +71,30 @@ class OpenApiDocumentTest extends PipelineTestSupport {
             registered.add(service.getMethod().toLowerCase(Locale.ROOT) + " " + path);
         }
         Set<String> documented = new TreeSet<>();
-        document.path("paths").properties().forEach(path -> path.getValue().properties()
-                .forEach(op -> documented.add(op.getKey() + " " + path.getKey())));
+        document.path("paths")
+                .properties()
+                .forEach(path ->
+                        path.getValue().properties().forEach(op -> documented.add(op.getKey() + " " + path.getKey())));
 
-        assertThat(registered).contains("post /authorize", "get /api/openapi.json", "get /api/usage/summary",
-                "get /api/usage/events", "get /api/dead-letters", "post /api/ledger/grants",
-                "post /api/ledger/adjustments", "post /api/ledger/transfers/{id}/reverse",
-                "get /api/ledger/accounts/{key}", "get /api/ledger/accounts", "get /api/ledger/transfers",
-                "get /api/ledger/reconciliation", "get /api/customers/{key}/usage", "get /api/keys",
-                "post /api/keys", "post /api/keys/{id}/revoke", "post /api/keys/{id}/expire");
+        assertThat(registered)
+                .contains(
+                        "post /authorize",
+                        "get /api/openapi.json",
+                        "get /api/usage/summary",
+                        "get /api/usage/events",
+                        "get /api/dead-letters",
+                        "post /api/ledger/grants",
+                        "post /api/ledger/adjustments",
+                        "post /api/ledger/transfers/{id}/reverse",
+                        "get /api/ledger/accounts/{key}",
+                        "get /api/ledger/accounts",
+                        "get /api/ledger/transfers",
+                        "get /api/ledger/reconciliation",
+                        "get /api/customers/{key}/usage",
+                        "get /api/keys",
+                        "post /api/keys",
+                        "post /api/keys/{id}/revoke",
+                        "post /api/keys/{id}/expire");
         assertThat(documented).isEqualTo(registered);
     }
 
@@ -83,7 +105,9 @@ class OpenApiDocumentTest extends PipelineTestSupport {
             routeIds.add(route.getRouteId());
         }
         List<String> operationIds = new ArrayList<>();
-        document.path("paths").forEach(path -> path.forEach(op -> operationIds.add(op.path("operationId").asText())));
+        document.path("paths")
+                .forEach(path -> path.forEach(
+                        op -> operationIds.add(op.path("operationId").asText())));
         assertThat(operationIds).hasSize(context.getRestRegistry().size()).doesNotHaveDuplicates();
         assertThat(routeIds).containsAll(operationIds).contains("authorize", "api-usage-summary");
     }
@@ -94,42 +118,73 @@ class OpenApiDocumentTest extends PipelineTestSupport {
         List<String> names = events.path("parameters").findValuesAsText("name");
         assertThat(names).contains("subject", "status", "limit", "cursor");
         for (JsonNode parameter : events.path("parameters")) {
-            assertThat(parameter.path("required").asBoolean()).as(parameter.toString()).isFalse();
+            assertThat(parameter.path("required").asBoolean())
+                    .as(parameter.toString())
+                    .isFalse();
         }
-        assertThat(document.path("paths").path("/api/ledger/accounts").path("get").path("parameters")
-                .findValuesAsText("name")).contains("kind", "limit", "cursor").doesNotContain("page", "size");
+        assertThat(document.path("paths")
+                        .path("/api/ledger/accounts")
+                        .path("get")
+                        .path("parameters")
+                        .findValuesAsText("name"))
+                .contains("kind", "limit", "cursor")
+                .doesNotContain("page", "size");
     }
 
     @Test
     void bodies_are_described_in_snake_case_as_they_are_sent() {
-        JsonNode event = schema(document.path("paths").path("/api/usage/events").path("get").path("responses")
-                .path("200")).path("properties").path("events").path("items");
-        assertThat(names(resolve(event).path("properties"))).contains("event_id", "network_usd_micros",
-                "cloud_event", "created_at");
-        JsonNode grant = schema(document.path("paths").path("/api/ledger/grants").path("post").path("requestBody"));
-        assertThat(names(grant.path("properties"))).containsExactlyInAnyOrder("customer", "amount_usd_micros",
-                "transfer_id", "reason", "metadata");
-        JsonNode created = schema(document.path("paths").path("/api/keys").path("post").path("responses")
+        JsonNode event = schema(document.path("paths")
+                        .path("/api/usage/events")
+                        .path("get")
+                        .path("responses")
+                        .path("200"))
+                .path("properties")
+                .path("events")
+                .path("items");
+        assertThat(names(resolve(event).path("properties")))
+                .contains("event_id", "network_usd_micros", "cloud_event", "created_at");
+        JsonNode grant = schema(
+                document.path("paths").path("/api/ledger/grants").path("post").path("requestBody"));
+        assertThat(names(grant.path("properties")))
+                .containsExactlyInAnyOrder("customer", "amount_usd_micros", "transfer_id", "reason", "metadata");
+        JsonNode created = schema(document.path("paths")
+                .path("/api/keys")
+                .path("post")
+                .path("responses")
                 .path("201"));
         assertThat(names(created.path("properties"))).contains("id", "client_id", "auth_id", "key", "warning");
-        JsonNode problem = schema(document.path("paths").path("/api/ledger/accounts/{key}").path("get")
-                .path("responses").path("404"));
+        JsonNode problem = schema(document.path("paths")
+                .path("/api/ledger/accounts/{key}")
+                .path("get")
+                .path("responses")
+                .path("404"));
         assertThat(names(problem.path("properties"))).contains("type", "title", "status", "detail", "errors");
     }
 
     @Test
     void the_authorize_decision_is_described_with_the_names_the_signer_reads() {
         // the webhook writes Decision.toJson() itself; the documented record must name the same fields
-        JsonNode decision = new Decision(200, "ok", "allowed", 1L, "acme:alice",
-                new MaxPrice(BigInteger.TEN, "seconds")).toJson();
-        JsonNode response = schema(document.path("paths").path("/authorize").path("post").path("responses")
+        JsonNode decision =
+                new Decision(200, "ok", "allowed", 1L, "acme:alice", new MaxPrice(BigInteger.TEN, "seconds")).toJson();
+        JsonNode response = schema(document.path("paths")
+                .path("/authorize")
+                .path("post")
+                .path("responses")
                 .path("200"));
         assertThat(names(response.path("properties"))).containsExactlyInAnyOrderElementsOf(names(decision));
         assertThat(names(resolve(response.path("properties").path("maxPrice")).path("properties")))
                 .containsExactlyInAnyOrderElementsOf(names(decision.path("maxPrice")));
-        assertThat(document.path("paths").path("/authorize").path("post").path("security").toString())
+        assertThat(document.path("paths")
+                        .path("/authorize")
+                        .path("post")
+                        .path("security")
+                        .toString())
                 .contains("webhookSecret");
-        assertThat(document.path("paths").path("/api/keys").path("get").path("security").toString())
+        assertThat(document.path("paths")
+                        .path("/api/keys")
+                        .path("get")
+                        .path("security")
+                        .toString())
                 .contains("apiToken");
     }
 

@@ -11,16 +11,16 @@ import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.openmeter.EventIngest;
 import io.livepeer.clearinghouse.openmeter.OpenMeterResponse;
 import io.livepeer.clearinghouse.openmeter.Transport;
-import io.livepeer.clearinghouse.routes.delivery.DeliveryClient;
 import io.livepeer.clearinghouse.processors.json.Json;
-import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
+import io.livepeer.clearinghouse.routes.delivery.DeliveryClient;
 import io.livepeer.clearinghouse.routes.delivery.DeliveryMetrics;
+import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.http.HttpHeaders;
 import java.math.BigInteger;
+import java.net.http.HttpHeaders;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,8 +51,7 @@ class OutboxDeliveryTest {
     DeliveryMetrics metrics;
     final List<List<String>> posted = new ArrayList<>();
     final Deque<Function<List<String>, OpenMeterResponse>> script = new ArrayDeque<>();
-    Function<List<String>, OpenMeterResponse> otherwise = ids -> new OpenMeterResponse(204,
-            Optional.empty(), "");
+    Function<List<String>, OpenMeterResponse> otherwise = ids -> new OpenMeterResponse(204, Optional.empty(), "");
 
     @BeforeEach
     void setUp() throws Exception {
@@ -91,16 +90,40 @@ class OutboxDeliveryTest {
             }
             return next.apply(ids);
         };
-        return new OutboxDelivery(queue, ingest, "http://openmeter.test (v1)", metrics, batchSize, parallel,
-                Duration.ofSeconds(1), Duration.ofSeconds(60), Executors.newFixedThreadPool(parallel), clock);
+        return new OutboxDelivery(
+                queue,
+                ingest,
+                "http://openmeter.test (v1)",
+                metrics,
+                batchSize,
+                parallel,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(60),
+                Executors.newFixedThreadPool(parallel),
+                clock);
     }
 
     static final Function<List<String>, OpenMeterResponse> THROW = ids -> null;
 
     void pending(int count) throws Exception {
-        new UsageRecorder(database, null, clock).record(IntStream.range(0, count).mapToObj(i -> new OutboxEntry(
-                "e" + i, "c:u", "live", "unknown", clock.instant(), BigInteger.ONE, BigDecimal.ONE, BigDecimal.ONE,
-                BigDecimal.TEN, "{\"id\":\"e" + i + "\",\"subject\":\"c:u\"}", null, null)).toList(), List.of());
+        new UsageRecorder(database, null, clock)
+                .record(
+                        IntStream.range(0, count)
+                                .mapToObj(i -> new OutboxEntry(
+                                        "e" + i,
+                                        "c:u",
+                                        "live",
+                                        "unknown",
+                                        clock.instant(),
+                                        BigInteger.ONE,
+                                        BigDecimal.ONE,
+                                        BigDecimal.ONE,
+                                        BigDecimal.TEN,
+                                        "{\"id\":\"e" + i + "\",\"subject\":\"c:u\"}",
+                                        null,
+                                        null))
+                                .toList(),
+                        List.of());
     }
 
     static OpenMeterResponse status(int code) {
@@ -132,12 +155,15 @@ class OutboxDeliveryTest {
         otherwise = ids -> ids.contains("e13") || ids.contains("e77") ? status(400) : status(204);
         delivery(100, 1).deliverPending();
 
-        assertThat(outbox.countByStatus()).containsEntry(OutboxQueries.Status.DELIVERED, 98L)
+        assertThat(outbox.countByStatus())
+                .containsEntry(OutboxQueries.Status.DELIVERED, 98L)
                 .containsEntry(OutboxQueries.Status.REJECTED, 2L);
         assertThat(outbox.list(null, OutboxQueries.Status.REJECTED, null, 10))
                 .extracting(OutboxQueries.OutboxEventView::eventId)
                 .containsExactlyInAnyOrder("e13", "e77");
-        assertThat(outbox.list(null, OutboxQueries.Status.REJECTED, null, 10).get(0).lastError())
+        assertThat(outbox.list(null, OutboxQueries.Status.REJECTED, null, 10)
+                        .get(0)
+                        .lastError())
                 .isEqualTo("HTTP 400: {\"detail\":\"status 400\"}");
         // log2(100) levels of halving, not 100 single-event requests
         assertThat(posted.size()).isLessThan(30);
@@ -165,12 +191,13 @@ class OutboxDeliveryTest {
         Duration firstWait = Duration.between(clock.instant(), first.retryAt());
         assertThat(firstWait).isBetween(Duration.ofMillis(500), Duration.ofSeconds(1));
 
-        assertThat(delivery.deliverPending()).isZero();   // still backing off: no request
+        assertThat(delivery.deliverPending()).isZero(); // still backing off: no request
         assertThat(posted).hasSize(1);
 
         clock.advance(Duration.ofSeconds(1));
         delivery.deliverPending();
-        Duration secondWait = Duration.between(clock.instant(), delivery.status().retryAt());
+        Duration secondWait =
+                Duration.between(clock.instant(), delivery.status().retryAt());
         assertThat(secondWait).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(2));
         assertThat(outbox.countByStatus()).containsEntry(OutboxQueries.Status.PENDING, 10L);
         assertThat(queue.nextPending(1).get(0).attempts()).isEqualTo(2);
@@ -201,13 +228,25 @@ class OutboxDeliveryTest {
     @Test
     void an_http_date_retry_after_from_the_openmeter_client_pauses_delivery_until_that_date() throws Exception {
         pending(1);
-        String inAMinute = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)
-                .plusSeconds(60));
-        EventIngest client = DeliveryClient.open("http://openmeter.test", Optional.empty(), Duration.ofSeconds(1),
-                request -> new Transport.Reply(503, HttpHeaders.of(Map.of("Retry-After", List.of(inAMinute)),
-                        (k, v) -> true), ""));
-        OutboxDelivery delivery = new OutboxDelivery(queue, client, "http://openmeter.test (v1)", metrics, 100, 1,
-                Duration.ofSeconds(1), Duration.ofSeconds(60), Executors.newFixedThreadPool(1), clock);
+        String inAMinute = DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(60));
+        EventIngest client = DeliveryClient.open(
+                "http://openmeter.test",
+                Optional.empty(),
+                Duration.ofSeconds(1),
+                request -> new Transport.Reply(
+                        503, HttpHeaders.of(Map.of("Retry-After", List.of(inAMinute)), (k, v) -> true), ""));
+        OutboxDelivery delivery = new OutboxDelivery(
+                queue,
+                client,
+                "http://openmeter.test (v1)",
+                metrics,
+                100,
+                1,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(60),
+                Executors.newFixedThreadPool(1),
+                clock);
         delivery.deliverPending();
         assertThat(Duration.between(clock.instant(), delivery.status().retryAt()))
                 .as("the date's delay, not the 1 s exponential backoff")
@@ -234,8 +273,11 @@ class OutboxDeliveryTest {
         assertThat(delivery.status().lastError()).contains("401").contains("OPENMETER_API_KEY");
         clock.advance(Duration.ofMinutes(2));
         delivery.deliverPending();
-        assertThat(delivery.status().lastError()).contains("no answer from OpenMeter").contains("connection refused");
-        assertThat(outbox.countByStatus()).containsEntry(OutboxQueries.Status.PENDING, 5L)
+        assertThat(delivery.status().lastError())
+                .contains("no answer from OpenMeter")
+                .contains("connection refused");
+        assertThat(outbox.countByStatus())
+                .containsEntry(OutboxQueries.Status.PENDING, 5L)
                 .containsEntry(OutboxQueries.Status.REJECTED, 0L);
         clock.advance(Duration.ofMinutes(2));
         delivery.deliverPending();
@@ -245,18 +287,22 @@ class OutboxDeliveryTest {
     @Test
     void without_openmeter_events_stay_pending_and_the_backlog_is_visible() throws Exception {
         pending(7);
-        OutboxDelivery delivery = new OutboxDelivery(queue, null, null, metrics, 100, 1, Duration.ofSeconds(1),
-                Duration.ofSeconds(60), null, clock);
+        OutboxDelivery delivery = new OutboxDelivery(
+                queue, null, null, metrics, 100, 1, Duration.ofSeconds(1), Duration.ofSeconds(60), null, clock);
         clock.advance(Duration.ofSeconds(30));
         assertThat(delivery.deliverPending()).isZero();
         assertThat(delivery.status().state()).isEqualTo(OutboxDelivery.State.DISABLED);
         assertThat(outbox.pendingCount()).isEqualTo(7);
         var registry = new SimpleMeterRegistry();
         var gauges = new DeliveryMetrics(registry);
-        new OutboxDelivery(queue, null, null, gauges, 100, 1, Duration.ofSeconds(1), Duration.ofSeconds(60), null,
-                clock).deliverPending();
+        new OutboxDelivery(
+                        queue, null, null, gauges, 100, 1, Duration.ofSeconds(1), Duration.ofSeconds(60), null, clock)
+                .deliverPending();
         assertThat(registry.get("clearinghouse.outbox.backlog").gauge().value()).isEqualTo(7.0);
-        assertThat(registry.get("clearinghouse.outbox.oldest.pending.seconds").gauge().value()).isEqualTo(30.0);
+        assertThat(registry.get("clearinghouse.outbox.oldest.pending.seconds")
+                        .gauge()
+                        .value())
+                .isEqualTo(30.0);
     }
 
     /** A clock tests move by hand. */
@@ -286,5 +332,4 @@ class OutboxDeliveryTest {
             return now;
         }
     }
-
 }

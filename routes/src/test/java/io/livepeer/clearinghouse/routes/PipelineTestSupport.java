@@ -57,8 +57,7 @@ abstract class PipelineTestSupport {
     }
 
     /** Where one test's application reads from and writes to. */
-    record Stage(String topic, String group, JdbcTarget db, int httpPort, int managementPort) {
-    }
+    record Stage(String topic, String group, JdbcTarget db, int httpPort, int managementPort) {}
 
     static Stage stage(JdbcTarget db, int partitions) {
         int n = COUNTER.incrementAndGet();
@@ -136,11 +135,13 @@ abstract class PipelineTestSupport {
     }
 
     /** Any request; {@code token} and {@code body} may be null. */
-    static HttpResponse<String> request(int port, String method, String path, String token, String body,
-                                        Map<String, String> headers) throws IOException, InterruptedException {
+    static HttpResponse<String> request(
+            int port, String method, String path, String token, String body, Map<String, String> headers)
+            throws IOException, InterruptedException {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
             builder.header("Authorization", "Bearer " + token);
         }

@@ -1,11 +1,11 @@
 package io.livepeer.clearinghouse.routes;
 
-import io.livepeer.clearinghouse.routes.metering.SignerEventsRoute;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.livepeer.clearinghouse.processors.json.Json;
+import io.livepeer.clearinghouse.routes.metering.SignerEventsRoute;
 import io.livepeer.clearinghouse.testing.FakeOpenMeter;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import java.net.InetSocketAddress;
@@ -39,21 +39,28 @@ class PriceGateTest extends PipelineTestSupport {
 
         Stage stage = stage(TestDatabases.h2(), 1);
         FakeOpenMeter openMeter = openMeter();
-        ClearinghouseApp app = start(stage, openMeter.v1BaseUrl(), Map.of(
-                "clearinghouse.price.static", "",
-                "clearinghouse.price.oracle-url", oracleUrl,
-                "clearinghouse.price.oracle-retry", "100ms"));
+        ClearinghouseApp app = start(
+                stage,
+                openMeter.v1BaseUrl(),
+                Map.of(
+                        "clearinghouse.price.static", "",
+                        "clearinghouse.price.oracle-url", oracleUrl,
+                        "clearinghouse.price.oracle-retry", "100ms"));
         String id = UUID.randomUUID().toString();
         kafka.send(stage.topic(), id, signedTicket(id, "acme:alice", "1000000000000000", "fixed"));
 
         eventually().until(() -> app.services().price().lastError() != null);
         assertThat(app.context().getRouteController().getRouteStatus(SignerEventsRoute.ROUTE_ID))
                 .isEqualTo(ServiceStatus.Stopped);
-        JsonNode health = Json.mapper().readTree(get(stage.managementPort(), "/observe/health").body());
+        JsonNode health = Json.mapper()
+                .readTree(get(stage.managementPort(), "/observe/health").body());
         assertThat(health.path("status").asText()).isEqualTo("DOWN");
         JsonNode priceCheck = check(health, "price");
         assertThat(priceCheck.path("status").asText()).isEqualTo("DOWN");
-        assertThat(priceCheck.path("message").asText()).contains("no ETH-USD price yet").contains("127.0.0.1").contains("HTTP 503");
+        assertThat(priceCheck.path("message").asText())
+                .contains("no ETH-USD price yet")
+                .contains("127.0.0.1")
+                .contains("HTTP 503");
         assertThat(app.services().metrics().consumedCount()).isZero();
 
         answer.set("{\"data\":{\"base\":\"ETH\",\"currency\":\"USD\",\"amount\":\"3100.5\"}}");
@@ -61,10 +68,17 @@ class PriceGateTest extends PipelineTestSupport {
         JsonNode data = openMeter.acceptedEvents().get(0).path("data");
         assertThat(data.path("eth_usd_price").decimalValue()).isEqualByComparingTo("3100.5");
         assertThat(data.path("network_fee_usd_micros").decimalValue()).isEqualByComparingTo("3100500");
-        assertThat(data.path("price_source").asText()).isEqualTo("oracle:" + "http://127.0.0.1:"
-                + oracle.getAddress().getPort());
-        eventually().until(() -> "UP".equals(check(Json.mapper().readTree(get(stage.managementPort(),
-                "/observe/health").body()), "price").path("status").asText()));
+        assertThat(data.path("price_source").asText())
+                .isEqualTo("oracle:" + "http://127.0.0.1:" + oracle.getAddress().getPort());
+        eventually()
+                .until(() -> "UP"
+                        .equals(check(
+                                        Json.mapper()
+                                                .readTree(get(stage.managementPort(), "/observe/health")
+                                                        .body()),
+                                        "price")
+                                .path("status")
+                                .asText()));
 
         // the oracle URL carries an API key: it must never reach the logs
         assertThat(Files.readString(Path.of("target/test-app.log"))).doesNotContain(apiKey);

@@ -31,14 +31,20 @@ class SettingsTest {
         CamelContext context = new DefaultCamelContext();
         context.getPropertiesComponent().setInitialProperties(props);
         ((org.apache.camel.component.properties.PropertiesComponent) context.getPropertiesComponent())
-                .setEnvironmentVariableMode(0);   // this machine's environment must not leak into the test
+                .setEnvironmentVariableMode(0); // this machine's environment must not leak into the test
         return SettingsReader.of(context);
     }
 
     static String all(Map<String, String> overrides) throws Exception {
         SettingsReader r = reader(overrides);
-        return List.of(CoreSettings.from(r), PriceSettings.from(r), MeteringSettings.from(r), DeliverySettings.from(r),
-                BridgeSettings.from(r), ApiAuth.from(r)).toString();
+        return List.of(
+                        CoreSettings.from(r),
+                        PriceSettings.from(r),
+                        MeteringSettings.from(r),
+                        DeliverySettings.from(r),
+                        BridgeSettings.from(r),
+                        ApiAuth.from(r))
+                .toString();
     }
 
     @Test
@@ -80,33 +86,47 @@ class SettingsTest {
     @Test
     void defaults_live_in_application_properties_only() {
         // a default repeated in Java would hide a key deleted from application.properties
-        for (String key : List.of("clearinghouse.bridge.expiry-ttl", "clearinghouse.bridge.key-cache-ttl",
-                "clearinghouse.bridge.oidc.client-claim", "clearinghouse.bridge.api-key-prefix",
-                "clearinghouse.openmeter.batch-size", "clearinghouse.price.stale-after",
-                "clearinghouse.kafka.max-poll-records", "clearinghouse.jdbc.pool-size")) {
+        for (String key : List.of(
+                "clearinghouse.bridge.expiry-ttl",
+                "clearinghouse.bridge.key-cache-ttl",
+                "clearinghouse.bridge.oidc.client-claim",
+                "clearinghouse.bridge.api-key-prefix",
+                "clearinghouse.openmeter.batch-size",
+                "clearinghouse.price.stale-after",
+                "clearinghouse.kafka.max-poll-records",
+                "clearinghouse.jdbc.pool-size")) {
             assertThatThrownBy(() -> all(Map.of(key, "")), key).hasMessage(key + " is required");
         }
     }
 
     @Test
     void secrets_stay_out_of_the_printed_configuration() throws Exception {
-        String s = all(Map.of("clearinghouse.openmeter.url", "https://us.api.konghq.com/v3/openmeter",
-                "clearinghouse.openmeter.token", "kpat_supersecret",
-                "clearinghouse.price.oracle-url", "https://api.example.com/price?apikey=oraclesecret",
-                "clearinghouse.jdbc.url", "jdbc:postgresql://db:5432/ch?password=dbsecret",
-                "clearinghouse.jdbc.password", "dbsecret2"));
-        assertThat(s).doesNotContain("supersecret", "oraclesecret", "dbsecret")
+        String s = all(Map.of(
+                "clearinghouse.openmeter.url",
+                "https://us.api.konghq.com/v3/openmeter",
+                "clearinghouse.openmeter.token",
+                "kpat_supersecret",
+                "clearinghouse.price.oracle-url",
+                "https://api.example.com/price?apikey=oraclesecret",
+                "clearinghouse.jdbc.url",
+                "jdbc:postgresql://db:5432/ch?password=dbsecret",
+                "clearinghouse.jdbc.password",
+                "dbsecret2"));
+        assertThat(s)
+                .doesNotContain("supersecret", "oraclesecret", "dbsecret")
                 .contains("https://us.api.konghq.com", "(token set)", "oracle https://api.example.com");
     }
 
     @Test
     void durations_read_camel_and_iso_forms() throws Exception {
-        assertThat(PriceSettings.from(reader(Map.of("clearinghouse.price.stale-after", "90s"))).priceStaleAfter())
+        assertThat(PriceSettings.from(reader(Map.of("clearinghouse.price.stale-after", "90s")))
+                        .priceStaleAfter())
                 .isEqualTo(Duration.ofSeconds(90));
-        assertThat(PriceSettings.from(reader(Map.of("clearinghouse.price.stale-after", "PT2H"))).priceStaleAfter())
+        assertThat(PriceSettings.from(reader(Map.of("clearinghouse.price.stale-after", "PT2H")))
+                        .priceStaleAfter())
                 .isEqualTo(Duration.ofHours(2));
         assertThat(DeliverySettings.from(reader(Map.of("clearinghouse.openmeter.poll-interval", "250")))
-                .deliveryPollInterval())
+                        .deliveryPollInterval())
                 .isEqualTo(Duration.ofMillis(250));
     }
 }

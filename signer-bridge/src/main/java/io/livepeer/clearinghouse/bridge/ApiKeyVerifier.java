@@ -27,7 +27,11 @@ public final class ApiKeyVerifier implements CredentialVerifier {
     public ApiKeyVerifier(ApiKeys keys, Clock clock, Duration cacheTtl) {
         this.keys = keys;
         this.clock = clock;
-        this.cache = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(cacheTtl).recordStats().build();
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(100_000)
+                .expireAfterWrite(cacheTtl)
+                .recordStats()
+                .build();
     }
 
     @Override
@@ -46,10 +50,15 @@ public final class ApiKeyVerifier implements CredentialVerifier {
             return new Verification.Denied(401, "unknown_credential", "unknown API key");
         }
         return switch (key.get().state(clock.instant())) {
-            case REVOKED -> new Verification.Denied(403, "credential_revoked", "API key " + key.get().displayPrefix()
-                    + "… was revoked");
-            case EXPIRED -> new Verification.Denied(401, "credential_expired", "API key " + key.get().displayPrefix()
-                    + "… expired at " + key.get().expiresAt());
+            case REVOKED ->
+                new Verification.Denied(
+                        403, "credential_revoked", "API key " + key.get().displayPrefix() + "… was revoked");
+            case EXPIRED ->
+                new Verification.Denied(
+                        401,
+                        "credential_expired",
+                        "API key " + key.get().displayPrefix() + "… expired at "
+                                + key.get().expiresAt());
             case ACTIVE -> new Verification.Verified(key.get().principal());
         };
     }

@@ -53,7 +53,11 @@ public final class ApiKeys {
     }
 
     /** What a key stands for. */
-    public enum State { ACTIVE, EXPIRED, REVOKED }
+    public enum State {
+        ACTIVE,
+        EXPIRED,
+        REVOKED
+    }
 
     /**
      * A stored key (without its secret).
@@ -69,9 +73,17 @@ public final class ApiKeys {
      * @param expiresAt    expiry, may be null
      * @param revokedAt    revocation time, may be null
      */
-    public record ApiKey(String id, String displayPrefix, String clientId, String usageSubject, String subjectType,
-                         String description, MaxPrice maxPrice, Instant createdAt, Instant expiresAt,
-                         Instant revokedAt) {
+    public record ApiKey(
+            String id,
+            String displayPrefix,
+            String clientId,
+            String usageSubject,
+            String subjectType,
+            String description,
+            MaxPrice maxPrice,
+            Instant createdAt,
+            Instant expiresAt,
+            Instant revokedAt) {
 
         /** State at {@code now}. */
         public State state(Instant now) {
@@ -93,8 +105,7 @@ public final class ApiKeys {
      * @param key       the stored key
      * @param plaintext the secret: shown once, never stored
      */
-    public record Issued(ApiKey key, String plaintext) {
-    }
+    public record Issued(ApiKey key, String plaintext) {}
 
     /**
      * Creates a key.
@@ -106,8 +117,14 @@ public final class ApiKeys {
      * @param expiresAt    expiry, or null
      * @param maxPrice     price ceiling, or null
      */
-    public Issued create(String clientId, String usageSubject, String subjectType, String description,
-                         Instant expiresAt, MaxPrice maxPrice) throws SQLException {
+    public Issued create(
+            String clientId,
+            String usageSubject,
+            String subjectType,
+            String description,
+            Instant expiresAt,
+            MaxPrice maxPrice)
+            throws SQLException {
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
         String plaintext = prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
@@ -115,10 +132,20 @@ public final class ApiKeys {
         RANDOM.nextBytes(idBytes);
         String id = "key_" + HexFormat.of().formatHex(idBytes);
         Instant now = clock.instant();
-        store.insert(hash(plaintext), new StoredKey(id, plaintext.substring(0, Math.min(DISPLAY_PREFIX,
-                plaintext.length())), clientId, usageSubject, subjectType, description,
-                maxPrice == null ? null : maxPrice.priceWei(), maxPrice == null ? null : maxPrice.unit(), now,
-                expiresAt, null));
+        store.insert(
+                hash(plaintext),
+                new StoredKey(
+                        id,
+                        plaintext.substring(0, Math.min(DISPLAY_PREFIX, plaintext.length())),
+                        clientId,
+                        usageSubject,
+                        subjectType,
+                        description,
+                        maxPrice == null ? null : maxPrice.priceWei(),
+                        maxPrice == null ? null : maxPrice.unit(),
+                        now,
+                        expiresAt,
+                        null));
         return new Issued(find(id).orElseThrow(), plaintext);
     }
 
@@ -139,7 +166,9 @@ public final class ApiKeys {
      * @param includeRevoked whether revoked keys are listed
      */
     public List<ApiKey> list(String clientId, boolean includeRevoked, int offset, int limit) throws SQLException {
-        return store.list(clientId, includeRevoked, offset, limit).stream().map(ApiKeys::key).toList();
+        return store.list(clientId, includeRevoked, offset, limit).stream()
+                .map(ApiKeys::key)
+                .toList();
     }
 
     /** Revokes a key (once; revoking again keeps the first time). */
@@ -155,16 +184,24 @@ public final class ApiKeys {
     }
 
     private static ApiKey key(StoredKey k) {
-        return new ApiKey(k.id(), k.displayPrefix(), k.clientId(), k.usageSubject(), k.subjectType(), k.description(),
-                k.maxPriceWei() == null ? null : new MaxPrice(k.maxPriceWei(), k.maxPriceUnit()), k.createdAt(),
-                k.expiresAt(), k.revokedAt());
+        return new ApiKey(
+                k.id(),
+                k.displayPrefix(),
+                k.clientId(),
+                k.usageSubject(),
+                k.subjectType(),
+                k.description(),
+                k.maxPriceWei() == null ? null : new MaxPrice(k.maxPriceWei(), k.maxPriceUnit()),
+                k.createdAt(),
+                k.expiresAt(),
+                k.revokedAt());
     }
 
     /** SHA-256 of a key, hex. */
     static String hash(String plaintext) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(plaintext.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(plaintext.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -48,8 +48,8 @@ public final class Authorizer {
      * @param ttl      how long the signer may skip the webhook after an allow
      * @param floor    the balance (USD micros) must be above this to spend
      */
-    public Authorizer(CredentialVerifier verifier, BalanceReader balances, Clock clock, Duration ttl,
-                      BigDecimal floor) {
+    public Authorizer(
+            CredentialVerifier verifier, BalanceReader balances, Clock clock, Duration ttl, BigDecimal floor) {
         this.verifier = verifier;
         this.balances = balances;
         this.clock = clock;
@@ -74,8 +74,7 @@ public final class Authorizer {
         try {
             verification = verifier.verify(credential);
         } catch (CredentialVerifier.CredentialStoreException e) {
-            return Decision.deny(503, "auth_unavailable", "credentials cannot be checked right now: "
-                    + e.getMessage());
+            return Decision.deny(503, "auth_unavailable", "credentials cannot be checked right now: " + e.getMessage());
         }
         if (verification instanceof Verification.Denied denied) {
             return Decision.deny(denied.status(), denied.code(), denied.reason());
@@ -84,8 +83,10 @@ public final class Authorizer {
         String authId = principal.authId();
         String bound = request.stateAuthId();
         if (!bound.isEmpty() && !bound.equals(authId)) {
-            return Decision.deny(403, "auth_id_mismatch", "this payment session is bound to auth_id " + bound
-                    + " but the credential belongs to " + authId);
+            return Decision.deny(
+                    403,
+                    "auth_id_mismatch",
+                    "this payment session is bound to auth_id " + bound + " but the credential belongs to " + authId);
         }
         String customerKey = IdentityResolver.resolve(authId, null, null, principal.subjectType())
                 .orElseThrow(() -> new IllegalStateException("auth id " + authId + " has no customer key"))
@@ -97,13 +98,18 @@ public final class Authorizer {
             return Decision.deny(503, "billing_unavailable", "the customer's balance cannot be read right now");
         }
         if (balance.compareTo(floor) <= 0) {
-            return Decision.deny(Decision.INSUFFICIENT_BALANCE, "insufficient_balance", "the balance of "
-                    + customerKey + " (" + balance.stripTrailingZeros().toPlainString() + " USD micros) is not above "
-                    + floor.stripTrailingZeros().toPlainString());
+            return Decision.deny(
+                    Decision.INSUFFICIENT_BALANCE,
+                    "insufficient_balance",
+                    "the balance of "
+                            + customerKey + " (" + balance.stripTrailingZeros().toPlainString()
+                            + " USD micros) is not above "
+                            + floor.stripTrailingZeros().toPlainString());
         }
         Instant now = clock.instant();
         Instant expiry = now.plus(ttl);
-        if (principal.credentialExpiresAt() != null && principal.credentialExpiresAt().isBefore(expiry)) {
+        if (principal.credentialExpiresAt() != null
+                && principal.credentialExpiresAt().isBefore(expiry)) {
             expiry = principal.credentialExpiresAt();
         }
         return new Decision(200, null, null, expiry.getEpochSecond(), authId, principal.maxPrice());

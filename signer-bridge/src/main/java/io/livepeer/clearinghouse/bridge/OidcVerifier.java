@@ -27,9 +27,17 @@ import java.util.Set;
  */
 public final class OidcVerifier implements CredentialVerifier {
 
-    private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384,
-            JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512, JWSAlgorithm.ES256,
-            JWSAlgorithm.ES384, JWSAlgorithm.ES512, JWSAlgorithm.EdDSA);
+    private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(
+            JWSAlgorithm.RS256,
+            JWSAlgorithm.RS384,
+            JWSAlgorithm.RS512,
+            JWSAlgorithm.PS256,
+            JWSAlgorithm.PS384,
+            JWSAlgorithm.PS512,
+            JWSAlgorithm.ES256,
+            JWSAlgorithm.ES384,
+            JWSAlgorithm.ES512,
+            JWSAlgorithm.EdDSA);
 
     /**
      * @param issuer         expected {@code iss}
@@ -40,9 +48,14 @@ public final class OidcVerifier implements CredentialVerifier {
      * @param subjectType    {@code usage_subject_type} of OIDC users, e.g. {@code oidc_user}
      * @param requiredScopes scopes the token must carry (may be empty)
      */
-    public record Config(String issuer, Set<String> audiences, String jwksUri, String clientClaim,
-                         String subjectClaim, String subjectType, Set<String> requiredScopes) {
-    }
+    public record Config(
+            String issuer,
+            Set<String> audiences,
+            String jwksUri,
+            String clientClaim,
+            String subjectClaim,
+            String subjectType,
+            Set<String> requiredScopes) {}
 
     private final Config config;
     private final DefaultJWTProcessor<SecurityContext> processor;
@@ -52,7 +65,8 @@ public final class OidcVerifier implements CredentialVerifier {
         this.config = config;
         JWKSource<SecurityContext> keys;
         try {
-            keys = JWKSourceBuilder.create(URI.create(config.jwksUri()).toURL(),
+            keys = JWKSourceBuilder.create(
+                            URI.create(config.jwksUri()).toURL(),
                             new DefaultResourceRetriever(2_000, 2_000, 512 * 1024))
                     .retrying(true)
                     .build();
@@ -62,9 +76,11 @@ public final class OidcVerifier implements CredentialVerifier {
         processor = new DefaultJWTProcessor<>();
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, keys));
         // mutable copies: nimbus asks the sets contains(null), which Set.of() answers with an exception
-        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(new HashSet<>(config.audiences()),
+        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(
+                new HashSet<>(config.audiences()),
                 new JWTClaimsSet.Builder().issuer(config.issuer()).build(),
-                new HashSet<>(List.of("exp", config.subjectClaim())), new HashSet<>()));
+                new HashSet<>(List.of("exp", config.subjectClaim())),
+                new HashSet<>()));
     }
 
     @Override
@@ -86,8 +102,11 @@ public final class OidcVerifier implements CredentialVerifier {
         if (!scopes.containsAll(config.requiredScopes())) {
             Set<String> missing = new HashSet<>(config.requiredScopes());
             missing.removeAll(scopes);
-            return new Verification.Denied(403, "insufficient_scope", "JWT lacks scope(s) " + String.join(" ",
-                    missing.stream().sorted().toList()));
+            return new Verification.Denied(
+                    403,
+                    "insufficient_scope",
+                    "JWT lacks scope(s) "
+                            + String.join(" ", missing.stream().sorted().toList()));
         }
         String client = text(claims, config.clientClaim());
         if (client == null) {
@@ -95,11 +114,17 @@ public final class OidcVerifier implements CredentialVerifier {
         }
         String subject = text(claims, config.subjectClaim());
         if (client == null || client.isBlank() || subject == null || subject.isBlank()) {
-            return new Verification.Denied(401, "invalid_token", "JWT has no " + config.clientClaim() + " or "
-                    + config.subjectClaim() + " claim");
+            return new Verification.Denied(
+                    401,
+                    "invalid_token",
+                    "JWT has no " + config.clientClaim() + " or " + config.subjectClaim() + " claim");
         }
-        return new Verification.Verified(new Principal(client, subject, config.subjectType(),
-                claims.getExpirationTime().toInstant(), null));
+        return new Verification.Verified(new Principal(
+                client,
+                subject,
+                config.subjectType(),
+                claims.getExpirationTime().toInstant(),
+                null));
     }
 
     @Override

@@ -12,8 +12,8 @@ import java.time.Instant;
  * @param credentialExpiresAt when the credential stops being valid (a JWT's {@code exp}), or null
  * @param maxPrice            price ceiling for this customer, or null
  */
-public record Principal(String clientId, String usageSubject, String subjectType, Instant credentialExpiresAt,
-                        MaxPrice maxPrice) {
+public record Principal(
+        String clientId, String usageSubject, String subjectType, Instant credentialExpiresAt, MaxPrice maxPrice) {
 
     /** Whether this is an app owner (billed by bare user id). */
     public boolean owner() {

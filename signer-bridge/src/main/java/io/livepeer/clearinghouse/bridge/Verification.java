@@ -4,8 +4,7 @@ package io.livepeer.clearinghouse.bridge;
 public sealed interface Verification {
 
     /** A valid credential and who it belongs to. */
-    record Verified(Principal principal) implements Verification {
-    }
+    record Verified(Principal principal) implements Verification {}
 
     /**
      * A credential that does not allow spending.
@@ -14,6 +13,5 @@ public sealed interface Verification {
      * @param code   machine-readable reason, e.g. {@code credential_revoked}
      * @param reason human-readable reason
      */
-    record Denied(int status, String code, String reason) implements Verification {
-    }
+    record Denied(int status, String code, String reason) implements Verification {}
 }

@@ -65,7 +65,8 @@ public record WebhookRequest(Map<String, List<String>> headers, JsonNode state) 
         if (!state.isMissingNode() && !state.isNull() && !state.isObject()) {
             throw new IllegalArgumentException("state must be an object");
         }
-        return new WebhookRequest(headers, state.isObject() ? state : Json.mapper().createObjectNode());
+        return new WebhookRequest(
+                headers, state.isObject() ? state : Json.mapper().createObjectNode());
     }
 
     /** First value of a header, name matched case-insensitively. */

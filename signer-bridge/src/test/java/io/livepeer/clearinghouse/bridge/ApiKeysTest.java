@@ -47,31 +47,37 @@ class ApiKeysTest {
         try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
             ApiKeys keys = new ApiKeys(db, clock, "sk_live_");
             ApiKeyVerifier verifier = new ApiKeyVerifier(keys, clock, Duration.ofMinutes(1));
-            ApiKeys.Issued issued = keys.create("acme", "alice", "external_user_id", "laptop", null,
-                    new MaxPrice(BigInteger.TEN, "fixed"));
+            ApiKeys.Issued issued = keys.create(
+                    "acme", "alice", "external_user_id", "laptop", null, new MaxPrice(BigInteger.TEN, "fixed"));
 
             assertThat(issued.plaintext()).startsWith("sk_live_").hasSize(8 + 43);
-            assertThat(issued.key().displayPrefix()).isEqualTo(issued.plaintext().substring(0, 12));
+            assertThat(issued.key().displayPrefix())
+                    .isEqualTo(issued.plaintext().substring(0, 12));
             assertThat(issued.key().id()).startsWith("key_");
-            String stored = db.withHandle(h -> h.createQuery(
-                            "SELECT key_hash || key_prefix || client_id AS stored FROM bridge_api_keys")
-                    .mapTo(String.class).one());
+            String stored = db.withHandle(
+                    h -> h.createQuery("SELECT key_hash || key_prefix || client_id AS stored FROM bridge_api_keys")
+                            .mapTo(String.class)
+                            .one());
             assertThat(stored).doesNotContain(issued.plaintext());
 
-            assertThat(verifier.verify(issued.plaintext())).isEqualTo(new Verification.Verified(
-                    new Principal("acme", "alice", "external_user_id", null, new MaxPrice(BigInteger.TEN, "fixed"))));
+            assertThat(verifier.verify(issued.plaintext()))
+                    .isEqualTo(new Verification.Verified(new Principal(
+                            "acme", "alice", "external_user_id", null, new MaxPrice(BigInteger.TEN, "fixed"))));
             assertThat(verifier.verify(issued.plaintext())).isInstanceOf(Verification.Verified.class);
             assertThat(verifier.stats().hitCount()).isEqualTo(1);
-            assertThat(verifier.verify("sk_live_unknown")).isEqualTo(new Verification.Denied(401,
-                    "unknown_credential", "unknown API key"));
+            assertThat(verifier.verify("sk_live_unknown"))
+                    .isEqualTo(new Verification.Denied(401, "unknown_credential", "unknown API key"));
 
             keys.revoke(issued.key().id());
-            assertThat(verifier.verify(issued.plaintext())).isInstanceOf(Verification.Verified.class);  // cached
+            assertThat(verifier.verify(issued.plaintext())).isInstanceOf(Verification.Verified.class); // cached
             verifier.invalidateAll();
-            assertThat(verifier.verify(issued.plaintext())).isInstanceOfSatisfying(Verification.Denied.class,
-                    d -> assertThat(d.status()).isEqualTo(403));
+            assertThat(verifier.verify(issued.plaintext()))
+                    .isInstanceOfSatisfying(
+                            Verification.Denied.class,
+                            d -> assertThat(d.status()).isEqualTo(403));
             assertThat(keys.list("acme", false, 0, 10)).isEmpty();
-            assertThat(keys.list("acme", true, 0, 10)).singleElement()
+            assertThat(keys.list("acme", true, 0, 10))
+                    .singleElement()
                     .satisfies(k -> assertThat(k.state(clock.instant())).isEqualTo(ApiKeys.State.REVOKED));
         }
     }
@@ -83,8 +89,8 @@ class ApiKeysTest {
         try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
             ApiKeys keys = new ApiKeys(db, clock, "sk_test_");
             ApiKeyVerifier verifier = new ApiKeyVerifier(keys, clock, Duration.ofMinutes(1));
-            ApiKeys.Issued issued = keys.create("app", "owner-1", "app_owner", null,
-                    clock.instant().plusSeconds(3600), null);
+            ApiKeys.Issued issued = keys.create(
+                    "app", "owner-1", "app_owner", null, clock.instant().plusSeconds(3600), null);
             assertThat(issued.key().principal().authId()).isEqualTo("app:owner:owner-1");
             assertThat(verifier.verify(issued.plaintext())).isInstanceOf(Verification.Verified.class);
             clock.now = clock.now.plusSeconds(3600);

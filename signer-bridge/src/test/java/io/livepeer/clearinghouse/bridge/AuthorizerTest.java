@@ -36,8 +36,8 @@ class AuthorizerTest {
                 if (keyStoreDown) {
                     throw new CredentialStoreException("database down", null);
                 }
-                return credentials.getOrDefault(credential, new Verification.Denied(401, "unknown_credential",
-                        "unknown API key"));
+                return credentials.getOrDefault(
+                        credential, new Verification.Denied(401, "unknown_credential", "unknown API key"));
             }
 
             @Override
@@ -45,13 +45,18 @@ class AuthorizerTest {
                 return "api_key";
             }
         };
-        return new Authorizer(verifier, customer -> {
-            if (ledgerDown) {
-                throw new SQLException("connection refused");
-            }
-            balanceReads.add(customer);
-            return Optional.ofNullable(balances.get(customer));
-        }, CLOCK, Duration.ofSeconds(60), new BigDecimal(floor));
+        return new Authorizer(
+                verifier,
+                customer -> {
+                    if (ledgerDown) {
+                        throw new SQLException("connection refused");
+                    }
+                    balanceReads.add(customer);
+                    return Optional.ofNullable(balances.get(customer));
+                },
+                CLOCK,
+                Duration.ofSeconds(60),
+                new BigDecimal(floor));
     }
 
     static WebhookRequest request(String json) {
@@ -78,22 +83,30 @@ class AuthorizerTest {
 
     @Test
     void a_known_key_with_credit_is_allowed_with_auth_id_expiry_and_max_price() {
-        customer("sk_live_alice", "acme", "alice", "external_user_id", "5000000",
+        customer(
+                "sk_live_alice",
+                "acme",
+                "alice",
+                "external_user_id",
+                "5000000",
                 new MaxPrice(BigInteger.valueOf(1300), "seconds"));
         Decision d = authorizer("0").decide(request(body("Bearer sk_live_alice", "")));
         assertThat(d.status()).isEqualTo(200);
         assertThat(d.authId()).isEqualTo("acme:alice");
         assertThat(d.expiry()).isEqualTo(NOW.plusSeconds(60).getEpochSecond());
-        assertThat(d.toJson().toString()).isEqualTo("{\"status\":200,\"expiry\":" + NOW.plusSeconds(60).getEpochSecond()
-                + ",\"auth_id\":\"acme:alice\",\"maxPrice\":{\"price\":1300,\"currency\":\"wei\",\"unit\":\"seconds\"}}");
+        assertThat(d.toJson().toString())
+                .isEqualTo(
+                        "{\"status\":200,\"expiry\":" + NOW.plusSeconds(60).getEpochSecond()
+                                + ",\"auth_id\":\"acme:alice\",\"maxPrice\":{\"price\":1300,\"currency\":\"wei\",\"unit\":\"seconds\"}}");
         assertThat(balanceReads).containsExactly("acme:alice");
     }
 
     @Test
     void the_signer_auth_id_header_is_ignored_and_the_header_name_is_case_insensitive() {
         customer("k", "acme", "alice", "external_user_id", "1", null);
-        Decision d = authorizer("0").decide(request("{\"headers\":{\"authorization\":[\"bearer k\"],"
-                + "\"Signer-Auth-Id\":[\"evil:mallory\"]},\"state\":{}}"));
+        Decision d = authorizer("0")
+                .decide(request("{\"headers\":{\"authorization\":[\"bearer k\"],"
+                        + "\"Signer-Auth-Id\":[\"evil:mallory\"]},\"state\":{}}"));
         assertThat(d.authId()).isEqualTo("acme:alice");
     }
 
@@ -108,18 +121,23 @@ class AuthorizerTest {
     @Test
     void no_credential_is_401() {
         assertThat(authorizer("0").decide(request(body(null, ""))))
-                .extracting(Decision::status, Decision::code).containsExactly(401, "missing_credential");
-        assertThat(authorizer("0").decide(request(body("Bearer ", "")))).extracting(Decision::status)
+                .extracting(Decision::status, Decision::code)
+                .containsExactly(401, "missing_credential");
+        assertThat(authorizer("0").decide(request(body("Bearer ", ""))))
+                .extracting(Decision::status)
                 .isEqualTo(401);
     }
 
     @Test
     void refused_credentials_keep_their_status_and_reason() {
-        credentials.put("revoked", new Verification.Denied(403, "credential_revoked", "API key sk_live_x… was revoked"));
+        credentials.put(
+                "revoked", new Verification.Denied(403, "credential_revoked", "API key sk_live_x… was revoked"));
         Decision d = authorizer("0").decide(request(body("Bearer revoked", "")));
-        assertThat(d.toJson().toString()).isEqualTo(
-                "{\"status\":403,\"reason\":\"API key sk_live_x… was revoked\",\"code\":\"credential_revoked\"}");
-        assertThat(authorizer("0").decide(request(body("Bearer nobody", ""))).status()).isEqualTo(401);
+        assertThat(d.toJson().toString())
+                .isEqualTo(
+                        "{\"status\":403,\"reason\":\"API key sk_live_x… was revoked\",\"code\":\"credential_revoked\"}");
+        assertThat(authorizer("0").decide(request(body("Bearer nobody", ""))).status())
+                .isEqualTo(401);
     }
 
     @Test
@@ -129,7 +147,10 @@ class AuthorizerTest {
         assertThat(d.status()).isEqualTo(403);
         assertThat(d.code()).isEqualTo("auth_id_mismatch");
         assertThat(d.reason()).contains("bound to auth_id acme:bob").contains("acme:alice");
-        assertThat(authorizer("0").decide(request(body("Bearer k", "acme:alice"))).status()).isEqualTo(200);
+        assertThat(authorizer("0")
+                        .decide(request(body("Bearer k", "acme:alice")))
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
@@ -144,8 +165,10 @@ class AuthorizerTest {
             assertThat(d.code()).isEqualTo("insufficient_balance");
             assertThat(d.authId()).isNull();
         }
-        assertThat(authorizer("0").decide(request(body("Bearer rich", ""))).status()).isEqualTo(200);
-        assertThat(authorizer("1000").decide(request(body("Bearer rich", ""))).status()).isEqualTo(483);
+        assertThat(authorizer("0").decide(request(body("Bearer rich", ""))).status())
+                .isEqualTo(200);
+        assertThat(authorizer("1000").decide(request(body("Bearer rich", ""))).status())
+                .isEqualTo(483);
     }
 
     @Test
@@ -153,17 +176,19 @@ class AuthorizerTest {
         customer("k", "acme", "alice", "external_user_id", "100", null);
         ledgerDown = true;
         assertThat(authorizer("0").decide(request(body("Bearer k", ""))))
-                .extracting(Decision::status, Decision::code).containsExactly(503, "billing_unavailable");
+                .extracting(Decision::status, Decision::code)
+                .containsExactly(503, "billing_unavailable");
         ledgerDown = false;
         keyStoreDown = true;
         assertThat(authorizer("0").decide(request(body("Bearer k", ""))))
-                .extracting(Decision::status, Decision::code).containsExactly(503, "auth_unavailable");
+                .extracting(Decision::status, Decision::code)
+                .containsExactly(503, "auth_unavailable");
     }
 
     @Test
     void the_expiry_never_outlives_the_credential() {
-        credentials.put("jwt", new Verification.Verified(new Principal("app", "u", "oidc_user", NOW.plusSeconds(20),
-                null)));
+        credentials.put(
+                "jwt", new Verification.Verified(new Principal("app", "u", "oidc_user", NOW.plusSeconds(20), null)));
         balances.put("app:u", BigDecimal.TEN);
         assertThat(authorizer("0").decide(request(body("Bearer jwt", ""))).expiry())
                 .isEqualTo(NOW.plusSeconds(20).getEpochSecond());

@@ -30,7 +30,8 @@ class WebhookRequestTest {
 
     @Test
     void a_first_call_may_come_without_state() {
-        assertThat(parse("{\"headers\":{\"Authorization\":[\"Bearer k\"]}}").stateAuthId()).isEmpty();
+        assertThat(parse("{\"headers\":{\"Authorization\":[\"Bearer k\"]}}").stateAuthId())
+                .isEmpty();
     }
 
     @Test

@@ -34,21 +34,22 @@ import java.util.function.Predicate;
 public final class FakeOpenMeter implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> CONTENT_TYPES = List.of("application/cloudevents+json",
-            "application/cloudevents-batch+json", "application/json");
+    private static final List<String> CONTENT_TYPES =
+            List.of("application/cloudevents+json", "application/cloudevents-batch+json", "application/json");
 
     /** A received request. */
     public record Received(String method, String path, Map<String, List<String>> headers, String body, int status) {
         /** First value of a header (case-insensitive), if any. */
         public Optional<String> header(String name) {
-            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-                    .flatMap(e -> e.getValue().stream()).findFirst();
+            return headers.entrySet().stream()
+                    .filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .flatMap(e -> e.getValue().stream())
+                    .findFirst();
         }
     }
 
     /** A scripted response. */
-    public record Scripted(int status, Map<String, String> headers, String body) {
-    }
+    public record Scripted(int status, Map<String, String> headers, String body) {}
 
     private final HttpServer server;
     private final Deque<Scripted> script = new ArrayDeque<>();
@@ -102,7 +103,9 @@ public final class FakeOpenMeter implements AutoCloseable {
     /** The next {@code times} requests get this status with an empty problem body. */
     public synchronized FakeOpenMeter failNext(int times, int status) {
         for (int i = 0; i < times; i++) {
-            thenRespond(status, Map.of("Content-Type", "application/problem+json"),
+            thenRespond(
+                    status,
+                    Map.of("Content-Type", "application/problem+json"),
                     "{\"type\":\"about:blank\",\"title\":\"Unavailable\",\"status\":" + status
                             + ",\"detail\":\"scripted failure\",\"instance\":\"urn:request:fake\"}");
         }
@@ -164,7 +167,8 @@ public final class FakeOpenMeter implements AutoCloseable {
                 response = respond(exchange.getRequestMethod(), path, headers, body);
                 received.add(new Received(exchange.getRequestMethod(), path, headers, body, response.status()));
             }
-            byte[] bytes = response.body() == null ? new byte[0] : response.body().getBytes(StandardCharsets.UTF_8);
+            byte[] bytes =
+                    response.body() == null ? new byte[0] : response.body().getBytes(StandardCharsets.UTF_8);
             response.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
             boolean noBody = bytes.length == 0;
             exchange.sendResponseHeaders(response.status(), noBody ? -1 : bytes.length);
@@ -176,17 +180,20 @@ public final class FakeOpenMeter implements AutoCloseable {
         }
     }
 
-    private synchronized Scripted respond(String method, String path, Map<String, List<String>> headers,
-                                          String body) {
+    private synchronized Scripted respond(String method, String path, Map<String, List<String>> headers, String body) {
         boolean v1 = path.equals("/api/v1/events");
         boolean v3 = path.equals("/v3/openmeter/events") || path.equals("/api/v3/openmeter/events");
         if (!method.equals("POST") || !(v1 || v3)) {
             return problem(404, v1, "no route for " + method + " " + path);
         }
-        String contentType = headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase("Content-Type"))
-                .flatMap(e -> e.getValue().stream()).findFirst().orElse("");
-        OpenApiContract.load(v1 ? OpenApiContract.Spec.V1 : OpenApiContract.Spec.V3).ifPresent(contract ->
-                violations.addAll(contract.validate(method, v1 ? path : "/openmeter/events", null, headers, body)));
+        String contentType = headers.entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase("Content-Type"))
+                .flatMap(e -> e.getValue().stream())
+                .findFirst()
+                .orElse("");
+        OpenApiContract.load(v1 ? OpenApiContract.Spec.V1 : OpenApiContract.Spec.V3)
+                .ifPresent(contract -> violations.addAll(
+                        contract.validate(method, v1 ? path : "/openmeter/events", null, headers, body)));
         if (v1 && !CONTENT_TYPES.contains(contentType)) {
             violations.add("v1 compares Content-Type exactly; got '" + contentType + "'");
             return problem(400, true, "invalid content type: " + contentType);
@@ -213,7 +220,8 @@ public final class FakeOpenMeter implements AutoCloseable {
         }
         for (JsonNode event : events) {
             if (badEvent.test(event)) {
-                return problem(400, v1, badEventDetail + " (event " + event.path("id").asText() + ")");
+                return problem(
+                        400, v1, badEventDetail + " (event " + event.path("id").asText() + ")");
             }
         }
         accepted.addAll(events);
@@ -221,8 +229,11 @@ public final class FakeOpenMeter implements AutoCloseable {
     }
 
     private static String header(Map<String, List<String>> headers, String name) {
-        return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-                .flatMap(e -> e.getValue().stream()).findFirst().orElse(null);
+        return headers.entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase(name))
+                .flatMap(e -> e.getValue().stream())
+                .findFirst()
+                .orElse(null);
     }
 
     private static Scripted problem(int status, boolean v1, String detail) {

@@ -40,10 +40,10 @@ public final class KafkaTestBroker implements AutoCloseable {
     public static KafkaTestBroker start() {
         try {
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .build())
+                            .setCombined(true)
+                            .setNumBrokerNodes(1)
+                            .setNumControllerNodes(1)
+                            .build())
                     // without these, consumer groups wait ~100 s for a coordinator / a rebalance delay
                     .setConfigProp("offsets.topic.replication.factor", "1")
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
@@ -67,7 +67,9 @@ public final class KafkaTestBroker implements AutoCloseable {
     /** Creates a topic and waits for it. */
     public void createTopic(String topic, int partitions) {
         try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("topic " + topic + " was not created", e);
         }
@@ -94,7 +96,8 @@ public final class KafkaTestBroker implements AutoCloseable {
     public long committedOffsets(String groupId, String topic) {
         try (Admin admin = admin()) {
             Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(groupId)
-                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                    .partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS);
             return offsets.entrySet().stream()
                     .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
                     .mapToLong(e -> e.getValue().offset())
@@ -107,14 +110,19 @@ public final class KafkaTestBroker implements AutoCloseable {
     /** Sum of the end offsets of all partitions of a topic: the number of records ever written to it. */
     public long endOffsets(String topic) {
         try (Admin admin = admin()) {
-            int partitions = admin.describeTopics(Set.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
-                    .get(topic).partitions().size();
+            int partitions = admin.describeTopics(Set.of(topic))
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS)
+                    .get(topic)
+                    .partitions()
+                    .size();
             Map<TopicPartition, OffsetSpec> request = new HashMap<>();
             for (int p = 0; p < partitions; p++) {
                 request.put(new TopicPartition(topic, p), OffsetSpec.latest());
             }
             return admin.listOffsets(request).all().get(30, TimeUnit.SECONDS).values().stream()
-                    .mapToLong(info -> info.offset()).sum();
+                    .mapToLong(info -> info.offset())
+                    .sum();
         } catch (Exception e) {
             throw new IllegalStateException("could not read end offsets of " + topic, e);
         }

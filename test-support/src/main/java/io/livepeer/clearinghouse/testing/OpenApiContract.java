@@ -63,20 +63,30 @@ public final class OpenApiContract {
 
     /** The validator for a spec (parsed once per JVM), or empty when the contracts are not here. */
     public static synchronized Optional<OpenApiContract> load(Spec spec) {
-        return CACHE.computeIfAbsent(spec, s -> contractsDir()
-                .map(dir -> dir.resolve(s.file))
-                .filter(Files::isRegularFile)
-                .map(file -> new OpenApiContract(s, OpenApiInteractionValidator
-                        .createForSpecificationUrl(file.toUri().toString())
-                        // the specs declare no usable security schemes for bearer tokens; auth is checked separately
-                        .withLevelResolver(LevelResolver.create()
-                                .withLevel("validation.request.security", ValidationReport.Level.IGNORE)
-                                // follow the specs on additionalProperties: without this the validator treats every
-                                // schema as closed and an allOf (v3 BadRequestError = BaseError + invalid_parameters)
-                                // can never match; schemas that say additionalProperties: false are still enforced
-                                .withLevel("validation.schema.additionalProperties", ValidationReport.Level.IGNORE)
-                                .build())
-                        .build())));
+        return CACHE.computeIfAbsent(
+                spec,
+                s -> contractsDir()
+                        .map(dir -> dir.resolve(s.file))
+                        .filter(Files::isRegularFile)
+                        .map(file -> new OpenApiContract(
+                                s,
+                                OpenApiInteractionValidator.createForSpecificationUrl(
+                                                file.toUri().toString())
+                                        // the specs declare no usable security schemes for bearer tokens; auth is
+                                        // checked separately
+                                        .withLevelResolver(LevelResolver.create()
+                                                .withLevel("validation.request.security", ValidationReport.Level.IGNORE)
+                                                // follow the specs on additionalProperties: without this the validator
+                                                // treats every
+                                                // schema as closed and an allOf (v3 BadRequestError = BaseError +
+                                                // invalid_parameters)
+                                                // can never match; schemas that say additionalProperties: false are
+                                                // still enforced
+                                                .withLevel(
+                                                        "validation.schema.additionalProperties",
+                                                        ValidationReport.Level.IGNORE)
+                                                .build())
+                                        .build())));
     }
 
     /** Which spec this is. */
@@ -92,18 +102,19 @@ public final class OpenApiContract {
      * @param body     request body, may be null
      * @return violations, empty when the request conforms
      */
-    public List<String> validate(String method, String specPath, String query, Map<String, List<String>> headers,
-                                 String body) {
-        SimpleRequest.Builder builder = new SimpleRequest.Builder(Request.Method.valueOf(method.toUpperCase()),
-                specPath);
+    public List<String> validate(
+            String method, String specPath, String query, Map<String, List<String>> headers, String body) {
+        SimpleRequest.Builder builder =
+                new SimpleRequest.Builder(Request.Method.valueOf(method.toUpperCase()), specPath);
         headers.forEach((name, values) -> builder.withHeader(name, values));
         if (query != null && !query.isEmpty()) {
             for (String pair : query.split("&")) {
                 int eq = pair.indexOf('=');
-                String name = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq),
-                        java.nio.charset.StandardCharsets.UTF_8);
-                String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1),
-                        java.nio.charset.StandardCharsets.UTF_8);
+                String name = java.net.URLDecoder.decode(
+                        eq < 0 ? pair : pair.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8);
+                String value = eq < 0
+                        ? ""
+                        : java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
                 builder.withQueryParam(name, value);
             }
         }
@@ -140,10 +151,11 @@ public final class OpenApiContract {
     private static boolean validatorLimitation(ValidationReport.Message message) {
         String key = message.getKey();
         String text = message.getMessage();
-        return key.equals("validation.request.parameter.schema.type") && text.startsWith("[Path '/")
-                && text.contains("Instance type (string) does not match any allowed primitive type")
+        return key.equals("validation.request.parameter.schema.type")
+                        && text.startsWith("[Path '/")
+                        && text.contains("Instance type (string) does not match any allowed primitive type")
                 || key.equals("validation.request.parameter.schema.invalidJson")
-                && text.contains("Leading zeroes not allowed");
+                        && text.contains("Leading zeroes not allowed");
     }
 
     /**
@@ -157,23 +169,21 @@ public final class OpenApiContract {
      * @param body        response body, may be null
      * @return violations, empty when the response conforms
      */
-    public List<String> validateResponse(String method, String specPath, int status, String contentType,
-                                         String body) {
-        SimpleResponse.Builder builder =
-                SimpleResponse.Builder.status(status);
+    public List<String> validateResponse(String method, String specPath, int status, String contentType, String body) {
+        SimpleResponse.Builder builder = SimpleResponse.Builder.status(status);
         if (contentType != null) {
             builder.withContentType(contentType);
         }
         if (body != null && !body.isEmpty()) {
             builder.withBody(body);
         }
-        ValidationReport report = validator.validateResponse(specPath, Request.Method.valueOf(method.toUpperCase()),
-                builder.build());
+        ValidationReport report =
+                validator.validateResponse(specPath, Request.Method.valueOf(method.toUpperCase()), builder.build());
         List<String> violations = new ArrayList<>();
         for (ValidationReport.Message message : report.getMessages()) {
             if (message.getLevel() == ValidationReport.Level.ERROR) {
-                violations.add(spec + " response " + status + " to " + method + " " + specPath + ": "
-                        + message.getKey() + ": " + message.getMessage() + nested(message));
+                violations.add(spec + " response " + status + " to " + method + " " + specPath + ": " + message.getKey()
+                        + ": " + message.getMessage() + nested(message));
             }
         }
         return violations;

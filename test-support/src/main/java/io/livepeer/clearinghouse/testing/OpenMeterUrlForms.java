@@ -44,8 +44,7 @@ public final class OpenMeterUrlForms {
         }
     }
 
-    private OpenMeterUrlForms() {
-    }
+    private OpenMeterUrlForms() {}
 
     /**
      * The rows of the table, as documented.
@@ -59,8 +58,8 @@ public final class OpenMeterUrlForms {
             if (first == null) {
                 first = forms;
             } else if (!first.equals(forms)) {
-                throw new IllegalStateException("the OpenMeter URL tables of " + DOCUMENTS + " differ: " + first
-                        + " vs " + forms);
+                throw new IllegalStateException(
+                        "the OpenMeter URL tables of " + DOCUMENTS + " differ: " + first + " vs " + forms);
             }
         }
         return first;
@@ -104,9 +103,10 @@ public final class OpenMeterUrlForms {
                 break;
             }
             if (row++ < 2) {
-                continue;   // header and separator
+                continue; // header and separator
             }
-            String[] cells = line.substring(1, line.endsWith("|") ? line.length() - 1 : line.length()).split("\\|");
+            String[] cells = line.substring(1, line.endsWith("|") ? line.length() - 1 : line.length())
+                    .split("\\|");
             if (cells.length != 4) {
                 throw new IllegalStateException(document + ": expected URL | dialect | ingest | root, got " + line);
             }
@@ -128,6 +128,7 @@ public final class OpenMeterUrlForms {
                 return dir;
             }
         }
-        throw new IllegalStateException("no " + DOCUMENTS.get(0) + " above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "no " + DOCUMENTS.get(0) + " above " + Path.of("").toAbsolutePath());
     }
 }

@@ -17,8 +17,7 @@ public final class TestDatabases {
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static EmbeddedPostgres postgres;
 
-    private TestDatabases() {
-    }
+    private TestDatabases() {}
 
     /**
      * Where a test database is.
@@ -37,15 +36,20 @@ public final class TestDatabases {
 
     /** A new, empty H2 in-memory database that lives until the JVM exits. */
     public static JdbcTarget h2() {
-        return new JdbcTarget("h2", "jdbc:h2:mem:test" + UUID.randomUUID().toString().replace("-", "")
-                + ";DB_CLOSE_DELAY=-1", "sa", "");
+        return new JdbcTarget(
+                "h2",
+                "jdbc:h2:mem:test" + UUID.randomUUID().toString().replace("-", "") + ";DB_CLOSE_DELAY=-1",
+                "sa",
+                "");
     }
 
     /** A new, empty database on the shared embedded PostgreSQL server. */
     public static JdbcTarget postgres() {
         EmbeddedPostgres server = server();
-        String name = "test_" + COUNTER.incrementAndGet() + "_" + UUID.randomUUID().toString().substring(0, 8);
-        try (Connection c = server.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+        String name = "test_" + COUNTER.incrementAndGet() + "_"
+                + UUID.randomUUID().toString().substring(0, 8);
+        try (Connection c = server.getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
             throw new IllegalStateException("could not create database " + name, e);
@@ -69,13 +73,16 @@ public final class TestDatabases {
             } catch (IOException e) {
                 throw new IllegalStateException("embedded PostgreSQL did not start", e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    postgres.close();
-                } catch (IOException ignored) {
-                    // exiting anyway
-                }
-            }, "embedded-postgres-stop"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                try {
+                                    postgres.close();
+                                } catch (IOException ignored) {
+                                    // exiting anyway
+                                }
+                            },
+                            "embedded-postgres-stop"));
         }
         return postgres;
     }

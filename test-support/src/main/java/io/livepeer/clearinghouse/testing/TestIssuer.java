@@ -82,8 +82,8 @@ public final class TestIssuer implements AutoCloseable {
     }
 
     /** A token signed by this issuer. */
-    public String token(String audience, String clientId, String subject, Duration validFor,
-                        Map<String, Object> extraClaims) {
+    public String token(
+            String audience, String clientId, String subject, Duration validFor, Map<String, Object> extraClaims) {
         return sign(key, issuer(), audience, clientId, subject, validFor, extraClaims);
     }
 
@@ -92,8 +92,14 @@ public final class TestIssuer implements AutoCloseable {
         return sign(stranger, issuer(), audience, clientId, subject, Duration.ofMinutes(5), Map.of());
     }
 
-    private static String sign(RSAKey signingKey, String issuer, String audience, String clientId, String subject,
-                               Duration validFor, Map<String, Object> extra) {
+    private static String sign(
+            RSAKey signingKey,
+            String issuer,
+            String audience,
+            String clientId,
+            String subject,
+            Duration validFor,
+            Map<String, Object> extra) {
         Instant now = Instant.now();
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
                 .issuer(issuer)
@@ -105,8 +111,11 @@ public final class TestIssuer implements AutoCloseable {
                 .jwtID(UUID.randomUUID().toString());
         extra.forEach(claims::claim);
         try {
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(signingKey.getKeyID())
-                    .build(), claims.build());
+            SignedJWT jwt = new SignedJWT(
+                    new JWSHeader.Builder(JWSAlgorithm.RS256)
+                            .keyID(signingKey.getKeyID())
+                            .build(),
+                    claims.build());
             jwt.sign(new RSASSASigner(signingKey));
             return jwt.serialize();
         } catch (JOSEException e) {

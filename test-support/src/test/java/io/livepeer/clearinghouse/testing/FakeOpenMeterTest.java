@@ -17,9 +17,14 @@ class FakeOpenMeterTest {
             + "\"data\":{\"network_fee_usd_micros\":3}}]";
 
     static int post(String url, String contentType, String body) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
-                        .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode();
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .header("Content-Type", contentType)
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .statusCode();
     }
 
     @Test
@@ -37,8 +42,11 @@ class FakeOpenMeterTest {
     @Test
     void a_charset_parameter_is_refused_by_v1_like_openmeter_does() throws Exception {
         try (FakeOpenMeter fake = FakeOpenMeter.start()) {
-            assertThat(post(fake.v1BaseUrl() + "/api/v1/events", "application/cloudevents-batch+json; charset=UTF-8",
-                    GOOD)).isEqualTo(400);
+            assertThat(post(
+                            fake.v1BaseUrl() + "/api/v1/events",
+                            "application/cloudevents-batch+json; charset=UTF-8",
+                            GOOD))
+                    .isEqualTo(400);
             assertThat(fake.contractViolations()).anyMatch(v -> v.contains("compares Content-Type exactly"));
         }
     }
@@ -47,9 +55,13 @@ class FakeOpenMeterTest {
     void an_event_without_subject_violates_the_openapi_contract_when_the_specs_are_present() throws Exception {
         assumeTrue(OpenApiContract.contractsDir().isPresent(), "../shared/contracts is not here");
         try (FakeOpenMeter fake = FakeOpenMeter.start()) {
-            post(fake.v1BaseUrl() + "/api/v1/events", "application/cloudevents-batch+json",
+            post(
+                    fake.v1BaseUrl() + "/api/v1/events",
+                    "application/cloudevents-batch+json",
                     GOOD.replace("\"subject\":\"c:u\",", ""));
-            post(fake.konnectBaseUrl() + "/events", "application/cloudevents-batch+json",
+            post(
+                    fake.konnectBaseUrl() + "/events",
+                    "application/cloudevents-batch+json",
                     GOOD.replace("\"subject\":\"c:u\",", ""));
             assertThat(fake.contractViolations()).anyMatch(v -> v.startsWith("V1") && v.contains("subject"));
             assertThat(fake.contractViolations()).anyMatch(v -> v.startsWith("V3") && v.contains("subject"));

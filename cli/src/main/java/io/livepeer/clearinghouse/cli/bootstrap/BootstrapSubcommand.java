@@ -1,7 +1,6 @@
 package io.livepeer.clearinghouse.cli.bootstrap;
 
 import io.livepeer.clearinghouse.bootstrap.OpenMeterApi;
-import io.livepeer.clearinghouse.openmeter.ApiProblem;
 import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
 import io.livepeer.clearinghouse.openmeter.OpenMeterUrl;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
@@ -40,8 +39,7 @@ abstract class BootstrapSubcommand implements Callable<Integer> {
     }
 
     /** An open line to OpenMeter. */
-    record Connection(OpenMeterUrl endpoint, OpenMeterClient http, OpenMeterApi api) {
-    }
+    record Connection(OpenMeterUrl endpoint, OpenMeterClient http, OpenMeterApi api) {}
 
     /**
      * Connects (lazily: nothing is sent yet) and prints where to, with where the token came from.
@@ -51,8 +49,12 @@ abstract class BootstrapSubcommand implements Callable<Integer> {
     Connection connect(RemoteOptions remote, String about) {
         OpenMeterUrl endpoint = remote.endpoint();
         OpenMeterClient http = remote.http(err());
-        out().printf("OpenMeter %s at %s (%s)%n%s%n", endpoint.dialect().name().toLowerCase(), endpoint.apiRoot(),
-                remote.tokenSource(), about == null ? "" : about + "\n");
+        out().printf(
+                        "OpenMeter %s at %s (%s)%n%s%n",
+                        endpoint.dialect().name().toLowerCase(),
+                        endpoint.apiRoot(),
+                        remote.tokenSource(),
+                        about == null ? "" : about + "\n");
         return new Connection(endpoint, http, RemoteOptions.api(endpoint.dialect(), http));
     }
 

@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
  */
 public final class CatalogOption {
 
-    @Option(names = "--catalog", paramLabel = "FILE",
+    @Option(
+            names = "--catalog",
+            paramLabel = "FILE",
             description = "catalog YAML (default: $CATALOG_FILE, else the shipped reference catalog)")
     Path file;
 

@@ -12,14 +12,16 @@ import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /** {@code bootstrap customers …}. */
-@Command(name = "customers", mixinStandardHelpOptions = true,
+@Command(
+        name = "customers",
+        mixinStandardHelpOptions = true,
         description = "Customers in OpenMeter.",
         subcommands = CustomersCommand.Sync.class)
 final class CustomersCommand implements Runnable {
@@ -37,7 +39,9 @@ final class CustomersCommand implements Runnable {
      * {@code bootstrap customers sync (FILE | --from-ledger)}: each customer exists (key = metering subject) and is
      * subscribed to the catalog's default plan. Exit 0 when every customer is in sync, 5 when some failed.
      */
-    @Command(name = "sync", mixinStandardHelpOptions = true,
+    @Command(
+            name = "sync",
+            mixinStandardHelpOptions = true,
             description = "Ensure each customer exists (key = metering subject) with a subscription to the catalog's "
                     + "default plan: from a CSV (header: key,name,email) or JSON file, or every customer:* account "
                     + "of the ledger. Exit 0 when all are in sync, 5 when some failed.")
@@ -46,15 +50,18 @@ final class CustomersCommand implements Runnable {
         @Parameters(arity = "0..1", paramLabel = "FILE", description = "customers file (.csv or .json)")
         Path file;
 
-        @Option(names = "--from-ledger", description = "every customer:* account of the credit ledger "
-                + "(implied by --jdbc-url)")
+        @Option(
+                names = "--from-ledger",
+                description = "every customer:* account of the credit ledger " + "(implied by --jdbc-url)")
         boolean fromLedger;
 
         @Mixin
         DatabaseOptions database;
 
-        @Option(names = "--plan", paramLabel = "KEY", description = "plan to subscribe to (default: the catalog's "
-                + "default_plan)")
+        @Option(
+                names = "--plan",
+                paramLabel = "KEY",
+                description = "plan to subscribe to (default: the catalog's " + "default_plan)")
         String plan;
 
         @Mixin
@@ -82,18 +89,31 @@ final class CustomersCommand implements Runnable {
             } else {
                 customers = CustomerSources.fromFile(file);
             }
-            Connection remoteApi = connect(remote, customers.size() + " customers from "
-                    + (ledger ? "the ledger" : file) + ", plan " + planKey);
+            Connection remoteApi = connect(
+                    remote,
+                    customers.size() + " customers from " + (ledger ? "the ledger" : file) + ", plan " + planKey);
             OpenMeterClient http = remoteApi.http();
-            List<CustomerSync.Result> results = new CustomerSync(remoteApi.api(), out()::println)
-                    .sync(customers, planKey);
-            long failed = results.stream().filter(r -> r.outcome() == CustomerSync.Outcome.FAILED).count();
-            long other = results.stream().filter(r -> r.outcome() == CustomerSync.Outcome.OTHER_PLAN).count();
-            long changed = results.stream().filter(r -> r.outcome() == CustomerSync.Outcome.SUBSCRIBED
-                    || r.outcome() == CustomerSync.Outcome.CREATED_AND_SUBSCRIBED).count();
-            out().printf("%nCustomers: %d provisioned, %d already in sync, %d on another plan (left alone), "
-                    + "%d failed; %d write request%s made.%n", changed, results.size() - changed - other - failed,
-                    other, failed, http.writes(), http.writes() == 1 ? "" : "s");
+            List<CustomerSync.Result> results =
+                    new CustomerSync(remoteApi.api(), out()::println).sync(customers, planKey);
+            long failed = results.stream()
+                    .filter(r -> r.outcome() == CustomerSync.Outcome.FAILED)
+                    .count();
+            long other = results.stream()
+                    .filter(r -> r.outcome() == CustomerSync.Outcome.OTHER_PLAN)
+                    .count();
+            long changed = results.stream()
+                    .filter(r -> r.outcome() == CustomerSync.Outcome.SUBSCRIBED
+                            || r.outcome() == CustomerSync.Outcome.CREATED_AND_SUBSCRIBED)
+                    .count();
+            out().printf(
+                            "%nCustomers: %d provisioned, %d already in sync, %d on another plan (left alone), "
+                                    + "%d failed; %d write request%s made.%n",
+                            changed,
+                            results.size() - changed - other - failed,
+                            other,
+                            failed,
+                            http.writes(),
+                            http.writes() == 1 ? "" : "s");
             return failed > 0 ? ExitCodes.REMOTE_ERROR : ExitCodes.OK;
         }
     }

@@ -11,7 +11,9 @@ import picocli.CommandLine.Option;
  * {@code bootstrap plan}: the difference between the catalog and OpenMeter, without changing anything. Exit 0 in
  * sync, 2 when changes are pending, 3 on conflicts.
  */
-@Command(name = "plan", mixinStandardHelpOptions = true,
+@Command(
+        name = "plan",
+        mixinStandardHelpOptions = true,
         description = "Show what apply would create, update, keep or prune. Changes nothing. "
                 + "Exit 0 when in sync, 2 when changes are pending, 3 on conflicts.")
 final class PlanCommand extends BootstrapSubcommand {

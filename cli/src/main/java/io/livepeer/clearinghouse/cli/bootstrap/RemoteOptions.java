@@ -24,28 +24,45 @@ import picocli.CommandLine.Option;
  */
 public final class RemoteOptions {
 
-    @Option(names = "--url", paramLabel = "URL", description = "OpenMeter URL (default: $OPENMETER_URL): "
-            + "https://us.api.konghq.com/v3/openmeter (Konnect), http://openmeter:8888 (self-hosted v1), "
-            + "http://openmeter:8888/api/v3/openmeter (self-hosted v3)")
+    @Option(
+            names = "--url",
+            paramLabel = "URL",
+            description = "OpenMeter URL (default: $OPENMETER_URL): "
+                    + "https://us.api.konghq.com/v3/openmeter (Konnect), http://openmeter:8888 (self-hosted v1), "
+                    + "http://openmeter:8888/api/v3/openmeter (self-hosted v3)")
     String url;
 
-    @Option(names = "--dialect", paramLabel = "auto|v1|v3", defaultValue = "auto",
+    @Option(
+            names = "--dialect",
+            paramLabel = "auto|v1|v3",
+            defaultValue = "auto",
             description = "API dialect (default: from the URL: /v3 means v3)")
     String dialect;
 
-    @Option(names = "--token-env", paramLabel = "NAME", defaultValue = "OPENMETER_API_KEY",
+    @Option(
+            names = "--token-env",
+            paramLabel = "NAME",
+            defaultValue = "OPENMETER_API_KEY",
             description = "environment variable holding the bearer token (default: ${DEFAULT-VALUE})")
     String tokenEnv;
 
-    @Option(names = "--token-file", paramLabel = "FILE",
+    @Option(
+            names = "--token-file",
+            paramLabel = "FILE",
             description = "file holding the bearer token (default: $OPENMETER_API_KEY_FILE); wins over --token-env")
     Path tokenFile;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "30",
             description = "timeout of each request in seconds (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
-    @Option(names = "--retries", paramLabel = "N", defaultValue = "5",
+    @Option(
+            names = "--retries",
+            paramLabel = "N",
+            defaultValue = "5",
             description = "retries of connection errors, timeouts, 429 and 5xx, with backoff "
                     + "(default: ${DEFAULT-VALUE})")
     int retries;
@@ -68,8 +85,12 @@ public final class RemoteOptions {
      * @throws IllegalArgumentException when the token file cannot be read or the URL is missing
      */
     public OpenMeterClient http(PrintWriter log) {
-        return new OpenMeterClient(endpoint(), token(), Duration.ofSeconds(timeoutSeconds),
-                Retries.of(retries, Duration.ofMillis(500), Duration.ofSeconds(20)), line -> {
+        return new OpenMeterClient(
+                endpoint(),
+                token(),
+                Duration.ofSeconds(timeoutSeconds),
+                Retries.of(retries, Duration.ofMillis(500), Duration.ofSeconds(20)),
+                line -> {
                     log.println(line);
                     log.flush();
                 });

@@ -1,14 +1,13 @@
 package io.livepeer.clearinghouse.cli.bootstrap;
 
-import io.livepeer.clearinghouse.bootstrap.Reconciler.Action;
 import io.livepeer.clearinghouse.bootstrap.Reconciler;
+import io.livepeer.clearinghouse.bootstrap.Reconciler.Action;
 import java.io.PrintWriter;
 
 /** Prints a reconciliation report as aligned lines with their details. */
 final class Reports {
 
-    private Reports() {
-    }
+    private Reports() {}
 
     static void print(PrintWriter out, Reconciler.Report report, boolean applied) {
         for (Reconciler.Change c : report.changes()) {
@@ -18,13 +17,20 @@ final class Reports {
             }
         }
         out.println();
-        out.printf(applied ? "Applied: %d created, %d updated, %d pruned, %d unchanged, %d conflict%s%s.%n"
+        out.printf(
+                applied
+                        ? "Applied: %d created, %d updated, %d pruned, %d unchanged, %d conflict%s%s.%n"
                         : "Plan: %d to create, %d to update, %d to prune, %d unchanged, %d conflict%s%s.%n",
-                report.count(Action.CREATE), report.count(Action.UPDATE), report.count(Action.PRUNE),
-                report.count(Action.KEEP), report.count(Action.CONFLICT), report.count(Action.CONFLICT) == 1 ? "" : "s",
-                report.count(Action.WOULD_PRUNE) == 0 ? ""
+                report.count(Action.CREATE),
+                report.count(Action.UPDATE),
+                report.count(Action.PRUNE),
+                report.count(Action.KEEP),
+                report.count(Action.CONFLICT),
+                report.count(Action.CONFLICT) == 1 ? "" : "s",
+                report.count(Action.WOULD_PRUNE) == 0
+                        ? ""
                         : ", " + report.count(Action.WOULD_PRUNE) + " managed object(s) no longer in the catalog "
-                        + "(--prune removes them)");
+                                + "(--prune removes them)");
         if (applied) {
             out.printf("%d write request%s made.%n", report.writes(), report.writes() == 1 ? "" : "s");
         } else if (!report.pending() && !report.conflicts()) {

@@ -48,13 +48,14 @@ class BootstrapCliTest {
 
     FakeProductCatalog fake;
 
-    record Run(int exit, String out, String err) {
-    }
+    record Run(int exit, String out, String err) {}
 
     @AfterEach
     void stop() {
         if (fake != null) {
-            assertThat(fake.contractViolations()).as("requests and responses against the OpenAPI spec").isEmpty();
+            assertThat(fake.contractViolations())
+                    .as("requests and responses against the OpenAPI spec")
+                    .isEmpty();
             fake.close();
         }
     }
@@ -101,17 +102,19 @@ class BootstrapCliTest {
         Run first = remote("apply", catalog);
         assertThat(first.exit()).as(first.out() + first.err()).isEqualTo(ExitCodes.OK);
         assertThat(first.out()).contains("Applied: 8 created, 0 updated, 0 pruned, 0 unchanged, 0 conflicts");
-        for (String meter : List.of("network_fee_usd_micros", "billable_usd_micros", "signed_ticket_count", "fee_wei",
-                "billable_secs")) {
+        for (String meter : List.of(
+                "network_fee_usd_micros", "billable_usd_micros", "signed_ticket_count", "fee_wei", "billable_secs")) {
             assertThat(fake.meter(meter)).as(meter).isPresent();
         }
-        assertThat(fake.meter("signed_ticket_count").orElseThrow().valueProperty).isNull();
+        assertThat(fake.meter("signed_ticket_count").orElseThrow().valueProperty)
+                .isNull();
         assertThat(fake.meter("fee_wei").orElseThrow().dimensions).containsKey("manifest_id");
         assertThat(fake.feature("billable_spend")).isPresent();
-        assertThat(fake.planVersions("clearinghouse_default_ppu")).singleElement()
+        assertThat(fake.planVersions("clearinghouse_default_ppu"))
+                .singleElement()
                 .satisfies(p -> assertThat(p.status()).isEqualTo("active"));
         long writes = fake.writes();
-        assertThat(writes).isEqualTo(5 + 2 + 2);   // meters, features, plan create + publish
+        assertThat(writes).isEqualTo(5 + 2 + 2); // meters, features, plan create + publish
 
         Run second = remote("apply", catalog);
         assertThat(second.exit()).isEqualTo(ExitCodes.OK);
@@ -135,7 +138,8 @@ class BootstrapCliTest {
         Path dearer = catalog("dearer.yaml", reference().replace("amount: \"0.000001\"", "amount: \"0.0000012\""));
         Run plan = remote("plan", dearer);
         assertThat(plan.exit()).as(plan.out() + plan.err()).isEqualTo(ExitCodes.CHANGES_PENDING);
-        assertThat(plan.out()).contains("~ update     plan     clearinghouse_default_ppu")
+        assertThat(plan.out())
+                .contains("~ update     plan     clearinghouse_default_ppu")
                 .contains("new version v2 replacing active v1")
                 .contains("rate card default/billable_spend price: 'unit 0.000001' → 'unit 0.0000012'");
         assertThat(fake.writes()).as("plan changes nothing").isEqualTo(writes);
@@ -144,7 +148,8 @@ class BootstrapCliTest {
         assertThat(apply.exit()).as(apply.out() + apply.err()).isEqualTo(ExitCodes.OK);
         List<FakeProductCatalog.PlanRec> versions = fake.planVersions("clearinghouse_default_ppu");
         assertThat(versions).extracting(FakeProductCatalog.PlanRec::status).containsExactly("archived", "active");
-        assertThat(versions.get(1).phases.get(0).cards().get(0).price().amount()).isEqualTo("0.0000012");
+        assertThat(versions.get(1).phases.get(0).cards().get(0).price().amount())
+                .isEqualTo("0.0000012");
         assertThat(remote("plan", dearer).exit()).isEqualTo(ExitCodes.OK);
     }
 
@@ -156,9 +161,12 @@ class BootstrapCliTest {
         assertThat(remote("apply", catalog).exit()).isEqualTo(ExitCodes.OK);
         // someone started a draft v2 in the UI and left it
         Path other = catalog("other.yaml", reference().replace("name: Billable usage\n", "name: Usage (draft)\n"));
-        OpenMeterClient http = new OpenMeterClient(OpenMeterUrl.resolve(fake.url(), "auto"),
+        OpenMeterClient http = new OpenMeterClient(
+                OpenMeterUrl.resolve(fake.url(), "auto"),
                 java.util.Optional.empty(),
-                java.time.Duration.ofSeconds(5), Retries.defaults(), line -> { });
+                java.time.Duration.ofSeconds(5),
+                Retries.defaults(),
+                line -> {});
         OpenMeterApi api = dialect == Dialect.V1 ? new V1Api(http) : new V3Api(http);
         api.meters();
         api.features();
@@ -171,9 +179,16 @@ class BootstrapCliTest {
         assertThat(plan.out()).contains("update draft v2 and publish it");
         Run apply = remote("apply", dearer);
         assertThat(apply.exit()).as(apply.out() + apply.err()).isEqualTo(ExitCodes.OK);
-        assertThat(fake.planVersions("clearinghouse_default_ppu")).extracting(p -> p.version + ":" + p.status())
+        assertThat(fake.planVersions("clearinghouse_default_ppu"))
+                .extracting(p -> p.version + ":" + p.status())
                 .containsExactly("1:archived", "2:active");
-        assertThat(fake.planVersions("clearinghouse_default_ppu").get(1).phases.get(0).cards().get(0).name())
+        assertThat(fake.planVersions("clearinghouse_default_ppu")
+                        .get(1)
+                        .phases
+                        .get(0)
+                        .cards()
+                        .get(0)
+                        .name())
                 .isEqualTo("Billable usage");
     }
 
@@ -201,14 +216,17 @@ class BootstrapCliTest {
 
         Run plan = remote("plan", catalog);
         assertThat(plan.exit()).isEqualTo(ExitCodes.CONFLICT);
-        assertThat(plan.out()).contains("! conflict   meter    fee_wei").contains("aggregation: 'SUM' → 'MAX'")
+        assertThat(plan.out())
+                .contains("! conflict   meter    fee_wei")
+                .contains("aggregation: 'SUM' → 'MAX'")
                 .contains("~ update     meter    billable_secs");
 
         Run apply = remote("apply", catalog);
         assertThat(apply.exit()).isEqualTo(ExitCodes.CONFLICT);
         assertThat(fake.meter("fee_wei").orElseThrow().id).isEqualTo(feeWeiId);
         assertThat(fake.meter("fee_wei").orElseThrow().aggregation).isEqualTo("SUM");
-        assertThat(fake.meter("billable_secs").orElseThrow().name).as("other changes are applied")
+        assertThat(fake.meter("billable_secs").orElseThrow().name)
+                .as("other changes are applied")
                 .isEqualTo("Seconds billed");
     }
 
@@ -234,9 +252,14 @@ class BootstrapCliTest {
         Path catalog = catalog("catalog.yaml", reference());
 
         Run plan = remote("plan", catalog);
-        assertThat(plan.exit()).as("pruning is opt-in: nothing pending without --prune").isEqualTo(ExitCodes.OK);
-        assertThat(plan.out()).contains("(prune?)   feature  legacy_spend").contains("(prune?)   meter    legacy_calls")
-                .doesNotContain("manual_tokens").doesNotContain("manual_feature");
+        assertThat(plan.exit())
+                .as("pruning is opt-in: nothing pending without --prune")
+                .isEqualTo(ExitCodes.OK);
+        assertThat(plan.out())
+                .contains("(prune?)   feature  legacy_spend")
+                .contains("(prune?)   meter    legacy_calls")
+                .doesNotContain("manual_tokens")
+                .doesNotContain("manual_feature");
         assertThat(remote("plan", catalog, "--prune").exit()).isEqualTo(ExitCodes.CHANGES_PENDING);
 
         Run apply = remote("apply", catalog, "--prune");
@@ -263,8 +286,9 @@ class BootstrapCliTest {
         Run sync = remote("customers sync", catalog, csv.toString());
         assertThat(sync.exit()).as(sync.out() + sync.err()).isEqualTo(ExitCodes.OK);
         assertThat(sync.out()).contains("Customers: 2 provisioned, 0 already in sync");
-        assertThat(fake.customers()).extracting(c -> c.key + "/" + c.name).containsExactly("acme:alice/Alice",
-                "acme:bob/acme:bob");
+        assertThat(fake.customers())
+                .extracting(c -> c.key + "/" + c.name)
+                .containsExactly("acme:alice/Alice", "acme:bob/acme:bob");
         assertThat(fake.customers().get(0).subjects).containsExactly("acme:alice");
         assertThat(fake.subscriptions()).extracting(s -> s.plan().key).containsOnly("clearinghouse_default_ppu");
         long writes = fake.writes();
@@ -272,9 +296,10 @@ class BootstrapCliTest {
         Path json = catalog("customers.json", "[\"acme:alice\", {\"key\": \"acme:carol\", \"name\": \"Carol\"}]");
         Run again = remote("customers sync", catalog, json.toString());
         assertThat(again.exit()).isEqualTo(ExitCodes.OK);
-        assertThat(again.out()).contains("in sync                  acme:alice")
+        assertThat(again.out())
+                .contains("in sync                  acme:alice")
                 .contains("Customers: 1 provisioned, 1 already in sync");
-        assertThat(fake.writes()).isEqualTo(writes + 2);   // carol: customer + subscription
+        assertThat(fake.writes()).isEqualTo(writes + 2); // carol: customer + subscription
     }
 
     @Test
@@ -282,7 +307,8 @@ class BootstrapCliTest {
         fake = FakeProductCatalog.start(Dialect.V1);
         Path catalog = catalog("catalog.yaml", reference());
         assertThat(remote("apply", catalog).exit()).isEqualTo(ExitCodes.OK);
-        Run sync = remote("customers sync", catalog, Path.of("../samples/customers.csv").toString());
+        Run sync = remote(
+                "customers sync", catalog, Path.of("../samples/customers.csv").toString());
         assertThat(sync.exit()).as(sync.out() + sync.err()).isEqualTo(ExitCodes.OK);
         assertThat(fake.customers()).extracting(c -> c.key).containsExactly("demo-client:demo-user", "acme:alice");
     }
@@ -296,8 +322,15 @@ class BootstrapCliTest {
         try (Database db = Database.open(new io.livepeer.clearinghouse.ledger.DatabaseConfig(url, "sa", "", 2))) {
             Ledger ledger = new Ledger(db, Clock.systemUTC());
             for (String customer : List.of("daydream:user-1", "daydream:user-2")) {
-                ledger.post(new NewTransfer("grant:" + customer, AccountKeys.GRANTS, AccountKeys.customer(customer),
-                        new BigDecimal("1000000"), TransferKind.GRANT, null, null, "{}"));
+                ledger.post(new NewTransfer(
+                        "grant:" + customer,
+                        AccountKeys.GRANTS,
+                        AccountKeys.customer(customer),
+                        new BigDecimal("1000000"),
+                        TransferKind.GRANT,
+                        null,
+                        null,
+                        "{}"));
             }
         }
         Run sync = remote("customers sync", catalog, "--jdbc-url", url);
@@ -313,8 +346,10 @@ class BootstrapCliTest {
         Path catalog = catalog("catalog.yaml", reference());
         Run refused = remote("plan", catalog);
         assertThat(refused.exit()).isEqualTo(ExitCodes.REMOTE_ERROR);
-        assertThat(refused.err()).contains("list meters: HTTP 403 Forbidden")
-                .contains("Metering & Billing Admin role").doesNotContain("om_test_token_123");
+        assertThat(refused.err())
+                .contains("list meters: HTTP 403 Forbidden")
+                .contains("Metering & Billing Admin role")
+                .doesNotContain("om_test_token_123");
         Path none = dir.resolve("empty-token");
         Files.writeString(none, " \n");
         Run empty = run("plan", "--catalog", catalog.toString(), "--url", fake.url(), "--token-file", none.toString());
@@ -325,12 +360,14 @@ class BootstrapCliTest {
     @Test
     void a_refused_write_is_printed_with_the_servers_reason() throws IOException {
         fake = FakeProductCatalog.start(Dialect.V3);
-        fake.seedMeter("billable_usd_micros", "AVG", "$.billable_usd_micros", Map.of());   // made by hand, wrongly
+        fake.seedMeter("billable_usd_micros", "AVG", "$.billable_usd_micros", Map.of()); // made by hand, wrongly
         Run apply = remote("apply", catalog("catalog.yaml", reference()));
         assertThat(apply.exit()).isEqualTo(ExitCodes.REMOTE_ERROR);
         assertThat(apply.out()).contains("create  feature  billable_spend");
-        assertThat(apply.err()).contains("create feature billable_spend: HTTP 400 Bad Request: features need a SUM, "
-                + "COUNT, UNIQUE_COUNT or LATEST meter").contains("- meter: features need a SUM");
+        assertThat(apply.err())
+                .contains("create feature billable_spend: HTTP 400 Bad Request: features need a SUM, "
+                        + "COUNT, UNIQUE_COUNT or LATEST meter")
+                .contains("- meter: features need a SUM");
     }
 
     @Test
@@ -338,7 +375,8 @@ class BootstrapCliTest {
         fake = FakeProductCatalog.start(Dialect.V1).failNext(2, 429);
         Run apply = remote("apply", catalog("catalog.yaml", reference()));
         assertThat(apply.exit()).as(apply.out() + apply.err()).isEqualTo(ExitCodes.OK);
-        assertThat(apply.err()).contains("retrying list meters (attempt 2): HTTP 429")
+        assertThat(apply.err())
+                .contains("retrying list meters (attempt 2): HTTP 429")
                 .contains("retrying list meters (attempt 3): HTTP 429");
         assertThat(fake.meter("fee_wei")).isPresent();
 
@@ -353,19 +391,28 @@ class BootstrapCliTest {
         Path catalog = catalog("catalog.yaml", reference());
         Run run = run("plan", "--catalog", catalog.toString(), "--url", "http://127.0.0.1:1", "--retries", "0");
         assertThat(run.exit()).isEqualTo(ExitCodes.REMOTE_ERROR);
-        assertThat(run.err()).contains("list meters: OpenMeter could not be reached").contains("127.0.0.1:1");
+        assertThat(run.err())
+                .contains("list meters: OpenMeter could not be reached")
+                .contains("127.0.0.1:1");
     }
 
     @Test
     void validate_checks_the_catalog_offline() throws IOException {
-        Run ok = run("validate", "--catalog", catalog("catalog.yaml", reference()).toString());
+        Run ok = run(
+                "validate", "--catalog", catalog("catalog.yaml", reference()).toString());
         assertThat(ok.exit()).isEqualTo(ExitCodes.OK);
         assertThat(ok.out()).contains("is valid: 5 meters, 2 features, 1 plans, 2 markup rules");
-        Path bad = catalog("bad.yaml", reference().replace("- key: billable_spend\n            name: Billable usage",
-                "- key: billable\n            name: Billable usage").replace("percent: 15", "percent: 1500"));
+        Path bad = catalog(
+                "bad.yaml",
+                reference()
+                        .replace(
+                                "- key: billable_spend\n            name: Billable usage",
+                                "- key: billable\n            name: Billable usage")
+                        .replace("percent: 15", "percent: 1500"));
         Run invalid = run("validate", "--catalog", bad.toString());
         assertThat(invalid.exit()).isEqualTo(ExitCodes.INVALID_INPUT);
-        assertThat(invalid.err()).contains("has 2 problems")
+        assertThat(invalid.err())
+                .contains("has 2 problems")
                 .contains("plans[0].phases[0].rate_cards[0].key: a rate card's key must equal its feature's key")
                 .contains("markup_rules[1].percent");
         Run refusedRemote = run("apply", "--catalog", bad.toString(), "--url", "http://127.0.0.1:1");

@@ -82,17 +82,13 @@ final class FakeProductCatalog implements AutoCloseable {
         Instant archived;
     }
 
-    record Tier(String upTo, String unit, String flat) {
-    }
+    record Tier(String upTo, String unit, String flat) {}
 
-    record Price(String type, String amount, List<Tier> tiers) {
-    }
+    record Price(String type, String amount, List<Tier> tiers) {}
 
-    record Card(String key, String name, String featureId, String billingCadence, Price price) {
-    }
+    record Card(String key, String name, String featureId, String billingCadence, Price price) {}
 
-    record Phase(String key, String name, String duration, List<Card> cards) {
-    }
+    record Phase(String key, String name, String duration, List<Card> cards) {}
 
     static final class PlanRec {
         String id;
@@ -124,8 +120,7 @@ final class FakeProductCatalog implements AutoCloseable {
         Instant created;
     }
 
-    record SubscriptionRec(String id, String customerId, PlanRec plan, Instant created) {
-    }
+    record SubscriptionRec(String id, String customerId, PlanRec plan, Instant created) {}
 
     /** Thrown by handlers: becomes a problem response. */
     static final class Problem extends RuntimeException {
@@ -158,8 +153,7 @@ final class FakeProductCatalog implements AutoCloseable {
     private FakeProductCatalog(Dialect dialect, HttpServer server) {
         this.dialect = dialect;
         this.server = server;
-        this.contract = OpenApiContract.load(dialect == Dialect.V1 ? OpenApiContract.Spec.V1
-                : OpenApiContract.Spec.V3);
+        this.contract = OpenApiContract.load(dialect == Dialect.V1 ? OpenApiContract.Spec.V1 : OpenApiContract.Spec.V3);
     }
 
     static FakeProductCatalog start(Dialect dialect) {
@@ -234,16 +228,22 @@ final class FakeProductCatalog implements AutoCloseable {
     }
 
     synchronized Optional<MeterRec> meter(String key) {
-        return meters.stream().filter(m -> m.key.equals(key) && m.deleted == null).findFirst();
+        return meters.stream()
+                .filter(m -> m.key.equals(key) && m.deleted == null)
+                .findFirst();
     }
 
     synchronized Optional<FeatureRec> feature(String key) {
-        return features.stream().filter(f -> f.key.equals(key) && f.archived == null).findFirst();
+        return features.stream()
+                .filter(f -> f.key.equals(key) && f.archived == null)
+                .findFirst();
     }
 
     synchronized List<PlanRec> planVersions(String key) {
-        return plans.stream().filter(p -> p.key.equals(key) && p.deleted == null)
-                .sorted(Comparator.comparingInt(p -> p.version)).toList();
+        return plans.stream()
+                .filter(p -> p.key.equals(key) && p.deleted == null)
+                .sorted(Comparator.comparingInt(p -> p.version))
+                .toList();
     }
 
     synchronized List<CustomerRec> customers() {
@@ -266,14 +266,15 @@ final class FakeProductCatalog implements AutoCloseable {
             String path = exchange.getRequestURI().getRawPath();
             String query = exchange.getRequestURI().getRawQuery();
             String prefix = dialect == Dialect.V1 ? "/api/v1" : "/v3/openmeter";
-            String specPath = dialect == Dialect.V1 ? path : "/openmeter" + path.substring(Math.min(path.length(),
-                    prefix.length()));
+            String specPath = dialect == Dialect.V1
+                    ? path
+                    : "/openmeter" + path.substring(Math.min(path.length(), prefix.length()));
             int status;
             String contentType = null;
             String out;
             synchronized (this) {
-                contract.ifPresent(c -> violations.addAll(c.validate(method, specPath, query,
-                        new LinkedHashMap<>(exchange.getRequestHeaders()), body)));
+                contract.ifPresent(c -> violations.addAll(
+                        c.validate(method, specPath, query, new LinkedHashMap<>(exchange.getRequestHeaders()), body)));
                 String auth = exchange.getRequestHeaders().getFirst("Authorization");
                 JsonNode answer;
                 try {
@@ -281,14 +282,17 @@ final class FakeProductCatalog implements AutoCloseable {
                         throw new Problem(404, null, "no route " + path);
                     }
                     if (requiredToken != null && !("Bearer " + requiredToken).equals(auth)) {
-                        throw new Problem(auth == null ? 401 : 403, null, auth == null ? "missing bearer token"
-                                : "the token may not manage the product catalog");
+                        throw new Problem(
+                                auth == null ? 401 : 403,
+                                null,
+                                auth == null ? "missing bearer token" : "the token may not manage the product catalog");
                     }
                     if (failNext > 0) {
                         failNext--;
                         throw new Problem(failStatus, null, "scripted failure");
                     }
-                    List<String> segments = List.of(path.substring(prefix.length() + 1).split("/"));
+                    List<String> segments =
+                            List.of(path.substring(prefix.length() + 1).split("/"));
                     Map<String, String> params = params(query);
                     JsonNode request = body.isBlank() ? null : JSON.readTree(body);
                     Object[] result = route(method, segments, params, request);
@@ -334,8 +338,11 @@ final class FakeProductCatalog implements AutoCloseable {
         return switch (root + ":" + method + ":" + n) {
             case "meters:GET:1" -> ok(200, listMeters(q));
             case "meters:POST:1" -> ok(201, render(createMeter(body)));
-            case "meters:PUT:2" -> ok(200, render(updateMeter(byId(meters, s.get(1), m -> m.id, m -> m.key,
-                    m -> m.deleted == null), body)));
+            case "meters:PUT:2" ->
+                ok(
+                        200,
+                        render(updateMeter(
+                                byId(meters, s.get(1), m -> m.id, m -> m.key, m -> m.deleted == null), body)));
             case "meters:DELETE:2" -> {
                 deleteMeter(byId(meters, s.get(1), m -> m.id, m -> m.key, m -> m.deleted == null));
                 yield ok(204, null);
@@ -358,32 +365,48 @@ final class FakeProductCatalog implements AutoCloseable {
                 p.deleted = now();
                 yield ok(204, null);
             }
-            case "plans:POST:3" -> switch (s.get(2)) {
-                case "publish" -> ok(200, render(publish(plan(s.get(1)))));
-                case "archive" -> ok(200, render(archive(plan(s.get(1)))));
-                case "next" -> {
-                    if (dialect != Dialect.V1) {
-                        throw new Problem(404, null, "no route");
+            case "plans:POST:3" ->
+                switch (s.get(2)) {
+                    case "publish" -> ok(200, render(publish(plan(s.get(1)))));
+                    case "archive" -> ok(200, render(archive(plan(s.get(1)))));
+                    case "next" -> {
+                        if (dialect != Dialect.V1) {
+                            throw new Problem(404, null, "no route");
+                        }
+                        yield ok(201, render(next(s.get(1))));
                     }
-                    yield ok(201, render(next(s.get(1))));
-                }
-                default -> throw new Problem(404, null, "no route");
-            };
+                    default -> throw new Problem(404, null, "no route");
+                };
             case "customers:GET:1" -> ok(200, listCustomers(q));
             case "customers:POST:1" -> ok(201, render(createCustomer(body)));
             case "customers:GET:3" -> {
                 if (!s.get(2).equals("subscriptions") || dialect != Dialect.V1) {
                     throw new Problem(404, null, "no route");
                 }
-                CustomerRec c = customers.stream().filter(x -> x.id.equals(s.get(1)) || x.key.equals(decode(s.get(1))))
-                        .findFirst().orElseThrow(() -> new Problem(404, null, "customer not found"));
-                yield ok(200, page(subscriptions.stream().filter(x -> x.customerId().equals(c.id))
-                        .map(this::render).toList(), q));
+                CustomerRec c = customers.stream()
+                        .filter(x -> x.id.equals(s.get(1)) || x.key.equals(decode(s.get(1))))
+                        .findFirst()
+                        .orElseThrow(() -> new Problem(404, null, "customer not found"));
+                yield ok(
+                        200,
+                        page(
+                                subscriptions.stream()
+                                        .filter(x -> x.customerId().equals(c.id))
+                                        .map(this::render)
+                                        .toList(),
+                                q));
             }
             case "subscriptions:GET:1" -> {
                 String customer = q.get("filter[customer_id]");
-                yield ok(200, page(subscriptions.stream().filter(x -> customer == null
-                        || x.customerId().equals(customer)).map(this::render).toList(), q));
+                yield ok(
+                        200,
+                        page(
+                                subscriptions.stream()
+                                        .filter(x -> customer == null
+                                                || x.customerId().equals(customer))
+                                        .map(this::render)
+                                        .toList(),
+                                q));
             }
             case "subscriptions:POST:1" -> ok(201, render(subscribe(body)));
             default -> throw new Problem(404, null, "no route for " + method + " /" + String.join("/", s));
@@ -397,7 +420,8 @@ final class FakeProductCatalog implements AutoCloseable {
     // ---- meters -------------------------------------------------------------------------------------------------
 
     private JsonNode listMeters(Map<String, String> q) {
-        List<JsonNode> all = meters.stream().filter(m -> m.deleted == null).map(this::render).toList();
+        List<JsonNode> all =
+                meters.stream().filter(m -> m.deleted == null).map(this::render).toList();
         if (dialect == Dialect.V1) {
             int size = Integer.parseInt(q.getOrDefault("pageSize", "100"));
             int number = Integer.parseInt(q.getOrDefault("page", "1"));
@@ -450,7 +474,10 @@ final class FakeProductCatalog implements AutoCloseable {
     private JsonNode render(MeterRec m) {
         ObjectNode o = obj().put("id", m.id);
         if (v1()) {
-            o.put("slug", m.key).put("name", m.name).put("eventType", m.eventType).put("aggregation", m.aggregation);
+            o.put("slug", m.key)
+                    .put("name", m.name)
+                    .put("eventType", m.eventType)
+                    .put("aggregation", m.aggregation);
             put(o, "description", m.description);
             put(o, "valueProperty", m.valueProperty);
             o.set("groupBy", strings(m.dimensions));
@@ -459,7 +486,9 @@ final class FakeProductCatalog implements AutoCloseable {
             }
             o.put("createdAt", ts(m.created)).put("updatedAt", ts(m.updated));
         } else {
-            o.put("key", m.key).put("name", m.name).put("event_type", m.eventType)
+            o.put("key", m.key)
+                    .put("name", m.name)
+                    .put("event_type", m.eventType)
                     .put("aggregation", m.aggregation.toLowerCase(Locale.ROOT));
             put(o, "description", m.description);
             put(o, "value_property", m.valueProperty);
@@ -475,7 +504,10 @@ final class FakeProductCatalog implements AutoCloseable {
     // ---- features -----------------------------------------------------------------------------------------------
 
     private JsonNode listFeatures(Map<String, String> q) {
-        List<JsonNode> all = features.stream().filter(f -> f.archived == null).map(this::render).toList();
+        List<JsonNode> all = features.stream()
+                .filter(f -> f.archived == null)
+                .map(this::render)
+                .toList();
         if (v1() && !q.containsKey("page") && !q.containsKey("pageSize")) {
             ArrayNode array = JSON.createArrayNode();
             all.forEach(array::add);
@@ -492,11 +524,15 @@ final class FakeProductCatalog implements AutoCloseable {
         MeterRec meter;
         if (v1()) {
             String slug = str(b, "meterSlug");
-            meter = meters.stream().filter(m -> m.key.equals(slug) && m.deleted == null).findFirst()
+            meter = meters.stream()
+                    .filter(m -> m.key.equals(slug) && m.deleted == null)
+                    .findFirst()
                     .orElseThrow(() -> new Problem(400, "meterSlug", "meter " + slug + " not found"));
         } else {
             String id = str(b.path("meter"), "id");
-            meter = meters.stream().filter(m -> m.id.equals(id) && m.deleted == null).findFirst()
+            meter = meters.stream()
+                    .filter(m -> m.id.equals(id) && m.deleted == null)
+                    .findFirst()
                     .orElseThrow(() -> new Problem(400, "meter.id", "meter " + id + " not found"));
         }
         if (!FEATURE_AGGREGATIONS.contains(meter.aggregation)) {
@@ -515,7 +551,11 @@ final class FakeProductCatalog implements AutoCloseable {
 
     private JsonNode render(FeatureRec f) {
         ObjectNode o = obj().put("id", f.id).put("key", f.key).put("name", f.name);
-        String meterKey = meters.stream().filter(m -> m.id.equals(f.meterId)).map(m -> m.key).findFirst().orElse(null);
+        String meterKey = meters.stream()
+                .filter(m -> m.id.equals(f.meterId))
+                .map(m -> m.key)
+                .findFirst()
+                .orElse(null);
         if (v1()) {
             put(o, "meterSlug", meterKey);
             if (!f.tags.isEmpty()) {
@@ -538,15 +578,23 @@ final class FakeProductCatalog implements AutoCloseable {
     // ---- plans --------------------------------------------------------------------------------------------------
 
     private PlanRec plan(String id) {
-        return plans.stream().filter(p -> p.id.equals(id) && p.deleted == null).findFirst()
+        return plans.stream()
+                .filter(p -> p.id.equals(id) && p.deleted == null)
+                .findFirst()
                 .orElseThrow(() -> new Problem(404, null, "plan " + id + " not found"));
     }
 
     private JsonNode listPlans(Map<String, String> q) {
         String key = v1() ? q.get("key") : q.get("filter[key]");
         String status = v1() ? q.get("status") : q.get("filter[status]");
-        return page(plans.stream().filter(p -> p.deleted == null).filter(p -> key == null || p.key.equals(key))
-                .filter(p -> status == null || p.status().equals(status)).map(this::render).toList(), q);
+        return page(
+                plans.stream()
+                        .filter(p -> p.deleted == null)
+                        .filter(p -> key == null || p.key.equals(key))
+                        .filter(p -> status == null || p.status().equals(status))
+                        .map(this::render)
+                        .toList(),
+                q);
     }
 
     private PlanRec createPlan(JsonNode b) {
@@ -587,19 +635,30 @@ final class FakeProductCatalog implements AutoCloseable {
             List<Card> cards = new ArrayList<>();
             for (JsonNode rc : ph.path(v1() ? "rateCards" : "rate_cards")) {
                 FeatureRec feature = v1()
-                        ? features.stream().filter(f -> f.key.equals(str(rc, "featureKey")) && f.archived == null)
-                                .findFirst().orElse(null)
-                        : features.stream().filter(f -> f.id.equals(str(rc.path("feature"), "id"))
-                                && f.archived == null).findFirst().orElse(null);
+                        ? features.stream()
+                                .filter(f -> f.key.equals(str(rc, "featureKey")) && f.archived == null)
+                                .findFirst()
+                                .orElse(null)
+                        : features.stream()
+                                .filter(f -> f.id.equals(str(rc.path("feature"), "id")) && f.archived == null)
+                                .findFirst()
+                                .orElse(null);
                 if (feature == null) {
                     throw new Problem(400, "featureKey", "rate card " + str(rc, "key") + ": feature not found");
                 }
                 if (!feature.key.equals(str(rc, "key"))) {
-                    throw new Problem(400, "key", "rate_card_key_feature_key_mismatch: rate card " + str(rc, "key")
-                            + " prices feature " + feature.key);
+                    throw new Problem(
+                            400,
+                            "key",
+                            "rate_card_key_feature_key_mismatch: rate card " + str(rc, "key") + " prices feature "
+                                    + feature.key);
                 }
-                cards.add(new Card(str(rc, "key"), str(rc, "name"), feature.id,
-                        str(rc, v1() ? "billingCadence" : "billing_cadence"), price(rc.path("price"))));
+                cards.add(new Card(
+                        str(rc, "key"),
+                        str(rc, "name"),
+                        feature.id,
+                        str(rc, v1() ? "billingCadence" : "billing_cadence"),
+                        price(rc.path("price"))));
             }
             phases.add(new Phase(str(ph, "key"), str(ph, "name"), str(ph, "duration"), cards));
         }
@@ -615,7 +674,8 @@ final class FakeProductCatalog implements AutoCloseable {
         if ("graduated".equals(type) || "volume".equals(type)) {
             List<Tier> tiers = new ArrayList<>();
             for (JsonNode t : p.path("tiers")) {
-                tiers.add(new Tier(str(t, v1() ? "upToAmount" : "up_to_amount"),
+                tiers.add(new Tier(
+                        str(t, v1() ? "upToAmount" : "up_to_amount"),
                         str(t.path(v1() ? "unitPrice" : "unit_price"), "amount"),
                         str(t.path(v1() ? "flatPrice" : "flat_price"), "amount")));
             }
@@ -629,7 +689,9 @@ final class FakeProductCatalog implements AutoCloseable {
             throw new Problem(400, "status", "only draft plans can be published, plan is " + p.status());
         }
         Instant now = now();
-        plans.stream().filter(o -> o.key.equals(p.key) && o.deleted == null && o.status().equals("active"))
+        plans.stream()
+                .filter(o ->
+                        o.key.equals(p.key) && o.deleted == null && o.status().equals("active"))
                 .forEach(o -> o.effectiveTo = now);
         p.effectiveFrom = now;
         p.updated = now;
@@ -646,17 +708,27 @@ final class FakeProductCatalog implements AutoCloseable {
     }
 
     private PlanRec next(String idOrKey) {
-        PlanRec active = plans.stream().filter(p -> (p.id.equals(idOrKey) || p.key.equals(idOrKey))
-                && p.deleted == null && p.status().equals("active")).findFirst()
+        PlanRec active = plans.stream()
+                .filter(p -> (p.id.equals(idOrKey) || p.key.equals(idOrKey))
+                        && p.deleted == null
+                        && p.status().equals("active"))
+                .findFirst()
                 .orElseThrow(() -> new Problem(404, null, "no active plan " + idOrKey));
-        if (plans.stream().anyMatch(p -> p.key.equals(active.key) && p.deleted == null
-                && p.status().equals("draft"))) {
+        if (plans.stream()
+                .anyMatch(p -> p.key.equals(active.key)
+                        && p.deleted == null
+                        && p.status().equals("draft"))) {
             throw new Problem(400, "key", "only a single draft version is allowed for Plan");
         }
         PlanRec d = new PlanRec();
         d.id = ulid();
         d.key = active.key;
-        d.version = plans.stream().filter(p -> p.key.equals(active.key)).mapToInt(p -> p.version).max().orElse(0) + 1;
+        d.version = plans.stream()
+                        .filter(p -> p.key.equals(active.key))
+                        .mapToInt(p -> p.version)
+                        .max()
+                        .orElse(0)
+                + 1;
         d.name = active.name;
         d.description = active.description;
         d.currency = active.currency;
@@ -669,9 +741,13 @@ final class FakeProductCatalog implements AutoCloseable {
     }
 
     private JsonNode render(PlanRec p) {
-        ObjectNode o = obj().put("id", p.id).put("key", p.key).put("version", p.version).put("name", p.name);
+        ObjectNode o = obj().put("id", p.id)
+                .put("key", p.key)
+                .put("version", p.version)
+                .put("name", p.name);
         put(o, "description", p.description);
-        o.put("currency", p.currency).put(v1() ? "billingCadence" : "billing_cadence", p.billingCadence)
+        o.put("currency", p.currency)
+                .put(v1() ? "billingCadence" : "billing_cadence", p.billingCadence)
                 .put("status", p.status());
         if (!p.tags.isEmpty()) {
             o.set(v1() ? "metadata" : "labels", strings(p.tags));
@@ -711,9 +787,16 @@ final class FakeProductCatalog implements AutoCloseable {
     private JsonNode render(Card c) {
         ObjectNode rc = obj();
         if (v1()) {
-            rc.put("type", "usage_based").put("key", c.key()).put("name", c.name())
-                    .put("featureKey", features.stream().filter(f -> f.id.equals(c.featureId())).findFirst()
-                            .map(f -> f.key).orElseThrow())
+            rc.put("type", "usage_based")
+                    .put("key", c.key())
+                    .put("name", c.name())
+                    .put(
+                            "featureKey",
+                            features.stream()
+                                    .filter(f -> f.id.equals(c.featureId()))
+                                    .findFirst()
+                                    .map(f -> f.key)
+                                    .orElseThrow())
                     .put("billingCadence", c.billingCadence());
         } else {
             rc.put("key", c.key()).put("name", c.name());
@@ -735,12 +818,16 @@ final class FakeProductCatalog implements AutoCloseable {
                 ObjectNode x = tiers.addObject();
                 put(x, v1() ? "upToAmount" : "up_to_amount", t.upTo());
                 if (t.flat() != null) {
-                    x.putObject(v1() ? "flatPrice" : "flat_price").put("type", "flat").put("amount", t.flat());
+                    x.putObject(v1() ? "flatPrice" : "flat_price")
+                            .put("type", "flat")
+                            .put("amount", t.flat());
                 } else if (v1()) {
                     x.putNull("flatPrice");
                 }
                 if (t.unit() != null) {
-                    x.putObject(v1() ? "unitPrice" : "unit_price").put("type", "unit").put("amount", t.unit());
+                    x.putObject(v1() ? "unitPrice" : "unit_price")
+                            .put("type", "unit")
+                            .put("amount", t.unit());
                 } else if (v1()) {
                     x.putNull("unitPrice");
                 }
@@ -753,15 +840,22 @@ final class FakeProductCatalog implements AutoCloseable {
 
     private JsonNode listCustomers(Map<String, String> q) {
         String key = v1() ? q.get("key") : q.get("filter[key]");
-        return page(customers.stream().filter(c -> key == null || (v1()
-                ? c.key.toLowerCase(Locale.ROOT).contains(key.toLowerCase(Locale.ROOT))   // partial, like v1
-                : c.key.equals(key))).map(this::render).toList(), q);
+        return page(
+                customers.stream()
+                        .filter(c -> key == null
+                                || (v1()
+                                        ? c.key.toLowerCase(Locale.ROOT)
+                                                .contains(key.toLowerCase(Locale.ROOT)) // partial, like v1
+                                        : c.key.equals(key)))
+                        .map(this::render)
+                        .toList(),
+                q);
     }
 
     private CustomerRec createCustomer(JsonNode b) {
         String key = str(b, "key");
-        JsonNode attribution = b.path(v1() ? "usageAttribution" : "usage_attribution")
-                .path(v1() ? "subjectKeys" : "subject_keys");
+        JsonNode attribution =
+                b.path(v1() ? "usageAttribution" : "usage_attribution").path(v1() ? "subjectKeys" : "subject_keys");
         List<String> subjects = new ArrayList<>();
         attribution.forEach(s -> subjects.add(s.asText()));
         for (CustomerRec c : customers) {
@@ -799,11 +893,15 @@ final class FakeProductCatalog implements AutoCloseable {
     private SubscriptionRec subscribe(JsonNode b) {
         String customerId = v1() ? str(b, "customerId") : str(b.path("customer"), "id");
         String customerKey = v1() ? str(b, "customerKey") : str(b.path("customer"), "key");
-        CustomerRec c = customers.stream().filter(x -> x.id.equals(customerId) || x.key.equals(customerKey))
-                .findFirst().orElseThrow(() -> new Problem(v1() ? 400 : 404, "customer", "customer not found"));
+        CustomerRec c = customers.stream()
+                .filter(x -> x.id.equals(customerId) || x.key.equals(customerKey))
+                .findFirst()
+                .orElseThrow(() -> new Problem(v1() ? 400 : 404, "customer", "customer not found"));
         String planKey = str(b.path("plan"), "key");
-        PlanRec plan = plans.stream().filter(p -> p.key.equals(planKey) && p.deleted == null
-                && p.status().equals("active")).findFirst()
+        PlanRec plan = plans.stream()
+                .filter(p ->
+                        p.key.equals(planKey) && p.deleted == null && p.status().equals("active"))
+                .findFirst()
                 .orElseThrow(() -> new Problem(v1() ? 400 : 404, "plan.key", "no active plan " + planKey));
         if (subscriptions.stream().anyMatch(s -> s.customerId().equals(c.id))) {
             throw new Problem(409, "customer", "customer already has an active subscription");
@@ -817,27 +915,43 @@ final class FakeProductCatalog implements AutoCloseable {
         PlanRec p = s.plan();
         ObjectNode o = obj().put("id", s.id()).put("name", p.name).put("status", "active");
         if (v1()) {
-            o.put("customerId", s.customerId()).put("currency", p.currency).put("costBasisMode", "dynamic")
-                    .put("billingCadence", p.billingCadence).put("billingAnchor", ts(s.created()))
-                    .put("settlementMode", "credit_then_invoice").put("activeFrom", ts(s.created()))
-                    .put("createdAt", ts(s.created())).put("updatedAt", ts(s.created()));
+            o.put("customerId", s.customerId())
+                    .put("currency", p.currency)
+                    .put("costBasisMode", "dynamic")
+                    .put("billingCadence", p.billingCadence)
+                    .put("billingAnchor", ts(s.created()))
+                    .put("settlementMode", "credit_then_invoice")
+                    .put("activeFrom", ts(s.created()))
+                    .put("createdAt", ts(s.created()))
+                    .put("updatedAt", ts(s.created()));
             o.putArray("costBasisPins");
             o.putObject("plan").put("id", p.id).put("key", p.key).put("version", p.version);
         } else {
-            o.put("customer_id", s.customerId()).put("invoice_currency", p.currency).put("cost_basis_mode", "dynamic")
-                    .put("billing_cadence", p.billingCadence).put("billing_anchor", ts(s.created()))
-                    .put("active_from", ts(s.created())).put("created_at", ts(s.created()))
+            o.put("customer_id", s.customerId())
+                    .put("invoice_currency", p.currency)
+                    .put("cost_basis_mode", "dynamic")
+                    .put("billing_cadence", p.billingCadence)
+                    .put("billing_anchor", ts(s.created()))
+                    .put("active_from", ts(s.created()))
+                    .put("created_at", ts(s.created()))
                     .put("updated_at", ts(s.created()));
             o.putArray("cost_basis_pins");
             o.putObject("plan").put("id", p.id).put("key", p.key).put("version", p.version);
             ArrayNode phases = o.putArray("phases");
             for (Phase ph : p.phases) {
-                ObjectNode x = phases.addObject().put("id", ulid()).put("key", ph.key()).put("name", ph.name())
-                        .put("active_from", ts(s.created())).put("created_at", ts(s.created()))
+                ObjectNode x = phases.addObject()
+                        .put("id", ulid())
+                        .put("key", ph.key())
+                        .put("name", ph.name())
+                        .put("active_from", ts(s.created()))
+                        .put("created_at", ts(s.created()))
                         .put("updated_at", ts(s.created()));
                 ArrayNode items = x.putArray("items");
                 for (Card c : ph.cards()) {
-                    items.addObject().put("id", ulid()).put("active_from", ts(s.created())).set("rate_card", render(c));
+                    items.addObject()
+                            .put("id", ulid())
+                            .put("active_from", ts(s.created()))
+                            .set("rate_card", render(c));
                 }
             }
         }
@@ -857,7 +971,11 @@ final class FakeProductCatalog implements AutoCloseable {
             o.set("items", items);
         } else {
             o.set("data", items);
-            o.putObject("meta").putObject("page").put("number", number).put("size", size).put("total", all.size());
+            o.putObject("meta")
+                    .putObject("page")
+                    .put("number", number)
+                    .put("size", size)
+                    .put("total", all.size());
         }
         return o;
     }
@@ -874,23 +992,38 @@ final class FakeProductCatalog implements AutoCloseable {
         };
         traces++;
         if (v1()) {
-            return obj().put("type", "about:blank").put("title", title).put("status", p.status)
-                    .put("detail", p.getMessage()).put("instance", "urn:request:fake/" + traces);
+            return obj().put("type", "about:blank")
+                    .put("title", title)
+                    .put("status", p.status)
+                    .put("detail", p.getMessage())
+                    .put("instance", "urn:request:fake/" + traces);
         }
-        ObjectNode o = obj().put("status", p.status).put("title", title)
-                .put("type", "https://httpstatuses.com/" + p.status).put("instance", "kong:trace:" + traces)
+        ObjectNode o = obj().put("status", p.status)
+                .put("title", title)
+                .put("type", "https://httpstatuses.com/" + p.status)
+                .put("instance", "kong:trace:" + traces)
                 .put("detail", p.getMessage());
         if (p.status == 400) {
-            o.putArray("invalid_parameters").addObject().put("field", p.field == null ? "body" : p.field)
-                    .put("reason", p.getMessage()).put("source", "body");
+            o.putArray("invalid_parameters")
+                    .addObject()
+                    .put("field", p.field == null ? "body" : p.field)
+                    .put("reason", p.getMessage())
+                    .put("source", "body");
         }
         return o;
     }
 
-    private <T> T byId(List<T> items, String id, java.util.function.Function<T, String> idOf,
-                       java.util.function.Function<T, String> keyOf, java.util.function.Predicate<T> live) {
-        return items.stream().filter(live).filter(i -> idOf.apply(i).equals(id) || (v1() && keyOf.apply(i).equals(id)))
-                .findFirst().orElseThrow(() -> new Problem(404, null, id + " not found"));
+    private <T> T byId(
+            List<T> items,
+            String id,
+            java.util.function.Function<T, String> idOf,
+            java.util.function.Function<T, String> keyOf,
+            java.util.function.Predicate<T> live) {
+        return items.stream()
+                .filter(live)
+                .filter(i -> idOf.apply(i).equals(id) || (v1() && keyOf.apply(i).equals(id)))
+                .findFirst()
+                .orElseThrow(() -> new Problem(404, null, id + " not found"));
     }
 
     private boolean v1() {
@@ -948,9 +1081,10 @@ final class FakeProductCatalog implements AutoCloseable {
         if (raw == null || raw.isEmpty()) {
             return Map.of();
         }
-        return java.util.Arrays.stream(raw.split("&")).map(p -> p.split("=", 2))
-                .collect(Collectors.toMap(p -> decode(p[0]), p -> p.length > 1 ? decode(p[1]) : "", (a, b) -> a,
-                        LinkedHashMap::new));
+        return java.util.Arrays.stream(raw.split("&"))
+                .map(p -> p.split("=", 2))
+                .collect(Collectors.toMap(
+                        p -> decode(p[0]), p -> p.length > 1 ? decode(p[1]) : "", (a, b) -> a, LinkedHashMap::new));
     }
 
     private static String decode(String s) {

@@ -16,8 +16,16 @@ import java.time.Instant;
  * @param createdAt                  creation time
  * @param metadata                   free JSON text, may be null
  */
-public record Account(long id, String key, AccountKind kind, Unit unit, boolean debitsMustNotExceedCredits,
-                      BigDecimal debitsPosted, BigDecimal creditsPosted, Instant createdAt, String metadata) {
+public record Account(
+        long id,
+        String key,
+        AccountKind kind,
+        Unit unit,
+        boolean debitsMustNotExceedCredits,
+        BigDecimal debitsPosted,
+        BigDecimal creditsPosted,
+        Instant createdAt,
+        String metadata) {
 
     /** Net balance: credits − debits (for a customer, the credit left; negative when usage overdrew it). */
     public BigDecimal balance() {

@@ -21,13 +21,22 @@ public final class AccountKeys {
     /** Counterpart of on-chain payouts (wei). */
     public static final String SETTLEMENT_WEI = "system:settlement_wei";
 
-    private static final Map<String, Unit> SYSTEM = Map.of(GRANTS, Unit.USD_MICROS, USAGE_REVENUE, Unit.USD_MICROS,
-            ADJUSTMENTS_USD, Unit.USD_MICROS, ADJUSTMENTS_WEI, Unit.WEI, IMPORT_WEI, Unit.WEI, SETTLEMENT_WEI,
+    private static final Map<String, Unit> SYSTEM = Map.of(
+            GRANTS,
+            Unit.USD_MICROS,
+            USAGE_REVENUE,
+            Unit.USD_MICROS,
+            ADJUSTMENTS_USD,
+            Unit.USD_MICROS,
+            ADJUSTMENTS_WEI,
+            Unit.WEI,
+            IMPORT_WEI,
+            Unit.WEI,
+            SETTLEMENT_WEI,
             Unit.WEI);
     private static final int MAX_KEY = 600;
 
-    private AccountKeys() {
-    }
+    private AccountKeys() {}
 
     /** Prefix of customer account keys. */
     public static final String CUSTOMER_PREFIX = "customer:";
@@ -53,8 +62,7 @@ public final class AccountKeys {
      * @param kind kind
      * @param unit unit
      */
-    public record Spec(AccountKind kind, Unit unit) {
-    }
+    public record Spec(AccountKind kind, Unit unit) {}
 
     /**
      * @param key an account key
@@ -78,7 +86,9 @@ public final class AccountKeys {
         if (unit != null) {
             return new Spec(AccountKind.SYSTEM, unit);
         }
-        throw new LedgerException.Invalid("account", "unknown account key '" + key + "': use customer:<key>,"
-                + " orchestrator:<id> or one of " + String.join(", ", SYSTEM.keySet().stream().sorted().toList()));
+        throw new LedgerException.Invalid(
+                "account",
+                "unknown account key '" + key + "': use customer:<key>," + " orchestrator:<id> or one of "
+                        + String.join(", ", SYSTEM.keySet().stream().sorted().toList()));
     }
 }

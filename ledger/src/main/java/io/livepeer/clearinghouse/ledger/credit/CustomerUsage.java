@@ -48,11 +48,20 @@ public final class CustomerUsage {
                     .bind("subject", customerKey)
                     .bind("start", start)
                     .bind("end", end)
-                    .map((rs, ctx) -> new Day(rs.getObject("usage_day", Date.class).toLocalDate(),
-                            rs.getLong("events"), Rows.micros(rs, "network_usd_micros"),
-                            Rows.micros(rs, "billable_usd_micros"), BigDecimal.ZERO))
-                    .forEach(usage -> days.computeIfPresent(usage.day(), (day, d) -> new Day(day, usage.events(),
-                            usage.networkMicros(), usage.billableMicros(), d.grantedMicros())));
+                    .map((rs, ctx) -> new Day(
+                            rs.getObject("usage_day", Date.class).toLocalDate(),
+                            rs.getLong("events"),
+                            Rows.micros(rs, "network_usd_micros"),
+                            Rows.micros(rs, "billable_usd_micros"),
+                            BigDecimal.ZERO))
+                    .forEach(usage -> days.computeIfPresent(
+                            usage.day(),
+                            (day, d) -> new Day(
+                                    day,
+                                    usage.events(),
+                                    usage.networkMicros(),
+                                    usage.billableMicros(),
+                                    d.grantedMicros())));
             h.createQuery("SELECT CAST(t.created_at AS DATE) AS grant_day, SUM(t.amount) AS granted"
                             + " FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id"
                             + " WHERE a.account_key = :account AND t.kind = 'GRANT' AND t.created_at >= :start"
@@ -60,10 +69,12 @@ public final class CustomerUsage {
                     .bind("account", AccountKeys.customer(customerKey))
                     .bind("start", start)
                     .bind("end", end)
-                    .map((rs, ctx) -> Map.entry(rs.getObject("grant_day", Date.class).toLocalDate(),
-                            Rows.micros(rs, "granted")))
-                    .forEach(grant -> days.computeIfPresent(grant.getKey(), (day, d) -> new Day(day, d.events(),
-                            d.networkMicros(), d.billableMicros(), grant.getValue())));
+                    .map((rs, ctx) ->
+                            Map.entry(rs.getObject("grant_day", Date.class).toLocalDate(), Rows.micros(rs, "granted")))
+                    .forEach(grant -> days.computeIfPresent(
+                            grant.getKey(),
+                            (day, d) ->
+                                    new Day(day, d.events(), d.networkMicros(), d.billableMicros(), grant.getValue())));
             return null;
         });
         return new ArrayList<>(days.values());
@@ -78,7 +89,10 @@ public final class CustomerUsage {
      * @param billableMicros billable usage, USD micros
      * @param grantedMicros  credit granted, USD micros
      */
-    public record Day(LocalDate day, long events, BigDecimal networkMicros, BigDecimal billableMicros,
-                      BigDecimal grantedMicros) {
-    }
+    public record Day(
+            LocalDate day,
+            long events,
+            BigDecimal networkMicros,
+            BigDecimal billableMicros,
+            BigDecimal grantedMicros) {}
 }

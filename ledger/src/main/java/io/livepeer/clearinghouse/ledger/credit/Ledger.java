@@ -48,14 +48,27 @@ public final class Ledger {
     /** Rows per multi-row statement (7 parameters a row; PostgreSQL allows 32,767 per statement). */
     private static final int ROWS_PER_STATEMENT = 500;
 
-    private static final RowMapper<Account> ACCOUNT = (rs, ctx) -> new Account(rs.getLong("id"),
-            rs.getString("account_key"), AccountKind.valueOf(rs.getString("kind")), Unit.valueOf(rs.getString("unit")),
-            rs.getBoolean("debits_must_not_exceed_credits"), Rows.micros(rs, "debits_posted"),
-            Rows.micros(rs, "credits_posted"), Rows.instant(rs, "created_at"), rs.getString("metadata"));
-    private static final RowMapper<Transfer> TRANSFER = (rs, ctx) -> new Transfer(rs.getLong("seq"),
-            rs.getString("transfer_id"), rs.getString("debit_key"), rs.getString("credit_key"),
-            Rows.micros(rs, "amount"), Unit.valueOf(rs.getString("unit")), TransferKind.valueOf(rs.getString("kind")),
-            rs.getString("reverses_id"), rs.getString("source_event_id"), Rows.instant(rs, "created_at"),
+    private static final RowMapper<Account> ACCOUNT = (rs, ctx) -> new Account(
+            rs.getLong("id"),
+            rs.getString("account_key"),
+            AccountKind.valueOf(rs.getString("kind")),
+            Unit.valueOf(rs.getString("unit")),
+            rs.getBoolean("debits_must_not_exceed_credits"),
+            Rows.micros(rs, "debits_posted"),
+            Rows.micros(rs, "credits_posted"),
+            Rows.instant(rs, "created_at"),
+            rs.getString("metadata"));
+    private static final RowMapper<Transfer> TRANSFER = (rs, ctx) -> new Transfer(
+            rs.getLong("seq"),
+            rs.getString("transfer_id"),
+            rs.getString("debit_key"),
+            rs.getString("credit_key"),
+            Rows.micros(rs, "amount"),
+            Unit.valueOf(rs.getString("unit")),
+            TransferKind.valueOf(rs.getString("kind")),
+            rs.getString("reverses_id"),
+            rs.getString("source_event_id"),
+            Rows.instant(rs, "created_at"),
             rs.getString("metadata"));
 
     private final Database database;
@@ -77,11 +90,11 @@ public final class Ledger {
 
     /** The account with this key, if it exists. */
     public Optional<Account> account(String key) throws SQLException {
-        return database.withHandle(h -> h.createQuery("SELECT " + ACCOUNT_COLUMNS
-                        + " FROM ledger_accounts WHERE account_key = :key")
-                .bind("key", key)
-                .map(ACCOUNT)
-                .findOne());
+        return database.withHandle(
+                h -> h.createQuery("SELECT " + ACCOUNT_COLUMNS + " FROM ledger_accounts WHERE account_key = :key")
+                        .bind("key", key)
+                        .map(ACCOUNT)
+                        .findOne());
     }
 
     /**
@@ -114,7 +127,8 @@ public final class Ledger {
     public Account open(String key, boolean debitsMustNotExceedCredits, String metadata) throws SQLException {
         AccountKeys.Spec spec = AccountKeys.parse(key);
         if (debitsMustNotExceedCredits && spec.kind() == AccountKind.CUSTOMER) {
-            throw new LedgerException.Invalid("debits_must_not_exceed_credits",
+            throw new LedgerException.Invalid(
+                    "debits_must_not_exceed_credits",
                     "customer accounts take usage even when it overdraws them; the signer bridge gates spending");
         }
         database.inTransaction(h -> insertAccount(h, key, spec, debitsMustNotExceedCredits, metadata));
@@ -139,8 +153,10 @@ public final class Ledger {
         AccountKeys.Spec debit = AccountKeys.parse(t.debitAccount());
         AccountKeys.Spec credit = AccountKeys.parse(t.creditAccount());
         if (debit.unit() != credit.unit()) {
-            throw new LedgerException.Invalid("account", "a transfer between " + debit.unit() + " and "
-                    + credit.unit() + " accounts is refused: both sides must have the same unit");
+            throw new LedgerException.Invalid(
+                    "account",
+                    "a transfer between " + debit.unit() + " and " + credit.unit()
+                            + " accounts is refused: both sides must have the same unit");
         }
         if (t.debitAccount().equals(t.creditAccount())) {
             throw new LedgerException.Invalid("account", "debit and credit account are the same");
@@ -171,7 +187,7 @@ public final class Ledger {
                         .bind("metadata", t.metadata())
                         .execute();
                 if (inserted == 0) {
-                    return false;   // posted concurrently under the same id: compare below
+                    return false; // posted concurrently under the same id: compare below
                 }
                 Map<Long, BigDecimal[]> movements = new TreeMap<>();
                 movements.put(debitId, new BigDecimal[] {t.amount(), BigDecimal.ZERO});
@@ -183,8 +199,8 @@ public final class Ledger {
             return new Posted(created ? stored : same(stored, t), created);
         } catch (SQLException e) {
             if (violates(e, "ledger_accounts_limit_ck")) {
-                throw new LedgerException.InsufficientFunds("amount", "account " + t.debitAccount()
-                        + " refuses debits beyond its credits");
+                throw new LedgerException.InsufficientFunds(
+                        "amount", "account " + t.debitAccount() + " refuses debits beyond its credits");
             }
             throw e;
         }
@@ -198,15 +214,24 @@ public final class Ledger {
      * @throws LedgerException.Invalid  the transfer is itself a reversal
      */
     public Posted reverse(String transferId, String reason) throws SQLException {
-        Transfer original = transfer(transferId).orElseThrow(() ->
-                new LedgerException.NotFound("id", "no transfer " + transferId));
+        Transfer original =
+                transfer(transferId).orElseThrow(() -> new LedgerException.NotFound("id", "no transfer " + transferId));
         if (original.kind() == TransferKind.REVERSAL) {
-            throw new LedgerException.Invalid("id", "transfer " + transferId + " is a reversal; post a new transfer"
-                    + " instead of reversing a reversal");
+            throw new LedgerException.Invalid(
+                    "id",
+                    "transfer " + transferId + " is a reversal; post a new transfer"
+                            + " instead of reversing a reversal");
         }
         String metadata = reason == null ? null : Metadata.of("reason", reason);
-        return post(new NewTransfer("reversal:" + original.id(), original.creditAccount(), original.debitAccount(),
-                original.amount(), TransferKind.REVERSAL, original.id(), original.sourceEventId(), metadata));
+        return post(new NewTransfer(
+                "reversal:" + original.id(),
+                original.creditAccount(),
+                original.debitAccount(),
+                original.amount(),
+                TransferKind.REVERSAL,
+                original.id(),
+                original.sourceEventId(),
+                metadata));
     }
 
     /** The transfer with this id, if any. */
@@ -228,8 +253,8 @@ public final class Ledger {
      * @param limit   page size
      * @throws LedgerException.NotFound for an unknown account
      */
-    public List<Transfer> transfers(String account, TransferKind kind, Instant from, Instant to, Long before,
-                                    int limit) throws SQLException {
+    public List<Transfer> transfers(String account, TransferKind kind, Instant from, Instant to, Long before, int limit)
+            throws SQLException {
         return database.withHandle(h -> {
             Long accountId = null;
             if (account != null) {
@@ -320,17 +345,22 @@ public final class Ledger {
      * Inserts the usage transfers; for each posting, whether it was new (its id was not taken). Plain JDBC on the
      * handle's connection, like the rest of the metering hot path ({@code OutboxWriter}).
      */
-    private static boolean[] insertUsage(Handle h, List<UsagePosting> usage, Map<String, Long> customers,
-                                         long revenue, Instant now) throws SQLException {
+    private static boolean[] insertUsage(
+            Handle h, List<UsagePosting> usage, Map<String, Long> customers, long revenue, Instant now)
+            throws SQLException {
         boolean[] inserted = new boolean[usage.size()];
         OffsetDateTime created = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
         for (int from = 0; from < usage.size(); from += ROWS_PER_STATEMENT) {
             int to = Math.min(usage.size(), from + ROWS_PER_STATEMENT);
             Set<String> ids = new HashSet<>();
-            try (PreparedStatement insert = h.getConnection().prepareStatement("INSERT INTO ledger_transfers"
-                    + " (transfer_id, debit_account_id, credit_account_id, amount, unit, kind, source_event_id,"
-                    + " created_at, metadata) VALUES " + rows("(?, ?, ?, ?, 'USD_MICROS', 'USAGE', ?, ?, ?)", to - from)
-                    + " ON CONFLICT DO NOTHING", new String[] {"transfer_id"})) {
+            try (PreparedStatement insert = h.getConnection()
+                    .prepareStatement(
+                            "INSERT INTO ledger_transfers"
+                                    + " (transfer_id, debit_account_id, credit_account_id, amount, unit, kind, source_event_id,"
+                                    + " created_at, metadata) VALUES "
+                                    + rows("(?, ?, ?, ?, 'USD_MICROS', 'USAGE', ?, ?, ?)", to - from)
+                                    + " ON CONFLICT DO NOTHING",
+                            new String[] {"transfer_id"})) {
                 int p = 1;
                 for (int i = from; i < to; i++) {
                     UsagePosting u = usage.get(i);
@@ -368,10 +398,11 @@ public final class Ledger {
         List<Map.Entry<Long, BigDecimal[]>> sorted = new ArrayList<>(new TreeMap<>(movements).entrySet());
         Connection c = h.getConnection();
         for (int from = 0; from < sorted.size(); from += ROWS_PER_STATEMENT) {
-            List<Map.Entry<Long, BigDecimal[]>> chunk = sorted.subList(from, Math.min(sorted.size(),
-                    from + ROWS_PER_STATEMENT));
-            try (PreparedStatement lock = c.prepareStatement("SELECT id FROM ledger_accounts WHERE id IN ("
-                    + rows("?", chunk.size()) + ") ORDER BY id " + database.dialect().rowLockForUpdate())) {
+            List<Map.Entry<Long, BigDecimal[]>> chunk =
+                    sorted.subList(from, Math.min(sorted.size(), from + ROWS_PER_STATEMENT));
+            try (PreparedStatement lock =
+                    c.prepareStatement("SELECT id FROM ledger_accounts WHERE id IN (" + rows("?", chunk.size())
+                            + ") ORDER BY id " + database.dialect().rowLockForUpdate())) {
                 for (int i = 0; i < chunk.size(); i++) {
                     lock.setLong(i + 1, chunk.get(i).getKey());
                 }
@@ -382,11 +413,16 @@ public final class Ledger {
                 }
             }
             // NUMERIC(90, 12) is the columns' type: H2 would otherwise cut the fraction off an untyped NUMERIC
-            try (PreparedStatement update = c.prepareStatement(database.dialect().updateFromValues("ledger_accounts a",
-                    "(VALUES " + rows("(CAST(? AS BIGINT), CAST(? AS NUMERIC(90, 12)), CAST(? AS NUMERIC(90, 12)))",
-                            chunk.size()) + ") AS v(id, d, c)",
-                    "a.id = v.id",
-                    "debits_posted = a.debits_posted + v.d, credits_posted = a.credits_posted + v.c"))) {
+            try (PreparedStatement update = c.prepareStatement(database.dialect()
+                    .updateFromValues(
+                            "ledger_accounts a",
+                            "(VALUES "
+                                    + rows(
+                                            "(CAST(? AS BIGINT), CAST(? AS NUMERIC(90, 12)), CAST(? AS NUMERIC(90, 12)))",
+                                            chunk.size())
+                                    + ") AS v(id, d, c)",
+                            "a.id = v.id",
+                            "debits_posted = a.debits_posted + v.d, credits_posted = a.credits_posted + v.c"))) {
                 int p = 1;
                 for (Map.Entry<Long, BigDecimal[]> m : chunk) {
                     update.setLong(p++, m.getKey());
@@ -454,9 +490,12 @@ public final class Ledger {
                 && stored.amount().compareTo(asked.amount()) == 0
                 && stored.kind() == asked.kind();
         if (!same) {
-            throw new LedgerException.Conflict("transfer_id", "transfer id " + asked.id() + " was already used for "
-                    + stored.kind() + " of " + Amounts.micros(stored.amount()).toPlainString() + " " + stored.unit()
-                    + " from " + stored.debitAccount() + " to " + stored.creditAccount());
+            throw new LedgerException.Conflict(
+                    "transfer_id",
+                    "transfer id " + asked.id() + " was already used for "
+                            + stored.kind() + " of "
+                            + Amounts.micros(stored.amount()).toPlainString() + " " + stored.unit()
+                            + " from " + stored.debitAccount() + " to " + stored.creditAccount());
         }
         return stored;
     }
@@ -467,8 +506,7 @@ public final class Ledger {
      * @param transfer the transfer (the first one, for a repeated id)
      * @param created  whether this call created it
      */
-    public record Posted(Transfer transfer, boolean created) {
-    }
+    public record Posted(Transfer transfer, boolean created) {}
 
     /** Whether an exception (or one chained to it) is a violation of the named constraint. */
     static boolean violates(SQLException e, String constraint) {
@@ -476,7 +514,8 @@ public final class Ledger {
             if (String.valueOf(t.getMessage()).contains(constraint)) {
                 return true;
             }
-            if (t instanceof SQLException sql && sql.getNextException() != null
+            if (t instanceof SQLException sql
+                    && sql.getNextException() != null
                     && String.valueOf(sql.getNextException().getMessage()).contains(constraint)) {
                 return true;
             }

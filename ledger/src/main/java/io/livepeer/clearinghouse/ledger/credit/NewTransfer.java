@@ -14,6 +14,12 @@ import java.math.BigDecimal;
  * @param sourceEventId the signer event behind it, or null
  * @param metadata      free JSON text, or null
  */
-public record NewTransfer(String id, String debitAccount, String creditAccount, BigDecimal amount, TransferKind kind,
-                          String reversesId, String sourceEventId, String metadata) {
-}
+public record NewTransfer(
+        String id,
+        String debitAccount,
+        String creditAccount,
+        BigDecimal amount,
+        TransferKind kind,
+        String reversesId,
+        String sourceEventId,
+        String metadata) {}

@@ -55,8 +55,8 @@ public final class OpsImport {
         Path journal = dir.resolve("audit").resolve("ledger-events.log");
         Path balancesFile = dir.resolve("balances.json");
         if (!Files.isRegularFile(journal) && !Files.isRegularFile(balancesFile)) {
-            throw new IOException("no livepeer-ops data in " + dir + ": expected balances.json and/or"
-                    + " audit/ledger-events.log");
+            throw new IOException(
+                    "no livepeer-ops data in " + dir + ": expected balances.json and/or" + " audit/ledger-events.log");
         }
         List<String> errors = new ArrayList<>();
         Map<String, BigInteger> replayed = new TreeMap<>();
@@ -111,11 +111,21 @@ public final class OpsImport {
                 BigInteger diff = fromSnapshot.subtract(fromJournal);
                 String account = account(orchestrator);
                 boolean up = diff.signum() > 0;
-                var result = ledger.post(new NewTransfer("import:ops:adopt:" + orchestrator + ":" + diff,
-                        up ? AccountKeys.IMPORT_WEI : account, up ? account : AccountKeys.IMPORT_WEI,
-                        new BigDecimal(diff.abs()), TransferKind.ADJUSTMENT, null, null,
-                        Metadata.of("reason", "adopt balances.json of livepeer-ops", "journal_wei",
-                                fromJournal.toString(), "balances_json_wei", fromSnapshot.toString())));
+                var result = ledger.post(new NewTransfer(
+                        "import:ops:adopt:" + orchestrator + ":" + diff,
+                        up ? AccountKeys.IMPORT_WEI : account,
+                        up ? account : AccountKeys.IMPORT_WEI,
+                        new BigDecimal(diff.abs()),
+                        TransferKind.ADJUSTMENT,
+                        null,
+                        null,
+                        Metadata.of(
+                                "reason",
+                                "adopt balances.json of livepeer-ops",
+                                "journal_wei",
+                                fromJournal.toString(),
+                                "balances_json_wei",
+                                fromSnapshot.toString())));
                 adopted += result.created() ? 1 : 0;
             }
         }
@@ -155,13 +165,27 @@ public final class OpsImport {
         }
         String account = account(orchestrator);
         boolean credit = delta.signum() > 0;
-        var result = ledger.post(new NewTransfer("import:ops:" + n + ":" + hash(line),
-                credit ? AccountKeys.IMPORT_WEI : account, credit ? account : AccountKeys.IMPORT_WEI,
-                new BigDecimal(delta.abs()), TransferKind.IMPORT, null, null,
-                Metadata.of("source", "livepeer-ops audit/ledger-events.log", "line", n,
-                        "event", event, "timestamp", entry.path("timestamp").asText(null),
-                        "reason", entry.path("reason").asText(null),
-                        "metadata", entry.has("metadata") ? entry.get("metadata") : null)));
+        var result = ledger.post(new NewTransfer(
+                "import:ops:" + n + ":" + hash(line),
+                credit ? AccountKeys.IMPORT_WEI : account,
+                credit ? account : AccountKeys.IMPORT_WEI,
+                new BigDecimal(delta.abs()),
+                TransferKind.IMPORT,
+                null,
+                null,
+                Metadata.of(
+                        "source",
+                        "livepeer-ops audit/ledger-events.log",
+                        "line",
+                        n,
+                        "event",
+                        event,
+                        "timestamp",
+                        entry.path("timestamp").asText(null),
+                        "reason",
+                        entry.path("reason").asText(null),
+                        "metadata",
+                        entry.has("metadata") ? entry.get("metadata") : null)));
         return result.created();
     }
 
@@ -179,7 +203,9 @@ public final class OpsImport {
             throw new IllegalArgumentException(field + " is missing");
         }
         try {
-            BigDecimal value = eth.isNumber() ? eth.decimalValue() : new BigDecimal(eth.asText().trim());
+            BigDecimal value = eth.isNumber()
+                    ? eth.decimalValue()
+                    : new BigDecimal(eth.asText().trim());
             return value.multiply(WEI_PER_ETH).toBigIntegerExact();
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(field + " is not a decimal ETH amount: " + eth.asText());
@@ -190,8 +216,9 @@ public final class OpsImport {
 
     private static String hash(String line) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(line.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(line.getBytes(StandardCharsets.UTF_8)))
+                    .substring(0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -204,8 +231,7 @@ public final class OpsImport {
     }
 
     /** An orchestrator whose replayed journal balance differs from balances.json (wei). */
-    public record Difference(String orchestrator, BigInteger journalWei, BigInteger balancesJsonWei) {
-    }
+    public record Difference(String orchestrator, BigInteger journalWei, BigInteger balancesJsonWei) {}
 
     /**
      * @param dir             the imported directory
@@ -218,29 +244,54 @@ public final class OpsImport {
      * @param differences     orchestrators where the two differ
      * @param adopted         adjustments posted to adopt balances.json
      */
-    public record Report(Path dir, int journalLines, int posted, int alreadyImported, List<String> errors,
-                         Map<String, BigInteger> journalBalances, Map<String, BigInteger> balancesJson,
-                         List<Difference> differences, int adopted) {
+    public record Report(
+            Path dir,
+            int journalLines,
+            int posted,
+            int alreadyImported,
+            List<String> errors,
+            Map<String, BigInteger> journalBalances,
+            Map<String, BigInteger> balancesJson,
+            List<Difference> differences,
+            int adopted) {
 
         /** A readable markdown report. */
         public String markdown() {
             StringBuilder md = new StringBuilder("# Import from livepeer-ops\n\n");
-            md.append("Directory `").append(dir).append("`: ").append(journalLines).append(" journal entries, ")
-                    .append(posted).append(" transfers posted now, ").append(alreadyImported)
-                    .append(" already imported, ").append(errors.size()).append(" refused.\n\n");
+            md.append("Directory `")
+                    .append(dir)
+                    .append("`: ")
+                    .append(journalLines)
+                    .append(" journal entries, ")
+                    .append(posted)
+                    .append(" transfers posted now, ")
+                    .append(alreadyImported)
+                    .append(" already imported, ")
+                    .append(errors.size())
+                    .append(" refused.\n\n");
             md.append("| orchestrator | journal (wei) | balances.json (wei) | |\n|---|---|---|---|\n");
             for (String o : new TreeSet<>(union(journalBalances, balancesJson))) {
                 BigInteger j = journalBalances.get(o);
                 BigInteger b = balancesJson.get(o);
-                md.append("| ").append(o).append(" | ").append(j == null ? "—" : j).append(" | ")
-                        .append(b == null ? "—" : b).append(" | ")
+                md.append("| ")
+                        .append(o)
+                        .append(" | ")
+                        .append(j == null ? "—" : j)
+                        .append(" | ")
+                        .append(b == null ? "—" : b)
+                        .append(" | ")
                         .append(b == null || b.equals(j == null ? BigInteger.ZERO : j) ? "✔" : "differs")
                         .append(" |\n");
             }
             if (!differences.isEmpty()) {
-                md.append("\n").append(differences.size()).append(" orchestrator(s) differ between the journal and"
-                        + " balances.json").append(adopted > 0 ? "; " + adopted + " adjusted to balances.json"
-                        : "; rerun with --adopt-balances to adjust them to balances.json").append(".\n");
+                md.append("\n")
+                        .append(differences.size())
+                        .append(" orchestrator(s) differ between the journal and" + " balances.json")
+                        .append(
+                                adopted > 0
+                                        ? "; " + adopted + " adjusted to balances.json"
+                                        : "; rerun with --adopt-balances to adjust them to balances.json")
+                        .append(".\n");
             }
             if (!errors.isEmpty()) {
                 md.append("\n## Refused entries\n\n");

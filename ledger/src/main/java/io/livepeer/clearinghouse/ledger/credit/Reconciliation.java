@@ -40,9 +40,12 @@ public final class Reconciliation {
                             + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t"
                             + " WHERE t.credit_account_id = a.id), 0) AS credits_from_transfers"
                             + " FROM ledger_accounts a ORDER BY a.account_key")
-                    .map((rs, ctx) -> new BalanceMismatch(rs.getString("account_key"),
-                            Unit.valueOf(rs.getString("unit")), Rows.micros(rs, "debits_posted"),
-                            Rows.micros(rs, "credits_posted"), Rows.micros(rs, "debits_from_transfers"),
+                    .map((rs, ctx) -> new BalanceMismatch(
+                            rs.getString("account_key"),
+                            Unit.valueOf(rs.getString("unit")),
+                            Rows.micros(rs, "debits_posted"),
+                            Rows.micros(rs, "credits_posted"),
+                            Rows.micros(rs, "debits_from_transfers"),
                             Rows.micros(rs, "credits_from_transfers")))
                     .forEach(account -> {
                         accounts[0]++;
@@ -54,7 +57,8 @@ public final class Reconciliation {
             Map<Unit, UnitTotals> totals = new EnumMap<>(Unit.class);
             h.createQuery("SELECT unit, SUM(debits_posted) AS debits, SUM(credits_posted) AS credits"
                             + " FROM ledger_accounts GROUP BY unit")
-                    .map((rs, ctx) -> Map.entry(Unit.valueOf(rs.getString("unit")),
+                    .map((rs, ctx) -> Map.entry(
+                            Unit.valueOf(rs.getString("unit")),
                             new UnitTotals(Rows.micros(rs, "debits"), Rows.micros(rs, "credits"))))
                     .forEach(t -> totals.put(t.getKey(), t.getValue()));
             long events = count(h, "SELECT COUNT(*) AS n FROM outbox_events");
@@ -73,8 +77,19 @@ public final class Reconciliation {
                     + " WHERE t.amount <> o.billable_usd_micros OR d.account_key <> 'customer:' || o.subject";
             long wrong = count(h, "SELECT COUNT(*) AS n" + wrongWhere);
             List<String> wrongSample = sample(h, "SELECT o.event_id AS id" + wrongWhere + " ORDER BY o.seq");
-            return new Report(clock.instant(), accounts[0], balances, totals, events, usageTransfers, missing,
-                    missingSample, orphans, orphanSample, wrong, wrongSample);
+            return new Report(
+                    clock.instant(),
+                    accounts[0],
+                    balances,
+                    totals,
+                    events,
+                    usageTransfers,
+                    missing,
+                    missingSample,
+                    orphans,
+                    orphanSample,
+                    wrong,
+                    wrongSample);
         });
     }
 
@@ -85,13 +100,20 @@ public final class Reconciliation {
 
     /** The {@code id} column of the first {@value #SAMPLE} rows. */
     private static List<String> sample(Handle h, String sql) {
-        return h.createQuery(sql + " LIMIT :limit").bind("limit", SAMPLE).map((rs, ctx) -> rs.getString("id")).list();
+        return h.createQuery(sql + " LIMIT :limit")
+                .bind("limit", SAMPLE)
+                .map((rs, ctx) -> rs.getString("id"))
+                .list();
     }
 
     /** An account whose stored totals differ from its transfers. */
-    public record BalanceMismatch(String account, Unit unit, BigDecimal debitsPosted, BigDecimal creditsPosted,
-                                  BigDecimal debitsFromTransfers, BigDecimal creditsFromTransfers) {
-    }
+    public record BalanceMismatch(
+            String account,
+            Unit unit,
+            BigDecimal debitsPosted,
+            BigDecimal creditsPosted,
+            BigDecimal debitsFromTransfers,
+            BigDecimal creditsFromTransfers) {}
 
     /** Sum of all accounts' debits and credits in one unit: equal when the books balance. */
     public record UnitTotals(BigDecimal debits, BigDecimal credits) {
@@ -113,50 +135,85 @@ public final class Reconciliation {
      * @param usageWithoutEvent   usage transfers without an event
      * @param usageNotMatching    usage transfers whose customer or amount differs from their event
      */
-    public record Report(Instant at, long accounts, List<BalanceMismatch> balanceMismatches,
-                         Map<Unit, UnitTotals> totals, long outboxEvents, long usageTransfers,
-                         long eventsWithoutUsage, List<String> eventsWithoutUsageSample, long usageWithoutEvent,
-                         List<String> usageWithoutEventSample, long usageNotMatching,
-                         List<String> usageNotMatchingSample) {
+    public record Report(
+            Instant at,
+            long accounts,
+            List<BalanceMismatch> balanceMismatches,
+            Map<Unit, UnitTotals> totals,
+            long outboxEvents,
+            long usageTransfers,
+            long eventsWithoutUsage,
+            List<String> eventsWithoutUsageSample,
+            long usageWithoutEvent,
+            List<String> usageWithoutEventSample,
+            long usageNotMatching,
+            List<String> usageNotMatchingSample) {
 
         /** Whether every check passed. */
         public boolean ok() {
-            return balanceMismatches.isEmpty() && totals.values().stream().allMatch(UnitTotals::balanced)
-                    && eventsWithoutUsage == 0 && usageWithoutEvent == 0 && usageNotMatching == 0;
+            return balanceMismatches.isEmpty()
+                    && totals.values().stream().allMatch(UnitTotals::balanced)
+                    && eventsWithoutUsage == 0
+                    && usageWithoutEvent == 0
+                    && usageNotMatching == 0;
         }
 
         /** A readable markdown report. */
         public String markdown() {
             StringBuilder md = new StringBuilder();
             md.append("# Ledger reconciliation\n\n");
-            md.append("Run at ").append(at).append(": **").append(ok() ? "the books balance" : "MISMATCHES FOUND")
+            md.append("Run at ")
+                    .append(at)
+                    .append(": **")
+                    .append(ok() ? "the books balance" : "MISMATCHES FOUND")
                     .append("**\n\n");
             md.append("| check | result |\n|---|---|\n");
-            md.append("| account balances recomputed from transfers | ").append(accounts).append(" accounts, ")
+            md.append("| account balances recomputed from transfers | ")
+                    .append(accounts)
+                    .append(" accounts, ")
                     .append(balanceMismatches.isEmpty() ? "all match" : balanceMismatches.size() + " differ")
                     .append(" |\n");
             for (Map.Entry<Unit, UnitTotals> t : totals.entrySet()) {
-                md.append("| debits = credits (").append(t.getKey()).append(") | ")
-                        .append(t.getValue().debits().toPlainString()).append(" = ")
+                md.append("| debits = credits (")
+                        .append(t.getKey())
+                        .append(") | ")
+                        .append(t.getValue().debits().toPlainString())
+                        .append(" = ")
                         .append(t.getValue().credits().toPlainString())
-                        .append(t.getValue().balanced() ? " ✔" : " ✘").append(" |\n");
+                        .append(t.getValue().balanced() ? " ✔" : " ✘")
+                        .append(" |\n");
             }
-            md.append("| metered events with exactly one usage transfer | ").append(outboxEvents).append(" events, ")
-                    .append(usageTransfers).append(" usage transfers, ").append(eventsWithoutUsage)
+            md.append("| metered events with exactly one usage transfer | ")
+                    .append(outboxEvents)
+                    .append(" events, ")
+                    .append(usageTransfers)
+                    .append(" usage transfers, ")
+                    .append(eventsWithoutUsage)
                     .append(" events without one |\n");
-            md.append("| usage transfers without their event | ").append(usageWithoutEvent).append(" |\n");
+            md.append("| usage transfers without their event | ")
+                    .append(usageWithoutEvent)
+                    .append(" |\n");
             md.append("| usage transfers not matching their event (customer, billable amount) | ")
-                    .append(usageNotMatching).append(" |\n");
+                    .append(usageNotMatching)
+                    .append(" |\n");
             if (!balanceMismatches.isEmpty()) {
                 md.append("\n## Accounts whose totals differ from their transfers\n\n")
                         .append("| account | unit | debits posted | debits from transfers | credits posted"
                                 + " | credits from transfers |\n|---|---|---|---|---|---|\n");
                 for (BalanceMismatch m : balanceMismatches) {
-                    md.append("| ").append(m.account()).append(" | ").append(m.unit()).append(" | ")
-                            .append(m.debitsPosted().toPlainString()).append(" | ")
-                            .append(m.debitsFromTransfers().toPlainString()).append(" | ")
-                            .append(m.creditsPosted().toPlainString()).append(" | ")
-                            .append(m.creditsFromTransfers().toPlainString()).append(" |\n");
+                    md.append("| ")
+                            .append(m.account())
+                            .append(" | ")
+                            .append(m.unit())
+                            .append(" | ")
+                            .append(m.debitsPosted().toPlainString())
+                            .append(" | ")
+                            .append(m.debitsFromTransfers().toPlainString())
+                            .append(" | ")
+                            .append(m.creditsPosted().toPlainString())
+                            .append(" | ")
+                            .append(m.creditsFromTransfers().toPlainString())
+                            .append(" |\n");
                 }
             }
             sample(md, "Events without a usage transfer", eventsWithoutUsage, eventsWithoutUsageSample);

@@ -18,7 +18,15 @@ import java.time.Instant;
  * @param createdAt     when it was posted
  * @param metadata      free JSON text (usage: fee_wei, orch_address, network_usd_micros, ...), may be null
  */
-public record Transfer(long seq, String id, String debitAccount, String creditAccount, BigDecimal amount, Unit unit,
-                       TransferKind kind, String reversesId, String sourceEventId, Instant createdAt,
-                       String metadata) {
-}
+public record Transfer(
+        long seq,
+        String id,
+        String debitAccount,
+        String creditAccount,
+        BigDecimal amount,
+        Unit unit,
+        TransferKind kind,
+        String reversesId,
+        String sourceEventId,
+        Instant createdAt,
+        String metadata) {}

@@ -35,8 +35,10 @@ public enum Unit {
             throw new LedgerException.Invalid(field, field + " must not be negative");
         }
         if (amount.stripTrailingZeros().scale() > scale) {
-            throw new LedgerException.Invalid(field, field + " has more than " + scale + " digits after the point"
-                    + (this == WEI ? " (wei are whole numbers)" : ""));
+            throw new LedgerException.Invalid(
+                    field,
+                    field + " has more than " + scale + " digits after the point"
+                            + (this == WEI ? " (wei are whole numbers)" : ""));
         }
         if (amount.compareTo(limit) >= 0) {
             throw new LedgerException.Invalid(field, field + " is too large");

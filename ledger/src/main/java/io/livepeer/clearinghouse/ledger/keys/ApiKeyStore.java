@@ -20,10 +20,17 @@ public final class ApiKeyStore {
 
     private static final String COLUMNS = "id, key_prefix, client_id, usage_subject, subject_type, description,"
             + " max_price_wei, max_price_unit, created_at, expires_at, revoked_at";
-    private static final RowMapper<StoredKey> KEY = (rs, ctx) -> new StoredKey(rs.getString("id"),
-            rs.getString("key_prefix"), rs.getString("client_id"), rs.getString("usage_subject"),
-            rs.getString("subject_type"), rs.getString("description"), Rows.integer(rs, "max_price_wei"),
-            rs.getString("max_price_unit"), Rows.instant(rs, "created_at"), Rows.instant(rs, "expires_at"),
+    private static final RowMapper<StoredKey> KEY = (rs, ctx) -> new StoredKey(
+            rs.getString("id"),
+            rs.getString("key_prefix"),
+            rs.getString("client_id"),
+            rs.getString("usage_subject"),
+            rs.getString("subject_type"),
+            rs.getString("description"),
+            Rows.integer(rs, "max_price_wei"),
+            rs.getString("max_price_unit"),
+            Rows.instant(rs, "created_at"),
+            Rows.instant(rs, "expires_at"),
             Rows.instant(rs, "revoked_at"));
 
     private final Database database;
@@ -60,11 +67,11 @@ public final class ApiKeyStore {
 
     /** The key with this hash, if any. */
     public Optional<StoredKey> findByHash(String keyHash) throws SQLException {
-        return database.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM bridge_api_keys"
-                        + " WHERE key_hash = :key_hash")
-                .bind("key_hash", keyHash)
-                .map(KEY)
-                .findOne());
+        return database.withHandle(
+                h -> h.createQuery("SELECT " + COLUMNS + " FROM bridge_api_keys" + " WHERE key_hash = :key_hash")
+                        .bind("key_hash", keyHash)
+                        .map(KEY)
+                        .findOne());
     }
 
     /** The key with this id, if any. */
@@ -105,10 +112,11 @@ public final class ApiKeyStore {
      */
     public boolean revoke(String id, Instant at) throws SQLException {
         return database.withHandle(h -> h.createUpdate("UPDATE bridge_api_keys SET revoked_at = :at"
-                        + " WHERE id = :id AND revoked_at IS NULL")
-                .bind("at", at)
-                .bind("id", id)
-                .execute()) > 0;
+                                + " WHERE id = :id AND revoked_at IS NULL")
+                        .bind("at", at)
+                        .bind("id", id)
+                        .execute())
+                > 0;
     }
 
     /**
@@ -118,9 +126,10 @@ public final class ApiKeyStore {
      */
     public boolean expire(String id, Instant at) throws SQLException {
         return database.withHandle(h -> h.createUpdate("UPDATE bridge_api_keys SET expires_at = :at WHERE id = :id")
-                .bindByType("at", at, Instant.class)
-                .bind("id", id)
-                .execute()) > 0;
+                        .bindByType("at", at, Instant.class)
+                        .bind("id", id)
+                        .execute())
+                > 0;
     }
 
     /**
@@ -138,8 +147,16 @@ public final class ApiKeyStore {
      * @param expiresAt     expiry, may be null
      * @param revokedAt     revocation time, may be null
      */
-    public record StoredKey(String id, String displayPrefix, String clientId, String usageSubject, String subjectType,
-                            String description, BigInteger maxPriceWei, String maxPriceUnit, Instant createdAt,
-                            Instant expiresAt, Instant revokedAt) {
-    }
+    public record StoredKey(
+            String id,
+            String displayPrefix,
+            String clientId,
+            String usageSubject,
+            String subjectType,
+            String description,
+            BigInteger maxPriceWei,
+            String maxPriceUnit,
+            Instant createdAt,
+            Instant expiresAt,
+            Instant revokedAt) {}
 }

@@ -35,8 +35,11 @@ public final class DeliveryQueue {
         return database.withHandle(h -> h.createQuery("SELECT p.seq, o.event_id, o.cloud_event, p.attempts"
                         + " FROM outbox_pending p JOIN outbox_events o ON o.seq = p.seq ORDER BY p.seq LIMIT :limit")
                 .bind("limit", limit)
-                .map((rs, ctx) -> new PendingEvent(rs.getLong("seq"), rs.getString("event_id"),
-                        rs.getString("cloud_event"), rs.getInt("attempts")))
+                .map((rs, ctx) -> new PendingEvent(
+                        rs.getLong("seq"),
+                        rs.getString("event_id"),
+                        rs.getString("cloud_event"),
+                        rs.getInt("attempts")))
                 .list());
     }
 
@@ -52,8 +55,8 @@ public final class DeliveryQueue {
             return 0;
         }
         return database.inTransaction(h -> {
-            try (PreparedStatement delete = h.getConnection().prepareStatement(
-                    "DELETE FROM outbox_pending WHERE seq = ?")) {
+            try (PreparedStatement delete =
+                    h.getConnection().prepareStatement("DELETE FROM outbox_pending WHERE seq = ?")) {
                 for (long seq : seqs) {
                     delete.setLong(1, seq);
                     delete.addBatch();
@@ -77,7 +80,10 @@ public final class DeliveryQueue {
         return database.inTransaction(h -> {
             PreparedBatch update = h.prepareBatch("UPDATE outbox_pending SET attempts = attempts + 1,"
                     + " last_error = :error, last_attempt_at = :at WHERE seq = :seq");
-            seqs.forEach(seq -> update.bind("error", clipped).bind("at", at).bind("seq", seq).add());
+            seqs.forEach(seq -> update.bind("error", clipped)
+                    .bind("at", at)
+                    .bind("seq", seq)
+                    .add());
             return changed(update.execute());
         });
     }
@@ -98,7 +104,9 @@ public final class DeliveryQueue {
             if (moved == 0) {
                 return false;
             }
-            h.createUpdate("DELETE FROM outbox_pending WHERE seq = :seq").bind("seq", seq).execute();
+            h.createUpdate("DELETE FROM outbox_pending WHERE seq = :seq")
+                    .bind("seq", seq)
+                    .execute();
             return true;
         });
     }
@@ -106,7 +114,8 @@ public final class DeliveryQueue {
     /** Number of events waiting for delivery (the backlog gauge). */
     public long pendingCount() throws SQLException {
         return database.withHandle(h -> h.createQuery("SELECT COUNT(*) AS pending FROM outbox_pending")
-                .map((rs, ctx) -> rs.getLong("pending")).one());
+                .map((rs, ctx) -> rs.getLong("pending"))
+                .one());
     }
 
     /** When the oldest pending event was written, if any is pending. */
@@ -133,6 +142,5 @@ public final class DeliveryQueue {
      * @param cloudEvent CloudEvent JSON
      * @param attempts   delivery attempts so far
      */
-    public record PendingEvent(long seq, String eventId, String cloudEvent, int attempts) {
-    }
+    public record PendingEvent(long seq, String eventId, String cloudEvent, int attempts) {}
 }

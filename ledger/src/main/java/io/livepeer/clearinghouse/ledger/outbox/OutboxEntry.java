@@ -21,7 +21,16 @@ import java.time.Instant;
  * @param orchAddress    orchestrator address (statistics), may be null
  * @param source         Kafka record it came from, may be null
  */
-public record OutboxEntry(String eventId, String subject, String pipeline, String modelId, Instant eventTime,
-                          BigInteger feeWei, BigDecimal networkMicros, BigDecimal billableMicros,
-                          BigDecimal ethUsdPrice, String cloudEvent, String orchAddress, KafkaCoordinates source) {
-}
+public record OutboxEntry(
+        String eventId,
+        String subject,
+        String pipeline,
+        String modelId,
+        Instant eventTime,
+        BigInteger feeWei,
+        BigDecimal networkMicros,
+        BigDecimal billableMicros,
+        BigDecimal ethUsdPrice,
+        String cloudEvent,
+        String orchAddress,
+        KafkaCoordinates source) {}

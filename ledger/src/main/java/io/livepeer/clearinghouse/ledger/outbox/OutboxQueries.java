@@ -19,7 +19,11 @@ import org.jdbi.v3.core.statement.Query;
 public final class OutboxQueries {
 
     /** Delivery state of an event. */
-    public enum Status { PENDING, DELIVERED, REJECTED }
+    public enum Status {
+        PENDING,
+        DELIVERED,
+        REJECTED
+    }
 
     private static final String FROM_EVENTS_WITH_STATE = " FROM outbox_events o"
             + " LEFT JOIN outbox_pending p ON p.seq = o.seq LEFT JOIN outbox_rejected r ON r.seq = o.seq";
@@ -33,7 +37,8 @@ public final class OutboxQueries {
     /** Number of events waiting for delivery. */
     public long pendingCount() throws SQLException {
         return database.withHandle(h -> h.createQuery("SELECT COUNT(*) AS pending FROM outbox_pending")
-                .map((rs, ctx) -> rs.getLong("pending")).one());
+                .map((rs, ctx) -> rs.getLong("pending"))
+                .one());
     }
 
     /** Event counts per status. */
@@ -73,13 +78,21 @@ public final class OutboxQueries {
                 query.bind("subject", subject);
             }
             return query.map((rs, ctx) -> {
-                long events = rs.getLong("events");
-                long pending = rs.getLong("pending");
-                long rejected = rs.getLong("rejected");
-                return new UsageSummaryRow(rs.getString("subject"), rs.getString("pipeline"), events,
-                        Rows.micros(rs, "network_usd_micros"), Rows.micros(rs, "billable_usd_micros"),
-                        Rows.integer(rs, "fee_wei"), pending, events - pending - rejected, rejected);
-            }).list();
+                        long events = rs.getLong("events");
+                        long pending = rs.getLong("pending");
+                        long rejected = rs.getLong("rejected");
+                        return new UsageSummaryRow(
+                                rs.getString("subject"),
+                                rs.getString("pipeline"),
+                                events,
+                                Rows.micros(rs, "network_usd_micros"),
+                                Rows.micros(rs, "billable_usd_micros"),
+                                Rows.integer(rs, "fee_wei"),
+                                pending,
+                                events - pending - rejected,
+                                rejected);
+                    })
+                    .list();
         });
     }
 
@@ -103,11 +116,12 @@ public final class OutboxQueries {
                 sql.append(" AND o.subject = :subject");
             }
             if (status != null) {
-                sql.append(switch (status) {
-                    case PENDING -> " AND p.seq IS NOT NULL";
-                    case REJECTED -> " AND r.seq IS NOT NULL";
-                    case DELIVERED -> " AND p.seq IS NULL AND r.seq IS NULL";
-                });
+                sql.append(
+                        switch (status) {
+                            case PENDING -> " AND p.seq IS NOT NULL";
+                            case REJECTED -> " AND r.seq IS NOT NULL";
+                            case DELIVERED -> " AND p.seq IS NULL AND r.seq IS NULL";
+                        });
             }
             if (before != null) {
                 sql.append(" AND o.seq < :before");
@@ -120,20 +134,37 @@ public final class OutboxQueries {
             if (before != null) {
                 query.bind("before", before);
             }
-            return query.map((rs, ctx) -> new OutboxEventView(rs.getLong("seq"), rs.getString("event_id"),
-                    rs.getString("subject"), rs.getString("pipeline"), rs.getString("model_id"),
-                    Rows.instant(rs, "event_time"), Rows.integer(rs, "fee_wei"), Rows.micros(rs, "network_usd_micros"),
-                    Rows.micros(rs, "billable_usd_micros"), Rows.micros(rs, "eth_usd_price"),
-                    Status.valueOf(rs.getString("status")), Rows.nullableInt(rs, "attempts"),
-                    rs.getString("last_error"), Rows.instant(rs, "created_at"), rs.getString("cloud_event"))).list();
+            return query.map((rs, ctx) -> new OutboxEventView(
+                            rs.getLong("seq"),
+                            rs.getString("event_id"),
+                            rs.getString("subject"),
+                            rs.getString("pipeline"),
+                            rs.getString("model_id"),
+                            Rows.instant(rs, "event_time"),
+                            Rows.integer(rs, "fee_wei"),
+                            Rows.micros(rs, "network_usd_micros"),
+                            Rows.micros(rs, "billable_usd_micros"),
+                            Rows.micros(rs, "eth_usd_price"),
+                            Status.valueOf(rs.getString("status")),
+                            Rows.nullableInt(rs, "attempts"),
+                            rs.getString("last_error"),
+                            Rows.instant(rs, "created_at"),
+                            rs.getString("cloud_event")))
+                    .list();
         });
     }
 
     /** One row of the usage summary; amounts in USD micros and wei. */
-    public record UsageSummaryRow(String subject, String pipeline, long events, BigDecimal networkMicros,
-                                  BigDecimal billableMicros, BigInteger feeWei, long pending, long delivered,
-                                  long rejected) {
-    }
+    public record UsageSummaryRow(
+            String subject,
+            String pipeline,
+            long events,
+            BigDecimal networkMicros,
+            BigDecimal billableMicros,
+            BigInteger feeWei,
+            long pending,
+            long delivered,
+            long rejected) {}
 
     /**
      * An outbox event as the API shows it.
@@ -141,9 +172,20 @@ public final class OutboxQueries {
      * @param attempts  delivery attempts (pending or rejected events), null once delivered
      * @param lastError last retryable failure of a pending event, or OpenMeter's problem detail of a rejected one
      */
-    public record OutboxEventView(long seq, String eventId, String subject, String pipeline, String modelId,
-                                  Instant eventTime, BigInteger feeWei, BigDecimal networkMicros,
-                                  BigDecimal billableMicros, BigDecimal ethUsdPrice, Status status, Integer attempts,
-                                  String lastError, Instant createdAt, String cloudEvent) {
-    }
+    public record OutboxEventView(
+            long seq,
+            String eventId,
+            String subject,
+            String pipeline,
+            String modelId,
+            Instant eventTime,
+            BigInteger feeWei,
+            BigDecimal networkMicros,
+            BigDecimal billableMicros,
+            BigDecimal ethUsdPrice,
+            Status status,
+            Integer attempts,
+            String lastError,
+            Instant createdAt,
+            String cloudEvent) {}
 }

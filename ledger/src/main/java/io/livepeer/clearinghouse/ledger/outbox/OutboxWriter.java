@@ -25,6 +25,7 @@ public final class OutboxWriter {
 
     /** Rows per multi-row INSERT: 500 × 14 parameters stays far below PostgreSQL's 32,767 per statement. */
     private static final int ROWS_PER_STATEMENT = 500;
+
     private static final String EVENT_COLUMNS = "event_id, subject, pipeline, model_id, event_time, fee_wei,"
             + " network_usd_micros, billable_usd_micros, eth_usd_price, cloud_event, kafka_topic, kafka_partition,"
             + " kafka_offset, created_at";
@@ -62,8 +63,9 @@ public final class OutboxWriter {
             for (int from = 0; from < entries.size(); from += ROWS_PER_STATEMENT) {
                 int to = Math.min(entries.size(), from + ROWS_PER_STATEMENT);
                 Map<String, Long> inserted = new HashMap<>();
-                try (PreparedStatement insert = c.prepareStatement("INSERT INTO outbox_events (" + EVENT_COLUMNS
-                        + ") VALUES " + rows(EVENT_ROW, to - from) + " ON CONFLICT DO NOTHING",
+                try (PreparedStatement insert = c.prepareStatement(
+                        "INSERT INTO outbox_events (" + EVENT_COLUMNS + ") VALUES " + rows(EVENT_ROW, to - from)
+                                + " ON CONFLICT DO NOTHING",
                         new String[] {"seq", "event_id"})) {
                     int p = 1;
                     for (int i = from; i < to; i++) {
@@ -77,7 +79,7 @@ public final class OutboxWriter {
                     }
                 }
                 for (int i = from; i < to; i++) {
-                    Long seq = inserted.remove(entries.get(i).eventId());   // remove: a repeat in the batch stays 0
+                    Long seq = inserted.remove(entries.get(i).eventId()); // remove: a repeat in the batch stays 0
                     seqs[i] = seq == null ? 0 : seq;
                 }
                 queue(c, seqs, from, to);
@@ -95,8 +97,8 @@ public final class OutboxWriter {
         if (count == 0) {
             return;
         }
-        try (PreparedStatement queue = c.prepareStatement("INSERT INTO outbox_pending (seq) VALUES "
-                + rows("(?)", count))) {
+        try (PreparedStatement queue =
+                c.prepareStatement("INSERT INTO outbox_pending (seq) VALUES " + rows("(?)", count))) {
             int p = 1;
             for (int i = from; i < to; i++) {
                 if (seqs[i] > 0) {

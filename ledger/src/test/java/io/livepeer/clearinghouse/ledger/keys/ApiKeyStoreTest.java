@@ -24,8 +24,18 @@ class ApiKeyStoreTest {
     }
 
     static StoredKey key(String id, String client, Instant created, BigInteger maxPrice) {
-        return new StoredKey(id, "sk_live_" + id, client, "alice", "external_user_id", null, maxPrice,
-                maxPrice == null ? null : "fixed", created, null, null);
+        return new StoredKey(
+                id,
+                "sk_live_" + id,
+                client,
+                "alice",
+                "external_user_id",
+                null,
+                maxPrice,
+                maxPrice == null ? null : "fixed",
+                created,
+                null,
+                null);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -41,11 +51,15 @@ class ApiKeyStoreTest {
             assertThat(store.findByHash("a".repeat(64))).contains(key("key_1", "acme", T0, wei));
             assertThat(store.find("key_2")).map(StoredKey::maxPriceWei).isEmpty();
             assertThat(store.findByHash("d".repeat(64))).isEmpty();
-            assertThat(store.list(null, true, 0, 10)).extracting(StoredKey::id)
+            assertThat(store.list(null, true, 0, 10))
+                    .extracting(StoredKey::id)
                     .containsExactly("key_3", "key_2", "key_1");
-            assertThat(store.list("acme", true, 1, 10)).extracting(StoredKey::id).containsExactly("key_1");
+            assertThat(store.list("acme", true, 1, 10))
+                    .extracting(StoredKey::id)
+                    .containsExactly("key_1");
             assertThatThrownBy(() -> store.insert("a".repeat(64), key("key_4", "acme", T0, null)))
-                    .as("the hash is unique").isInstanceOf(SQLException.class);
+                    .as("the hash is unique")
+                    .isInstanceOf(SQLException.class);
         }
     }
 

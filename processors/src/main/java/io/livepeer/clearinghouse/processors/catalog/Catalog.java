@@ -30,8 +30,12 @@ import java.util.Optional;
  * @param plans       plans with phases and rate cards
  * @param markupRules markup rules in file order
  */
-public record Catalog(String defaultPlan, List<Meter> meters, List<Feature> features, List<Plan> plans,
-                      List<MarkupRule> markupRules) {
+public record Catalog(
+        String defaultPlan,
+        List<Meter> meters,
+        List<Feature> features,
+        List<Plan> plans,
+        List<MarkupRule> markupRules) {
 
     /** Classpath location of the reference catalog shipped with the application. */
     public static final String DEFAULT_RESOURCE = "clearinghouse/catalog.yaml";
@@ -72,8 +76,10 @@ public record Catalog(String defaultPlan, List<Meter> meters, List<Feature> feat
             return catalog;
         } catch (JacksonException e) {
             String where = e instanceof JsonMappingException mapping ? path(mapping) : "";
-            throw new CatalogException("catalog is not valid" + (where.isEmpty() ? "" : " at " + where) + ": "
-                    + e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", ""), e);
+            throw new CatalogException(
+                    "catalog is not valid" + (where.isEmpty() ? "" : " at " + where) + ": "
+                            + e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", ""),
+                    e);
         } catch (IOException e) {
             throw new UncheckedIOException("catalog could not be read", e);
         }
@@ -134,8 +140,14 @@ public record Catalog(String defaultPlan, List<Meter> meters, List<Feature> feat
      * @param valueProperty JSONPath of the value ({@code $.fee_wei}); none for COUNT
      * @param dimensions    group-by name → JSONPath
      */
-    public record Meter(String key, String name, String description, String eventType, String aggregation,
-                        String valueProperty, Map<String, String> dimensions) {
+    public record Meter(
+            String key,
+            String name,
+            String description,
+            String eventType,
+            String aggregation,
+            String valueProperty,
+            Map<String, String> dimensions) {
         public Meter {
             dimensions = dimensions == null ? Map.of() : Map.copyOf(dimensions);
         }
@@ -148,8 +160,7 @@ public record Catalog(String defaultPlan, List<Meter> meters, List<Feature> feat
      * @param name display name
      * @param meter key of the meter behind it
      */
-    public record Feature(String key, String name, String meter) {
-    }
+    public record Feature(String key, String name, String meter) {}
 
     /**
      * A plan (OpenMeter product catalog).
@@ -161,8 +172,8 @@ public record Catalog(String defaultPlan, List<Meter> meters, List<Feature> feat
      * @param billingCadence ISO 8601 duration, e.g. P1M
      * @param phases         phases; only the last may have no duration
      */
-    public record Plan(String key, String name, String description, String currency, String billingCadence,
-                       List<Phase> phases) {
+    public record Plan(
+            String key, String name, String description, String currency, String billingCadence, List<Phase> phases) {
         public Plan {
             phases = phases == null ? List.of() : List.copyOf(phases);
         }
@@ -189,8 +200,7 @@ public record Catalog(String defaultPlan, List<Meter> meters, List<Feature> feat
      * @param billingCadence ISO 8601 duration, defaults to the plan's cadence when null
      * @param price          the price
      */
-    public record RateCard(String key, String name, String feature, String billingCadence, Price price) {
-    }
+    public record RateCard(String key, String name, String feature, String billingCadence, Price price) {}
 
     /**
      * A usage price: {@code unit} (amount per unit) or {@code tiered} (mode {@code graduated} or {@code volume}).
@@ -212,6 +222,5 @@ public record Catalog(String defaultPlan, List<Meter> meters, List<Feature> feat
      * @param unitPrice  price per unit in the tier, may be null
      * @param flatPrice  flat price of the tier, may be null
      */
-    public record Tier(String upToAmount, String unitPrice, String flatPrice) {
-    }
+    public record Tier(String upToAmount, String unitPrice, String flatPrice) {}
 }

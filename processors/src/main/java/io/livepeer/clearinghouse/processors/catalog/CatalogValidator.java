@@ -43,8 +43,8 @@ public final class CatalogValidator {
     /** Highest markup accepted, in percent: a guard against a misplaced decimal point (1500 for 15). */
     public static final int MAX_MARKUP_PERCENT = 1000;
     /** Aggregations OpenMeter knows. */
-    public static final Set<String> AGGREGATIONS = Set.of("SUM", "COUNT", "UNIQUE_COUNT", "AVG", "MIN", "MAX",
-            "LATEST");
+    public static final Set<String> AGGREGATIONS =
+            Set.of("SUM", "COUNT", "UNIQUE_COUNT", "AVG", "MIN", "MAX", "LATEST");
     /** Aggregations a feature may be built on. */
     public static final Set<String> FEATURE_AGGREGATIONS = Set.of("SUM", "COUNT", "UNIQUE_COUNT", "LATEST");
 
@@ -68,8 +68,7 @@ public final class CatalogValidator {
 
     private final List<Problem> problems = new ArrayList<>();
 
-    private CatalogValidator() {
-    }
+    private CatalogValidator() {}
 
     /**
      * Checks a catalog.
@@ -127,16 +126,20 @@ public final class CatalogValidator {
             }
             String aggregation = aggregation(m);
             if (aggregation == null || !AGGREGATIONS.contains(aggregation)) {
-                add(at + ".aggregation", "must be one of SUM, COUNT, UNIQUE_COUNT, AVG, MIN, MAX, LATEST, got "
-                        + quote(m.aggregation()));
+                add(
+                        at + ".aggregation",
+                        "must be one of SUM, COUNT, UNIQUE_COUNT, AVG, MIN, MAX, LATEST, got "
+                                + quote(m.aggregation()));
             } else if (aggregation.equals("COUNT")) {
                 if (!blank(m.valueProperty())) {
-                    add(at + ".value_property", "a COUNT meter takes no value property, got "
-                            + quote(m.valueProperty()));
+                    add(
+                            at + ".value_property",
+                            "a COUNT meter takes no value property, got " + quote(m.valueProperty()));
                 }
             } else if (blank(m.valueProperty())) {
-                add(at + ".value_property", "is required for a " + aggregation + " meter (a JSONPath such as "
-                        + "$.billable_usd_micros)");
+                add(
+                        at + ".value_property",
+                        "is required for a " + aggregation + " meter (a JSONPath such as " + "$.billable_usd_micros)");
             } else if (!m.valueProperty().startsWith("$")) {
                 add(at + ".value_property", "must be a JSONPath starting with $, got " + quote(m.valueProperty()));
             }
@@ -169,8 +172,10 @@ public final class CatalogValidator {
                 add(at + ".meter", "no meter " + quote(f.meter()) + " in the catalog");
             } else if (AGGREGATIONS.contains(aggregation(meter.get()))
                     && !FEATURE_AGGREGATIONS.contains(aggregation(meter.get()))) {
-                add(at + ".meter", "meter " + f.meter() + " aggregates with " + aggregation(meter.get())
-                        + ": features need a SUM, COUNT, UNIQUE_COUNT or LATEST meter");
+                add(
+                        at + ".meter",
+                        "meter " + f.meter() + " aggregates with " + aggregation(meter.get())
+                                + ": features need a SUM, COUNT, UNIQUE_COUNT or LATEST meter");
             }
         }
     }
@@ -202,7 +207,11 @@ public final class CatalogValidator {
                 duration(ph + ".duration", phase.duration(), false);
                 Set<String> cardKeys = new HashSet<>();
                 for (int k = 0; k < phase.rateCards().size(); k++) {
-                    rateCard(catalog, ph + ".rate_cards[" + k + "]", phase.rateCards().get(k), cardKeys);
+                    rateCard(
+                            catalog,
+                            ph + ".rate_cards[" + k + "]",
+                            phase.rateCards().get(k),
+                            cardKeys);
                 }
             }
         }
@@ -220,8 +229,10 @@ public final class CatalogValidator {
                 add(at + ".feature", "no feature " + quote(card.feature()) + " in the catalog");
             }
             if (card.key() != null && !card.key().equals(card.feature())) {
-                add(at + ".key", "a rate card's key must equal its feature's key (" + card.feature() + "), got "
-                        + quote(card.key()));
+                add(
+                        at + ".key",
+                        "a rate card's key must equal its feature's key (" + card.feature() + "), got "
+                                + quote(card.key()));
             }
         }
         duration(at + ".billing_cadence", card.billingCadence(), false);
@@ -278,15 +289,20 @@ public final class CatalogValidator {
         for (int i = 0; i < catalog.markupRules().size(); i++) {
             MarkupRule rule = catalog.markupRules().get(i);
             String at = "markup_rules[" + i + "]";
-            if (rule.percent() == null || rule.percent().signum() < 0
+            if (rule.percent() == null
+                    || rule.percent().signum() < 0
                     || rule.percent().compareTo(BigDecimal.valueOf(MAX_MARKUP_PERCENT)) > 0) {
-                add(at + ".percent", "must be a number from 0 to " + MAX_MARKUP_PERCENT + " (percent, 15 for +15%), "
-                        + "got " + rule.percent());
+                add(
+                        at + ".percent",
+                        "must be a number from 0 to " + MAX_MARKUP_PERCENT + " (percent, 15 for +15%), " + "got "
+                                + rule.percent());
             }
             Integer earlier = seen.putIfAbsent(rule.pipeline() + "\u0000" + rule.modelId(), i);
             if (earlier != null) {
-                add(at, "matches the same pipeline " + quote(rule.pipeline()) + " and model_id "
-                        + quote(rule.modelId()) + " as markup_rules[" + earlier + "]");
+                add(
+                        at,
+                        "matches the same pipeline " + quote(rule.pipeline()) + " and model_id " + quote(rule.modelId())
+                                + " as markup_rules[" + earlier + "]");
             }
         }
     }
@@ -295,8 +311,11 @@ public final class CatalogValidator {
         if (blank(key)) {
             add(at + ".key", "is required");
         } else if (key.length() > MAX_KEY_LENGTH || !KEY.matcher(key).matches()) {
-            add(at + ".key", quote(key) + " is not a valid " + what + " key: lower-case letters and digits in words "
-                    + "joined by single underscores (" + KEY_PATTERN + "), at most " + MAX_KEY_LENGTH + " characters");
+            add(
+                    at + ".key",
+                    quote(key) + " is not a valid " + what + " key: lower-case letters and digits in words "
+                            + "joined by single underscores (" + KEY_PATTERN + "), at most " + MAX_KEY_LENGTH
+                            + " characters");
         } else if (!seen.add(key)) {
             add(at + ".key", "duplicate " + what + " key " + quote(key));
         }

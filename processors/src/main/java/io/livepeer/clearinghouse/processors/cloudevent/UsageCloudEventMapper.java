@@ -7,8 +7,8 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.jackson.JsonCloudEventData;
 import io.cloudevents.jackson.JsonFormat;
-import io.livepeer.clearinghouse.processors.event.SignerEnvelope;
 import io.livepeer.clearinghouse.processors.event.SignedTicket;
+import io.livepeer.clearinghouse.processors.event.SignerEnvelope;
 import io.livepeer.clearinghouse.processors.identity.Identity;
 import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.processors.markup.MarkupRules;
@@ -36,8 +36,8 @@ public final class UsageCloudEventMapper {
     /** Value used for an empty pipeline, an absent model id or manifest id. */
     public static final String UNKNOWN = "unknown";
 
-    private static final ObjectMapper CLOUD_EVENT_WRITER = Json.mapper().copy()
-            .registerModule(JsonFormat.getCloudEventJacksonModule());
+    private static final ObjectMapper CLOUD_EVENT_WRITER =
+            Json.mapper().copy().registerModule(JsonFormat.getCloudEventJacksonModule());
 
     private final URI source;
 
@@ -56,8 +56,14 @@ public final class UsageCloudEventMapper {
      * @param markup   markup rules
      * @return the metered usage with its serialized CloudEvent
      */
-    public MeteredUsage map(String eventId, Instant time, SignerEnvelope envelope, SignedTicket ticket,
-                            Identity identity, PriceQuote price, MarkupRules markup) {
+    public MeteredUsage map(
+            String eventId,
+            Instant time,
+            SignerEnvelope envelope,
+            SignedTicket ticket,
+            Identity identity,
+            PriceQuote price,
+            MarkupRules markup) {
         String pipeline = orUnknown(ticket.pipeline());
         String modelId = orUnknown(ticket.modelId());
         String manifestId = firstNonEmpty(ticket.manifestId(), ticket.sessionId(), ticket.requestId());
@@ -104,8 +110,20 @@ public final class UsageCloudEventMapper {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("CloudEvent could not be serialized", e);
         }
-        return new MeteredUsage(eventId, identity, time, pipeline, modelId, manifestId, ticket.computedFeeWei(),
-                network, billable, percent, price, ticket.orchAddress(), json);
+        return new MeteredUsage(
+                eventId,
+                identity,
+                time,
+                pipeline,
+                modelId,
+                manifestId,
+                ticket.computedFeeWei(),
+                network,
+                billable,
+                percent,
+                price,
+                ticket.orchAddress(),
+                json);
     }
 
     private static String orUnknown(String value) {

@@ -14,8 +14,7 @@ final class Fields {
 
     private static final int MAX_REASON_VALUE = 64;
 
-    private Fields() {
-    }
+    private Fields() {}
 
     /** A string, or a number/boolean rendered as text. Objects and arrays are refused. */
     static String text(JsonNode parent, String field) {

@@ -56,5 +56,4 @@ public record SignedTicket(
         String modelId,
         String clientId,
         String usageSubject,
-        String usageSubjectType) {
-}
+        String usageSubjectType) {}

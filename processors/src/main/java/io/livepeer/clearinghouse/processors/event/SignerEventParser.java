@@ -21,8 +21,7 @@ import java.time.OffsetDateTime;
  */
 public final class SignerEventParser {
 
-    private SignerEventParser() {
-    }
+    private SignerEventParser() {}
 
     /**
      * Reads the envelope without interpreting {@code data}, so that other event types (whose {@code data} is an
@@ -77,8 +76,8 @@ public final class SignerEventParser {
             throw new InvalidEventException("create_signed_ticket has no data", envelope.id());
         }
         if (!data.isObject()) {
-            throw new InvalidEventException("data is not an object but " + data.getNodeType().name().toLowerCase(),
-                    envelope.id());
+            throw new InvalidEventException(
+                    "data is not an object but " + data.getNodeType().name().toLowerCase(), envelope.id());
         }
         try {
             BigInteger fee = Fields.wholeNumber(data, "computed_fee");

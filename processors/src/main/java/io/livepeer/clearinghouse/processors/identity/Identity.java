@@ -11,8 +11,8 @@ package io.livepeer.clearinghouse.processors.identity;
  *                         id for owners, else the full {@code auth_id}
  * @param owner            whether the {@code <client>:owner:<id>} form matched
  */
-public record Identity(String authId, String clientId, String usageSubject, String usageSubjectType, String subject,
-                       boolean owner) {
+public record Identity(
+        String authId, String clientId, String usageSubject, String usageSubjectType, String subject, boolean owner) {
 
     /** {@code usage_subject_type} of an app owner. */
     public static final String APP_OWNER = "app_owner";

@@ -19,8 +19,7 @@ public final class IdentityResolver {
 
     private static final String OWNER_PREFIX = "owner:";
 
-    private IdentityResolver() {
-    }
+    private IdentityResolver() {}
 
     /**
      * @param authId           {@code data.auth_id}, may be null
@@ -29,8 +28,8 @@ public final class IdentityResolver {
      * @param usageSubjectType {@code data.usage_subject_type}, may be null
      * @return the identity, or empty when the event cannot be attributed to anyone (not billable)
      */
-    public static Optional<Identity> resolve(String authId, String clientId, String usageSubject,
-                                             String usageSubjectType) {
+    public static Optional<Identity> resolve(
+            String authId, String clientId, String usageSubject, String usageSubjectType) {
         String id = trim(authId);
         if (id.isEmpty()) {
             String client = trim(clientId);
@@ -52,7 +51,8 @@ public final class IdentityResolver {
             return Optional.of(new Identity(id, client, rest, Identity.APP_OWNER, ownerId, true));
         }
         String type = trim(usageSubjectType);
-        return Optional.of(new Identity(id, client, rest, type.isEmpty() ? Identity.EXTERNAL_USER_ID : type, id, false));
+        return Optional.of(
+                new Identity(id, client, rest, type.isEmpty() ? Identity.EXTERNAL_USER_ID : type, id, false));
     }
 
     private static String trim(String value) {

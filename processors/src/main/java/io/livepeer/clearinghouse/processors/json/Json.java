@@ -27,15 +27,15 @@ public final class Json {
             .build();
 
     static {
-        MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxDocumentLength(MAX_DOCUMENT_CHARS)
-                .maxNestingDepth(64)
-                .maxNumberLength(100)
-                .build());
+        MAPPER.getFactory()
+                .setStreamReadConstraints(StreamReadConstraints.builder()
+                        .maxDocumentLength(MAX_DOCUMENT_CHARS)
+                        .maxNestingDepth(64)
+                        .maxNumberLength(100)
+                        .build());
     }
 
-    private Json() {
-    }
+    private Json() {}
 
     /** The shared, thread-safe mapper. Do not reconfigure it. */
     public static ObjectMapper mapper() {

@@ -19,9 +19,10 @@ public record MarkupRule(String pipeline, String modelId, BigDecimal percent) {
     public static final String ANY = "*";
 
     @JsonCreator
-    public MarkupRule(@JsonProperty("pipeline") String pipeline,
-                      @JsonProperty("model_id") String modelId,
-                      @JsonProperty("percent") BigDecimal percent) {
+    public MarkupRule(
+            @JsonProperty("pipeline") String pipeline,
+            @JsonProperty("model_id") String modelId,
+            @JsonProperty("percent") BigDecimal percent) {
         this.pipeline = pipeline == null || pipeline.isBlank() ? ANY : pipeline.trim();
         this.modelId = modelId == null || modelId.isBlank() ? ANY : modelId.trim();
         this.percent = percent;

@@ -6,12 +6,10 @@ import io.livepeer.clearinghouse.processors.cloudevent.MeteredUsage;
 public sealed interface MeteringOutcome {
 
     /** A {@code create_signed_ticket} converted to usage. */
-    record Metered(MeteredUsage usage) implements MeteringOutcome {
-    }
+    record Metered(MeteredUsage usage) implements MeteringOutcome {}
 
     /** Another event type sharing the topic; not billable and not an error. */
-    record Skipped(String eventType) implements MeteringOutcome {
-    }
+    record Skipped(String eventType) implements MeteringOutcome {}
 
     /**
      * An event that cannot be metered; it must be kept as a dead letter with this reason.
@@ -19,6 +17,5 @@ public sealed interface MeteringOutcome {
      * @param reason  why, naming the field
      * @param eventId the envelope id when readable, else null
      */
-    record Rejected(String reason, String eventId) implements MeteringOutcome {
-    }
+    record Rejected(String reason, String eventId) implements MeteringOutcome {}
 }

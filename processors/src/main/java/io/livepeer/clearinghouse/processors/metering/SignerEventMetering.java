@@ -78,21 +78,24 @@ public final class SignerEventMetering {
             return new MeteringOutcome.Rejected("id is longer than " + MAX_EVENT_ID_LENGTH + " characters", null);
         }
         if (ticket.computedFeeWei().compareTo(limits.maxFeeWei()) > 0) {
-            return new MeteringOutcome.Rejected("computed_fee " + ticket.computedFeeWei()
-                    + " wei exceeds the limit of " + limits.maxFeeWei() + " wei per call", eventId);
+            return new MeteringOutcome.Rejected(
+                    "computed_fee " + ticket.computedFeeWei() + " wei exceeds the limit of " + limits.maxFeeWei()
+                            + " wei per call",
+                    eventId);
         }
-        Optional<Identity> identity = IdentityResolver.resolve(ticket.authId(), ticket.clientId(),
-                ticket.usageSubject(), ticket.usageSubjectType());
+        Optional<Identity> identity = IdentityResolver.resolve(
+                ticket.authId(), ticket.clientId(), ticket.usageSubject(), ticket.usageSubjectType());
         if (identity.isEmpty()) {
             return new MeteringOutcome.Rejected(
                     "no billable identity: auth_id is empty (and no client_id + usage_subject) or the owner id is empty",
                     eventId);
         }
-        Instant time = ticket.currentTime() != null ? ticket.currentTime()
+        Instant time = ticket.currentTime() != null
+                ? ticket.currentTime()
                 : envelope.timestamp() != null ? envelope.timestamp() : receivedAt;
         if (time.isAfter(receivedAt.plus(limits.maxFutureSkew()))) {
-            return new MeteringOutcome.Rejected("usage time " + time + " lies in the future (received " + receivedAt
-                    + ")", eventId);
+            return new MeteringOutcome.Rejected(
+                    "usage time " + time + " lies in the future (received " + receivedAt + ")", eventId);
         }
         return new MeteringOutcome.Metered(mapper.map(eventId, time, envelope, ticket, identity.get(), price, markup));
     }

@@ -20,8 +20,7 @@ public final class FeeConverter {
     /** Rounding applied when a result has more than {@link #MICROS_SCALE} fractional digits. */
     public static final RoundingMode ROUNDING = RoundingMode.HALF_EVEN;
 
-    private FeeConverter() {
-    }
+    private FeeConverter() {}
 
     /**
      * @param feeWei fee in wei, not negative

@@ -17,8 +17,7 @@ import java.math.BigDecimal;
  */
 public final class OraclePriceParser {
 
-    private OraclePriceParser() {
-    }
+    private OraclePriceParser() {}
 
     /**
      * @param body the response body
@@ -45,12 +44,13 @@ public final class OraclePriceParser {
             candidate = root.path("data").path("amount");
         }
         if (candidate.isMissingNode() || candidate.isNull()) {
-            throw new IllegalArgumentException(
-                    "price oracle response has none of price, ethereum.usd, data.amount");
+            throw new IllegalArgumentException("price oracle response has none of price, ethereum.usd, data.amount");
         }
         BigDecimal price;
         try {
-            price = candidate.isNumber() ? candidate.decimalValue() : new BigDecimal(candidate.asText().trim());
+            price = candidate.isNumber()
+                    ? candidate.decimalValue()
+                    : new BigDecimal(candidate.asText().trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("price oracle price is not a number");
         }

@@ -19,8 +19,7 @@ import java.util.List;
  */
 public final class ApiKeyModel {
 
-    private ApiKeyModel() {
-    }
+    private ApiKeyModel() {}
 
     /**
      * {@code POST /api/keys}.
@@ -34,14 +33,17 @@ public final class ApiKeyModel {
      */
     @JsonNaming(SnakeCaseStrategy.class)
     public record CreateKey(
-            @NotBlank @Size(max = 255) @Pattern(regexp = "[^:]+", message = "must not contain ':'") String clientId,
+            @NotBlank @Size(max = 255) @Pattern(regexp = "[^:]+", message = "must not contain ':'")
+            String clientId,
+
             @NotBlank @Size(max = 255) String usageSubject,
+
             @Pattern(regexp = "[a-z][a-z0-9_]{0,63}", message = "must be lower-case letters, digits and _")
             String subjectType,
+
             @Size(max = 500) String description,
             Instant expiresAt,
-            @Valid MaxPriceBody maxPrice) {
-    }
+            @Valid MaxPriceBody maxPrice) {}
 
     /**
      * A price ceiling.
@@ -50,10 +52,14 @@ public final class ApiKeyModel {
      * @param unit  seconds, 720p-pixel-seconds or fixed
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record MaxPriceBody(@NotNull @Positive BigInteger price,
-                               @NotNull @Pattern(regexp = "seconds|720p-pixel-seconds|fixed",
-                                       message = "must be seconds, 720p-pixel-seconds or fixed") String unit) {
-    }
+    public record MaxPriceBody(
+            @NotNull @Positive BigInteger price,
+
+            @NotNull
+            @Pattern(
+                    regexp = "seconds|720p-pixel-seconds|fixed",
+                    message = "must be seconds, 720p-pixel-seconds or fixed")
+            String unit) {}
 
     /**
      * {@code POST /api/keys/{id}/expire} (the body is optional).
@@ -61,8 +67,7 @@ public final class ApiKeyModel {
      * @param at when the key stops working; now when absent
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record ExpireKey(Instant at) {
-    }
+    public record ExpireKey(Instant at) {}
 
     /**
      * An API key as the API shows it (never its secret).
@@ -73,10 +78,19 @@ public final class ApiKeyModel {
      * @param maxPrice the price ceiling, or null
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record KeyView(String id, String prefix, String clientId, String usageSubject, String subjectType,
-                          String authId, String state, String description, Instant createdAt, Instant expiresAt,
-                          Instant revokedAt, MaxPriceView maxPrice) {
-    }
+    public record KeyView(
+            String id,
+            String prefix,
+            String clientId,
+            String usageSubject,
+            String subjectType,
+            String authId,
+            String state,
+            String description,
+            Instant createdAt,
+            Instant expiresAt,
+            Instant revokedAt,
+            MaxPriceView maxPrice) {}
 
     /**
      * A price ceiling as the signer receives it.
@@ -85,8 +99,7 @@ public final class ApiKeyModel {
      * @param currency always {@code wei}
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record MaxPriceView(BigInteger price, String currency, String unit) {
-    }
+    public record MaxPriceView(BigInteger price, String currency, String unit) {}
 
     /**
      * {@code POST /api/keys}: the new key, with its secret shown this once.
@@ -95,11 +108,9 @@ public final class ApiKeyModel {
      * @param warning that it is not shown again
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record CreatedKey(@JsonUnwrapped KeyView view, String key, String warning) {
-    }
+    public record CreatedKey(@JsonUnwrapped KeyView view, String key, String warning) {}
 
     /** {@code GET /api/keys}: a page, newest first. */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record KeyPage(List<KeyView> keys, String nextCursor) {
-    }
+    public record KeyPage(List<KeyView> keys, String nextCursor) {}
 }

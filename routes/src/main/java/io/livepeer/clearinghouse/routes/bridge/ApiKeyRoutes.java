@@ -45,32 +45,39 @@ public final class ApiKeyRoutes extends ApiRouteBuilder {
 
     @Override
     public void configure() {
-        rest("/api/keys").description("API keys of gateway customers (admin token)")
-                .get().id("api-keys")
-                    .description("Keys, newest first: active and expired, and with include_revoked=true revoked")
-                    .param(query("client_id", "string", "only this application's keys"))
-                    .param(query("include_revoked", "boolean", "also revoked keys").defaultValue("false"))
-                    .param(limit()).param(cursor())
-                    .outType(KeyPage.class)
-                    .to(direct("api-keys"))
-                .post().id("api-key-create")
-                    .description("Create a key; the response holds its secret, shown this once")
-                    .type(CreateKey.class)
-                    .responseMessage(response(201, "Created", CreatedKey.class))
-                    .responseMessage(problem(415, "the body was sent as a form"))
-                    .to(direct("api-key-create"))
-                .post("/{id}/revoke").id("api-key-revoke")
-                    .description("Revoke a key now: the webhook refuses it with 403 credential_revoked")
-                    .outType(KeyView.class)
-                    .responseMessage(problem(404, "no such key"))
-                    .to(direct("api-key-revoke"))
-                .post("/{id}/expire").id("api-key-expire")
-                    .description("Expire a key now or at a time: the webhook refuses it with 401"
-                            + " credential_expired from then on")
-                    .type(ExpireKey.class).outType(KeyView.class)
-                    .responseMessage(problem(404, "no such key"))
-                    .responseMessage(problem(415, "the body was sent as a form"))
-                    .to(direct("api-key-expire"));
+        rest("/api/keys")
+                .description("API keys of gateway customers (admin token)")
+                .get()
+                .id("api-keys")
+                .description("Keys, newest first: active and expired, and with include_revoked=true revoked")
+                .param(query("client_id", "string", "only this application's keys"))
+                .param(query("include_revoked", "boolean", "also revoked keys").defaultValue("false"))
+                .param(limit())
+                .param(cursor())
+                .outType(KeyPage.class)
+                .to(direct("api-keys"))
+                .post()
+                .id("api-key-create")
+                .description("Create a key; the response holds its secret, shown this once")
+                .type(CreateKey.class)
+                .responseMessage(response(201, "Created", CreatedKey.class))
+                .responseMessage(problem(415, "the body was sent as a form"))
+                .to(direct("api-key-create"))
+                .post("/{id}/revoke")
+                .id("api-key-revoke")
+                .description("Revoke a key now: the webhook refuses it with 403 credential_revoked")
+                .outType(KeyView.class)
+                .responseMessage(problem(404, "no such key"))
+                .to(direct("api-key-revoke"))
+                .post("/{id}/expire")
+                .id("api-key-expire")
+                .description("Expire a key now or at a time: the webhook refuses it with 401"
+                        + " credential_expired from then on")
+                .type(ExpireKey.class)
+                .outType(KeyView.class)
+                .responseMessage(problem(404, "no such key"))
+                .responseMessage(problem(415, "the body was sent as a form"))
+                .to(direct("api-key-expire"));
 
         api("api-keys", Role.ADMIN).process(this::list);
         api("api-key-create", Role.ADMIN).process(this::create);
@@ -83,27 +90,36 @@ public final class ApiKeyRoutes extends ApiRouteBuilder {
         if (body.expiresAt() != null && !body.expiresAt().isAfter(clock.instant())) {
             throw new ApiSupport.BadRequest("expires_at", "expires_at must be in the future");
         }
-        MaxPrice maxPrice = body.maxPrice() == null ? null : new MaxPrice(body.maxPrice().price(),
-                body.maxPrice().unit());
-        ApiKeys.Issued issued = keys.create(body.clientId().trim(), body.usageSubject().trim(),
-                body.subjectType() == null ? "external_user_id" : body.subjectType(), body.description(),
-                body.expiresAt(), maxPrice);
-        ApiSupport.respond(exchange, 201, new CreatedKey(view(issued.key()), issued.plaintext(),
-                "store this key now: it is not shown again"));
+        MaxPrice maxPrice = body.maxPrice() == null
+                ? null
+                : new MaxPrice(body.maxPrice().price(), body.maxPrice().unit());
+        ApiKeys.Issued issued = keys.create(
+                body.clientId().trim(),
+                body.usageSubject().trim(),
+                body.subjectType() == null ? "external_user_id" : body.subjectType(),
+                body.description(),
+                body.expiresAt(),
+                maxPrice);
+        ApiSupport.respond(
+                exchange,
+                201,
+                new CreatedKey(view(issued.key()), issued.plaintext(), "store this key now: it is not shown again"));
     }
 
     private void list(Exchange exchange) throws SQLException {
         int limit = ApiSupport.limit(exchange);
         Long cursor = ApiSupport.cursor(exchange);
-        long offset = cursor == null ? 0 : cursor;   // keys page by creation time, so the cursor is the next offset
+        long offset = cursor == null ? 0 : cursor; // keys page by creation time, so the cursor is the next offset
         if (offset > Integer.MAX_VALUE) {
             throw new ApiSupport.BadRequest("cursor", "cursor must be the next_cursor of a previous page");
         }
         boolean includeRevoked = "true".equalsIgnoreCase(ApiSupport.query(exchange, "include_revoked"));
-        List<ApiKeys.ApiKey> page = keys.list(ApiSupport.query(exchange, "client_id"), includeRevoked, (int) offset,
-                limit);
-        ApiSupport.respond(exchange, 200, new KeyPage(page.stream().map(this::view).toList(),
-                ApiSupport.nextOffsetCursor(page, limit, offset)));
+        List<ApiKeys.ApiKey> page =
+                keys.list(ApiSupport.query(exchange, "client_id"), includeRevoked, (int) offset, limit);
+        ApiSupport.respond(
+                exchange,
+                200,
+                new KeyPage(page.stream().map(this::view).toList(), ApiSupport.nextOffsetCursor(page, limit, offset)));
     }
 
     private void revoke(Exchange exchange) throws SQLException {
@@ -134,9 +150,18 @@ public final class ApiKeyRoutes extends ApiRouteBuilder {
 
     private KeyView view(ApiKeys.ApiKey k) {
         MaxPrice max = k.maxPrice();
-        return new KeyView(k.id(), k.displayPrefix(), k.clientId(), k.usageSubject(), k.subjectType(),
-                k.principal().authId(), k.state(clock.instant()).name().toLowerCase(Locale.ROOT), k.description(),
-                k.createdAt(), k.expiresAt(), k.revokedAt(),
+        return new KeyView(
+                k.id(),
+                k.displayPrefix(),
+                k.clientId(),
+                k.usageSubject(),
+                k.subjectType(),
+                k.principal().authId(),
+                k.state(clock.instant()).name().toLowerCase(Locale.ROOT),
+                k.description(),
+                k.createdAt(),
+                k.expiresAt(),
+                k.revokedAt(),
                 max == null ? null : new MaxPriceView(max.priceWei(), "wei", max.unit()));
     }
 }

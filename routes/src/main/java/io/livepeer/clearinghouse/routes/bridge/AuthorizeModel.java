@@ -13,8 +13,7 @@ import java.util.Map;
  */
 public final class AuthorizeModel {
 
-    private AuthorizeModel() {
-    }
+    private AuthorizeModel() {}
 
     /**
      * What the remote signer POSTs ({@code server/remote_signer.go}).
@@ -24,8 +23,7 @@ public final class AuthorizeModel {
      *                OrchestratorAddress, App, AuthExpiry, SenderNonce, Balance, InitialPricePerUnit,
      *                InitialPixelsPerUnit, Type, SequenceNumber, AuthID})
      */
-    public record AuthorizeRequest(Map<String, List<String>> headers, Map<String, Object> state) {
-    }
+    public record AuthorizeRequest(Map<String, List<String>> headers, Map<String, Object> state) {}
 
     /**
      * The decision, always with HTTP 200 (other HTTP statuses mean the caller is wrong: 401 without the webhook
@@ -40,16 +38,18 @@ public final class AuthorizeModel {
      * @param maxPrice the customer's price ceiling
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record AuthorizeResponse(int status, String reason, String code, Long expiry,
-                                    @JsonProperty("auth_id") String authId,
-                                    @JsonProperty("maxPrice") MaxPrice maxPrice) {
-    }
+    public record AuthorizeResponse(
+            int status,
+            String reason,
+            String code,
+            Long expiry,
+            @JsonProperty("auth_id") String authId,
+            @JsonProperty("maxPrice") MaxPrice maxPrice) {}
 
     /**
      * @param price    wei per unit
      * @param currency always {@code wei}
      * @param unit     seconds, 720p-pixel-seconds or fixed
      */
-    public record MaxPrice(BigInteger price, String currency, String unit) {
-    }
+    public record MaxPrice(BigInteger price, String currency, String unit) {}
 }

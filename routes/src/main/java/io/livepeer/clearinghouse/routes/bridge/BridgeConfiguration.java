@@ -42,22 +42,38 @@ public final class BridgeConfiguration implements CamelConfiguration {
         ApiKeys keys = new ApiKeys(Beans.require(context, Database.class), clock, settings.apiKeyPrefix());
         ApiKeyVerifier keyVerifier = new ApiKeyVerifier(keys, clock, settings.keyCacheTtl());
         CredentialVerifier verifier = settings.authMode().equals("oidc")
-                ? new OidcVerifier(new OidcVerifier.Config(settings.oidcIssuer().orElseThrow(),
-                        settings.oidcAudiences(), settings.oidcJwksUri().orElseThrow(), settings.oidcClientClaim(),
-                        settings.oidcSubjectClaim(), settings.oidcSubjectType(), settings.oidcRequiredScopes()))
+                ? new OidcVerifier(new OidcVerifier.Config(
+                        settings.oidcIssuer().orElseThrow(),
+                        settings.oidcAudiences(),
+                        settings.oidcJwksUri().orElseThrow(),
+                        settings.oidcClientClaim(),
+                        settings.oidcSubjectClaim(),
+                        settings.oidcSubjectType(),
+                        settings.oidcRequiredScopes()))
                 : keyVerifier;
-        Authorizer authorizer = new Authorizer(verifier,
-                customer -> ledger.account(AccountKeys.customer(customer)).map(Account::balance), clock,
-                settings.expiryTtl(), settings.balanceFloor());
+        Authorizer authorizer = new Authorizer(
+                verifier,
+                customer -> ledger.account(AccountKeys.customer(customer)).map(Account::balance),
+                clock,
+                settings.expiryTtl(),
+                settings.balanceFloor());
         SignerStatus signer = new SignerStatus();
-        BridgeServices bridge = Beans.bind(context, new BridgeServices(settings, keys, keyVerifier, authorizer, signer,
-                new BridgeMetrics(Beans.require(context, PrometheusMeterRegistry.class), keyVerifier, signer)));
+        BridgeServices bridge = Beans.bind(
+                context,
+                new BridgeServices(
+                        settings,
+                        keys,
+                        keyVerifier,
+                        authorizer,
+                        signer,
+                        new BridgeMetrics(Beans.require(context, PrometheusMeterRegistry.class), keyVerifier, signer)));
 
         context.addRoutes(new SignerBridgeRoutes(authorizer, settings.webhookSecret(), bridge.metrics()));
         context.addRoutes(new ApiKeyRoutes(keys, keyVerifier, Beans.require(context, ApiAuth.class), clock));
         if (settings.signerUrl().isPresent()) {
             context.addRoutes(new SignerProbeRoute(settings, signer, clock));
-            HealthCheckRegistry.get(context).register(new SignerHealthCheck(signer, settings.signerUrl().get()));
+            HealthCheckRegistry.get(context)
+                    .register(new SignerHealthCheck(signer, settings.signerUrl().get()));
         }
     }
 }

@@ -25,32 +25,54 @@ public final class BridgeMetrics {
 
     public BridgeMetrics(MeterRegistry registry, ApiKeyVerifier keyVerifier, SignerStatus signer) {
         this.registry = registry;
-        this.latency = Timer.builder("clearinghouse.authorize").description("/authorize webhook latency")
-                .publishPercentiles(0.5, 0.99).publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(5))
+        this.latency = Timer.builder("clearinghouse.authorize")
+                .description("/authorize webhook latency")
+                .publishPercentiles(0.5, 0.99)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(5))
                 .register(registry);
         if (keyVerifier != null) {
-            FunctionCounter.builder("clearinghouse.authorize.key.cache", keyVerifier, v -> v.stats().hitCount())
-                    .tag("result", "hit").description("API key lookups answered from the cache").register(registry);
-            FunctionCounter.builder("clearinghouse.authorize.key.cache", keyVerifier, v -> v.stats().missCount())
-                    .tag("result", "miss").description("API key lookups answered from the cache").register(registry);
+            FunctionCounter.builder(
+                            "clearinghouse.authorize.key.cache",
+                            keyVerifier,
+                            v -> v.stats().hitCount())
+                    .tag("result", "hit")
+                    .description("API key lookups answered from the cache")
+                    .register(registry);
+            FunctionCounter.builder(
+                            "clearinghouse.authorize.key.cache",
+                            keyVerifier,
+                            v -> v.stats().missCount())
+                    .tag("result", "miss")
+                    .description("API key lookups answered from the cache")
+                    .register(registry);
         }
         Gauge.builder("clearinghouse.signer.up", signer, s -> s.up() ? 1 : 0)
-                .description("1 when the last probe of the remote signer succeeded").register(registry);
-        Gauge.builder("clearinghouse.signer.last.seen.seconds", signer, s -> s.lastSeenAt() == null ? -1
-                        : Duration.between(s.lastSeenAt(), Instant.now()).toSeconds())
-                .description("seconds since the remote signer last answered, -1 if never").register(registry);
+                .description("1 when the last probe of the remote signer succeeded")
+                .register(registry);
+        Gauge.builder(
+                        "clearinghouse.signer.last.seen.seconds",
+                        signer,
+                        s -> s.lastSeenAt() == null
+                                ? -1
+                                : Duration.between(s.lastSeenAt(), Instant.now())
+                                        .toSeconds())
+                .description("seconds since the remote signer last answered, -1 if never")
+                .register(registry);
     }
 
     /** Records one decision. */
     public void decision(int status, long nanos) {
-        registry.counter("clearinghouse.authorize.decisions", "status", String.valueOf(status)).increment();
+        registry.counter("clearinghouse.authorize.decisions", "status", String.valueOf(status))
+                .increment();
         latency.record(Duration.ofNanos(nanos));
     }
 
     /** Decisions with a status so far. */
     public long decisions(int status) {
-        var counter = registry.find("clearinghouse.authorize.decisions").tag("status", String.valueOf(status))
+        var counter = registry.find("clearinghouse.authorize.decisions")
+                .tag("status", String.valueOf(status))
                 .counter();
         return counter == null ? 0 : (long) counter.count();
     }

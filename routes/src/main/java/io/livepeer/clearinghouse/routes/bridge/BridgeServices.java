@@ -15,6 +15,10 @@ import io.livepeer.clearinghouse.bridge.SignerStatus;
  * @param signer      the remote signer's last probe
  * @param metrics     metrics
  */
-public record BridgeServices(BridgeSettings settings, ApiKeys keys, ApiKeyVerifier keyVerifier,
-                             Authorizer authorizer, SignerStatus signer, BridgeMetrics metrics) {
-}
+public record BridgeServices(
+        BridgeSettings settings,
+        ApiKeys keys,
+        ApiKeyVerifier keyVerifier,
+        Authorizer authorizer,
+        SignerStatus signer,
+        BridgeMetrics metrics) {}

@@ -26,12 +26,22 @@ import java.util.Set;
  * @param signerUrl           signer base URL to probe, or empty
  * @param signerProbeInterval probe period
  */
-public record BridgeSettings(Optional<String> webhookSecret, String authMode, Duration expiryTtl,
-                             BigDecimal balanceFloor, String apiKeyPrefix, Duration keyCacheTtl,
-                             Optional<String> oidcIssuer, Set<String> oidcAudiences, Optional<String> oidcJwksUri,
-                             String oidcClientClaim, String oidcSubjectClaim, String oidcSubjectType,
-                             Set<String> oidcRequiredScopes, Optional<String> signerUrl,
-                             Duration signerProbeInterval) {
+public record BridgeSettings(
+        Optional<String> webhookSecret,
+        String authMode,
+        Duration expiryTtl,
+        BigDecimal balanceFloor,
+        String apiKeyPrefix,
+        Duration keyCacheTtl,
+        Optional<String> oidcIssuer,
+        Set<String> oidcAudiences,
+        Optional<String> oidcJwksUri,
+        String oidcClientClaim,
+        String oidcSubjectClaim,
+        String oidcSubjectType,
+        Set<String> oidcRequiredScopes,
+        Optional<String> signerUrl,
+        Duration signerProbeInterval) {
 
     /**
      * @throws IllegalArgumentException naming the key of a bad value (e.g. OIDC mode without issuer)
@@ -57,8 +67,10 @@ public record BridgeSettings(Optional<String> webhookSecret, String authMode, Du
                 r.list("clearinghouse.bridge.oidc.required-scopes"),
                 r.optional("clearinghouse.bridge.signer-url").map(u -> u.replaceAll("/+$", "")),
                 r.duration("clearinghouse.bridge.signer-probe-interval"));
-        if (mode.equals("oidc") && (s.oidcIssuer().isEmpty() || s.oidcJwksUri().isEmpty()
-                || s.oidcAudiences().isEmpty())) {
+        if (mode.equals("oidc")
+                && (s.oidcIssuer().isEmpty()
+                        || s.oidcJwksUri().isEmpty()
+                        || s.oidcAudiences().isEmpty())) {
             throw new IllegalArgumentException("auth mode oidc needs clearinghouse.bridge.oidc.issuer, .audience and"
                     + " .jwks-uri (OIDC_ISSUER, OIDC_AUDIENCE, OIDC_JWKS_URI)");
         }

@@ -35,6 +35,7 @@ public final class SignerBridgeRoutes extends RouteBuilder {
     public static final String ROUTE_ID = "authorize";
     /** The OpenAPI security scheme of the webhook secret. */
     public static final String SECRET_SCHEME = "webhookSecret";
+
     static final int MAX_BODY = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(SignerBridgeRoutes.class);
 
@@ -50,24 +51,28 @@ public final class SignerBridgeRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        rest("/authorize").description("go-livepeer's remote-signer webhook (-remoteSignerWebhookUrl)")
-                .securityDefinitions().bearerToken(SECRET_SCHEME, "WEBHOOK_SECRET; also accepted as X-Api-Key or"
-                        + " X-Webhook-Secret", null).end()
-                .post().id(ROUTE_ID)
-                    .description("Decide whether the signer may sign for the gateway's customer: HTTP 200 with"
-                            + " the decision in status for every decision")
-                    .bindingMode(RestBindingMode.off)
-                    .consumes("application/json").produces("application/json")
-                    .type(AuthorizeRequest.class).outType(AuthorizeResponse.class)
-                    .security(SECRET_SCHEME)
-                    .responseMessage(response(400, "not the signer's JSON, or sent as a form", AuthorizeResponse.class))
-                    .responseMessage(response(401, "missing or wrong webhook secret", AuthorizeResponse.class))
-                    .responseMessage(response(413, "body over 64 KiB", AuthorizeResponse.class))
-                    .responseMessage(response(503, "no WEBHOOK_SECRET configured", AuthorizeResponse.class))
-                    .to("direct:" + ROUTE_ID);
+        rest("/authorize")
+                .description("go-livepeer's remote-signer webhook (-remoteSignerWebhookUrl)")
+                .securityDefinitions()
+                .bearerToken(SECRET_SCHEME, "WEBHOOK_SECRET; also accepted as X-Api-Key or" + " X-Webhook-Secret", null)
+                .end()
+                .post()
+                .id(ROUTE_ID)
+                .description("Decide whether the signer may sign for the gateway's customer: HTTP 200 with"
+                        + " the decision in status for every decision")
+                .bindingMode(RestBindingMode.off)
+                .consumes("application/json")
+                .produces("application/json")
+                .type(AuthorizeRequest.class)
+                .outType(AuthorizeResponse.class)
+                .security(SECRET_SCHEME)
+                .responseMessage(response(400, "not the signer's JSON, or sent as a form", AuthorizeResponse.class))
+                .responseMessage(response(401, "missing or wrong webhook secret", AuthorizeResponse.class))
+                .responseMessage(response(413, "body over 64 KiB", AuthorizeResponse.class))
+                .responseMessage(response(503, "no WEBHOOK_SECRET configured", AuthorizeResponse.class))
+                .to("direct:" + ROUTE_ID);
 
-        from("direct:" + ROUTE_ID).routeId(ROUTE_ID)
-                .process(this::authorize).id("decide");
+        from("direct:" + ROUTE_ID).routeId(ROUTE_ID).process(this::authorize).id("decide");
     }
 
     private void authorize(Exchange exchange) {
@@ -86,8 +91,10 @@ public final class SignerBridgeRoutes extends RouteBuilder {
                 reply(exchange, 400, Decision.deny(400, "bad_request", "Content-Type must be application/json"));
                 status = -400;
             } else if (body != null && body.length > MAX_BODY) {
-                reply(exchange, 413, Decision.deny(413, "body_too_large", "the body is larger than " + MAX_BODY
-                        + " bytes"));
+                reply(
+                        exchange,
+                        413,
+                        Decision.deny(413, "body_too_large", "the body is larger than " + MAX_BODY + " bytes"));
                 status = -413;
             } else {
                 WebhookRequest request = null;
@@ -141,5 +148,4 @@ public final class SignerBridgeRoutes extends RouteBuilder {
             throw new IllegalStateException(e);
         }
     }
-
 }

@@ -30,29 +30,38 @@ public final class SignerProbeRoute extends RouteBuilder {
     @Override
     public void configure() {
         String url = settings.signerUrl().orElseThrow() + "/sign-orchestrator-info?throwExceptionOnFailure=true";
-        from("timer:signer-probe?delay=0&period=" + settings.signerProbeInterval().toMillis())
+        from("timer:signer-probe?delay=0&period="
+                        + settings.signerProbeInterval().toMillis())
                 .routeId(ROUTE_ID)
                 .removeHeaders("*")
                 .setHeader(Exchange.HTTP_METHOD, constant("POST"))
                 .setHeader(Exchange.CONTENT_TYPE, constant("application/json"))
                 .setBody(constant(new byte[0]))
                 .doTry()
-                    .to(url).id("call-signer")
-                    .process(exchange -> {
-                        JsonNode answer = Json.mapper().readTree(exchange.getMessage().getBody(byte[].class));
-                        String address = answer == null ? "" : answer.path("address").asText("");
-                        if (address.isEmpty()) {
-                            status.failed("the signer's answer has no address", clock.instant());
-                        } else {
-                            status.seen(address, clock.instant());
-                        }
-                    }).id("record-signer")
+                .to(url)
+                .id("call-signer")
+                .process(exchange -> {
+                    JsonNode answer =
+                            Json.mapper().readTree(exchange.getMessage().getBody(byte[].class));
+                    String address =
+                            answer == null ? "" : answer.path("address").asText("");
+                    if (address.isEmpty()) {
+                        status.failed("the signer's answer has no address", clock.instant());
+                    } else {
+                        status.seen(address, clock.instant());
+                    }
+                })
+                .id("record-signer")
                 .doCatch(Exception.class)
-                    .process(exchange -> {
-                        Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-                        status.failed(e instanceof HttpOperationFailedException http ? "HTTP " + http.getStatusCode()
-                                : e.getClass().getSimpleName(), clock.instant());
-                    }).id("record-signer-failure")
+                .process(exchange -> {
+                    Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+                    status.failed(
+                            e instanceof HttpOperationFailedException http
+                                    ? "HTTP " + http.getStatusCode()
+                                    : e.getClass().getSimpleName(),
+                            clock.instant());
+                })
+                .id("record-signer-failure")
                 .end();
     }
 }

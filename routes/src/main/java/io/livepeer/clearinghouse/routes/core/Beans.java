@@ -5,8 +5,7 @@ import org.apache.camel.CamelContext;
 /** How flows find what another configuration bound before them: by type, in the Camel registry. */
 public final class Beans {
 
-    private Beans() {
-    }
+    private Beans() {}
 
     /**
      * The one bean of {@code type}.

@@ -37,19 +37,22 @@ public final class CoreConfiguration implements CamelConfiguration {
         context.getRegistry().bind("clock", Clock.class, clock);
         Database database = Database.open(settings.database());
         // stopped after the routes, so in-flight batches finish before the pool closes
-        context.addService(new ServiceSupport() {
-            @Override
-            protected void doStop() {
-                database.close();
-            }
-        }, true, true);
+        context.addService(
+                new ServiceSupport() {
+                    @Override
+                    protected void doStop() {
+                        database.close();
+                    }
+                },
+                true,
+                true);
         Beans.bind(context, database);
         Beans.bind(context, settings);
         Beans.bind(context, new Ledger(database, clock));
 
         // camel-main's metrics service may already have created (and bound) the registry behind /observe/metrics
-        PrometheusMeterRegistry registry = context.getRegistry().lookupByNameAndType(
-                MicrometerConstants.METRICS_REGISTRY_NAME, PrometheusMeterRegistry.class);
+        PrometheusMeterRegistry registry = context.getRegistry()
+                .lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME, PrometheusMeterRegistry.class);
         if (registry == null) {
             registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             context.getRegistry().bind(MicrometerConstants.METRICS_REGISTRY_NAME, registry);

@@ -15,7 +15,8 @@ public record CoreSettings(String jdbcUrl, String jdbcUser, String jdbcPassword,
 
     /** @throws IllegalArgumentException naming the key of a missing or malformed value */
     public static CoreSettings from(SettingsReader r) {
-        return new CoreSettings(r.required("clearinghouse.jdbc.url"),
+        return new CoreSettings(
+                r.required("clearinghouse.jdbc.url"),
                 r.optional("clearinghouse.jdbc.user").orElse(""),
                 r.optional("clearinghouse.jdbc.password").orElse(""),
                 r.positiveInt("clearinghouse.jdbc.pool-size"));

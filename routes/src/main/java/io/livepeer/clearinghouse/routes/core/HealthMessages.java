@@ -7,8 +7,7 @@ package io.livepeer.clearinghouse.routes.core;
  */
 public final class HealthMessages {
 
-    private HealthMessages() {
-    }
+    private HealthMessages() {}
 
     /** {@code text} with {@code scheme://} dropped, {@code /} as a division slash, quotes as apostrophes. */
     public static String safe(String text) {

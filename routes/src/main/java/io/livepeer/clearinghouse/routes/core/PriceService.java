@@ -54,7 +54,9 @@ public final class PriceService {
         }
         lastError = null;
         if (previous == null) {
-            LOG.info("ETH/USD price {} from {}: metering can start", quote.usdPerEth().toPlainString(),
+            LOG.info(
+                    "ETH/USD price {} from {}: metering can start",
+                    quote.usdPerEth().toPlainString(),
                     quote.source());
             toRun.forEach(Runnable::run);
         } else if (previous.usdPerEth().compareTo(quote.usdPerEth()) != 0) {
@@ -69,8 +71,12 @@ public final class PriceService {
         if (quote == null) {
             LOG.warn("ETH/USD price unavailable, metering waits: {}", error);
         } else {
-            LOG.warn("ETH/USD price refresh failed, keeping {} from {} ({} old): {}",
-                    quote.usdPerEth().toPlainString(), quote.observedAt(), age().orElse(Duration.ZERO), error);
+            LOG.warn(
+                    "ETH/USD price refresh failed, keeping {} from {} ({} old): {}",
+                    quote.usdPerEth().toPlainString(),
+                    quote.observedAt(),
+                    age().orElse(Duration.ZERO),
+                    error);
         }
     }
 

@@ -69,10 +69,11 @@ public final class SettingsReader {
         String value = required(key);
         try {
             return value.startsWith("P") || value.startsWith("p")
-                    ? Duration.parse(value) : Duration.ofMillis(TimeUtils.toMilliSeconds(value));
+                    ? Duration.parse(value)
+                    : Duration.ofMillis(TimeUtils.toMilliSeconds(value));
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(key + " must be a duration such as 500ms, 30s, 5m or PT5M, got '"
-                    + value + "'");
+            throw new IllegalArgumentException(
+                    key + " must be a duration such as 500ms, 30s, 5m or PT5M, got '" + value + "'");
         }
     }
 
@@ -100,7 +101,10 @@ public final class SettingsReader {
     /** A comma- or space-separated list, empty when unset. */
     public Set<String> list(String key) {
         Set<String> values = new LinkedHashSet<>();
-        optional(key).ifPresent(v -> Arrays.stream(v.split("[,\\s]+")).filter(s -> !s.isBlank()).forEach(values::add));
+        optional(key)
+                .ifPresent(v -> Arrays.stream(v.split("[,\\s]+"))
+                        .filter(s -> !s.isBlank())
+                        .forEach(values::add));
         return java.util.Collections.unmodifiableSet(values);
     }
 

@@ -17,8 +17,7 @@ public final class DeliveryClient {
 
     private static final String URL_KEY = "clearinghouse.openmeter.url";
 
-    private DeliveryClient() {
-    }
+    private DeliveryClient() {}
 
     /**
      * @param openmeterUrl the configured {@code OPENMETER_URL}
@@ -39,14 +38,14 @@ public final class DeliveryClient {
      * @param transport    sends the requests
      * @throws IllegalArgumentException when the URL is not one of the accepted forms (the message names the key)
      */
-    public static OpenMeterClient open(String openmeterUrl, Optional<String> token, Duration timeout,
-                                       Transport transport) {
+    public static OpenMeterClient open(
+            String openmeterUrl, Optional<String> token, Duration timeout, Transport transport) {
         OpenMeterUrl url;
         try {
             url = OpenMeterUrl.resolve(openmeterUrl);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(URL_KEY + " (OPENMETER_URL): " + e.getMessage(), e);
         }
-        return new OpenMeterClient(url, token, timeout, Retries.none(), line -> { }, transport, Clock.systemUTC());
+        return new OpenMeterClient(url, token, timeout, Retries.none(), line -> {}, transport, Clock.systemUTC());
     }
 }

@@ -33,17 +33,36 @@ public final class DeliveryConfiguration implements CamelConfiguration {
 
         OutboxDelivery delivery;
         if (settings.openmeterUrl().isPresent()) {
-            OpenMeterClient client = DeliveryClient.open(settings.openmeterUrl().get(), settings.openmeterToken(),
-                    settings.requestTimeout());
+            OpenMeterClient client = DeliveryClient.open(
+                    settings.openmeterUrl().get(), settings.openmeterToken(), settings.requestTimeout());
             ExecutorService pool = context.getExecutorServiceManager()
                     .newFixedThreadPool(this, "openmeter-delivery", settings.parallelRequests());
-            String target = SettingsReader.host(client.url().ingestUrl()) + " (" + client.dialect().label() + ")";
-            delivery = new OutboxDelivery(outbox, client, target, metrics, settings.batchSize(),
-                    settings.parallelRequests(), settings.initialBackoff(), settings.maxBackoff(), pool, clock);
+            String target = SettingsReader.host(client.url().ingestUrl()) + " ("
+                    + client.dialect().label() + ")";
+            delivery = new OutboxDelivery(
+                    outbox,
+                    client,
+                    target,
+                    metrics,
+                    settings.batchSize(),
+                    settings.parallelRequests(),
+                    settings.initialBackoff(),
+                    settings.maxBackoff(),
+                    pool,
+                    clock);
             LOG.info("Delivering usage to {}{}", target, client.hasToken() ? " with a bearer token" : "");
         } else {
-            delivery = new OutboxDelivery(outbox, null, null, metrics, settings.batchSize(), 1,
-                    settings.initialBackoff(), settings.maxBackoff(), null, clock);
+            delivery = new OutboxDelivery(
+                    outbox,
+                    null,
+                    null,
+                    metrics,
+                    settings.batchSize(),
+                    1,
+                    settings.initialBackoff(),
+                    settings.maxBackoff(),
+                    null,
+                    clock);
             LOG.info("OPENMETER_URL not set: delivery disabled, metered events stay pending in the outbox");
         }
         Beans.bind(context, delivery);

@@ -41,11 +41,12 @@ public final class DeliveryHealthCheck extends AbstractHealthCheck {
         if (status.retryAt() != null) {
             builder.detail("retry_at", status.retryAt().toString());
         }
-        builder.message(HealthMessages.safe(switch (status.state()) {
-            case DISABLED -> "delivery disabled (no OPENMETER_URL): events stay pending in the outbox";
-            case BACKING_OFF -> "OpenMeter unavailable, retrying: " + status.lastError();
-            default -> "delivering to " + status.target();
-        }));
+        builder.message(HealthMessages.safe(
+                switch (status.state()) {
+                    case DISABLED -> "delivery disabled (no OPENMETER_URL): events stay pending in the outbox";
+                    case BACKING_OFF -> "OpenMeter unavailable, retrying: " + status.lastError();
+                    default -> "delivering to " + status.target();
+                }));
         builder.up();
     }
 }

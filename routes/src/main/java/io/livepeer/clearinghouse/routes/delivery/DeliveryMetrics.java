@@ -28,22 +28,28 @@ public final class DeliveryMetrics {
 
     /** @param registry where the meters are registered */
     public DeliveryMetrics(MeterRegistry registry) {
-        delivered = Counter.builder("clearinghouse.events.delivered").description("Events accepted by OpenMeter")
+        delivered = Counter.builder("clearinghouse.events.delivered")
+                .description("Events accepted by OpenMeter")
                 .register(registry);
-        rejected = Counter.builder("clearinghouse.events.rejected").description("Events refused by OpenMeter (400/413)")
+        rejected = Counter.builder("clearinghouse.events.rejected")
+                .description("Events refused by OpenMeter (400/413)")
                 .register(registry);
         requestsOk = request(registry, "success");
         requestsRejected = request(registry, "rejected");
         requestsRetryable = request(registry, "retryable");
         Gauge.builder("clearinghouse.outbox.backlog", backlog, AtomicLong::get)
-                .description("Events pending delivery to OpenMeter").register(registry);
+                .description("Events pending delivery to OpenMeter")
+                .register(registry);
         Gauge.builder("clearinghouse.outbox.oldest.pending.seconds", oldestPendingSeconds, AtomicLong::get)
-                .description("Age of the oldest pending event").register(registry);
+                .description("Age of the oldest pending event")
+                .register(registry);
     }
 
     private static Counter request(MeterRegistry registry, String outcome) {
-        return Counter.builder("clearinghouse.openmeter.requests").tag("outcome", outcome)
-                .description("OpenMeter ingest requests").register(registry);
+        return Counter.builder("clearinghouse.openmeter.requests")
+                .tag("outcome", outcome)
+                .description("OpenMeter ingest requests")
+                .register(registry);
     }
 
     /** Counts events OpenMeter accepted and refused, and the requests that settled them. */

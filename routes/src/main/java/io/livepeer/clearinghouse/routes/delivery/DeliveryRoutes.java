@@ -28,8 +28,8 @@ public final class DeliveryRoutes extends RouteBuilder {
         from("timer:outbox-delivery?period=" + period + "&delay=500")
                 .routeId(DELIVERY_ROUTE_ID)
                 .onException(SQLException.class)
-                    .handled(true)
-                    .log(LoggingLevel.WARN, "Outbox not readable, delivery waits: ${exception.message}")
+                .handled(true)
+                .log(LoggingLevel.WARN, "Outbox not readable, delivery waits: ${exception.message}")
                 .end()
                 .process(exchange -> delivery.deliverPending())
                 .id("deliver-pending");

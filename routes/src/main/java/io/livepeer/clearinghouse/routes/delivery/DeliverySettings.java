@@ -17,9 +17,15 @@ import java.util.Optional;
  * @param maxBackoff           retry delay cap
  * @param requestTimeout       connect and response timeout of one OpenMeter request
  */
-public record DeliverySettings(Optional<String> openmeterUrl, Optional<String> openmeterToken, int batchSize,
-                               int parallelRequests, Duration deliveryPollInterval, Duration initialBackoff,
-                               Duration maxBackoff, Duration requestTimeout) {
+public record DeliverySettings(
+        Optional<String> openmeterUrl,
+        Optional<String> openmeterToken,
+        int batchSize,
+        int parallelRequests,
+        Duration deliveryPollInterval,
+        Duration initialBackoff,
+        Duration maxBackoff,
+        Duration requestTimeout) {
 
     /** Upper bound of events per OpenMeter request: the safe contract across metering vendors. */
     public static final int MAX_BATCH = 100;
@@ -49,7 +55,8 @@ public record DeliverySettings(Optional<String> openmeterUrl, Optional<String> o
 
     @Override
     public String toString() {
-        return "DeliverySettings[openmeter=" + openmeterUrl.map(SettingsReader::host).orElse("disabled")
+        return "DeliverySettings[openmeter="
+                + openmeterUrl.map(SettingsReader::host).orElse("disabled")
                 + (openmeterToken.isPresent() ? " (token set)" : "") + ", batch " + batchSize + ", "
                 + parallelRequests + " in flight]";
     }

@@ -46,7 +46,12 @@ public final class OutboxDelivery {
     private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
     /** What delivery is doing, for health, the API and the dev summary. */
-    public enum State { DISABLED, IDLE, DELIVERING, BACKING_OFF }
+    public enum State {
+        DISABLED,
+        IDLE,
+        DELIVERING,
+        BACKING_OFF
+    }
 
     /**
      * @param state               current state
@@ -56,9 +61,13 @@ public final class OutboxDelivery {
      * @param lastError           the last retryable failure, null after a success
      * @param lastSuccessAt       time of the last successful request, or null
      */
-    public record Status(State state, String target, int consecutiveFailures, Instant retryAt, String lastError,
-                         Instant lastSuccessAt) {
-    }
+    public record Status(
+            State state,
+            String target,
+            int consecutiveFailures,
+            Instant retryAt,
+            String lastError,
+            Instant lastSuccessAt) {}
 
     private final DeliveryQueue outbox;
     private final EventIngest ingest;
@@ -89,9 +98,17 @@ public final class OutboxDelivery {
      * @param pool             executor for parallel requests (at least {@code parallelRequests} threads)
      * @param clock            clock
      */
-    public OutboxDelivery(DeliveryQueue outbox, EventIngest ingest, String target, DeliveryMetrics metrics,
-                          int batchSize, int parallelRequests, Duration initialBackoff, Duration maxBackoff,
-                          ExecutorService pool, Clock clock) {
+    public OutboxDelivery(
+            DeliveryQueue outbox,
+            EventIngest ingest,
+            String target,
+            DeliveryMetrics metrics,
+            int batchSize,
+            int parallelRequests,
+            Duration initialBackoff,
+            Duration maxBackoff,
+            ExecutorService pool,
+            Clock clock) {
         this.outbox = outbox;
         this.ingest = ingest;
         this.target = target;
@@ -116,7 +133,12 @@ public final class OutboxDelivery {
 
     /** A snapshot of the delivery state. */
     public Status status() {
-        return new Status(state, target, consecutiveFailures, state == State.BACKING_OFF ? retryAt : null, lastError,
+        return new Status(
+                state,
+                target,
+                consecutiveFailures,
+                state == State.BACKING_OFF ? retryAt : null,
+                lastError,
                 lastSuccessAt);
     }
 
@@ -207,8 +229,8 @@ public final class OutboxDelivery {
             outcome.successfulRequests++;
         } else if (isContentRejected(response.status())) {
             if (events.size() == 1) {
-                outcome.rejected.add(new Rejection(events.get(0), "HTTP " + response.status() + ": "
-                        + response.body()));
+                outcome.rejected.add(
+                        new Rejection(events.get(0), "HTTP " + response.status() + ": " + response.body()));
                 outcome.rejectingRequests++;
             } else {
                 int half = events.size() / 2;
@@ -216,8 +238,11 @@ public final class OutboxDelivery {
                 send(events.subList(half, events.size()), outcome);
             }
         } else {
-            outcome.fail(events, new Failure("HTTP " + response.status() + explain(response.status()) + ": "
-                    + clip(response.body()), response.retryAfter()));
+            outcome.fail(
+                    events,
+                    new Failure(
+                            "HTTP " + response.status() + explain(response.status()) + ": " + clip(response.body()),
+                            response.retryAfter()));
         }
     }
 
@@ -228,7 +253,10 @@ public final class OutboxDelivery {
             outbox.markRejected(r.event.seq(), r.detail, now);
             LOG.warn("OpenMeter rejected event {}: {}", r.event.eventId(), clip(r.detail));
         }
-        metrics.settled(outcome.delivered.size(), outcome.rejected.size(), outcome.successfulRequests,
+        metrics.settled(
+                outcome.delivered.size(),
+                outcome.rejected.size(),
+                outcome.successfulRequests,
                 outcome.rejectingRequests);
         if (!outcome.delivered.isEmpty() || !outcome.rejected.isEmpty()) {
             lastSuccessAt = now;
@@ -237,8 +265,8 @@ public final class OutboxDelivery {
             retryAt = null;
         }
         if (outcome.failure != null) {
-            outbox.recordRetryableFailure(outcome.failed.stream().map(PendingEvent::seq).toList(),
-                    outcome.failure.message, now);
+            outbox.recordRetryableFailure(
+                    outcome.failed.stream().map(PendingEvent::seq).toList(), outcome.failure.message, now);
             metrics.retryable();
         }
         return outcome.delivered.size() + outcome.rejected.size();
@@ -250,14 +278,18 @@ public final class OutboxDelivery {
         retryAt = clock.instant().plus(delay);
         lastError = failure.message;
         state = State.BACKING_OFF;
-        LOG.warn("OpenMeter delivery failed ({} in a row), retrying in {} ms: {}", failures, delay.toMillis(),
+        LOG.warn(
+                "OpenMeter delivery failed ({} in a row), retrying in {} ms: {}",
+                failures,
+                delay.toMillis(),
                 failure.message);
     }
 
     private void refreshBacklog() {
         try {
             long pending = outbox.pendingCount();
-            Duration oldest = outbox.oldestPendingSince().map(t -> Duration.between(t, clock.instant()))
+            Duration oldest = outbox.oldestPendingSince()
+                    .map(t -> Duration.between(t, clock.instant()))
                     .orElse(Duration.ZERO);
             metrics.backlog(pending, oldest.isNegative() ? Duration.ZERO : oldest);
         } catch (SQLException e) {
@@ -299,11 +331,9 @@ public final class OutboxDelivery {
         return oneLine.length() <= 500 ? oneLine : oneLine.substring(0, 500) + "…";
     }
 
-    private record Failure(String message, Optional<Duration> retryAfter) {
-    }
+    private record Failure(String message, Optional<Duration> retryAfter) {}
 
-    private record Rejection(PendingEvent event, String detail) {
-    }
+    private record Rejection(PendingEvent event, String detail) {}
 
     private static final class Outcome {
         final List<PendingEvent> delivered = new ArrayList<>();

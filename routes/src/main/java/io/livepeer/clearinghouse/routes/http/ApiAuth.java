@@ -25,7 +25,10 @@ import org.apache.camel.Exchange;
 public final class ApiAuth {
 
     /** What a caller may do. */
-    public enum Role { VIEWER, ADMIN }
+    public enum Role {
+        VIEWER,
+        ADMIN
+    }
 
     private static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Bearer realm=\"clearinghouse\"");
 
@@ -46,8 +49,8 @@ public final class ApiAuth {
      * Reads {@code clearinghouse.api.admin-token} and {@code clearinghouse.api.viewer-token} (both optional).
      */
     public static ApiAuth from(io.livepeer.clearinghouse.routes.core.SettingsReader reader) {
-        return new ApiAuth(reader.optional("clearinghouse.api.admin-token"),
-                reader.optional("clearinghouse.api.viewer-token"));
+        return new ApiAuth(
+                reader.optional("clearinghouse.api.admin-token"), reader.optional("clearinghouse.api.viewer-token"));
     }
 
     /** Whether an admin token is configured (without one the admin API refuses every request). */
@@ -58,7 +61,8 @@ public final class ApiAuth {
     /** Which tokens are configured, never their values. */
     @Override
     public String toString() {
-        return "api tokens: " + (adminDigest != null ? "admin" : "no admin") + (viewerDigest != null ? " + viewer" : "");
+        return "api tokens: " + (adminDigest != null ? "admin" : "no admin")
+                + (viewerDigest != null ? " + viewer" : "");
     }
 
     /** Declares that route {@code routeId} needs at least {@code role}. */
@@ -81,12 +85,22 @@ public final class ApiAuth {
      */
     public Role check(Exchange exchange, Role needed) {
         if (adminDigest == null && (needed == Role.ADMIN || viewerDigest == null)) {
-            throw new ApiException(403, "Forbidden", null, needed == Role.ADMIN
-                    ? "the admin API is disabled: set CLEARINGHOUSE_ADMIN_TOKEN"
-                    : "the API is disabled: set CLEARINGHOUSE_ADMIN_TOKEN or CLEARINGHOUSE_VIEWER_TOKEN", Map.of());
+            throw new ApiException(
+                    403,
+                    "Forbidden",
+                    null,
+                    needed == Role.ADMIN
+                            ? "the admin API is disabled: set CLEARINGHOUSE_ADMIN_TOKEN"
+                            : "the API is disabled: set CLEARINGHOUSE_ADMIN_TOKEN or CLEARINGHOUSE_VIEWER_TOKEN",
+                    Map.of());
         }
-        String presented = token(exchange).orElseThrow(() -> new ApiException(401, "Unauthorized", null,
-                "send a token as Authorization: Bearer <token> or X-Admin-Token", CHALLENGE));
+        String presented = token(exchange)
+                .orElseThrow(() -> new ApiException(
+                        401,
+                        "Unauthorized",
+                        null,
+                        "send a token as Authorization: Bearer <token> or X-Admin-Token",
+                        CHALLENGE));
         byte[] digest = digest(presented);
         boolean admin = adminDigest != null && MessageDigest.isEqual(digest, adminDigest);
         boolean viewer = viewerDigest != null && MessageDigest.isEqual(digest, viewerDigest);
@@ -97,8 +111,12 @@ public final class ApiAuth {
             throw new ApiException(401, "Unauthorized", null, "the token is not valid", CHALLENGE);
         }
         if (needed == Role.ADMIN) {
-            throw new ApiException(403, "Forbidden", null, "this endpoint needs the admin token; the viewer token"
-                    + " may only read", Map.of());
+            throw new ApiException(
+                    403,
+                    "Forbidden",
+                    null,
+                    "this endpoint needs the admin token; the viewer token" + " may only read",
+                    Map.of());
         }
         return Role.VIEWER;
     }

@@ -19,14 +19,14 @@ public final class ApiJson {
     /** Registry name of the mapper, referenced by the REST configuration. */
     public static final String BEAN = "clearinghouseApiJson";
 
-    private static final ObjectMapper MAPPER = Json.mapper().copy()
+    private static final ObjectMapper MAPPER = Json.mapper()
+            .copy()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private ApiJson() {
-    }
+    private ApiJson() {}
 
     /** The API's mapper (thread-safe; do not reconfigure it). */
     public static ObjectMapper mapper() {

@@ -46,14 +46,18 @@ public abstract class ApiRouteBuilder extends RouteBuilder {
 
     /** An optional query parameter for the OpenAPI document ({@code dataType}: string, integer, date-time ...). */
     protected static ParamDefinition query(String name, String dataType, String description) {
-        return new ParamDefinition().name(name).type(RestParamType.query).dataType(dataType).required(false)
+        return new ParamDefinition()
+                .name(name)
+                .type(RestParamType.query)
+                .dataType(dataType)
+                .required(false)
                 .description(description);
     }
 
     /** The page size of a list: {@code limit}. */
     protected static ParamDefinition limit() {
-        return query("limit", "integer", "page size, 1 to " + ApiSupport.MAX_LIMIT).defaultValue(
-                String.valueOf(ApiSupport.DEFAULT_LIMIT));
+        return query("limit", "integer", "page size, 1 to " + ApiSupport.MAX_LIMIT)
+                .defaultValue(String.valueOf(ApiSupport.DEFAULT_LIMIT));
     }
 
     /** Where a page starts: {@code cursor}, the {@code next_cursor} of the previous page. */
@@ -71,7 +75,8 @@ public abstract class ApiRouteBuilder extends RouteBuilder {
      * {@code responseModel(Class)} uses the canonical name, which cannot be loaded for a nested record.)
      */
     public static ResponseMessageDefinition response(int status, String message, Class<?> model) {
-        ResponseMessageDefinition response = new ResponseMessageDefinition().code(status).message(message);
+        ResponseMessageDefinition response =
+                new ResponseMessageDefinition().code(status).message(message);
         response.setResponseModel(model.getName());
         return response;
     }
@@ -80,8 +85,12 @@ public abstract class ApiRouteBuilder extends RouteBuilder {
     @Override
     protected void populateRests() throws Exception {
         for (RestDefinition rest : getRestCollection().getRests()) {
-            rest.securityDefinitions().bearerToken(TOKEN_SCHEME, "CLEARINGHOUSE_ADMIN_TOKEN, or for reads"
-                    + " CLEARINGHOUSE_VIEWER_TOKEN; also accepted as X-Admin-Token", null);
+            rest.securityDefinitions()
+                    .bearerToken(
+                            TOKEN_SCHEME,
+                            "CLEARINGHOUSE_ADMIN_TOKEN, or for reads"
+                                    + " CLEARINGHOUSE_VIEWER_TOKEN; also accepted as X-Admin-Token",
+                            null);
             for (VerbDefinition verb : rest.getVerbs()) {
                 SecurityDefinition token = new SecurityDefinition();
                 token.setKey(TOKEN_SCHEME);

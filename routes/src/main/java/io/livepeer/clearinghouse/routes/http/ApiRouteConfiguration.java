@@ -54,9 +54,11 @@ public final class ApiRouteConfiguration extends RouteConfigurationBuilder {
         api.onException(ApiException.class).handled(true).process(e -> apiProblem(e, caught(e, ApiException.class)));
         api.onException(LedgerException.class).handled(true).process(e -> {
             LedgerException l = caught(e, LedgerException.class);
-            int status = l instanceof LedgerException.NotFound ? 404
-                    : l instanceof LedgerException.Conflict ? 409
-                    : l instanceof LedgerException.InsufficientFunds ? 422 : 400;
+            int status = l instanceof LedgerException.NotFound
+                    ? 404
+                    : l instanceof LedgerException.Conflict
+                            ? 409
+                            : l instanceof LedgerException.InsufficientFunds ? 422 : 400;
             String title = switch (status) {
                 case 404 -> "Not Found";
                 case 409 -> "Conflict";
@@ -65,17 +67,20 @@ public final class ApiRouteConfiguration extends RouteConfigurationBuilder {
             };
             ApiSupport.problem(e, Problem.of(status, title, l.getMessage(), l.field()));
         });
-        api.onException(ConstraintViolationException.class).handled(true)
+        api.onException(ConstraintViolationException.class)
+                .handled(true)
                 .process(e -> ApiSupport.problem(e, violations(caught(e, ConstraintViolationException.class))));
         api.onException(JacksonException.class).handled(true).process(this::unreadableBody);
         api.onException(SQLException.class).handled(true).process(e -> {
-            LOG.warn("API request failed on the database: {}", caught(e, SQLException.class).getMessage());
+            LOG.warn(
+                    "API request failed on the database: {}",
+                    caught(e, SQLException.class).getMessage());
             ApiSupport.problem(e, Problem.of(503, "Service Unavailable", "the database cannot be reached", null));
         });
         api.onException(Exception.class).handled(true).process(e -> {
             LOG.error("API request {} failed", e.getFromRouteId(), caught(e, Exception.class));
-            ApiSupport.problem(e, Problem.of(500, "Internal Server Error", "the request failed; see the server log",
-                    null));
+            ApiSupport.problem(
+                    e, Problem.of(500, "Internal Server Error", "the request failed; see the server log", null));
         });
     }
 
@@ -106,8 +111,8 @@ public final class ApiRouteConfiguration extends RouteConfigurationBuilder {
         List<Problem.FieldError> errors = new ArrayList<>();
         List<String> details = new ArrayList<>();
         e.getConstraintViolations().stream()
-                .sorted(Comparator.comparing((ConstraintViolation<?> v) -> Bodies.jsonName(v.getPropertyPath()
-                        .toString())))
+                .sorted(Comparator.comparing((ConstraintViolation<?> v) ->
+                        Bodies.jsonName(v.getPropertyPath().toString())))
                 .forEach(v -> {
                     String field = Bodies.jsonName(v.getPropertyPath().toString());
                     errors.add(new Problem.FieldError(field, v.getMessage()));

@@ -22,10 +22,10 @@ public final class ApiSupport {
 
     /** Default and maximum page sizes of list endpoints. */
     public static final int DEFAULT_LIMIT = 50;
+
     public static final int MAX_LIMIT = 500;
 
-    private ApiSupport() {
-    }
+    private ApiSupport() {}
 
     /** A bad parameter or body: a 400 problem naming the field. */
     public static class BadRequest extends ApiException {
@@ -70,8 +70,12 @@ public final class ApiSupport {
     public static void requireJsonBody(Exchange exchange) {
         String type = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class);
         if (isForm(type)) {
-            throw new ApiException(415, "Unsupported Media Type", "Content-Type", "send the body as JSON with "
-                    + "Content-Type: application/json, not " + type.split(";")[0].trim(), Map.of());
+            throw new ApiException(
+                    415,
+                    "Unsupported Media Type",
+                    "Content-Type",
+                    "send the body as JSON with " + "Content-Type: application/json, not " + type.split(";")[0].trim(),
+                    Map.of());
         }
     }
 
@@ -187,7 +191,8 @@ public final class ApiSupport {
     public static String lowerCase(Class<? extends Enum<?>> type) {
         StringBuilder allowed = new StringBuilder();
         for (Enum<?> constant : type.getEnumConstants()) {
-            allowed.append(allowed.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
+            allowed.append(allowed.length() == 0 ? "" : ", ")
+                    .append(constant.name().toLowerCase(Locale.ROOT));
         }
         return allowed.toString();
     }
@@ -199,8 +204,10 @@ public final class ApiSupport {
     private static void rejectPageAndSize(Exchange exchange) {
         for (String old : List.of("page", "size")) {
             if (query(exchange, old) != null) {
-                throw new BadRequest(old, "page and size were replaced by limit and cursor: ask with limit, then"
-                        + " pass each response's next_cursor as cursor (see docs/api.md)");
+                throw new BadRequest(
+                        old,
+                        "page and size were replaced by limit and cursor: ask with limit, then"
+                                + " pass each response's next_cursor as cursor (see docs/api.md)");
             }
         }
     }

@@ -17,12 +17,13 @@ import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator
  */
 public final class Bodies {
 
-    private static final Validator VALIDATOR = Validation.byDefaultProvider().configure()
+    private static final Validator VALIDATOR = Validation.byDefaultProvider()
+            .configure()
             .messageInterpolator(new ParameterMessageInterpolator())
-            .buildValidatorFactory().getValidator();
+            .buildValidatorFactory()
+            .getValidator();
 
-    private Bodies() {
-    }
+    private Bodies() {}
 
     /**
      * The bound, valid request body.
@@ -48,7 +49,7 @@ public final class Bodies {
         ApiSupport.requireJsonBody(exchange);
         Object body = exchange.getMessage().getBody();
         if (!type.isInstance(body)) {
-            return null;   // no body (or JSON null): the binding had nothing to read
+            return null; // no body (or JSON null): the binding had nothing to read
         }
         T value = type.cast(body);
         Set<ConstraintViolation<T>> violations = VALIDATOR.validate(value);

@@ -28,14 +28,15 @@ public final class OpenApiRoutes extends RouteBuilder {
 
     /** Route id and path of the document. */
     public static final String ROUTE_ID = "api-openapi";
+
     public static final String PATH = "/api/openapi.json";
 
     /** Version of the API in the document (see the change list in docs/api.md). */
     public static final String API_VERSION = "1.1";
 
     /** Request headers the document generator may read: how a proxy in front was addressed. */
-    private static final List<String> FORWARDED_HEADERS = List.of("X-Forwarded-Host", "X-Forwarded-Proto",
-            "X-Forwarded-Prefix");
+    private static final List<String> FORWARDED_HEADERS =
+            List.of("X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix");
 
     @Override
     public void configure() {
@@ -51,16 +52,23 @@ public final class OpenApiRoutes extends RouteBuilder {
                 .useXForwardHeaders(true)
                 .apiProperty("api.title", "Livepeer clearinghouse")
                 .apiProperty("api.version", API_VERSION)
-                .apiProperty("api.description", "Usage, dead letters, the credit ledger, API keys (token in"
-                        + " Authorization: Bearer) and go-livepeer's remote-signer webhook POST /authorize."
-                        + " Reference: docs/api.md.");
+                .apiProperty(
+                        "api.description",
+                        "Usage, dead letters, the credit ledger, API keys (token in"
+                                + " Authorization: Bearer) and go-livepeer's remote-signer webhook POST /authorize."
+                                + " Reference: docs/api.md.");
 
-        rest("/api").description("The API itself")
-                .get("/openapi.json").id(ROUTE_ID).description("This OpenAPI 3 document (no token needed)")
-                .bindingMode(RestBindingMode.off).produces("application/json")
+        rest("/api")
+                .description("The API itself")
+                .get("/openapi.json")
+                .id(ROUTE_ID)
+                .description("This OpenAPI 3 document (no token needed)")
+                .bindingMode(RestBindingMode.off)
+                .produces("application/json")
                 .to("direct:" + ROUTE_ID);
 
-        from("direct:" + ROUTE_ID).routeId(ROUTE_ID)
+        from("direct:" + ROUTE_ID)
+                .routeId(ROUTE_ID)
                 .process(OpenApiRoutes::keepAddressHeaders)
                 .to("rest-api:" + PATH)
                 .process(e -> {

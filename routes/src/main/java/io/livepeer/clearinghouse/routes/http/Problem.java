@@ -26,12 +26,11 @@ public record Problem(String type, String title, int status, String detail, List
      * @param message what is wrong with it
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record FieldError(String field, String message) {
-    }
+    public record FieldError(String field, String message) {}
 
     /** A problem naming {@code field} (or none when null). */
     public static Problem of(int status, String title, String detail, String field) {
-        return new Problem("about:blank", title, status, detail,
-                field == null ? null : List.of(new FieldError(field, detail)));
+        return new Problem(
+                "about:blank", title, status, detail, field == null ? null : List.of(new FieldError(field, detail)));
     }
 }

@@ -21,8 +21,7 @@ import java.util.Map;
  */
 public final class LedgerApiModel {
 
-    private LedgerApiModel() {
-    }
+    private LedgerApiModel() {}
 
     /**
      * {@code POST /api/ledger/grants}.
@@ -36,13 +35,15 @@ public final class LedgerApiModel {
     @JsonNaming(SnakeCaseStrategy.class)
     public record GrantRequest(
             @NotBlank @Size(max = 512) String customer,
-            @NotNull @DecimalMin(value = "0", inclusive = false, message = "must be greater than 0")
+
+            @NotNull
+            @DecimalMin(value = "0", inclusive = false, message = "must be greater than 0")
             @Digits(integer = 26, fraction = 12, message = "must have at most 26 digits before and 12 after the point")
             BigDecimal amountUsdMicros,
+
             @Size(min = 1, max = 200) String transferId,
             @Size(max = 500) String reason,
-            Map<String, Object> metadata) {
-    }
+            Map<String, Object> metadata) {}
 
     /**
      * {@code POST /api/ledger/adjustments}.
@@ -55,11 +56,13 @@ public final class LedgerApiModel {
     @JsonNaming(SnakeCaseStrategy.class)
     public record AdjustmentRequest(
             @NotBlank @Size(max = 600) String account,
-            @NotNull @Digits(integer = 78, fraction = 12, message = "must have at most 78 digits before and 12 after the point")
+
+            @NotNull
+            @Digits(integer = 78, fraction = 12, message = "must have at most 78 digits before and 12 after the point")
             BigDecimal amount,
+
             @NotBlank @Size(max = 500) String reason,
-            @Size(min = 1, max = 200) String transferId) {
-    }
+            @Size(min = 1, max = 200) String transferId) {}
 
     /**
      * {@code POST /api/ledger/transfers/{id}/reverse}.
@@ -67,8 +70,7 @@ public final class LedgerApiModel {
      * @param reason why (required)
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record ReverseRequest(@NotBlank @Size(max = 500) String reason) {
-    }
+    public record ReverseRequest(@NotBlank @Size(max = 500) String reason) {}
 
     /**
      * A posted transfer, and for grants and adjustments the account it moved money into or out of.
@@ -76,8 +78,9 @@ public final class LedgerApiModel {
      * @param account absent for a reversal
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record Posted(TransferView transfer, @JsonInclude(JsonInclude.Include.NON_NULL) AccountView account) {
-    }
+    public record Posted(
+            TransferView transfer,
+            @JsonInclude(JsonInclude.Include.NON_NULL) AccountView account) {}
 
     /**
      * An account.
@@ -88,14 +91,19 @@ public final class LedgerApiModel {
      * @param debitsMustNotExceedCredits whether the ledger refuses to overdraw it
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record AccountView(String key, String kind, String unit, String balance, String debitsPosted,
-                              String creditsPosted, boolean debitsMustNotExceedCredits, Instant createdAt) {
-    }
+    public record AccountView(
+            String key,
+            String kind,
+            String unit,
+            String balance,
+            String debitsPosted,
+            String creditsPosted,
+            boolean debitsMustNotExceedCredits,
+            Instant createdAt) {}
 
     /** {@code GET /api/ledger/accounts}: a page, by key. */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record AccountPage(List<AccountView> accounts, String nextCursor) {
-    }
+    public record AccountPage(List<AccountView> accounts, String nextCursor) {}
 
     /**
      * A transfer (immutable; corrections are reversing transfers).
@@ -106,15 +114,22 @@ public final class LedgerApiModel {
      * @param metadata      free JSON, or null
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record TransferView(String id, long seq, String kind, String debitAccount, String creditAccount,
-                               String amount, String unit, String reversesId, String sourceEventId,
-                               Instant createdAt, Object metadata) {
-    }
+    public record TransferView(
+            String id,
+            long seq,
+            String kind,
+            String debitAccount,
+            String creditAccount,
+            String amount,
+            String unit,
+            String reversesId,
+            String sourceEventId,
+            Instant createdAt,
+            Object metadata) {}
 
     /** {@code GET /api/ledger/transfers}: a page, newest first. */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record TransferPage(List<TransferView> transfers, String nextCursor) {
-    }
+    public record TransferPage(List<TransferView> transfers, String nextCursor) {}
 
     /**
      * {@code GET /api/ledger/reconciliation}: whether the books balance (see {@code docs/ledger.md}).
@@ -122,24 +137,34 @@ public final class LedgerApiModel {
      * @param totals debits and credits of all accounts per unit ({@code USD_MICROS}, {@code WEI})
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record ReconciliationReport(boolean ok, Instant at, long accounts,
-                                       List<BalanceMismatch> balanceMismatches, Map<String, UnitTotals> totals,
-                                       long outboxEvents, long usageTransfers, long eventsWithoutUsage,
-                                       List<String> eventsWithoutUsageSample, long usageWithoutEvent,
-                                       List<String> usageWithoutEventSample, long usageNotMatching,
-                                       List<String> usageNotMatchingSample) {
-    }
+    public record ReconciliationReport(
+            boolean ok,
+            Instant at,
+            long accounts,
+            List<BalanceMismatch> balanceMismatches,
+            Map<String, UnitTotals> totals,
+            long outboxEvents,
+            long usageTransfers,
+            long eventsWithoutUsage,
+            List<String> eventsWithoutUsageSample,
+            long usageWithoutEvent,
+            List<String> usageWithoutEventSample,
+            long usageNotMatching,
+            List<String> usageNotMatchingSample) {}
 
     /** An account whose posted debits or credits differ from the sum of its transfers. */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record BalanceMismatch(String account, String unit, String debitsPosted, String debitsFromTransfers,
-                                  String creditsPosted, String creditsFromTransfers) {
-    }
+    public record BalanceMismatch(
+            String account,
+            String unit,
+            String debitsPosted,
+            String debitsFromTransfers,
+            String creditsPosted,
+            String creditsFromTransfers) {}
 
     /** Debits and credits in one unit, equal when the books balance. */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record UnitTotals(String debits, String credits, boolean balanced) {
-    }
+    public record UnitTotals(String debits, String credits, boolean balanced) {}
 
     /**
      * {@code GET /api/customers/{key}/usage}: per UTC day, oldest first.
@@ -147,9 +172,7 @@ public final class LedgerApiModel {
      * @param balanceUsdMicros the customer's current balance
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record CustomerUsage(String customer, String balanceUsdMicros, List<UsageDay> days,
-                                UsageTotals totals) {
-    }
+    public record CustomerUsage(String customer, String balanceUsdMicros, List<UsageDay> days, UsageTotals totals) {}
 
     /**
      * One day of a customer's usage.
@@ -159,13 +182,11 @@ public final class LedgerApiModel {
      * @param grantedUsdMicros  credit granted, by posting time
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record UsageDay(LocalDate date, long events, String networkUsdMicros, String billableUsdMicros,
-                           String grantedUsdMicros) {
-    }
+    public record UsageDay(
+            LocalDate date, long events, String networkUsdMicros, String billableUsdMicros, String grantedUsdMicros) {}
 
     /** The days summed. */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record UsageTotals(long events, String networkUsdMicros, String billableUsdMicros,
-                              String grantedUsdMicros) {
-    }
+    public record UsageTotals(
+            long events, String networkUsdMicros, String billableUsdMicros, String grantedUsdMicros) {}
 }

@@ -56,8 +56,8 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
     private final Reconciliation reconciliation;
     private final Clock clock;
 
-    public LedgerApiRoutes(Ledger ledger, CustomerUsage customerUsage, Reconciliation reconciliation, ApiAuth auth,
-                           Clock clock) {
+    public LedgerApiRoutes(
+            Ledger ledger, CustomerUsage customerUsage, Reconciliation reconciliation, ApiAuth auth, Clock clock) {
         super(auth);
         this.ledger = ledger;
         this.customerUsage = customerUsage;
@@ -67,61 +67,76 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
 
     @Override
     public void configure() {
-        rest("/api/ledger").description("The credit ledger: writes need the admin token, reads the viewer token")
-                .post("/grants").id("api-ledger-grant")
-                    .description("Grant credit to a customer (prepaid top-up or trial); idempotent by the"
-                            + " Idempotency-Key header or transfer_id")
-                    .type(GrantRequest.class).outType(Posted.class)
-                    .responseMessage(response(201, "Created", Posted.class))
-                    .responseMessage(problem(409, "the transfer id was used for a different transfer"))
-                    .to(direct("api-ledger-grant"))
-                .post("/adjustments").id("api-ledger-adjustment")
-                    .description("Adjust a customer or orchestrator account by a signed amount, with a reason")
-                    .type(AdjustmentRequest.class).outType(Posted.class)
-                    .responseMessage(response(201, "Created", Posted.class))
-                    .responseMessage(problem(409, "the transfer id was used for a different transfer"))
-                    .responseMessage(problem(422, "the account may not be overdrawn"))
-                    .to(direct("api-ledger-adjustment"))
-                .post("/transfers/{id}/reverse").id("api-ledger-reverse")
-                    .description("Reverse a transfer (once; asking again returns the same reversal)")
-                    .type(ReverseRequest.class).outType(Posted.class)
-                    .responseMessage(response(201, "Created", Posted.class))
-                    .responseMessage(problem(404, "no such transfer"))
-                    .to(direct("api-ledger-reverse"))
-                .get("/accounts/{key}").id("api-ledger-account")
-                    .description("One account, by key (customer:<key>, orchestrator:<id>, system:<name>)")
-                    .outType(AccountView.class)
-                    .responseMessage(problem(404, "no such account"))
-                    .to(direct("api-ledger-account"))
-                .get("/accounts").id("api-ledger-accounts")
-                    .description("Accounts by key")
-                    .param(query("kind", "string", "account kind").allowableValues(kinds(AccountKind.class)))
-                    .param(limit()).param(cursor())
-                    .outType(AccountPage.class)
-                    .to(direct("api-ledger-accounts"))
-                .get("/transfers").id("api-ledger-transfers")
-                    .description("Transfers, newest first")
-                    .param(query("account", "string", "only transfers debiting or crediting this account"))
-                    .param(query("kind", "string", "transfer kind").allowableValues(kinds(TransferKind.class)))
-                    .param(query("from", "string", "posted at or after: RFC 3339 time or YYYY-MM-DD (UTC)"))
-                    .param(query("to", "string", "posted before"))
-                    .param(limit()).param(cursor())
-                    .outType(TransferPage.class)
-                    .responseMessage(problem(404, "no such account"))
-                    .to(direct("api-ledger-transfers"))
-                .get("/reconciliation").id("api-ledger-reconciliation")
-                    .description("Whether the books balance; format=markdown for the report as text")
-                    .param(query("format", "string", "json (default) or markdown").allowableValues("json",
-                            "markdown"))
-                    .produces("application/json,text/markdown")
-                    .outType(ReconciliationReport.class)
-                    .to(direct("api-ledger-reconciliation"));
-        rest("/api/customers").description("Customers (viewer or admin token)")
-                .get("/{key}/usage").id("api-customer-usage")
-                    .description("A customer's usage and grants per UTC day, with its balance")
-                    .param(query("days", "integer", "days up to today, 1 to " + MAX_DAYS).defaultValue("30"))
-                    .outType(LedgerApiModel.CustomerUsage.class)
-                    .to(direct("api-customer-usage"));
+        rest("/api/ledger")
+                .description("The credit ledger: writes need the admin token, reads the viewer token")
+                .post("/grants")
+                .id("api-ledger-grant")
+                .description("Grant credit to a customer (prepaid top-up or trial); idempotent by the"
+                        + " Idempotency-Key header or transfer_id")
+                .type(GrantRequest.class)
+                .outType(Posted.class)
+                .responseMessage(response(201, "Created", Posted.class))
+                .responseMessage(problem(409, "the transfer id was used for a different transfer"))
+                .to(direct("api-ledger-grant"))
+                .post("/adjustments")
+                .id("api-ledger-adjustment")
+                .description("Adjust a customer or orchestrator account by a signed amount, with a reason")
+                .type(AdjustmentRequest.class)
+                .outType(Posted.class)
+                .responseMessage(response(201, "Created", Posted.class))
+                .responseMessage(problem(409, "the transfer id was used for a different transfer"))
+                .responseMessage(problem(422, "the account may not be overdrawn"))
+                .to(direct("api-ledger-adjustment"))
+                .post("/transfers/{id}/reverse")
+                .id("api-ledger-reverse")
+                .description("Reverse a transfer (once; asking again returns the same reversal)")
+                .type(ReverseRequest.class)
+                .outType(Posted.class)
+                .responseMessage(response(201, "Created", Posted.class))
+                .responseMessage(problem(404, "no such transfer"))
+                .to(direct("api-ledger-reverse"))
+                .get("/accounts/{key}")
+                .id("api-ledger-account")
+                .description("One account, by key (customer:<key>, orchestrator:<id>, system:<name>)")
+                .outType(AccountView.class)
+                .responseMessage(problem(404, "no such account"))
+                .to(direct("api-ledger-account"))
+                .get("/accounts")
+                .id("api-ledger-accounts")
+                .description("Accounts by key")
+                .param(query("kind", "string", "account kind").allowableValues(kinds(AccountKind.class)))
+                .param(limit())
+                .param(cursor())
+                .outType(AccountPage.class)
+                .to(direct("api-ledger-accounts"))
+                .get("/transfers")
+                .id("api-ledger-transfers")
+                .description("Transfers, newest first")
+                .param(query("account", "string", "only transfers debiting or crediting this account"))
+                .param(query("kind", "string", "transfer kind").allowableValues(kinds(TransferKind.class)))
+                .param(query("from", "string", "posted at or after: RFC 3339 time or YYYY-MM-DD (UTC)"))
+                .param(query("to", "string", "posted before"))
+                .param(limit())
+                .param(cursor())
+                .outType(TransferPage.class)
+                .responseMessage(problem(404, "no such account"))
+                .to(direct("api-ledger-transfers"))
+                .get("/reconciliation")
+                .id("api-ledger-reconciliation")
+                .description("Whether the books balance; format=markdown for the report as text")
+                .param(query("format", "string", "json (default) or markdown").allowableValues("json", "markdown"))
+                .produces("application/json,text/markdown")
+                .outType(ReconciliationReport.class)
+                .to(direct("api-ledger-reconciliation"));
+        rest("/api/customers")
+                .description("Customers (viewer or admin token)")
+                .get("/{key}/usage")
+                .id("api-customer-usage")
+                .description("A customer's usage and grants per UTC day, with its balance")
+                .param(query("days", "integer", "days up to today, 1 to " + MAX_DAYS)
+                        .defaultValue("30"))
+                .outType(LedgerApiModel.CustomerUsage.class)
+                .to(direct("api-customer-usage"));
 
         api("api-ledger-grant", Role.ADMIN).process(this::grant);
         api("api-ledger-adjustment", Role.ADMIN).process(this::adjust);
@@ -141,8 +156,15 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
             metadata.put("reason", body.reason());
         }
         String customer = AccountKeys.customer(body.customer().trim());
-        Ledger.Posted posted = ledger.post(new NewTransfer(id, AccountKeys.GRANTS, customer, body.amountUsdMicros(),
-                TransferKind.GRANT, null, null, Metadata.toJson(metadata)));
+        Ledger.Posted posted = ledger.post(new NewTransfer(
+                id,
+                AccountKeys.GRANTS,
+                customer,
+                body.amountUsdMicros(),
+                TransferKind.GRANT,
+                null,
+                null,
+                Metadata.toJson(metadata)));
         respondPosted(exchange, posted, customer);
     }
 
@@ -158,8 +180,14 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
         String id = transferId(exchange, body.transferId(), "adjustment");
         String system = AccountKeys.adjustments(spec.unit());
         boolean credit = body.amount().signum() > 0;
-        Ledger.Posted posted = ledger.post(new NewTransfer(id, credit ? system : body.account(),
-                credit ? body.account() : system, body.amount().abs(), TransferKind.ADJUSTMENT, null, null,
+        Ledger.Posted posted = ledger.post(new NewTransfer(
+                id,
+                credit ? system : body.account(),
+                credit ? body.account() : system,
+                body.amount().abs(),
+                TransferKind.ADJUSTMENT,
+                null,
+                null,
                 Metadata.of("reason", body.reason())));
         respondPosted(exchange, posted, body.account());
     }
@@ -173,8 +201,8 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
 
     private void account(Exchange exchange) throws SQLException {
         String key = exchange.getMessage().getHeader("key", String.class);
-        Account account = ledger.account(key).orElseThrow(() -> new LedgerException.NotFound("key",
-                "no account " + key));
+        Account account =
+                ledger.account(key).orElseThrow(() -> new LedgerException.NotFound("key", "no account " + key));
         ApiSupport.respond(exchange, 200, account(account));
     }
 
@@ -182,23 +210,34 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
         AccountKind kind = ApiSupport.enumValue(exchange, "kind", AccountKind.class);
         int limit = ApiSupport.limit(exchange);
         Long cursor = ApiSupport.cursor(exchange);
-        long offset = cursor == null ? 0 : cursor;   // accounts page by key, so the cursor is the next offset
+        long offset = cursor == null ? 0 : cursor; // accounts page by key, so the cursor is the next offset
         if (offset > Integer.MAX_VALUE) {
             throw new ApiSupport.BadRequest("cursor", "cursor must be the next_cursor of a previous page");
         }
         List<Account> page = ledger.accounts(kind, (int) offset, limit);
-        ApiSupport.respond(exchange, 200, new AccountPage(page.stream().map(LedgerApiRoutes::account).toList(),
-                ApiSupport.nextOffsetCursor(page, limit, offset)));
+        ApiSupport.respond(
+                exchange,
+                200,
+                new AccountPage(
+                        page.stream().map(LedgerApiRoutes::account).toList(),
+                        ApiSupport.nextOffsetCursor(page, limit, offset)));
     }
 
     private void transfers(Exchange exchange) throws SQLException {
         int limit = ApiSupport.limit(exchange);
-        List<Transfer> page = ledger.transfers(ApiSupport.query(exchange, "account"),
+        List<Transfer> page = ledger.transfers(
+                ApiSupport.query(exchange, "account"),
                 ApiSupport.enumValue(exchange, "kind", TransferKind.class),
-                ApiSupport.instant(exchange, "from", null), ApiSupport.instant(exchange, "to", null),
-                ApiSupport.cursor(exchange), limit);
-        ApiSupport.respond(exchange, 200, new TransferPage(page.stream().map(LedgerApiRoutes::transfer).toList(),
-                ApiSupport.nextCursor(page, limit, Transfer::seq)));
+                ApiSupport.instant(exchange, "from", null),
+                ApiSupport.instant(exchange, "to", null),
+                ApiSupport.cursor(exchange),
+                limit);
+        ApiSupport.respond(
+                exchange,
+                200,
+                new TransferPage(
+                        page.stream().map(LedgerApiRoutes::transfer).toList(),
+                        ApiSupport.nextCursor(page, limit, Transfer::seq)));
     }
 
     private void reconcile(Exchange exchange) throws SQLException {
@@ -209,15 +248,35 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
             return;
         }
         Map<String, UnitTotals> totals = new LinkedHashMap<>();
-        report.totals().forEach((unit, t) -> totals.put(unit.name(), new UnitTotals(t.debits().toPlainString(),
-                t.credits().toPlainString(), t.balanced())));
-        ApiSupport.respond(exchange, 200, new ReconciliationReport(report.ok(), report.at(), report.accounts(),
-                report.balanceMismatches().stream().map(m -> new BalanceMismatch(m.account(), m.unit().name(),
-                        m.debitsPosted().toPlainString(), m.debitsFromTransfers().toPlainString(),
-                        m.creditsPosted().toPlainString(), m.creditsFromTransfers().toPlainString())).toList(),
-                totals, report.outboxEvents(), report.usageTransfers(), report.eventsWithoutUsage(),
-                report.eventsWithoutUsageSample(), report.usageWithoutEvent(), report.usageWithoutEventSample(),
-                report.usageNotMatching(), report.usageNotMatchingSample()));
+        report.totals()
+                .forEach((unit, t) -> totals.put(
+                        unit.name(),
+                        new UnitTotals(t.debits().toPlainString(), t.credits().toPlainString(), t.balanced())));
+        ApiSupport.respond(
+                exchange,
+                200,
+                new ReconciliationReport(
+                        report.ok(),
+                        report.at(),
+                        report.accounts(),
+                        report.balanceMismatches().stream()
+                                .map(m -> new BalanceMismatch(
+                                        m.account(),
+                                        m.unit().name(),
+                                        m.debitsPosted().toPlainString(),
+                                        m.debitsFromTransfers().toPlainString(),
+                                        m.creditsPosted().toPlainString(),
+                                        m.creditsFromTransfers().toPlainString()))
+                                .toList(),
+                        totals,
+                        report.outboxEvents(),
+                        report.usageTransfers(),
+                        report.eventsWithoutUsage(),
+                        report.eventsWithoutUsageSample(),
+                        report.usageWithoutEvent(),
+                        report.usageWithoutEventSample(),
+                        report.usageNotMatching(),
+                        report.usageNotMatchingSample()));
     }
 
     private void customerUsage(Exchange exchange) throws SQLException {
@@ -228,7 +287,9 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
         }
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         List<CustomerUsage.Day> rows = customerUsage.days(key, today.minusDays(days - 1L), today);
-        String balance = ledger.account(AccountKeys.customer(key)).map(a -> a.balance().toPlainString()).orElse("0");
+        String balance = ledger.account(AccountKeys.customer(key))
+                .map(a -> a.balance().toPlainString())
+                .orElse("0");
         long events = 0;
         BigDecimal network = BigDecimal.ZERO;
         BigDecimal billable = BigDecimal.ZERO;
@@ -239,16 +300,34 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
             billable = billable.add(d.billableMicros());
             granted = granted.add(d.grantedMicros());
         }
-        ApiSupport.respond(exchange, 200, new LedgerApiModel.CustomerUsage(key, balance, rows.stream()
-                .map(d -> new UsageDay(d.day(), d.events(), d.networkMicros().toPlainString(),
-                        d.billableMicros().toPlainString(), d.grantedMicros().toPlainString()))
-                .toList(), new UsageTotals(events, network.stripTrailingZeros().toPlainString(),
-                billable.stripTrailingZeros().toPlainString(), granted.stripTrailingZeros().toPlainString())));
+        ApiSupport.respond(
+                exchange,
+                200,
+                new LedgerApiModel.CustomerUsage(
+                        key,
+                        balance,
+                        rows.stream()
+                                .map(d -> new UsageDay(
+                                        d.day(),
+                                        d.events(),
+                                        d.networkMicros().toPlainString(),
+                                        d.billableMicros().toPlainString(),
+                                        d.grantedMicros().toPlainString()))
+                                .toList(),
+                        new UsageTotals(
+                                events,
+                                network.stripTrailingZeros().toPlainString(),
+                                billable.stripTrailingZeros().toPlainString(),
+                                granted.stripTrailingZeros().toPlainString())));
     }
 
     private void respondPosted(Exchange exchange, Ledger.Posted posted, String accountKey) throws SQLException {
-        respond(exchange, posted, new Posted(transfer(posted.transfer()),
-                ledger.account(accountKey).map(LedgerApiRoutes::account).orElse(null)));
+        respond(
+                exchange,
+                posted,
+                new Posted(
+                        transfer(posted.transfer()),
+                        ledger.account(accountKey).map(LedgerApiRoutes::account).orElse(null)));
     }
 
     /** 201 for a new transfer; 200 with {@code Idempotent-Replayed: true} for a retry that found it. */
@@ -276,15 +355,30 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
     }
 
     private static AccountView account(Account a) {
-        return new AccountView(a.key(), a.kind().name().toLowerCase(Locale.ROOT), a.unit().name(),
-                a.balance().toPlainString(), a.debitsPosted().toPlainString(), a.creditsPosted().toPlainString(),
-                a.debitsMustNotExceedCredits(), a.createdAt());
+        return new AccountView(
+                a.key(),
+                a.kind().name().toLowerCase(Locale.ROOT),
+                a.unit().name(),
+                a.balance().toPlainString(),
+                a.debitsPosted().toPlainString(),
+                a.creditsPosted().toPlainString(),
+                a.debitsMustNotExceedCredits(),
+                a.createdAt());
     }
 
     private static TransferView transfer(Transfer t) {
-        return new TransferView(t.id(), t.seq(), t.kind().name().toLowerCase(Locale.ROOT), t.debitAccount(),
-                t.creditAccount(), t.amount().toPlainString(), t.unit().name(), t.reversesId(), t.sourceEventId(),
-                t.createdAt(), metadata(t.metadata()));
+        return new TransferView(
+                t.id(),
+                t.seq(),
+                t.kind().name().toLowerCase(Locale.ROOT),
+                t.debitAccount(),
+                t.creditAccount(),
+                t.amount().toPlainString(),
+                t.unit().name(),
+                t.reversesId(),
+                t.sourceEventId(),
+                t.createdAt(),
+                metadata(t.metadata()));
     }
 
     /** Stored metadata as JSON (a tree), the text itself if it is not JSON, or null. */

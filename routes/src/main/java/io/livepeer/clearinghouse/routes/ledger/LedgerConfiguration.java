@@ -21,7 +21,11 @@ public final class LedgerConfiguration implements CamelConfiguration {
         Database database = Beans.require(context, Database.class);
         Clock clock = Beans.require(context, Clock.class);
         Reconciliation reconciliation = Beans.bind(context, new Reconciliation(database, clock));
-        context.addRoutes(new LedgerApiRoutes(Beans.require(context, Ledger.class), new CustomerUsage(database),
-                reconciliation, Beans.require(context, ApiAuth.class), clock));
+        context.addRoutes(new LedgerApiRoutes(
+                Beans.require(context, Ledger.class),
+                new CustomerUsage(database),
+                reconciliation,
+                Beans.require(context, ApiAuth.class),
+                clock));
     }
 }

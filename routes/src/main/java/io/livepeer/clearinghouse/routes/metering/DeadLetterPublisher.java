@@ -41,7 +41,8 @@ final class DeadLetterPublisher implements Consumer<List<DeadLetterEntry>> {
                         exchange.getMessage().setHeader(KafkaConstants.KEY, d.key());
                     }
                     exchange.getMessage().setHeader("clearinghouse_reason", d.reason());
-                    exchange.getMessage().setHeader("clearinghouse_source", d.source().toString());
+                    exchange.getMessage()
+                            .setHeader("clearinghouse_source", d.source().toString());
                 });
                 if (sent.getException() != null) {
                     throw new IllegalStateException(sent.getException().getMessage(), sent.getException());

@@ -61,15 +61,19 @@ public final class KafkaHealthCheck extends AbstractHealthCheck implements AutoC
                 props.put(AdminClientConfig.CLIENT_ID_CONFIG, "clearinghouse-health");
                 admin = Admin.create(props);
             }
-            nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000)).nodes()
-                    .get(4, TimeUnit.SECONDS).size();
+            nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000))
+                    .nodes()
+                    .get(4, TimeUnit.SECONDS)
+                    .size();
             failure = nodes == 0 ? "no broker in the cluster" : null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             failure = "interrupted";
         } catch (Exception e) {
-            failure = e.getClass().getSimpleName() + (e.getCause() == null ? "" : " (" + e.getCause().getClass()
-                    .getSimpleName() + ")");
+            failure = e.getClass().getSimpleName()
+                    + (e.getCause() == null
+                            ? ""
+                            : " (" + e.getCause().getClass().getSimpleName() + ")");
         }
     }
 

@@ -56,9 +56,13 @@ public final class MeteringBatchProcessor implements Processor {
      *                            DLQ topic); must not throw
      * @param clock               clock for records without a Kafka timestamp
      */
-    public MeteringBatchProcessor(SignerEventMetering metering, PriceService price, UsageRecorder recorder,
-                                  MeteringMetrics metrics, Consumer<List<DeadLetterEntry>> deadLetterPublisher,
-                                  Clock clock) {
+    public MeteringBatchProcessor(
+            SignerEventMetering metering,
+            PriceService price,
+            UsageRecorder recorder,
+            MeteringMetrics metrics,
+            Consumer<List<DeadLetterEntry>> deadLetterPublisher,
+            Clock clock) {
         this.metering = metering;
         this.price = price;
         this.recorder = recorder;
@@ -73,8 +77,9 @@ public final class MeteringBatchProcessor implements Processor {
         if (records == null || records.isEmpty()) {
             return;
         }
-        PriceQuote quote = price.current().orElseThrow(() ->
-                new IllegalStateException("no ETH/USD price: the metering route must not run without one"));
+        PriceQuote quote = price.current()
+                .orElseThrow(() ->
+                        new IllegalStateException("no ETH/USD price: the metering route must not run without one"));
         Timer.Sample sample = Timer.start();
         List<OutboxEntry> metered = new ArrayList<>(records.size());
         List<DeadLetterEntry> deadLetters = new ArrayList<>();
@@ -82,7 +87,8 @@ public final class MeteringBatchProcessor implements Processor {
         for (Object item : records) {
             Exchange record = (Exchange) item;
             Message message = record.getMessage();
-            KafkaCoordinates source = new KafkaCoordinates(message.getHeader(KafkaConstants.TOPIC, String.class),
+            KafkaCoordinates source = new KafkaCoordinates(
+                    message.getHeader(KafkaConstants.TOPIC, String.class),
                     message.getHeader(KafkaConstants.PARTITION, 0, Integer.class),
                     message.getHeader(KafkaConstants.OFFSET, -1L, Long.class));
             lastPerPartition.put(source.partition(), record);
@@ -101,7 +107,8 @@ public final class MeteringBatchProcessor implements Processor {
             if (outcome instanceof MeteringOutcome.Metered m) {
                 metered.add(toOutbox(m.usage(), source));
             } else if (outcome instanceof MeteringOutcome.Rejected r) {
-                deadLetters.add(new DeadLetterEntry(source, key, r.eventId(), r.reason(), raw == null ? new byte[0] : raw));
+                deadLetters.add(
+                        new DeadLetterEntry(source, key, r.eventId(), r.reason(), raw == null ? new byte[0] : raw));
             } else if (outcome instanceof MeteringOutcome.Skipped s) {
                 metrics.skipped(s.eventType());
             }
@@ -111,16 +118,23 @@ public final class MeteringBatchProcessor implements Processor {
         sample.stop(metrics.batchTimer());
         metrics.batch(records.size(), result.inserted(), result.duplicates(), result.deadLettered());
         if (!deadLetters.isEmpty()) {
-            LOG.warn("{} record(s) dead-lettered in this batch, first: {} at {}", deadLetters.size(),
-                    deadLetters.get(0).reason(), deadLetters.get(0).source());
+            LOG.warn(
+                    "{} record(s) dead-lettered in this batch, first: {} at {}",
+                    deadLetters.size(),
+                    deadLetters.get(0).reason(),
+                    deadLetters.get(0).source());
             deadLetterPublisher.accept(deadLetters);
         }
-        LOG.debug("Batch of {} records: {} metered, {} duplicate, {} dead-lettered", records.size(),
-                result.inserted(), result.duplicates(), result.deadLettered());
+        LOG.debug(
+                "Batch of {} records: {} metered, {} duplicate, {} dead-lettered",
+                records.size(),
+                result.inserted(),
+                result.duplicates(),
+                result.deadLettered());
 
         for (Exchange last : lastPerPartition.values()) {
-            KafkaManualCommit commit = last.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT,
-                    KafkaManualCommit.class);
+            KafkaManualCommit commit =
+                    last.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
             if (commit != null) {
                 commit.commit();
             }
@@ -128,8 +142,18 @@ public final class MeteringBatchProcessor implements Processor {
     }
 
     private static OutboxEntry toOutbox(MeteredUsage usage, KafkaCoordinates source) {
-        return new OutboxEntry(usage.eventId(), usage.subject(), usage.pipeline(), usage.modelId(), usage.time(),
-                usage.feeWei(), usage.networkMicros(), usage.billableMicros(), usage.price().usdPerEth(),
-                new String(usage.cloudEventJson(), StandardCharsets.UTF_8), usage.orchAddress(), source);
+        return new OutboxEntry(
+                usage.eventId(),
+                usage.subject(),
+                usage.pipeline(),
+                usage.modelId(),
+                usage.time(),
+                usage.feeWei(),
+                usage.networkMicros(),
+                usage.billableMicros(),
+                usage.price().usdPerEth(),
+                new String(usage.cloudEventJson(), StandardCharsets.UTF_8),
+                usage.orchAddress(),
+                source);
     }
 }

@@ -42,27 +42,34 @@ public final class MeteringConfiguration implements CamelConfiguration {
         PriceService price = Beans.require(context, PriceService.class);
 
         Catalog catalog = Beans.bind(context, loadCatalog(settings));
-        MeteringMetrics metrics = Beans.bind(context,
-                new MeteringMetrics(Beans.require(context, PrometheusMeterRegistry.class)));
+        MeteringMetrics metrics =
+                Beans.bind(context, new MeteringMetrics(Beans.require(context, PrometheusMeterRegistry.class)));
         SignerEventMetering metering = new SignerEventMetering(
-                new UsageCloudEventMapper(settings.cloudEventSource()), catalog.markup(),
+                new UsageCloudEventMapper(settings.cloudEventSource()),
+                catalog.markup(),
                 new MeteringLimits(settings.maxFeeWei(), settings.maxFutureSkew()));
         if (!settings.usageFanOut()) {
             LOG.warn("Usage fan-out to the credit ledger is off: balances will not reflect metered usage");
         }
         Ledger ledger = settings.usageFanOut() ? Beans.require(context, Ledger.class) : null;
-        MeteringBatchProcessor batchProcessor = new MeteringBatchProcessor(metering, price,
-                new UsageRecorder(database, ledger, clock), metrics,
-                settings.deadLetterTopic().isPresent() ? new DeadLetterPublisher(context) : deadLetters -> { },
+        MeteringBatchProcessor batchProcessor = new MeteringBatchProcessor(
+                metering,
+                price,
+                new UsageRecorder(database, ledger, clock),
+                metrics,
+                settings.deadLetterTopic().isPresent() ? new DeadLetterPublisher(context) : deadLetters -> {},
                 clock);
 
         KafkaHealthCheck kafkaCheck = new KafkaHealthCheck(settings.kafkaBrokers());
-        context.addService(new ServiceSupport() {
-            @Override
-            protected void doStop() {
-                kafkaCheck.close();
-            }
-        }, true, true);
+        context.addService(
+                new ServiceSupport() {
+                    @Override
+                    protected void doStop() {
+                        kafkaCheck.close();
+                    }
+                },
+                true,
+                true);
         HealthCheckRegistry.get(context).register(kafkaCheck);
 
         boolean priceKnown = price.current().isPresent();
@@ -80,7 +87,8 @@ public final class MeteringConfiguration implements CamelConfiguration {
         try (InputStream in = Files.newInputStream(file)) {
             // the same checks as `bootstrap validate`: a catalog OpenMeter would refuse is not metered with either
             Catalog catalog = CatalogValidator.requireValid(Catalog.parse(in), file.toString());
-            LOG.info("Catalog {}: {} markup rule(s)", file, catalog.markupRules().size());
+            LOG.info(
+                    "Catalog {}: {} markup rule(s)", file, catalog.markupRules().size());
             return catalog;
         }
     }

@@ -64,14 +64,16 @@ final class MeteringGate {
             started = true;
         }
         // not on the caller's thread: it may be a route's own thread (the price oracle)
-        Thread starter = new Thread(() -> {
-            try {
-                context.getRouteController().startRoute(routeId);
-                LOG.info("Metering route {} started", routeId);
-            } catch (Exception e) {
-                LOG.error("Metering route {} could not be started", routeId, e);
-            }
-        }, "metering-gate");
+        Thread starter = new Thread(
+                () -> {
+                    try {
+                        context.getRouteController().startRoute(routeId);
+                        LOG.info("Metering route {} started", routeId);
+                    } catch (Exception e) {
+                        LOG.error("Metering route {} could not be started", routeId, e);
+                    }
+                },
+                "metering-gate");
         starter.setDaemon(true);
         starter.start();
     }

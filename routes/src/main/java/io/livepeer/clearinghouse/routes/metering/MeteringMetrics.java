@@ -32,7 +32,8 @@ public final class MeteringMetrics {
         metered = counter("clearinghouse.events.metered", "Signed tickets metered into the outbox");
         duplicates = counter("clearinghouse.events.duplicate", "Signed tickets already in the outbox (redelivery)");
         deadLettered = counter("clearinghouse.events.dead.lettered", "Records kept as dead letters");
-        batchTimer = Timer.builder("clearinghouse.metering.batch").description("Metering and storing one Kafka batch")
+        batchTimer = Timer.builder("clearinghouse.metering.batch")
+                .description("Metering and storing one Kafka batch")
                 .register(registry);
     }
 
@@ -50,8 +51,11 @@ public final class MeteringMetrics {
 
     /** Counts a skipped record of another event type (the type label is cut at 64 characters). */
     public void skipped(String eventType) {
-        registry.counter("clearinghouse.events.skipped", "type", eventType.length() > 64
-                ? eventType.substring(0, 64) : eventType).increment();
+        registry.counter(
+                        "clearinghouse.events.skipped",
+                        "type",
+                        eventType.length() > 64 ? eventType.substring(0, 64) : eventType)
+                .increment();
     }
 
     /** The batch timer. */
@@ -82,6 +86,7 @@ public final class MeteringMetrics {
     /** Skipped records over all event types. */
     public long skippedCount() {
         return (long) registry.find("clearinghouse.events.skipped").counters().stream()
-                .mapToDouble(Counter::count).sum();
+                .mapToDouble(Counter::count)
+                .sum();
     }
 }

@@ -23,10 +23,19 @@ import java.util.Optional;
  * @param maxFutureSkew      usage times further ahead are dead-lettered
  * @param usageFanOut        whether metered usage is also posted to the credit ledger
  */
-public record MeteringSettings(String kafkaBrokers, String topic, String groupId, int maxPollRecords,
-                               int pollTimeoutMs, int batchingIntervalMs, Optional<String> deadLetterTopic,
-                               String cloudEventSource, Optional<String> catalogFile, BigInteger maxFeeWei,
-                               Duration maxFutureSkew, boolean usageFanOut) {
+public record MeteringSettings(
+        String kafkaBrokers,
+        String topic,
+        String groupId,
+        int maxPollRecords,
+        int pollTimeoutMs,
+        int batchingIntervalMs,
+        Optional<String> deadLetterTopic,
+        String cloudEventSource,
+        Optional<String> catalogFile,
+        BigInteger maxFeeWei,
+        Duration maxFutureSkew,
+        boolean usageFanOut) {
 
     /** @throws IllegalArgumentException naming the key of a missing or malformed value */
     public static MeteringSettings from(SettingsReader r) {
@@ -35,8 +44,8 @@ public record MeteringSettings(String kafkaBrokers, String topic, String groupId
         try {
             maxFeeWei = new BigInteger(maxFee);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("clearinghouse.metering.max-fee-wei must be a whole number of wei, got '"
-                    + maxFee + "'");
+            throw new IllegalArgumentException(
+                    "clearinghouse.metering.max-fee-wei must be a whole number of wei, got '" + maxFee + "'");
         }
         return new MeteringSettings(
                 r.required("clearinghouse.kafka.brokers"),

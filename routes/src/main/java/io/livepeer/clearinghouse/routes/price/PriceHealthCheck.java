@@ -28,8 +28,9 @@ public final class PriceHealthCheck extends AbstractHealthCheck {
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         var quote = price.current();
         if (quote.isEmpty()) {
-            builder.down().message(HealthMessages.safe("no ETH-USD price yet: metering waits"
-                    + (price.lastError() == null ? "" : " (last error: " + price.lastError() + ")")));
+            builder.down()
+                    .message(HealthMessages.safe("no ETH-USD price yet: metering waits"
+                            + (price.lastError() == null ? "" : " (last error: " + price.lastError() + ")")));
             return;
         }
         builder.detail("usd_per_eth", quote.get().usdPerEth().toPlainString());
@@ -39,9 +40,10 @@ public final class PriceHealthCheck extends AbstractHealthCheck {
             builder.detail("last_error", price.lastError());
         }
         if (price.isStale()) {
-            builder.down().message(HealthMessages.safe("ETH-USD price is stale: "
-                    + price.age().orElseThrow().toSeconds() + " s old (stale after "
-                    + price.staleAfter().toSeconds() + " s); metering continues at it"));
+            builder.down()
+                    .message(HealthMessages.safe("ETH-USD price is stale: "
+                            + price.age().orElseThrow().toSeconds() + " s old (stale after "
+                            + price.staleAfter().toSeconds() + " s); metering continues at it"));
         } else {
             builder.up();
         }

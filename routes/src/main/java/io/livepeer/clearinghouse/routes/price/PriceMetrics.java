@@ -12,17 +12,24 @@ import java.time.Duration;
  */
 public final class PriceMetrics {
 
-    private PriceMetrics() {
-    }
+    private PriceMetrics() {}
 
     /** Registers the gauges over {@code price}. */
     public static void register(MeterRegistry registry, PriceService price) {
-        Gauge.builder("clearinghouse.price.age.seconds", price, p -> p.age().map(Duration::toSeconds).orElse(-1L))
-                .description("Age of the ETH/USD price, -1 without a price").register(registry);
+        Gauge.builder(
+                        "clearinghouse.price.age.seconds",
+                        price,
+                        p -> p.age().map(Duration::toSeconds).orElse(-1L))
+                .description("Age of the ETH/USD price, -1 without a price")
+                .register(registry);
         Gauge.builder("clearinghouse.price.stale", price, p -> p.isStale() ? 1 : 0)
-                .description("1 when the ETH/USD price is older than the stale threshold").register(registry);
-        Gauge.builder("clearinghouse.price.usd", price,
+                .description("1 when the ETH/USD price is older than the stale threshold")
+                .register(registry);
+        Gauge.builder(
+                        "clearinghouse.price.usd",
+                        price,
                         p -> p.current().map(q -> q.usdPerEth().doubleValue()).orElse(0.0))
-                .description("ETH/USD price in use (display only; metering uses exact decimals)").register(registry);
+                .description("ETH/USD price in use (display only; metering uses exact decimals)")
+                .register(registry);
     }
 }

@@ -49,18 +49,21 @@ public final class PriceOracleRoute extends RouteBuilder {
                 .setHeader(Exchange.HTTP_METHOD, constant("GET"))
                 .setHeader("Accept", constant("application/json"))
                 .doTry()
-                    .to(uri).id("fetch-price")
-                    .process(exchange -> {
-                        byte[] body = exchange.getMessage().getBody(byte[].class);
-                        price.update(new PriceQuote(OraclePriceParser.parse(body), price.now(), source));
-                        nextFetch = price.now().plus(refresh);
-                    }).id("install-price")
+                .to(uri)
+                .id("fetch-price")
+                .process(exchange -> {
+                    byte[] body = exchange.getMessage().getBody(byte[].class);
+                    price.update(new PriceQuote(OraclePriceParser.parse(body), price.now(), source));
+                    nextFetch = price.now().plus(refresh);
+                })
+                .id("install-price")
                 .doCatch(Exception.class)
-                    .process(exchange -> {
-                        Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-                        price.recordFailure(SettingsReader.host(oracle) + ": " + describe(e));
-                        nextFetch = price.now().plus(retry);
-                    }).id("record-price-failure")
+                .process(exchange -> {
+                    Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+                    price.recordFailure(SettingsReader.host(oracle) + ": " + describe(e));
+                    nextFetch = price.now().plus(retry);
+                })
+                .id("record-price-failure")
                 .end();
     }
 

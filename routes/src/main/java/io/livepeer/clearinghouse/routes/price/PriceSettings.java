@@ -16,12 +16,17 @@ import java.util.Optional;
  * @param oracleRetry     delay before retrying a failed oracle call
  * @param priceStaleAfter a price older than this is reported stale
  */
-public record PriceSettings(Optional<BigDecimal> staticPrice, Optional<String> oracleUrl, Duration oracleRefresh,
-                            Duration oracleRetry, Duration priceStaleAfter) {
+public record PriceSettings(
+        Optional<BigDecimal> staticPrice,
+        Optional<String> oracleUrl,
+        Duration oracleRefresh,
+        Duration oracleRetry,
+        Duration priceStaleAfter) {
 
     /** @throws IllegalArgumentException naming the key of a missing or malformed value */
     public static PriceSettings from(SettingsReader r) {
-        return new PriceSettings(r.optionalPositiveDecimal("clearinghouse.price.static"),
+        return new PriceSettings(
+                r.optionalPositiveDecimal("clearinghouse.price.static"),
                 r.optionalHttpUrl("clearinghouse.price.oracle-url"),
                 r.duration("clearinghouse.price.oracle-refresh"),
                 r.duration("clearinghouse.price.oracle-retry"),
@@ -30,8 +35,10 @@ public record PriceSettings(Optional<BigDecimal> staticPrice, Optional<String> o
 
     @Override
     public String toString() {
-        return "PriceSettings[" + (oracleUrl.isPresent() ? "oracle " + SettingsReader.host(oracleUrl.get())
-                + " every " + oracleRefresh : staticPrice.map(p -> "static " + p.toPlainString()).orElse("none"))
+        return "PriceSettings["
+                + (oracleUrl.isPresent()
+                        ? "oracle " + SettingsReader.host(oracleUrl.get()) + " every " + oracleRefresh
+                        : staticPrice.map(p -> "static " + p.toPlainString()).orElse("none"))
                 + ", stale after " + priceStaleAfter + "]";
     }
 }

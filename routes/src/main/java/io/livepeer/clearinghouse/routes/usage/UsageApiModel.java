@@ -12,8 +12,7 @@ import java.util.List;
  */
 public final class UsageApiModel {
 
-    private UsageApiModel() {
-    }
+    private UsageApiModel() {}
 
     /**
      * {@code GET /api/usage/summary}.
@@ -25,21 +24,36 @@ public final class UsageApiModel {
      * @param totals  the rows summed
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record Summary(Instant from, Instant to, @JsonInclude(JsonInclude.Include.NON_NULL) String subject,
-                          List<SummaryRow> rows, Totals totals) {
-    }
+    public record Summary(
+            Instant from,
+            Instant to,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String subject,
+            List<SummaryRow> rows,
+            Totals totals) {}
 
     /** Usage of one subject in one pipeline, with how many of its events are in each delivery state. */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record SummaryRow(String subject, String pipeline, long events, String networkUsdMicros,
-                             String billableUsdMicros, String feeWei, long pending, long delivered, long rejected) {
-    }
+    public record SummaryRow(
+            String subject,
+            String pipeline,
+            long events,
+            String networkUsdMicros,
+            String billableUsdMicros,
+            String feeWei,
+            long pending,
+            long delivered,
+            long rejected) {}
 
     /** The summary's rows summed. */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record Totals(long events, String networkUsdMicros, String billableUsdMicros, String feeWei,
-                         long pending, long delivered, long rejected) {
-    }
+    public record Totals(
+            long events,
+            String networkUsdMicros,
+            String billableUsdMicros,
+            String feeWei,
+            long pending,
+            long delivered,
+            long rejected) {}
 
     /**
      * {@code GET /api/usage/events}: a page, newest first.
@@ -47,8 +61,7 @@ public final class UsageApiModel {
      * @param nextCursor the cursor of the next page, null on the last page
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record EventPage(List<Event> events, String nextCursor) {
-    }
+    public record EventPage(List<Event> events, String nextCursor) {}
 
     /**
      * A metered event and its delivery state.
@@ -59,16 +72,26 @@ public final class UsageApiModel {
      * @param cloudEvent the exact CloudEvent sent to OpenMeter (JSON)
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record Event(long seq, String eventId, String subject, String pipeline, String modelId,
-                        Instant eventTime, String feeWei, String networkUsdMicros, String billableUsdMicros,
-                        String ethUsdPrice, String status, Integer attempts, String lastError, Instant createdAt,
-                        Object cloudEvent) {
-    }
+    public record Event(
+            long seq,
+            String eventId,
+            String subject,
+            String pipeline,
+            String modelId,
+            Instant eventTime,
+            String feeWei,
+            String networkUsdMicros,
+            String billableUsdMicros,
+            String ethUsdPrice,
+            String status,
+            Integer attempts,
+            String lastError,
+            Instant createdAt,
+            Object cloudEvent) {}
 
     /** {@code GET /api/dead-letters}: a page, newest first. */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record DeadLetterPage(List<DeadLetter> deadLetters, String nextCursor) {
-    }
+    public record DeadLetterPage(List<DeadLetter> deadLetters, String nextCursor) {}
 
     /**
      * Input that could not be metered.
@@ -77,7 +100,15 @@ public final class UsageApiModel {
      * @param rawEncoding {@code utf-8} or {@code base64}
      */
     @JsonNaming(SnakeCaseStrategy.class)
-    public record DeadLetter(long id, String topic, int partition, long offset, String key, String eventId,
-                             String reason, String raw, String rawEncoding, Instant createdAt) {
-    }
+    public record DeadLetter(
+            long id,
+            String topic,
+            int partition,
+            long offset,
+            String key,
+            String eventId,
+            String reason,
+            String raw,
+            String rawEncoding,
+            Instant createdAt) {}
 }

@@ -52,29 +52,37 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
 
     @Override
     public void configure() {
-        rest("/api/usage").description("Metered usage (viewer or admin token)")
-                .get("/summary").id("api-usage-summary")
-                    .description("Usage per customer key and pipeline over a range of usage time")
-                    .param(query("from", "string", "start of the range, inclusive: RFC 3339 time or YYYY-MM-DD"
-                            + " (UTC); default all time"))
-                    .param(query("to", "string", "end of the range, exclusive; default all time"))
-                    .param(query("subject", "string", "one customer key (CloudEvent subject); default all"))
-                    .outType(Summary.class)
-                    .to(direct("api-usage-summary"))
-                .get("/events").id("api-usage-events")
-                    .description("Metered events, newest first, with their delivery state and the CloudEvent sent")
-                    .param(query("subject", "string", "customer key"))
-                    .param(query("status", "string", "delivery state").allowableValues("pending", "delivered",
-                            "rejected"))
-                    .param(limit()).param(cursor())
-                    .outType(EventPage.class)
-                    .to(direct("api-usage-events"));
-        rest("/api/dead-letters").description("Input that could not be metered (viewer or admin token)")
-                .get().id("api-dead-letters")
-                    .description("Dead letters, newest first; raw bytes as text or base64")
-                    .param(limit()).param(cursor())
-                    .outType(DeadLetterPage.class)
-                    .to(direct("api-dead-letters"));
+        rest("/api/usage")
+                .description("Metered usage (viewer or admin token)")
+                .get("/summary")
+                .id("api-usage-summary")
+                .description("Usage per customer key and pipeline over a range of usage time")
+                .param(query(
+                        "from",
+                        "string",
+                        "start of the range, inclusive: RFC 3339 time or YYYY-MM-DD" + " (UTC); default all time"))
+                .param(query("to", "string", "end of the range, exclusive; default all time"))
+                .param(query("subject", "string", "one customer key (CloudEvent subject); default all"))
+                .outType(Summary.class)
+                .to(direct("api-usage-summary"))
+                .get("/events")
+                .id("api-usage-events")
+                .description("Metered events, newest first, with their delivery state and the CloudEvent sent")
+                .param(query("subject", "string", "customer key"))
+                .param(query("status", "string", "delivery state").allowableValues("pending", "delivered", "rejected"))
+                .param(limit())
+                .param(cursor())
+                .outType(EventPage.class)
+                .to(direct("api-usage-events"));
+        rest("/api/dead-letters")
+                .description("Input that could not be metered (viewer or admin token)")
+                .get()
+                .id("api-dead-letters")
+                .description("Dead letters, newest first; raw bytes as text or base64")
+                .param(limit())
+                .param(cursor())
+                .outType(DeadLetterPage.class)
+                .to(direct("api-dead-letters"));
 
         api("api-usage-summary", Role.VIEWER).process(this::summary);
         api("api-usage-events", Role.VIEWER).process(this::events);
@@ -90,8 +98,15 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
         String subject = ApiSupport.query(exchange, "subject");
         List<OutboxQueries.UsageSummaryRow> found = outbox.summary(from, to, subject);
         List<SummaryRow> rows = found.stream()
-                .map(r -> new SummaryRow(r.subject(), r.pipeline(), r.events(), r.networkMicros().toPlainString(),
-                        r.billableMicros().toPlainString(), r.feeWei().toString(), r.pending(), r.delivered(),
+                .map(r -> new SummaryRow(
+                        r.subject(),
+                        r.pipeline(),
+                        r.events(),
+                        r.networkMicros().toPlainString(),
+                        r.billableMicros().toPlainString(),
+                        r.feeWei().toString(),
+                        r.pending(),
+                        r.delivered(),
                         r.rejected()))
                 .toList();
         ApiSupport.respond(exchange, 200, new Summary(from, to, subject, rows, totals(found)));
@@ -114,35 +129,70 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
             billable = billable.add(row.billableMicros());
             wei = wei.add(row.feeWei());
         }
-        return new Totals(events, network.stripTrailingZeros().toPlainString(),
-                billable.stripTrailingZeros().toPlainString(), wei.toString(), pending, delivered, rejected);
+        return new Totals(
+                events,
+                network.stripTrailingZeros().toPlainString(),
+                billable.stripTrailingZeros().toPlainString(),
+                wei.toString(),
+                pending,
+                delivered,
+                rejected);
     }
 
     private void events(Exchange exchange) throws SQLException {
         int limit = ApiSupport.limit(exchange);
-        List<OutboxQueries.OutboxEventView> page = outbox.list(ApiSupport.query(exchange, "subject"),
-                ApiSupport.enumValue(exchange, "status", OutboxQueries.Status.class), ApiSupport.cursor(exchange), limit);
+        List<OutboxQueries.OutboxEventView> page = outbox.list(
+                ApiSupport.query(exchange, "subject"),
+                ApiSupport.enumValue(exchange, "status", OutboxQueries.Status.class),
+                ApiSupport.cursor(exchange),
+                limit);
         List<Event> events = page.stream()
-                .map(e -> new Event(e.seq(), e.eventId(), e.subject(), e.pipeline(), e.modelId(), e.eventTime(),
-                        e.feeWei().toString(), e.networkMicros().toPlainString(), e.billableMicros().toPlainString(),
-                        e.ethUsdPrice().toPlainString(), e.status().name().toLowerCase(Locale.ROOT), e.attempts(),
-                        e.lastError(), e.createdAt(), parse(e.cloudEvent())))
+                .map(e -> new Event(
+                        e.seq(),
+                        e.eventId(),
+                        e.subject(),
+                        e.pipeline(),
+                        e.modelId(),
+                        e.eventTime(),
+                        e.feeWei().toString(),
+                        e.networkMicros().toPlainString(),
+                        e.billableMicros().toPlainString(),
+                        e.ethUsdPrice().toPlainString(),
+                        e.status().name().toLowerCase(Locale.ROOT),
+                        e.attempts(),
+                        e.lastError(),
+                        e.createdAt(),
+                        parse(e.cloudEvent())))
                 .toList();
-        ApiSupport.respond(exchange, 200, new EventPage(events,
-                ApiSupport.nextCursor(page, limit, OutboxQueries.OutboxEventView::seq)));
+        ApiSupport.respond(
+                exchange,
+                200,
+                new EventPage(events, ApiSupport.nextCursor(page, limit, OutboxQueries.OutboxEventView::seq)));
     }
 
     private void deadLetters(Exchange exchange) throws SQLException {
         int limit = ApiSupport.limit(exchange);
         List<DeadLetters.DeadLetterView> page = deadLetters.list(ApiSupport.cursor(exchange), limit);
-        List<DeadLetter> letters = page.stream().map(d -> {
-            String text = utf8(d.raw());
-            return new DeadLetter(d.id(), d.source().topic(), d.source().partition(), d.source().offset(), d.key(),
-                    d.eventId(), d.reason(), text != null ? text : Base64.getEncoder().encodeToString(d.raw()),
-                    text != null ? "utf-8" : "base64", d.createdAt());
-        }).toList();
-        ApiSupport.respond(exchange, 200, new DeadLetterPage(letters,
-                ApiSupport.nextCursor(page, limit, DeadLetters.DeadLetterView::id)));
+        List<DeadLetter> letters = page.stream()
+                .map(d -> {
+                    String text = utf8(d.raw());
+                    return new DeadLetter(
+                            d.id(),
+                            d.source().topic(),
+                            d.source().partition(),
+                            d.source().offset(),
+                            d.key(),
+                            d.eventId(),
+                            d.reason(),
+                            text != null ? text : Base64.getEncoder().encodeToString(d.raw()),
+                            text != null ? "utf-8" : "base64",
+                            d.createdAt());
+                })
+                .toList();
+        ApiSupport.respond(
+                exchange,
+                200,
+                new DeadLetterPage(letters, ApiSupport.nextCursor(page, limit, DeadLetters.DeadLetterView::id)));
     }
 
     /** Stored JSON as a tree (sent as JSON, not as a string), or the text itself if it is not JSON. */
@@ -156,10 +206,12 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
 
     private static String utf8(byte[] raw) {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(raw)).toString();
+                    .decode(ByteBuffer.wrap(raw))
+                    .toString();
         } catch (CharacterCodingException e) {
             return null;
         }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DatabaseConfig;
 import io.livepeer.clearinghouse.ledger.DeadLetters;
-import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.processors.cloudevent.UsageCloudEventMapper;
 import io.livepeer.clearinghouse.processors.metering.MeteringLimits;
@@ -79,10 +79,15 @@ class SignerEventsRouteTest extends CamelTestSupport {
         PriceService price = new PriceService(Duration.ofMinutes(15), CLOCK);
         price.update(new PriceQuote(new BigDecimal("3000"), CLOCK.instant(), "static"));
         MeteringBatchProcessor real = new MeteringBatchProcessor(
-                new SignerEventMetering(new UsageCloudEventMapper("test"), Catalog.defaultCatalog().markup(),
+                new SignerEventMetering(
+                        new UsageCloudEventMapper("test"),
+                        Catalog.defaultCatalog().markup(),
                         new MeteringLimits(new BigInteger("1000000000000000000000"), Duration.ofHours(1))),
-                price, new UsageRecorder(database, null, CLOCK), new MeteringMetrics(new SimpleMeterRegistry()),
-                deadLetters -> { }, CLOCK);
+                price,
+                new UsageRecorder(database, null, CLOCK),
+                new MeteringMetrics(new SimpleMeterRegistry()),
+                deadLetters -> {},
+                CLOCK);
         storage = exchange -> {
             if (failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new java.sql.SQLTransientConnectionException("database unavailable (injected)");
@@ -137,7 +142,11 @@ class SignerEventsRouteTest extends CamelTestSupport {
         MockEndpoint stored = getMockEndpoint("mock:stored");
         stored.expectedMessageCount(1);
 
-        List<Exchange> records = batch(0, 10, ticket(UUID.randomUUID().toString()), "not json",
+        List<Exchange> records = batch(
+                0,
+                10,
+                ticket(UUID.randomUUID().toString()),
+                "not json",
                 ticket(UUID.randomUUID().toString()));
         records.addAll(batch(1, 40, ticket(UUID.randomUUID().toString())));
         template.sendBody("direct:signer-batch", records);
@@ -152,14 +161,19 @@ class SignerEventsRouteTest extends CamelTestSupport {
     void a_storage_failure_is_retried_with_backoff_and_commits_only_once_stored() throws Exception {
         adviseAndStart();
         failuresToInject.set(2);
-        NotifyBuilder done = new NotifyBuilder(context).fromRoute(SignerEventsRoute.ROUTE_ID).whenDone(1).create();
+        NotifyBuilder done = new NotifyBuilder(context)
+                .fromRoute(SignerEventsRoute.ROUTE_ID)
+                .whenDone(1)
+                .create();
 
-        Exchange result = template.send("direct:signer-batch",
+        Exchange result = template.send(
+                "direct:signer-batch",
                 e -> e.getMessage().setBody(batch(0, 7, ticket(UUID.randomUUID().toString()))));
 
         assertThat(done.matches(30, TimeUnit.SECONDS)).isTrue();
         assertThat(result.getException()).isNull();
-        assertThat(result.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class)).isEqualTo(2);
+        assertThat(result.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class))
+                .isEqualTo(2);
         assertThat(new OutboxQueries(database).pendingCount()).isEqualTo(1);
         assertThat(commits).containsExactly("0:7");
     }
@@ -170,12 +184,14 @@ class SignerEventsRouteTest extends CamelTestSupport {
         adviseAndStart();
         failuresToInject.set(Integer.MAX_VALUE);
 
-        Exchange result = template.send("direct:signer-batch",
+        Exchange result = template.send(
+                "direct:signer-batch",
                 e -> e.getMessage().setBody(batch(0, 3, ticket(UUID.randomUUID().toString()))));
 
         // 1 try + 4 redeliveries, then breakOnFirstError makes the real consumer seek back to the committed offset
         assertThat(result.getException()).hasMessageContaining("injected");
-        assertThat(result.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class)).isEqualTo(4);
+        assertThat(result.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class))
+                .isEqualTo(4);
         assertThat(new OutboxQueries(database).pendingCount()).isZero();
         assertThat(commits).isEmpty();
     }
