@@ -14,6 +14,9 @@ import java.util.Objects;
  */
 public record PriceQuote(BigDecimal usdPerEth, Instant observedAt, String source) {
 
+    /** The source of a price configured by the operator ({@code ETH_USD_PRICE}): it does not age. */
+    public static final String STATIC_SOURCE = "static";
+
     public PriceQuote {
         Objects.requireNonNull(usdPerEth, "usdPerEth");
         Objects.requireNonNull(observedAt, "observedAt");
@@ -21,6 +24,11 @@ public record PriceQuote(BigDecimal usdPerEth, Instant observedAt, String source
         if (usdPerEth.signum() <= 0) {
             throw new IllegalArgumentException("ETH/USD price must be positive, got " + usdPerEth.toPlainString());
         }
+    }
+
+    /** A configured price ({@link #STATIC_SOURCE}), as opposed to one observed from an oracle. */
+    public boolean isStatic() {
+        return STATIC_SOURCE.equals(source);
     }
 
     /** Age of this quote at {@code now}. */

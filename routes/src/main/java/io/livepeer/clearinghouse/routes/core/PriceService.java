@@ -96,9 +96,15 @@ public final class PriceService {
         return current().map(q -> q.age(clock.instant()));
     }
 
-    /** Whether the current price is older than the stale threshold. */
+    /**
+     * Whether the current price is an oracle price older than the stale threshold. A static price
+     * ({@code ETH_USD_PRICE}) is what the operator configured and never goes stale.
+     */
     public boolean isStale() {
-        return age().map(a -> a.compareTo(staleAfter) > 0).orElse(false);
+        return current()
+                .filter(q -> !q.isStatic())
+                .map(q -> q.age(clock.instant()).compareTo(staleAfter) > 0)
+                .orElse(false);
     }
 
     /** The last refresh error, or null after a success. */

@@ -28,7 +28,7 @@ public final class PriceConfiguration implements CamelConfiguration {
         PriceService price = Beans.bind(context, new PriceService(settings.priceStaleAfter(), clock));
         Beans.bind(context, settings);
         if (settings.oracleUrl().isEmpty() && settings.staticPrice().isPresent()) {
-            price.update(new PriceQuote(settings.staticPrice().get(), clock.instant(), "static"));
+            price.update(new PriceQuote(settings.staticPrice().get(), clock.instant(), PriceQuote.STATIC_SOURCE));
         } else if (settings.oracleUrl().isPresent() && settings.staticPrice().isPresent()) {
             LOG.warn("Both ETH_USD_PRICE and PRICE_ORACLE_URL are set: the oracle is used, the static price ignored");
         } else if (settings.oracleUrl().isEmpty()) {
