@@ -152,6 +152,20 @@ class SignerEventParserTest {
                         e -> assertThat(e.eventId()).isEqualTo("abc"));
     }
 
+    @Test
+    void an_envelope_id_or_type_of_the_wrong_kind_is_bad_input_not_an_internal_error() {
+        // an IllegalArgumentException escaping the parser became "internal error" with a stack trace per record
+        assertReason("{\"id\":{\"x\":1},\"type\":\"create_signed_ticket\",\"data\":{}}", "id must be a string");
+        assertReason("{\"id\":\"abc\",\"type\":[\"create_signed_ticket\"],\"data\":{}}", "type must be a string");
+    }
+
+    @Test
+    void a_record_larger_than_the_document_limit_is_refused_before_it_is_parsed() {
+        String big = "{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\""
+                + "a".repeat(io.livepeer.clearinghouse.processors.json.Json.MAX_DOCUMENT_CHARS) + "\"}}";
+        assertReason(big, "larger than");
+    }
+
     private static void assertReason(String json, String reason) {
         assertThatThrownBy(() -> ticket(json))
                 .isInstanceOf(InvalidEventException.class)

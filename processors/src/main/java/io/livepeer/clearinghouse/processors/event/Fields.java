@@ -12,6 +12,9 @@ import java.time.Instant;
  */
 final class Fields {
 
+    /** Integer digits and decimal places a number may have (a wei amount of 10^78 has 79). */
+    static final int MAX_DIGITS = 100;
+
     private static final int MAX_REASON_VALUE = 64;
 
     private Fields() {}
@@ -26,7 +29,7 @@ final class Fields {
             return node.textValue();
         }
         if (node.isNumber()) {
-            return node.decimalValue().toPlainString();
+            return bounded(node.decimalValue(), field).toPlainString();
         }
         if (node.isBoolean()) {
             return node.asText();
@@ -41,7 +44,7 @@ final class Fields {
             return null;
         }
         if (node.isNumber()) {
-            return node.decimalValue();
+            return bounded(node.decimalValue(), field);
         }
         if (node.isTextual()) {
             String text = node.textValue().trim();
@@ -51,13 +54,34 @@ final class Fields {
             if (text.length() > 100) {
                 throw new IllegalArgumentException(field + " is not a number: too long");
             }
+            BigDecimal parsed;
             try {
-                return new BigDecimal(text);
+                parsed = new BigDecimal(text);
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(field + " is not a number: " + clip(text));
             }
+            return bounded(parsed, field);
         }
         throw new IllegalArgumentException(field + " must be a number, not " + kind(node));
+    }
+
+    /**
+     * {@code value} when its plain form is at most {@value #MAX_DIGITS} integer digits and {@value #MAX_DIGITS}
+     * decimal places. Checked on precision and scale, which cost nothing: a short number with a huge exponent
+     * ({@code 1e500000000}) would otherwise be expanded by {@code toBigIntegerExact} or {@code toPlainString} into
+     * hundreds of MB, stalling the partition for minutes.
+     *
+     * @throws IllegalArgumentException {@code "<field> is too large"} or {@code "… has too many decimal places"}
+     */
+    static BigDecimal bounded(BigDecimal value, String field) {
+        long integerDigits = (long) value.precision() - value.scale();
+        if (integerDigits > MAX_DIGITS) {
+            throw new IllegalArgumentException(field + " is too large: more than " + MAX_DIGITS + " digits");
+        }
+        if (value.scale() > MAX_DIGITS) {
+            throw new IllegalArgumentException(field + " has too many decimal places: more than " + MAX_DIGITS);
+        }
+        return value;
     }
 
     /** A whole number (e.g. wei) from a JSON number or a numeric string; {@code "1e3"} and {@code "7.0"} are fine. */

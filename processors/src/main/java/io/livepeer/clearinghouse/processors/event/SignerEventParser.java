@@ -35,6 +35,11 @@ public final class SignerEventParser {
         if (raw == null || raw.length == 0) {
             throw new InvalidEventException("empty record", null);
         }
+        if (raw.length > Json.MAX_DOCUMENT_CHARS) {
+            // the mapper's document limit is not applied to readTree(byte[])
+            throw new InvalidEventException(
+                    "record larger than " + Json.MAX_DOCUMENT_CHARS + " bytes (" + raw.length + ")", null);
+        }
         JsonNode root;
         try {
             root = Json.mapper().readTree(raw);
@@ -46,9 +51,19 @@ public final class SignerEventParser {
         if (root == null || !root.isObject()) {
             throw new InvalidEventException("envelope is not a JSON object", null);
         }
-        String id = Fields.text(root, "id");
+        String id;
+        String type;
+        try {
+            id = Fields.text(root, "id");
+        } catch (IllegalArgumentException e) {
+            throw new InvalidEventException(e.getMessage(), null);
+        }
         id = id == null || id.isBlank() ? null : id.trim();
-        String type = Fields.text(root, "type");
+        try {
+            type = Fields.text(root, "type");
+        } catch (IllegalArgumentException e) {
+            throw new InvalidEventException(e.getMessage(), id);
+        }
         if (type == null || type.isBlank()) {
             throw new InvalidEventException("envelope has no type", id);
         }
