@@ -71,6 +71,19 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
     }
 
     @Test
+    void the_webhook_secret_in_the_query_string_does_not_authenticate() throws Exception {
+        Stage stage = stage(TestDatabases.h2(), 1);
+        start(stage, null, Map.of());
+        String secret = java.net.URLEncoder.encode(WEBHOOK_SECRET, java.nio.charset.StandardCharsets.UTF_8);
+        for (String query :
+                List.of("X-Webhook-Secret=" + secret, "X-Api-Key=" + secret, "Authorization=Bearer%20" + secret)) {
+            HttpResponse<String> r =
+                    request(stage.httpPort(), "POST", "/authorize?" + query, null, body("sk_live_x", ""), Map.of());
+            assertThat(r.statusCode()).as(query).isEqualTo(401);
+        }
+    }
+
+    @Test
     void the_signer_must_present_the_webhook_secret_and_a_well_formed_body() throws Exception {
         Stage stage = stage(TestDatabases.h2(), 1);
         start(stage, null, Map.of());

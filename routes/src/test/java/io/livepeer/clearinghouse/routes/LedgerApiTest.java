@@ -57,6 +57,20 @@ class LedgerApiTest extends PipelineTestSupport {
     }
 
     @Test
+    void a_token_in_the_query_string_is_refused_because_urls_end_up_in_proxy_logs() throws Exception {
+        String token = java.net.URLEncoder.encode(ADMIN_TOKEN, java.nio.charset.StandardCharsets.UTF_8);
+        String bearer = java.net.URLEncoder.encode("Bearer " + ADMIN_TOKEN, java.nio.charset.StandardCharsets.UTF_8);
+        for (String path : List.of(
+                "/api/ledger/accounts?X-Admin-Token=" + token,
+                "/api/ledger/accounts?x-admin-token=" + token,
+                "/api/ledger/accounts?Authorization=" + bearer)) {
+            HttpResponse<String> r = request(stage.httpPort(), "GET", path, null, null, Map.of());
+            assertThat(r.statusCode()).as(path).isEqualTo(400);
+            assertThat(json(r).path("detail").asText()).contains("headers only");
+        }
+    }
+
+    @Test
     void without_any_token_configured_the_api_refuses_rather_than_opens() throws Exception {
         Stage other = stage(TestDatabases.h2(), 1);
         start(other, null, Map.of("clearinghouse.api.admin-token", "", "clearinghouse.api.viewer-token", ""));

@@ -119,6 +119,9 @@ public final class SignerBridgeRoutes extends RouteBuilder {
     }
 
     private boolean callerAuthenticated(Exchange exchange) {
+        if (ApiSupport.credentialInQuery(exchange)) {
+            return false; // a secret in the URL is leaked, not presented (platform-http maps it to a header)
+        }
         String presented = null;
         String authorization = exchange.getMessage().getHeader("Authorization", String.class);
         if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {

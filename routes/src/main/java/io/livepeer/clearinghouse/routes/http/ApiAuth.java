@@ -122,6 +122,14 @@ public final class ApiAuth {
     }
 
     private static Optional<String> token(Exchange exchange) {
+        if (ApiSupport.credentialInQuery(exchange)) {
+            throw new ApiException(
+                    400,
+                    "Bad Request",
+                    null,
+                    "tokens are accepted in headers only: a token in a URL ends up in proxy and access logs",
+                    Map.of());
+        }
         String authorization = exchange.getMessage().getHeader("Authorization", String.class);
         if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             String token = authorization.substring(7).trim();

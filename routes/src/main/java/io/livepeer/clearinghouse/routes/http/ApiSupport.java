@@ -79,6 +79,34 @@ public final class ApiSupport {
         }
     }
 
+    /** Names that carry credentials; platform-http maps query parameters to headers of the same name. */
+    private static final java.util.Set<String> CREDENTIAL_NAMES =
+            java.util.Set.of("authorization", "x-admin-token", "x-api-key", "x-webhook-secret");
+
+    /**
+     * Whether the request's query string names a credential ({@code Authorization}, {@code X-Admin-Token},
+     * {@code X-Api-Key}, {@code X-Webhook-Secret}, any case). Such a request is refused: a token in a URL ends up in
+     * proxy and access logs, and platform-http would otherwise present it as the header of the same name.
+     */
+    public static boolean credentialInQuery(Exchange exchange) {
+        String query = exchange.getMessage().getHeader(Exchange.HTTP_QUERY, String.class);
+        if (query == null || query.isEmpty()) {
+            return false;
+        }
+        for (String pair : query.split("&")) {
+            String name = pair.split("=", 2)[0];
+            try {
+                name = java.net.URLDecoder.decode(name, java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                // a malformed escape: compare the raw name
+            }
+            if (CREDENTIAL_NAMES.contains(name.trim().toLowerCase(java.util.Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether a {@code Content-Type} is one the HTTP server parses as a form. */
     public static boolean isForm(String contentType) {
         if (contentType == null) {
