@@ -29,8 +29,9 @@ public final class Replayer {
      * @param brokers       bootstrap servers
      * @param topic         topic
      * @param ratePerSecond records per second, 0 for as fast as possible
-     * @return records sent
-     * @throws IOException when the file cannot be read or Kafka does not acknowledge
+     * @return records sent and acknowledged by Kafka
+     * @throws IOException when the file cannot be read, or when Kafka did not accept every record: the message counts
+     *     them and names the first refused line (e.g. a line over the producer's 1 MB request limit)
      */
     public static long replay(Path file, String brokers, String topic, int ratePerSecond) throws IOException {
         Properties props = new Properties();
@@ -39,16 +40,29 @@ public final class Replayer {
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
         long sent = 0;
+        long lineNumber = 0;
         long started = System.nanoTime();
+        java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<String> firstRefusal =
+                new java.util.concurrent.atomic.AtomicReference<>();
         try (KafkaProducer<String, byte[]> producer =
                         new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
                 BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             while ((line = reader.readLine()) != null) {
+                lineNumber++;
                 if (line.isBlank()) {
                     continue;
                 }
-                producer.send(new ProducerRecord<>(topic, keyOf(line), line.getBytes(StandardCharsets.UTF_8)));
+                long thisLine = lineNumber;
+                producer.send(
+                        new ProducerRecord<>(topic, keyOf(line), line.getBytes(StandardCharsets.UTF_8)),
+                        (metadata, error) -> {
+                            if (error != null) {
+                                refused.incrementAndGet();
+                                firstRefusal.compareAndSet(null, "line " + thisLine + ": " + error.getMessage());
+                            }
+                        });
                 sent++;
                 if (ratePerSecond > 0) {
                     long due = started + TimeUnit.SECONDS.toNanos(sent) / ratePerSecond;
@@ -59,6 +73,10 @@ public final class Replayer {
                 }
             }
             producer.flush();
+            if (refused.get() > 0) {
+                throw new IOException(refused.get() + " of " + sent + " record(s) from " + file
+                        + " were not accepted by Kafka at " + brokers + "; first refused at " + firstRefusal.get());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("replay interrupted after " + sent + " records", e);
