@@ -54,7 +54,8 @@ public final class SignerEventMetering {
     /**
      * @param raw        the Kafka record value
      * @param price      the ETH/USD price to convert at (callers must not meter without one)
-     * @param receivedAt when the record was received (Kafka timestamp or now): the fallback usage time
+     * @param receivedAt when the record was received, by our clock: the fallback usage time and the reference of the
+     *     future-skew check
      * @return metered, skipped or rejected; never throws for bad input
      */
     public MeteringOutcome meter(byte[] raw, PriceQuote price, Instant receivedAt) {

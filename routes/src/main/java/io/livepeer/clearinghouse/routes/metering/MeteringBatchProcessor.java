@@ -54,7 +54,7 @@ public final class MeteringBatchProcessor implements Processor {
      * @param metrics             metrics
      * @param deadLetterPublisher called with the batch's new dead letters after the transaction commits (optional
      *                            DLQ topic); must not throw
-     * @param clock               clock for records without a Kafka timestamp
+     * @param clock               our clock: receive time of every record
      */
     public MeteringBatchProcessor(
             SignerEventMetering metering,
@@ -93,8 +93,9 @@ public final class MeteringBatchProcessor implements Processor {
                     message.getHeader(KafkaConstants.OFFSET, -1L, Long.class));
             lastPerPartition.put(source.partition(), record);
             byte[] raw = message.getBody(byte[].class);
-            Long timestamp = message.getHeader(KafkaConstants.TIMESTAMP, Long.class);
-            Instant receivedAt = timestamp != null && timestamp > 0 ? Instant.ofEpochMilli(timestamp) : clock.instant();
+            // our clock, not the Kafka record timestamp: that is the signer's clock, and the future-skew check must
+            // not trust the clock of the party whose events it checks
+            Instant receivedAt = clock.instant();
             String key = message.getHeader(KafkaConstants.KEY, String.class);
             MeteringOutcome outcome;
             try {

@@ -195,4 +195,24 @@ class SignerEventsRouteTest extends CamelTestSupport {
         assertThat(new OutboxQueries(database).pendingCount()).isZero();
         assertThat(commits).isEmpty();
     }
+
+    @Test
+    void the_future_skew_check_uses_our_clock_not_the_signers_record_timestamp() throws Exception {
+        adviseAndStart();
+        MockEndpoint stored = getMockEndpoint("mock:stored");
+        stored.expectedMessageCount(1);
+        // a signer whose clock runs two hours ahead: its usage time and its Kafka record timestamp agree
+        String ahead = "2026-08-20T12:00:05Z";
+        List<Exchange> records =
+                batch(0, 1, ticket(UUID.randomUUID().toString()).replace("2026-08-20T10:00:00Z", ahead));
+        records.get(0)
+                .getMessage()
+                .setHeader(KafkaConstants.TIMESTAMP, Instant.parse(ahead).toEpochMilli());
+
+        template.sendBody("direct:signer-batch", records);
+
+        stored.assertIsSatisfied(5, TimeUnit.SECONDS);
+        assertThat(new DeadLetters(database).count()).isEqualTo(1);
+        assertThat(new OutboxQueries(database).pendingCount()).isZero();
+    }
 }
