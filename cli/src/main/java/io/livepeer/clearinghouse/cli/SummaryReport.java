@@ -137,7 +137,8 @@ public final class SummaryReport {
                 + "   (also /api/usage/events, /api/dead-letters)");
         out.println(
                 "Ledger API:  curl " + auth + "http://localhost:" + httpPort + "/api/ledger/accounts?kind=customer");
-        out.println("Grant:       curl " + auth + "-H 'Content-Type: application/json' -d '{\"customer\":"
+        out.println("Grant:       curl " + auth + "-H 'Content-Type: application/json' -H 'Idempotency-Key: trial-1'"
+                + " -d '{\"customer\":"
                 + "\"acme:alice\",\"amount_usd_micros\":\"5000000\",\"reason\":\"trial\"}' http://localhost:"
                 + httpPort + "/api/ledger/grants");
         out.println("Reconcile:   ./clearinghouse ledger reconcile   (the books: "

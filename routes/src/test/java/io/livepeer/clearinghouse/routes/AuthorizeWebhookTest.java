@@ -65,7 +65,9 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
                                 "/api/ledger/grants",
                                 ADMIN_TOKEN,
                                 "{\"customer\":\"" + customer + "\",\"amount_usd_micros\":\"" + micros + "\"}",
-                                Map.of())
+                                Map.of(
+                                        "Idempotency-Key",
+                                        java.util.UUID.randomUUID().toString()))
                         .statusCode())
                 .isEqualTo(201);
     }

@@ -116,7 +116,8 @@ class LedgerApiTest extends PipelineTestSupport {
                 ADMIN_TOKEN,
                 "{\"customer\":\"acme:alice\",\"amount_usd_micros\":1,\"transfer_id\":\"mine-1\"}",
                 Map.of());
-        assertThat(json(byBody).path("transfer").path("id").asText()).isEqualTo("mine-1");
+        // a client's id always lives in its kind's namespace
+        assertThat(json(byBody).path("transfer").path("id").asText()).isEqualTo("grant:mine-1");
         assertThat(post(
                                 "/api/ledger/grants",
                                 ADMIN_TOKEN,
@@ -124,6 +125,29 @@ class LedgerApiTest extends PipelineTestSupport {
                                 Map.of())
                         .statusCode())
                 .isEqualTo(200);
+    }
+
+    @Test
+    void a_grant_without_an_idempotency_key_is_refused_so_a_client_retry_cannot_grant_twice() throws Exception {
+        String body = "{\"customer\":\"acme:retry\",\"amount_usd_micros\":\"1000\"}";
+        HttpResponse<String> keyless = post("/api/ledger/grants", ADMIN_TOKEN, body, Map.of());
+        assertThat(keyless.statusCode()).isEqualTo(400);
+        assertThat(json(keyless).path("errors").get(0).path("field").asText()).isEqualTo("Idempotency-Key");
+        assertThat(post("/api/ledger/grants", ADMIN_TOKEN, body, Map.of()).statusCode())
+                .isEqualTo(400);
+        assertThat(get("/api/ledger/accounts/customer:acme:retry", ADMIN_TOKEN).statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void a_grant_id_that_looks_like_a_usage_posting_cannot_cancel_that_usage() throws Exception {
+        HttpResponse<String> grant = post(
+                "/api/ledger/grants",
+                ADMIN_TOKEN,
+                "{\"customer\":\"acme:alice\",\"amount_usd_micros\":1,\"transfer_id\":\"usage:e-1\"}",
+                Map.of());
+        assertThat(grant.statusCode()).isEqualTo(201);
+        assertThat(json(grant).path("transfer").path("id").asText()).isEqualTo("grant:usage:e-1");
     }
 
     @Test
@@ -206,7 +230,7 @@ class LedgerApiTest extends PipelineTestSupport {
                 "/api/ledger/adjustments",
                 ADMIN_TOKEN,
                 "{\"account\":\"customer:bob\",\"amount\":\"-30\",\"reason\":\"refund clawback\"}",
-                Map.of());
+                Map.of("Idempotency-Key", "clawback-1"));
         assertThat(debit.statusCode()).isEqualTo(201);
         assertThat(json(debit).path("transfer").path("debit_account").asText()).isEqualTo("customer:bob");
         assertThat(json(debit).path("transfer").path("credit_account").asText()).isEqualTo("system:adjustments_usd");

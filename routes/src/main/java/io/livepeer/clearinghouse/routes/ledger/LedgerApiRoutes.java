@@ -40,7 +40,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.camel.Exchange;
 
 /**
@@ -338,20 +337,38 @@ public final class LedgerApiRoutes extends ApiRouteBuilder {
         }
     }
 
-    /** The transfer id: the body's {@code transfer_id}, else {@code <kind>:<Idempotency-Key>}, else a new UUID. */
+    /**
+     * The transfer id of an operator write: {@code <kind>:<key>} from the {@code Idempotency-Key} header or the body's
+     * {@code transfer_id}, which are required so a client's retry can never post twice. A client key is always inside
+     * its kind's namespace ({@code usage:e1} as a grant id becomes {@code grant:usage:e1}), so it can never take the id
+     * of a usage posting or any other system transfer.
+     *
+     * @throws ApiSupport.BadRequest when neither is given, they differ, or the id is over 255 characters
+     */
     private static String transferId(Exchange exchange, String fromBody, String kind) {
         String header = exchange.getMessage().getHeader("Idempotency-Key", String.class);
-        if (header != null && !header.isBlank()) {
-            String fromHeader = kind + ":" + header.trim();
-            if (fromBody != null && !fromBody.equals(fromHeader) && !fromBody.equals(header.trim())) {
-                throw new ApiSupport.BadRequest("transfer_id", "transfer_id and the Idempotency-Key header differ");
-            }
-            if (fromHeader.length() > 255) {
-                throw new ApiSupport.BadRequest("Idempotency-Key", "Idempotency-Key is too long");
-            }
-            return fromBody != null ? fromBody : fromHeader;
+        String key = header != null && !header.isBlank() ? header.trim() : null;
+        String body = fromBody == null ? null : namespaced(kind, fromBody.trim());
+        if (key == null && body == null) {
+            throw new ApiSupport.BadRequest(
+                    "Idempotency-Key",
+                    "a " + kind + " needs an Idempotency-Key header (or transfer_id): without one a retried request"
+                            + " would post twice");
         }
-        return fromBody != null ? fromBody : kind + ":" + UUID.randomUUID();
+        String fromHeader = key == null ? null : namespaced(kind, key);
+        if (fromHeader != null && body != null && !body.equals(fromHeader)) {
+            throw new ApiSupport.BadRequest("transfer_id", "transfer_id and the Idempotency-Key header differ");
+        }
+        String id = body != null ? body : fromHeader;
+        if (id.length() > 255) {
+            throw new ApiSupport.BadRequest(
+                    key != null ? "Idempotency-Key" : "transfer_id", "the transfer id is too long (255 at most)");
+        }
+        return id;
+    }
+
+    private static String namespaced(String kind, String key) {
+        return key.startsWith(kind + ":") ? key : kind + ":" + key;
     }
 
     private static AccountView account(Account a) {
