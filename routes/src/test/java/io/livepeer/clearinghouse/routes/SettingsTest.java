@@ -84,6 +84,12 @@ class SettingsTest {
     }
 
     @Test
+    void the_management_port_with_its_unauthenticated_details_listens_on_loopback_by_default() throws Exception {
+        assertThat(reader(Map.of()).optional("camel.management.host")).hasValue("127.0.0.1");
+        assertThat(reader(Map.of()).optional("camel.server.host")).hasValue("0.0.0.0");
+    }
+
+    @Test
     void defaults_live_in_application_properties_only() {
         // a default repeated in Java would hide a key deleted from application.properties
         for (String key : List.of(
