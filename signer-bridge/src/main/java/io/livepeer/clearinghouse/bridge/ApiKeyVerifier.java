@@ -59,7 +59,16 @@ public final class ApiKeyVerifier implements CredentialVerifier {
                         "credential_expired",
                         "API key " + key.get().displayPrefix() + "… expired at "
                                 + key.get().expiresAt());
-            case ACTIVE -> new Verification.Verified(key.get().principal());
+            case ACTIVE -> {
+                // a key stored before identities were checked may carry a subject that bills another customer
+                String problem = Principal.identityProblem(
+                        key.get().clientId(),
+                        key.get().usageSubject(),
+                        key.get().subjectType());
+                yield problem == null
+                        ? new Verification.Verified(key.get().principal())
+                        : new Verification.Denied(403, "identity_not_allowed", "API key identity refused: " + problem);
+            }
         };
     }
 

@@ -116,6 +116,7 @@ public final class ApiKeys {
      * @param description  free text, or null
      * @param expiresAt    expiry, or null
      * @param maxPrice     price ceiling, or null
+     * @throws IllegalArgumentException when the identity would bill another customer ({@link Principal#identityProblem})
      */
     public Issued create(
             String clientId,
@@ -125,6 +126,10 @@ public final class ApiKeys {
             Instant expiresAt,
             MaxPrice maxPrice)
             throws SQLException {
+        String problem = Principal.identityProblem(clientId, usageSubject, subjectType);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
         String plaintext = prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);

@@ -119,6 +119,10 @@ public final class OidcVerifier implements CredentialVerifier {
                     "invalid_token",
                     "JWT has no " + config.clientClaim() + " or " + config.subjectClaim() + " claim");
         }
+        String identityProblem = Principal.identityProblem(client, subject, config.subjectType());
+        if (identityProblem != null) {
+            return new Verification.Denied(403, "identity_not_allowed", "JWT identity refused: " + identityProblem);
+        }
         return new Verification.Verified(new Principal(
                 client,
                 subject,

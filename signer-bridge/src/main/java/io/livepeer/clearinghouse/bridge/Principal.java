@@ -15,6 +15,33 @@ import java.time.Instant;
 public record Principal(
         String clientId, String usageSubject, String subjectType, Instant credentialExpiresAt, MaxPrice maxPrice) {
 
+    /** @throws IllegalArgumentException with {@link #identityProblem}'s reason */
+    public Principal {
+        String problem = identityProblem(clientId, usageSubject, subjectType);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+    }
+
+    /**
+     * Why these values cannot be a principal, or null when they can. The {@code auth_id} is split at its first colon
+     * and {@code owner:} after it bills the bare id that follows (DESIGN.md §5), so a client id with a colon, or a
+     * subject that starts with {@code owner:} without being an app owner, would bill and gate <em>another</em>
+     * customer: an identity injection through a key's fields or a JWT's {@code sub}.
+     */
+    public static String identityProblem(String clientId, String usageSubject, String subjectType) {
+        if (clientId != null && clientId.contains(":")) {
+            return "client id must not contain ':' (it separates the client from the subject in auth_id)";
+        }
+        if (!Identity.APP_OWNER.equals(subjectType)
+                && usageSubject != null
+                && usageSubject.trim().regionMatches(true, 0, "owner:", 0, 6)) {
+            return "a usage subject starting with 'owner:' is reserved for app owners (subject type app_owner):"
+                    + " it would bill another customer";
+        }
+        return null;
+    }
+
     /** Whether this is an app owner (billed by bare user id). */
     public boolean owner() {
         return Identity.APP_OWNER.equals(subjectType);

@@ -42,6 +42,28 @@ class ApiKeysTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
+    void a_key_whose_identity_would_bill_another_customer_is_never_issued(JdbcTarget target) throws Exception {
+        MovableClock clock = new MovableClock();
+        try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
+            ApiKeys keys = new ApiKeys(db, clock, "sk_live_");
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> keys.create("acme", "owner:bob", "external_user_id", null, null, null))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("reserved for app owners");
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> keys.create("acme:owner", "bob", "external_user_id", null, null, null))
+                    .hasMessageContaining("must not contain ':'");
+            // an app owner key is the legitimate way to bill the owner's bare id
+            assertThat(keys.create("acme", "bob", "app_owner", null, null, null)
+                            .key()
+                            .principal()
+                            .authId())
+                    .isEqualTo("acme:owner:bob");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
     void a_key_is_shown_once_stored_as_a_hash_and_verified_until_revoked(JdbcTarget target) throws Exception {
         MovableClock clock = new MovableClock();
         try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {

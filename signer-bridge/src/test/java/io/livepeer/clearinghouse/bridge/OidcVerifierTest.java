@@ -84,6 +84,21 @@ class OidcVerifierTest {
     }
 
     @Test
+    void a_subject_or_client_that_would_bill_another_customer_is_refused() throws Exception {
+        // auth_id "c:owner:bob" bills bob, and "acme:owner" + ":" + "bob" reads the same way
+        assertDenied(
+                verifier(Set.of())
+                        .verify(issuer.token("livepeer-gateway", "c", "owner:bob", Duration.ofMinutes(5), Map.of())),
+                403,
+                "reserved for app owners");
+        assertDenied(
+                verifier(Set.of())
+                        .verify(issuer.token("livepeer-gateway", "acme:owner", "bob", Duration.ofMinutes(5), Map.of())),
+                403,
+                "must not contain ':'");
+    }
+
+    @Test
     void an_unreachable_jwks_cannot_allow_anything() {
         try (TestIssuer down = TestIssuer.start()) {
             down.jwksAvailable(false);

@@ -3,6 +3,7 @@ package io.livepeer.clearinghouse.routes.bridge;
 import io.livepeer.clearinghouse.bridge.ApiKeyVerifier;
 import io.livepeer.clearinghouse.bridge.ApiKeys;
 import io.livepeer.clearinghouse.bridge.MaxPrice;
+import io.livepeer.clearinghouse.bridge.Principal;
 import io.livepeer.clearinghouse.routes.bridge.ApiKeyModel.CreateKey;
 import io.livepeer.clearinghouse.routes.bridge.ApiKeyModel.CreatedKey;
 import io.livepeer.clearinghouse.routes.bridge.ApiKeyModel.ExpireKey;
@@ -89,6 +90,13 @@ public final class ApiKeyRoutes extends ApiRouteBuilder {
         CreateKey body = Bodies.valid(exchange, CreateKey.class);
         if (body.expiresAt() != null && !body.expiresAt().isAfter(clock.instant())) {
             throw new ApiSupport.BadRequest("expires_at", "expires_at must be in the future");
+        }
+        String identityProblem = Principal.identityProblem(
+                body.clientId().trim(),
+                body.usageSubject().trim(),
+                body.subjectType() == null ? "external_user_id" : body.subjectType());
+        if (identityProblem != null) {
+            throw new ApiSupport.BadRequest("usage_subject", identityProblem);
         }
         MaxPrice maxPrice = body.maxPrice() == null
                 ? null
