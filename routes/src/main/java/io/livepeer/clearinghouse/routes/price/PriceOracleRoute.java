@@ -53,7 +53,16 @@ public final class PriceOracleRoute extends RouteBuilder {
                 .id("fetch-price")
                 .process(exchange -> {
                     byte[] body = exchange.getMessage().getBody(byte[].class);
-                    price.update(new PriceQuote(OraclePriceParser.parse(body), price.now(), source));
+                    java.math.BigDecimal candidate = OraclePriceParser.parse(body);
+                    java.util.Optional<String> refusal = settings.guard()
+                            .refusal(price.current().map(PriceQuote::usdPerEth).orElse(null), candidate);
+                    if (refusal.isPresent()) {
+                        // an absurd price never bills: keep the last good one, report it like a failed refresh
+                        price.recordFailure("refused " + refusal.get());
+                        nextFetch = price.now().plus(retry);
+                        return;
+                    }
+                    price.update(new PriceQuote(candidate, price.now(), source));
                     nextFetch = price.now().plus(refresh);
                 })
                 .id("install-price")

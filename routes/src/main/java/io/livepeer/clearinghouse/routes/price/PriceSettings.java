@@ -1,5 +1,6 @@
 package io.livepeer.clearinghouse.routes.price;
 
+import io.livepeer.clearinghouse.processors.price.PriceGuard;
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -15,13 +16,15 @@ import java.util.Optional;
  * @param oracleRefresh   oracle refresh period
  * @param oracleRetry     delay before retrying a failed oracle call
  * @param priceStaleAfter a price older than this is reported stale
+ * @param guard           the plausibility bounds of an oracle price
  */
 public record PriceSettings(
         Optional<BigDecimal> staticPrice,
         Optional<String> oracleUrl,
         Duration oracleRefresh,
         Duration oracleRetry,
-        Duration priceStaleAfter) {
+        Duration priceStaleAfter,
+        PriceGuard guard) {
 
     /** @throws IllegalArgumentException naming the key of a missing or malformed value */
     public static PriceSettings from(SettingsReader r) {
@@ -30,7 +33,22 @@ public record PriceSettings(
                 r.optionalHttpUrl("clearinghouse.price.oracle-url"),
                 r.duration("clearinghouse.price.oracle-refresh"),
                 r.duration("clearinghouse.price.oracle-retry"),
-                r.duration("clearinghouse.price.stale-after"));
+                r.duration("clearinghouse.price.stale-after"),
+                guard(r));
+    }
+
+    private static PriceGuard guard(SettingsReader r) {
+        try {
+            return new PriceGuard(
+                    r.decimal("clearinghouse.price.min-usd"),
+                    r.decimal("clearinghouse.price.max-usd"),
+                    r.decimal("clearinghouse.price.max-jump-ratio"));
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("clearinghouse.")) {
+                throw e;
+            }
+            throw new IllegalArgumentException("clearinghouse.price.min-usd/max-usd/max-jump-ratio: " + e.getMessage());
+        }
     }
 
     @Override
