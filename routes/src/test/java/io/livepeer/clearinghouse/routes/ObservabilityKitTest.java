@@ -5,12 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.livepeer.clearinghouse.processors.catalog.Catalog;
+import io.livepeer.clearinghouse.processors.cloudevent.UsageCloudEventMapper;
 import io.livepeer.clearinghouse.processors.json.Json;
+import io.livepeer.clearinghouse.processors.metering.MeteringLimits;
+import io.livepeer.clearinghouse.processors.metering.MeteringOutcome;
+import io.livepeer.clearinghouse.processors.metering.SignerEventMetering;
+import io.livepeer.clearinghouse.processors.price.PriceQuote;
+import io.livepeer.clearinghouse.routes.metering.MeteringMetrics;
 import io.livepeer.clearinghouse.testing.FakeOpenMeter;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -173,6 +185,45 @@ class ObservabilityKitTest extends PipelineTestSupport {
                 .containsExactly("d");
         assertThat(metricNames("e:recorded:rate5m * on (instance) group_left (version) f_info"))
                 .containsExactly("e:recorded:rate5m", "f_info");
+    }
+
+    @Test
+    void dead_letter_reasons_fall_into_the_fixed_categories_of_the_reason_label() {
+        SignerEventMetering metering = new SignerEventMetering(
+                new UsageCloudEventMapper("test"),
+                Catalog.defaultCatalog().markup(),
+                new MeteringLimits(BigInteger.TEN.pow(21), Duration.ofHours(1)));
+        PriceQuote price = new PriceQuote(new BigDecimal("3000"), Instant.now(), "static");
+        Map<String, String> records = new LinkedHashMap<>();
+        records.put("not json", "malformed");
+        records.put("[1,2]", "malformed");
+        records.put("{\"data\":{}}", "malformed");
+        records.put("{\"type\":\"create_signed_ticket\",\"data\":[]}", "malformed");
+        records.put("{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\"}}", "invalid_fee");
+        records.put(
+                "{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\",\"computed_fee\":\"-5\"}}",
+                "invalid_fee");
+        records.put(
+                "{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\",\"computed_fee\":\"1e30\"}}",
+                "invalid_fee");
+        records.put("{\"type\":\"create_signed_ticket\",\"data\":{\"computed_fee\":\"5\"}}", "no_identity");
+        records.put(
+                "{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\",\"computed_fee\":\"5\","
+                        + "\"current_time\":\"2999-01-01T00:00:00Z\"}}",
+                "future_time");
+        records.put(
+                "{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\",\"computed_fee\":\"5\","
+                        + "\"pixels\":-1}}",
+                "invalid_field");
+        records.forEach((raw, category) -> {
+            MeteringOutcome outcome = metering.meter(raw.getBytes(StandardCharsets.UTF_8), price, Instant.now());
+            assertThat(outcome).as(raw).isInstanceOf(MeteringOutcome.Rejected.class);
+            String reason = ((MeteringOutcome.Rejected) outcome).reason();
+            assertThat(MeteringMetrics.reasonCategory(reason)).as(reason).isEqualTo(category);
+        });
+        assertThat(MeteringMetrics.reasonCategory("internal error while metering: boom"))
+                .isEqualTo("internal_error");
+        assertThat(MeteringMetrics.REASONS).containsAll(records.values());
     }
 
     /** Metric names in the {@code expr} of every panel target of every dashboard, with the panels naming them. */
