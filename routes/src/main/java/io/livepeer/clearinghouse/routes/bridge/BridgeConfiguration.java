@@ -66,7 +66,11 @@ public final class BridgeConfiguration implements CamelConfiguration {
                         keyVerifier,
                         authorizer,
                         signer,
-                        new BridgeMetrics(Beans.require(context, PrometheusMeterRegistry.class), keyVerifier, signer)));
+                        new BridgeMetrics(
+                                Beans.require(context, PrometheusMeterRegistry.class),
+                                keyVerifier,
+                                signer,
+                                settings.signerUrl().isPresent())));
 
         context.addRoutes(new SignerBridgeRoutes(authorizer, settings.webhookSecret(), bridge.metrics()));
         context.addRoutes(new ApiKeyRoutes(keys, keyVerifier, Beans.require(context, ApiAuth.class), clock));

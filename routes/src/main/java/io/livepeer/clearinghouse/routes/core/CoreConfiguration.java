@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Binds what all flows share, before any flow is configured: the {@link Clock}, the migrated {@link Database} (closed
  * after the routes stop, so in-flight batches finish first) with its health check, the Prometheus registry behind
- * {@code /observe/metrics}, and the credit {@link Ledger}.
+ * {@code /observe/metrics} with {@link HealthMetrics} ({@code clearinghouse_health_up{check}}), and the credit
+ * {@link Ledger}.
  */
 public final class CoreConfiguration implements CamelConfiguration {
 
@@ -58,5 +59,7 @@ public final class CoreConfiguration implements CamelConfiguration {
             context.getRegistry().bind(MicrometerConstants.METRICS_REGISTRY_NAME, registry);
         }
         HealthCheckRegistry.get(context).register(new DatabaseHealthCheck(database));
+        // every flow's checks, registered after this, are read on each tick
+        context.addRoutes(new HealthMetricsRoute(Beans.bind(context, new HealthMetrics(context, registry)), "10s"));
     }
 }

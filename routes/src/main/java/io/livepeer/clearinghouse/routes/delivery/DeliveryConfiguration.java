@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The delivery flow: outbox → OpenMeter / Konnect. Binds the {@link OutboxDelivery} (disabled without
- * {@code OPENMETER_URL}: events stay pending), its {@link DeliveryMetrics} and {@link DeliveryHealthCheck}, and adds
- * {@link DeliveryRoutes}.
+ * {@code OPENMETER_URL}: events stay pending), its {@link DeliveryMetrics} (with the delivery state gauges) and
+ * {@link DeliveryHealthCheck}, and adds {@link DeliveryRoutes}.
  */
 public final class DeliveryConfiguration implements CamelConfiguration {
 
@@ -66,6 +66,7 @@ public final class DeliveryConfiguration implements CamelConfiguration {
             LOG.info("OPENMETER_URL not set: delivery disabled, metered events stay pending in the outbox");
         }
         Beans.bind(context, delivery);
+        metrics.watch(delivery);
         HealthCheckRegistry.get(context).register(new DeliveryHealthCheck(delivery));
         context.addRoutes(new DeliveryRoutes(delivery));
     }

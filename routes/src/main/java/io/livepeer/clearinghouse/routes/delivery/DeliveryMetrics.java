@@ -14,6 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code clearinghouse_events_delivered_total}, {@code clearinghouse_events_rejected_total}: OpenMeter outcome</li>
  *   <li>{@code clearinghouse_openmeter_requests_total{outcome}}: success, rejected, retryable</li>
  *   <li>{@code clearinghouse_outbox_backlog}: pending events; {@code clearinghouse_outbox_oldest_pending_seconds}</li>
+ *   <li>{@code clearinghouse_delivery_enabled} (1 with {@code OPENMETER_URL}), {@code clearinghouse_delivery_paused}
+ *       (1 while backing off after a retryable failure), {@code clearinghouse_delivery_consecutive_failures}
+ *       (retryable failures since the last success): see {@link #watch(OutboxDelivery)}</li>
  * </ul>
  */
 public final class DeliveryMetrics {
@@ -25,9 +28,11 @@ public final class DeliveryMetrics {
     private final Counter requestsRetryable;
     private final AtomicLong backlog = new AtomicLong();
     private final AtomicLong oldestPendingSeconds = new AtomicLong();
+    private final MeterRegistry registry;
 
     /** @param registry where the meters are registered */
     public DeliveryMetrics(MeterRegistry registry) {
+        this.registry = registry;
         delivered = Counter.builder("clearinghouse.events.delivered")
                 .description("Events accepted by OpenMeter")
                 .register(registry);
@@ -42,6 +47,26 @@ public final class DeliveryMetrics {
                 .register(registry);
         Gauge.builder("clearinghouse.outbox.oldest.pending.seconds", oldestPendingSeconds, AtomicLong::get)
                 .description("Age of the oldest pending event")
+                .register(registry);
+    }
+
+    /** Registers the delivery state gauges over {@code delivery} (they read its in-memory status, no I/O). */
+    public void watch(OutboxDelivery delivery) {
+        MeterRegistry registry = this.registry;
+        Gauge.builder("clearinghouse.delivery.enabled", delivery, d -> d.enabled() ? 1 : 0)
+                .description("1 when events are delivered to OpenMeter (OPENMETER_URL is set)")
+                .register(registry);
+        Gauge.builder(
+                        "clearinghouse.delivery.paused",
+                        delivery,
+                        d -> d.status().state() == OutboxDelivery.State.BACKING_OFF ? 1 : 0)
+                .description("1 while delivery backs off after a retryable failure")
+                .register(registry);
+        Gauge.builder(
+                        "clearinghouse.delivery.consecutive.failures",
+                        delivery,
+                        d -> d.status().consecutiveFailures())
+                .description("Retryable OpenMeter failures since the last success")
                 .register(registry);
     }
 

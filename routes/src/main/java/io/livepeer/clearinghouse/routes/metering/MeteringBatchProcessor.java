@@ -117,7 +117,8 @@ public final class MeteringBatchProcessor implements Processor {
 
         UsageRecorder.Result result = recorder.record(metered, deadLetters);
         sample.stop(metrics.batchTimer());
-        metrics.batch(records.size(), result.inserted(), result.duplicates(), result.deadLettered());
+        metrics.batch(records.size(), result.inserted(), result.duplicates());
+        metrics.deadLettered(newDeadLetterReasons(deadLetters, result.deadLettered()));
         if (!deadLetters.isEmpty()) {
             LOG.warn(
                     "{} record(s) dead-lettered in this batch, first: {} at {}",
@@ -140,6 +141,19 @@ public final class MeteringBatchProcessor implements Processor {
                 commit.commit();
             }
         }
+    }
+
+    /**
+     * The reasons of the dead letters that were new. The store says only how many were: when a replayed batch holds
+     * some already stored, those are its earliest records (the consumer re-reads from the committed offsets), so
+     * the new ones are counted as the last {@code inserted}.
+     */
+    private static List<String> newDeadLetterReasons(List<DeadLetterEntry> deadLetters, int inserted) {
+        return deadLetters
+                .subList(deadLetters.size() - Math.min(inserted, deadLetters.size()), deadLetters.size())
+                .stream()
+                .map(DeadLetterEntry::reason)
+                .toList();
     }
 
     private static OutboxEntry toOutbox(MeteredUsage usage, KafkaCoordinates source) {

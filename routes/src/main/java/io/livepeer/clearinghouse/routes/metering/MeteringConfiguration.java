@@ -26,12 +26,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The metering flow: Kafka signer events → outbox (and the credit ledger). Loads and validates the catalog, binds
- * {@link MeteringSettings}, the {@link Catalog} and {@link MeteringMetrics}, registers {@link KafkaHealthCheck}, and
- * adds {@link SignerEventsRoute}, started once the {@link PriceService} (bound by the price flow) has a price.
+ * {@link MeteringSettings}, the {@link Catalog} and {@link MeteringMetrics}, registers {@link KafkaHealthCheck} and the
+ * {@link ConsumerLag} gauge (refreshed by {@link ConsumerLagRoute}), and adds {@link SignerEventsRoute}, started once
+ * the {@link PriceService} (bound by the price flow) has a price.
  */
 public final class MeteringConfiguration implements CamelConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(MeteringConfiguration.class);
+    /** How often the consumer lag gauge is refreshed (about one Prometheus scrape interval). */
+    static final String LAG_REFRESH = "15s";
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -71,6 +74,22 @@ public final class MeteringConfiguration implements CamelConfiguration {
                 true,
                 true);
         HealthCheckRegistry.get(context).register(kafkaCheck);
+
+        ConsumerLag lag = new ConsumerLag(
+                Beans.require(context, PrometheusMeterRegistry.class),
+                settings.kafkaBrokers(),
+                settings.topic(),
+                settings.groupId());
+        context.addService(
+                new ServiceSupport() {
+                    @Override
+                    protected void doStop() {
+                        lag.close();
+                    }
+                },
+                true,
+                true);
+        context.addRoutes(new ConsumerLagRoute(lag, LAG_REFRESH));
 
         boolean priceKnown = price.current().isPresent();
         context.addRoutes(new SignerEventsRoute(batchProcessor, priceKnown));
