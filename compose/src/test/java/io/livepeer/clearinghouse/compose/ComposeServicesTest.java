@@ -191,4 +191,26 @@ class ComposeServicesTest {
 
         assertThat(test.toString()).contains("http://127.0.0.1:9876/observe/health/ready");
     }
+
+    @Test
+    void everyBindMountedConfigFileOfTheRepositoryExists() {
+        // a mount of a missing path makes Docker create an empty directory: Prometheus would start without rules
+        List<String> missing = new java.util.ArrayList<>();
+        int checked = 0;
+        for (var service : services(ComposeProject.compose()).entrySet()) {
+            for (JsonNode volume : service.getValue().path("volumes")) {
+                String source = volume.isTextual()
+                        ? volume.asString().split(":")[0]
+                        : volume.path("source").asString();
+                if (source.startsWith("./")) {
+                    checked++;
+                    if (!java.nio.file.Files.exists(ComposeProject.dir().resolve(source))) {
+                        missing.add(service.getKey() + ": " + source);
+                    }
+                }
+            }
+        }
+        assertThat(checked).isGreaterThanOrEqualTo(4);
+        assertThat(missing).isEmpty();
+    }
 }
