@@ -60,6 +60,7 @@ public final class CoreConfiguration implements CamelConfiguration {
         }
         HealthCheckRegistry.get(context).register(new DatabaseHealthCheck(database));
         // every flow's checks, registered after this, are read on each tick
-        context.addRoutes(new HealthMetricsRoute(Beans.bind(context, new HealthMetrics(context, registry)), "10s"));
+        HealthMetrics health = Beans.bind(context, new HealthMetrics(context, registry));
+        context.addRoutes(new RefreshRoute("health-metrics", "10s", health::refresh));
     }
 }

@@ -13,7 +13,7 @@ import org.apache.camel.health.HealthCheckHelper;
  * The health checks as a Prometheus gauge, {@code clearinghouse_health_up{check}}: 1 when the check (by its id, as in
  * {@code /observe/health}: {@code database}, {@code kafka}, {@code price}, {@code openmeter-delivery},
  * {@code remote-signer}, and Camel's {@code context} and {@code route-controller}) was UP at the last refresh, else
- * 0. {@link HealthMetricsRoute} refreshes it on a timer, so a scrape reads cached values and never waits for a
+ * 0. the {@code health-metrics} {@link RefreshRoute} refreshes it on a timer, so a scrape reads cached values and never waits for a
  * database or broker timeout. A check appears after its first refresh.
  */
 public final class HealthMetrics {

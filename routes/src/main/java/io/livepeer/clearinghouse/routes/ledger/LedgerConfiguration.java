@@ -5,6 +5,7 @@ import io.livepeer.clearinghouse.ledger.credit.CustomerUsage;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.Reconciliation;
 import io.livepeer.clearinghouse.routes.core.Beans;
+import io.livepeer.clearinghouse.routes.core.RefreshRoute;
 import io.livepeer.clearinghouse.routes.http.ApiAuth;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -14,7 +15,7 @@ import org.apache.camel.CamelContext;
 /**
  * The ledger flow: the operator API over the credit ledger bound by the core ({@link LedgerApiRoutes}), with its
  * {@link Reconciliation} and {@link CustomerUsage} read models, and the ledger totals for dashboards
- * ({@link LedgerMetrics}, refreshed by {@link LedgerMetricsRoute}).
+ * ({@link LedgerMetrics}, refreshed by the {@code ledger-metrics} {@link RefreshRoute}).
  */
 public final class LedgerConfiguration implements CamelConfiguration {
 
@@ -26,7 +27,7 @@ public final class LedgerConfiguration implements CamelConfiguration {
         Ledger ledger = Beans.require(context, Ledger.class);
         LedgerMetrics metrics =
                 Beans.bind(context, new LedgerMetrics(Beans.require(context, PrometheusMeterRegistry.class), ledger));
-        context.addRoutes(new LedgerMetricsRoute(metrics, "30s"));
+        context.addRoutes(new RefreshRoute("ledger-metrics", "30s", metrics::refresh));
         context.addRoutes(new LedgerApiRoutes(
                 ledger, new CustomerUsage(database), reconciliation, Beans.require(context, ApiAuth.class), clock));
     }

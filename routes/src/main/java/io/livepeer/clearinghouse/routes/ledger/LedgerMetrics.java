@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * the system accounts' sum: three primary-key reads per refresh, whatever the number of customers.
  *
  * <p>Display only: a Prometheus sample is a double, exact to about 15 digits; money stays exact in the ledger.
- * Refreshed by {@link LedgerMetricsRoute}, never on a scrape; a failed read keeps the last values.
+ * Refreshed by the {@code ledger-metrics} timer route, never on a scrape; a failed read keeps the last values.
  */
 public final class LedgerMetrics {
 

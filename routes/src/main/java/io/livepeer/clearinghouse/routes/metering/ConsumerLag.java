@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * The metering consumer group's lag, per partition of the signer topic: the log end offset minus the group's
  * committed offset (minus the log start offset where the group has committed nothing yet, as the consumer starts from
  * the earliest record). Exposed as {@code clearinghouse_kafka_consumer_lag{topic, group, partition}}, refreshed by
- * {@link ConsumerLagRoute} with the Kafka admin client (every call bounded by a few seconds), never on a scrape. When
+ * the {@code kafka-consumer-lag} timer route with the Kafka admin client (every call bounded by a few seconds), never on a scrape. When
  * the brokers do not answer, the last values stay (the {@code kafka} health check reports the outage).
  */
 public final class ConsumerLag implements AutoCloseable {

@@ -10,6 +10,7 @@ import io.livepeer.clearinghouse.processors.metering.MeteringLimits;
 import io.livepeer.clearinghouse.processors.metering.SignerEventMetering;
 import io.livepeer.clearinghouse.routes.core.Beans;
 import io.livepeer.clearinghouse.routes.core.PriceService;
+import io.livepeer.clearinghouse.routes.core.RefreshRoute;
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The metering flow: Kafka signer events → outbox (and the credit ledger). Loads and validates the catalog, binds
  * {@link MeteringSettings}, the {@link Catalog} and {@link MeteringMetrics}, registers {@link KafkaHealthCheck} and the
- * {@link ConsumerLag} gauge (refreshed by {@link ConsumerLagRoute}), and adds {@link SignerEventsRoute}, started once
+ * {@link ConsumerLag} gauge (refreshed by the {@code kafka-consumer-lag} {@link RefreshRoute}), and adds {@link SignerEventsRoute}, started once
  * the {@link PriceService} (bound by the price flow) has a price.
  */
 public final class MeteringConfiguration implements CamelConfiguration {
@@ -89,7 +90,7 @@ public final class MeteringConfiguration implements CamelConfiguration {
                 },
                 true,
                 true);
-        context.addRoutes(new ConsumerLagRoute(lag, LAG_REFRESH));
+        context.addRoutes(new RefreshRoute("kafka-consumer-lag", LAG_REFRESH, lag::refresh));
 
         boolean priceKnown = price.current().isPresent();
         context.addRoutes(new SignerEventsRoute(batchProcessor, priceKnown));
