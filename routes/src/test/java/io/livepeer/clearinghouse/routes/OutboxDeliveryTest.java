@@ -207,6 +207,8 @@ class OutboxDeliveryTest {
         assertThat(delivery.deliverPending()).isEqualTo(10);
         assertThat(delivery.status().state()).isEqualTo(OutboxDelivery.State.IDLE);
         assertThat(delivery.status().consecutiveFailures()).isZero();
+        // every send after the first attempt is a re-send: OpenMeter counts it twice unless it deduplicates
+        assertThat(metrics.resentCount()).isEqualTo(20);
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@code clearinghouse_events_delivered_total}, {@code clearinghouse_events_rejected_total}: OpenMeter outcome</li>
  *   <li>{@code clearinghouse_openmeter_requests_total{outcome}}: success, rejected, retryable</li>
+ *   <li>{@code clearinghouse_events_resent_total}: events sent again after a failed or unanswered attempt</li>
  *   <li>{@code clearinghouse_outbox_backlog}: pending events; {@code clearinghouse_outbox_oldest_pending_seconds}</li>
  *   <li>{@code clearinghouse_delivery_enabled} (1 with {@code OPENMETER_URL}), {@code clearinghouse_delivery_paused}
  *       (1 while backing off after a retryable failure), {@code clearinghouse_delivery_consecutive_failures}
@@ -26,6 +27,7 @@ public final class DeliveryMetrics {
     private final Counter requestsOk;
     private final Counter requestsRejected;
     private final Counter requestsRetryable;
+    private final Counter resent;
     private final AtomicLong backlog = new AtomicLong();
     private final AtomicLong oldestPendingSeconds = new AtomicLong();
     private final MeterRegistry registry;
@@ -42,6 +44,10 @@ public final class DeliveryMetrics {
         requestsOk = request(registry, "success");
         requestsRejected = request(registry, "rejected");
         requestsRetryable = request(registry, "retryable");
+        resent = Counter.builder("clearinghouse.events.resent")
+                .description("Events sent again after an attempt that failed or whose answer was lost: counted twice by"
+                        + " OpenMeter unless it deduplicates on (source, id)")
+                .register(registry);
         Gauge.builder("clearinghouse.outbox.backlog", backlog, AtomicLong::get)
                 .description("Events pending delivery to OpenMeter")
                 .register(registry);
@@ -83,6 +89,16 @@ public final class DeliveryMetrics {
         rejected.increment(rejectedEvents);
         requestsOk.increment(successfulRequests);
         requestsRejected.increment(rejectingRequests);
+    }
+
+    /** Counts events sent again after an earlier attempt. */
+    public void resent(long events) {
+        resent.increment(events);
+    }
+
+    /** Events re-sent so far. */
+    public long resentCount() {
+        return (long) resent.count();
     }
 
     /** Counts a request that failed in a retryable way (429, 5xx, no answer, …). */

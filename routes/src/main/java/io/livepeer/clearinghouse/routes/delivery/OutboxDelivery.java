@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Each request is one attempt of the {@code openmeter} client ({@link EventIngest}); this class paces the retries,
  * so failed events stay visible in the outbox meanwhile.
- * Ids are stable, so a batch resent after a lost response is deduplicated by OpenMeter on (source, id).
+ * Ids are stable, so a batch resent after a failed attempt or a lost response can be deduplicated by OpenMeter on
+ * (source, id): Konnect does so for 32 days; self-hosted OpenMeter only with its deduplication enabled, otherwise a
+ * resend is counted twice. Resends are counted ({@code clearinghouse_events_resent_total}).
  * {@link #deliverPending()} is called from one thread (the delivery route); {@link #status()} from any.
  */
 public final class OutboxDelivery {
@@ -218,6 +220,10 @@ public final class OutboxDelivery {
             return;
         }
         OpenMeterResponse response;
+        long resent = events.stream().filter(e -> e.attempts() > 0).count();
+        if (resent > 0) {
+            metrics.resent(resent);
+        }
         try {
             response = ingest.ingest(body(events));
         } catch (IOException e) {
