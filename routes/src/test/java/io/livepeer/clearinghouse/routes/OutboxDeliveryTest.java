@@ -299,12 +299,55 @@ class OutboxDeliveryTest {
         var gauges = new DeliveryMetrics(registry);
         new OutboxDelivery(
                         queue, null, null, gauges, 100, 1, Duration.ofSeconds(1), Duration.ofSeconds(60), null, clock)
-                .deliverPending();
+                .refreshBacklog();
         assertThat(registry.get("clearinghouse.outbox.backlog").gauge().value()).isEqualTo(7.0);
         assertThat(registry.get("clearinghouse.outbox.oldest.pending.seconds")
                         .gauge()
                         .value())
                 .isEqualTo(30.0);
+    }
+
+    @Test
+    void the_backlog_gauges_move_while_a_delivery_request_hangs() throws Exception {
+        pending(40);
+        var registry = new SimpleMeterRegistry();
+        var gauges = new DeliveryMetrics(registry);
+        java.util.concurrent.CountDownLatch requestStarted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch openMeterAnswers = new java.util.concurrent.CountDownLatch(1);
+        OutboxDelivery delivery = new OutboxDelivery(
+                queue,
+                body -> {
+                    requestStarted.countDown();
+                    try {
+                        openMeterAnswers.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return status(204);
+                },
+                "hanging (v1)",
+                gauges,
+                100,
+                1,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(60),
+                Executors.newSingleThreadExecutor(),
+                clock);
+        var pass = Executors.newSingleThreadExecutor().submit(delivery::deliverPending);
+        requestStarted.await();
+
+        clock.advance(Duration.ofSeconds(45));
+        delivery.refreshBacklog();
+        assertThat(registry.get("clearinghouse.outbox.backlog").gauge().value()).isEqualTo(40.0);
+        assertThat(registry.get("clearinghouse.outbox.oldest.pending.seconds")
+                        .gauge()
+                        .value())
+                .isEqualTo(45.0);
+
+        openMeterAnswers.countDown();
+        assertThat(pass.get()).isEqualTo(40);
+        delivery.refreshBacklog();
+        assertThat(registry.get("clearinghouse.outbox.backlog").gauge().value()).isZero();
     }
 
     /** A clock tests move by hand. */

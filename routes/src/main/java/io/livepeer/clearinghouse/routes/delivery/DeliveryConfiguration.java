@@ -4,6 +4,7 @@ import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.outbox.DeliveryQueue;
 import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
 import io.livepeer.clearinghouse.routes.core.Beans;
+import io.livepeer.clearinghouse.routes.core.RefreshRoute;
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -69,5 +70,6 @@ public final class DeliveryConfiguration implements CamelConfiguration {
         metrics.watch(delivery);
         HealthCheckRegistry.get(context).register(new DeliveryHealthCheck(delivery));
         context.addRoutes(new DeliveryRoutes(delivery));
+        context.addRoutes(new RefreshRoute("outbox-backlog", "5s", delivery::refreshBacklog));
     }
 }

@@ -23,8 +23,8 @@ public final class DeliveryRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        // without a target the loop only refreshes the backlog gauges
-        String period = delivery.enabled() ? "{{clearinghouse.openmeter.poll-interval}}" : "2s";
+        // without a target there is nothing to send: tick slowly (the backlog gauges have their own timer)
+        String period = delivery.enabled() ? "{{clearinghouse.openmeter.poll-interval}}" : "10s";
         from("timer:outbox-delivery?period=" + period + "&delay=500")
                 .routeId(DELIVERY_ROUTE_ID)
                 .onException(SQLException.class)

@@ -153,34 +153,30 @@ public final class OutboxDelivery {
      */
     public int deliverPending() throws SQLException {
         int settled = 0;
-        try {
-            if (ingest == null || (retryAt != null && clock.instant().isBefore(retryAt))) {
-                return 0;
-            }
-            Instant deadline = clock.instant().plus(PASS_BUDGET);
-            int window = batchSize * parallelRequests;
-            while (clock.instant().isBefore(deadline)) {
-                List<PendingEvent> pending = outbox.nextPending(window);
-                if (pending.isEmpty()) {
-                    state = State.IDLE;
-                    break;
-                }
-                state = State.DELIVERING;
-                Outcome outcome = sendInParallel(pending);
-                settled += record(outcome);
-                if (outcome.failure != null) {
-                    backOff(outcome.failure);
-                    break;
-                }
-                if (pending.size() < window) {
-                    state = State.IDLE;
-                    break;
-                }
-            }
-            return settled;
-        } finally {
-            refreshBacklog();
+        if (ingest == null || (retryAt != null && clock.instant().isBefore(retryAt))) {
+            return 0;
         }
+        Instant deadline = clock.instant().plus(PASS_BUDGET);
+        int window = batchSize * parallelRequests;
+        while (clock.instant().isBefore(deadline)) {
+            List<PendingEvent> pending = outbox.nextPending(window);
+            if (pending.isEmpty()) {
+                state = State.IDLE;
+                break;
+            }
+            state = State.DELIVERING;
+            Outcome outcome = sendInParallel(pending);
+            settled += record(outcome);
+            if (outcome.failure != null) {
+                backOff(outcome.failure);
+                break;
+            }
+            if (pending.size() < window) {
+                state = State.IDLE;
+                break;
+            }
+        }
+        return settled;
     }
 
     private Outcome sendInParallel(List<PendingEvent> pending) throws SQLException {
@@ -291,7 +287,13 @@ public final class OutboxDelivery {
                 failure.message);
     }
 
-    private void refreshBacklog() {
+    /**
+     * Refreshes the backlog gauges ({@code clearinghouse_outbox_backlog}, {@code …_oldest_pending_seconds}) from the
+     * outbox. Called by the {@code outbox-backlog} timer route, independently of delivery passes, so the gauges move
+     * while a request hangs and the pending table is counted every few seconds, not on every 200 ms poll. A failed
+     * read keeps the last values.
+     */
+    public void refreshBacklog() {
         try {
             long pending = outbox.pendingCount();
             Duration oldest = outbox.oldestPendingSince()
