@@ -35,7 +35,13 @@ public final class DeadLetters {
                         .bind("partition", e.source().partition())
                         .bind("offset", e.source().offset())
                         .bind("key", Texts.clip(e.key(), 1024))
-                        .bind("event_id", e.eventId() == null || e.eventId().length() > 255 ? null : e.eventId())
+                        .bind(
+                                "event_id",
+                                e.eventId() == null
+                                                || e.eventId().length() > 255
+                                                || !Texts.storable(e.eventId()).equals(e.eventId())
+                                        ? null
+                                        : e.eventId())
                         .bind("reason", Texts.clip(e.reason(), 2000))
                         .bind("raw", e.raw() == null ? new byte[0] : e.raw())
                         .bind("created_at", now)

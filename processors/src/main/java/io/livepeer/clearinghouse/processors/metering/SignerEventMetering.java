@@ -2,6 +2,7 @@ package io.livepeer.clearinghouse.processors.metering;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livepeer.clearinghouse.processors.cloudevent.MeteredUsage;
 import io.livepeer.clearinghouse.processors.cloudevent.UsageCloudEventMapper;
 import io.livepeer.clearinghouse.processors.event.InvalidEventException;
 import io.livepeer.clearinghouse.processors.event.SignedTicket;
@@ -98,7 +99,23 @@ public final class SignerEventMetering {
             return new MeteringOutcome.Rejected(
                     "usage time " + time + " lies in the future (received " + receivedAt + ")", eventId);
         }
-        return new MeteringOutcome.Metered(mapper.map(eventId, time, envelope, ticket, identity.get(), price, markup));
+        MeteredUsage usage = mapper.map(eventId, time, envelope, ticket, identity.get(), price, markup);
+        Optional<String> unstorable = StorageBounds.problem(
+                usage.eventId(),
+                usage.subject(),
+                usage.pipeline(),
+                usage.modelId(),
+                usage.orchAddress(),
+                usage.networkMicros(),
+                usage.billableMicros());
+        if (unstorable.isPresent()) {
+            // an id that does not fit (or carries NUL) would break the dead letter's event_id column too
+            String safeId = eventId.length() <= StorageBounds.MAX_EVENT_ID && !StorageBounds.unstorable(eventId)
+                    ? eventId
+                    : null;
+            return new MeteringOutcome.Rejected("cannot be stored: " + unstorable.get(), safeId);
+        }
+        return new MeteringOutcome.Metered(usage);
     }
 
     /**

@@ -215,4 +215,23 @@ class SignerEventsRouteTest extends CamelTestSupport {
         assertThat(new DeadLetters(database).count()).isEqualTo(1);
         assertThat(new OutboxQueries(database).pendingCount()).isZero();
     }
+
+    @Test
+    void an_event_that_would_overflow_a_column_is_dead_lettered_and_the_valid_one_beside_it_is_stored()
+            throws Exception {
+        adviseAndStart();
+        MockEndpoint stored = getMockEndpoint("mock:stored");
+        stored.expectedMessageCount(1);
+        String longPipeline = ticket(UUID.randomUUID().toString()).replace("\"live\"", "\"" + "p".repeat(200) + "\"");
+        String longSubject = ticket(UUID.randomUUID().toString()).replace("acme:alice", "acme:" + "a".repeat(600));
+        String valid = UUID.randomUUID().toString();
+
+        template.sendBody("direct:signer-batch", batch(0, 1, longPipeline, longSubject, ticket(valid)));
+
+        // before: the batch transaction failed on the column, was retried and re-read forever
+        stored.assertIsSatisfied(10, TimeUnit.SECONDS);
+        assertThat(new OutboxQueries(database).pendingCount()).isEqualTo(1);
+        assertThat(new DeadLetters(database).count()).isEqualTo(2);
+        assertThat(commits).containsExactly("0:3");
+    }
 }
