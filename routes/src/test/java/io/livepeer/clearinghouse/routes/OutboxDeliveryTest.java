@@ -15,16 +15,15 @@ import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.routes.delivery.DeliveryClient;
 import io.livepeer.clearinghouse.routes.delivery.DeliveryMetrics;
 import io.livepeer.clearinghouse.routes.delivery.OutboxDelivery;
+import io.livepeer.clearinghouse.testing.MutableClock;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.net.http.HttpHeaders;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -348,33 +347,5 @@ class OutboxDeliveryTest {
         assertThat(pass.get()).isEqualTo(40);
         delivery.refreshBacklog();
         assertThat(registry.get("clearinghouse.outbox.backlog").gauge().value()).isZero();
-    }
-
-    /** A clock tests move by hand. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

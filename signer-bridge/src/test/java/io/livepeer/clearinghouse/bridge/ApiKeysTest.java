@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DatabaseConfig;
+import io.livepeer.clearinghouse.testing.MutableClock;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import io.livepeer.clearinghouse.testing.TestDatabases.JdbcTarget;
 import java.math.BigInteger;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,29 +19,10 @@ class ApiKeysTest {
         return TestDatabases.both();
     }
 
-    static final class MovableClock extends Clock {
-        Instant now = Instant.parse("2026-08-20T10:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
     void a_key_whose_identity_would_bill_another_customer_is_never_issued(JdbcTarget target) throws Exception {
-        MovableClock clock = new MovableClock();
+        MutableClock clock = new MutableClock();
         try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
             ApiKeys keys = new ApiKeys(db, clock, "sk_live_");
             org.assertj.core.api.Assertions.assertThatThrownBy(
@@ -65,7 +44,7 @@ class ApiKeysTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
     void a_key_is_shown_once_stored_as_a_hash_and_verified_until_revoked(JdbcTarget target) throws Exception {
-        MovableClock clock = new MovableClock();
+        MutableClock clock = new MutableClock();
         try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
             ApiKeys keys = new ApiKeys(db, clock, "sk_live_");
             ApiKeyVerifier verifier = new ApiKeyVerifier(keys, clock, Duration.ofMinutes(1));
@@ -107,7 +86,7 @@ class ApiKeysTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
     void an_expired_key_is_refused_from_its_expiry_on(JdbcTarget target) throws Exception {
-        MovableClock clock = new MovableClock();
+        MutableClock clock = new MutableClock();
         try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
             ApiKeys keys = new ApiKeys(db, clock, "sk_test_");
             ApiKeyVerifier verifier = new ApiKeyVerifier(keys, clock, Duration.ofMinutes(1));
@@ -115,7 +94,7 @@ class ApiKeysTest {
                     "app", "owner-1", "app_owner", null, clock.instant().plusSeconds(3600), null);
             assertThat(issued.key().principal().authId()).isEqualTo("app:owner:owner-1");
             assertThat(verifier.verify(issued.plaintext())).isInstanceOf(Verification.Verified.class);
-            clock.now = clock.now.plusSeconds(3600);
+            clock.advance(Duration.ofSeconds(3600));
             assertThat(verifier.verify(issued.plaintext())).isInstanceOfSatisfying(Verification.Denied.class, d -> {
                 assertThat(d.status()).isEqualTo(401);
                 assertThat(d.code()).isEqualTo("credential_expired");

@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livepeer.clearinghouse.processors.price.PriceQuote;
 import io.livepeer.clearinghouse.routes.core.PriceService;
+import io.livepeer.clearinghouse.testing.MutableClock;
 import java.math.BigDecimal;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -17,26 +14,6 @@ import org.junit.jupiter.api.Test;
 
 /** Staleness is a property of observed (oracle) prices; a configured static price never goes stale. */
 class PriceHealthCheckTest {
-
-    /** A clock the test moves. */
-    static final class MovableClock extends Clock {
-        Instant now = Instant.parse("2026-08-20T10:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     static HealthCheck.State state(PriceService price) throws Exception {
         PriceHealthCheck check = new PriceHealthCheck(price);
@@ -48,11 +25,11 @@ class PriceHealthCheckTest {
 
     @Test
     void a_static_price_stays_up_long_past_the_stale_threshold() throws Exception {
-        MovableClock clock = new MovableClock();
+        MutableClock clock = new MutableClock();
         PriceService price = new PriceService(Duration.ofSeconds(5), clock);
         price.update(new PriceQuote(new BigDecimal("3000"), clock.instant(), PriceQuote.STATIC_SOURCE));
 
-        clock.now = clock.now.plus(Duration.ofDays(30));
+        clock.advance(Duration.ofDays(30));
 
         assertThat(price.isStale()).isFalse();
         assertThat(state(price)).isEqualTo(HealthCheck.State.UP);
@@ -60,12 +37,12 @@ class PriceHealthCheckTest {
 
     @Test
     void an_oracle_price_is_down_once_older_than_the_stale_threshold() throws Exception {
-        MovableClock clock = new MovableClock();
+        MutableClock clock = new MutableClock();
         PriceService price = new PriceService(Duration.ofSeconds(5), clock);
         price.update(new PriceQuote(new BigDecimal("3000"), clock.instant(), "oracle:https://api.example.com"));
         assertThat(state(price)).isEqualTo(HealthCheck.State.UP);
 
-        clock.now = clock.now.plusSeconds(6);
+        clock.advance(Duration.ofSeconds(6));
 
         assertThat(price.isStale()).isTrue();
         assertThat(state(price)).isEqualTo(HealthCheck.State.DOWN);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livepeer.clearinghouse.processors.price.PriceGuard;
 import io.livepeer.clearinghouse.routes.core.PriceService;
-import io.livepeer.clearinghouse.routes.price.PriceHealthCheckTest.MovableClock;
+import io.livepeer.clearinghouse.testing.MutableClock;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class PriceOracleRouteTest extends CamelTestSupport {
 
-    final MovableClock clock = new MovableClock();
+    final MutableClock clock = new MutableClock();
     final PriceService price = new PriceService(Duration.ofMinutes(15), clock);
     final Deque<String> answers = new ArrayDeque<>();
 
@@ -54,7 +54,7 @@ class PriceOracleRouteTest extends CamelTestSupport {
     /** One refresh, due by the route's own schedule. */
     void refresh(String oracleBody) {
         answers.add(oracleBody);
-        clock.now = clock.now.plus(Duration.ofMinutes(6));
+        clock.advance(Duration.ofMinutes(6));
         template.sendBody("direct:refresh", null);
     }
 
