@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
             "Report what retention would remove now: the CloudEvent JSON of events delivered long ago and old dead"
                     + " letters (never outbox rows, pending or rejected events, or ledger transfers).",
             "Ages come from RETENTION_OUTBOX_PAYLOAD_AGE and RETENTION_DEAD_LETTER_AGE (default 90d; 0 keeps"
-                    + " forever) unless given here. Nothing is removed without --apply. Exits 0, or 1 on an error."
+                    + " forever) unless given here. Nothing is removed without --apply. Exits 0, 4 on an invalid age, 1 on an"
+                    + " error."
         })
 final class RetentionCommand implements Callable<Integer> {
 
@@ -82,11 +83,8 @@ final class RetentionCommand implements Callable<Integer> {
                 overrides.setProperty("clearinghouse.retention.dead-letter-age", deadLetterAge);
             }
             context.getPropertiesComponent().setOverrideProperties(overrides);
-            try {
-                return RetentionSettings.from(SettingsReader.of(context));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-            }
+            // an invalid value throws IllegalArgumentException naming the key: exit 4, like any invalid setting
+            return RetentionSettings.from(SettingsReader.of(context));
         }
     }
 }

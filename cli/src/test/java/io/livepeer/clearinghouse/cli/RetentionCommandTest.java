@@ -66,7 +66,7 @@ class RetentionCommandTest {
         }
 
         Run bad = run("retention", "--jdbc-url", url, "--dead-letter-age", "soon");
-        assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.code()).isEqualTo(ExitCodes.INVALID_INPUT);
         assertThat(bad.out()).contains("clearinghouse.retention.dead-letter-age must be a duration");
     }
 }
