@@ -4,7 +4,11 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.stream.IntStream;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.Update;
 
 /**
  * Retention of what the metering pipeline keeps only for operators: the CloudEvent JSON of events delivered long ago,
@@ -127,19 +131,50 @@ public final class Retention {
         Instant deadLetterCutoff = cutoff(now, policy.deadLetterAge());
         long payloads = 0;
         if (payloadCutoff != null) {
-            int n;
-            do {
+            // walk the old events in (event_time, seq) order with a cursor, so each batch starts where the last one
+            // ended instead of scanning the payloads already removed again (event_time is indexed)
+            Cursor cursor = null;
+            while (true) {
+                Cursor after = cursor;
+                List<Cursor> batch = database.withHandle(h -> {
+                    Query select = h.createQuery("SELECT o.seq, o.event_time" + DELIVERED_OLD_PAYLOADS
+                                    + (after == null
+                                            ? ""
+                                            : " AND (o.event_time > :after_time OR (o.event_time = :after_time"
+                                                    + " AND o.seq > :after_seq))")
+                                    + " ORDER BY o.event_time, o.seq LIMIT :limit")
+                            .bind("cutoff", payloadCutoff)
+                            .bind("limit", policy.batchSize());
+                    if (after != null) {
+                        select.bind("after_time", after.eventTime()).bind("after_seq", after.seq());
+                    }
+                    return select.map((rs, ctx) -> new Cursor(Rows.instant(rs, "event_time"), rs.getLong("seq")))
+                            .list();
+                });
+                if (batch.isEmpty()) {
+                    break;
+                }
                 // the conditions again on the updated rows: an event requeued meanwhile keeps its payload
-                n = database.inTransaction(h -> h.createUpdate("UPDATE outbox_events SET cloud_event = NULL"
-                                + " WHERE seq IN (SELECT o.seq" + DELIVERED_OLD_PAYLOADS
-                                + " ORDER BY o.seq LIMIT :limit)"
-                                + " AND NOT EXISTS (SELECT 1 FROM outbox_pending p WHERE p.seq = outbox_events.seq)"
-                                + " AND NOT EXISTS (SELECT 1 FROM outbox_rejected r WHERE r.seq = outbox_events.seq)")
-                        .bind("cutoff", payloadCutoff)
-                        .bind("limit", policy.batchSize())
-                        .execute());
-                payloads += n;
-            } while (n >= policy.batchSize());
+                payloads += database.inTransaction(h -> {
+                    Update update = h.createUpdate("UPDATE outbox_events SET cloud_event = NULL WHERE seq IN ("
+                            + String.join(
+                                    ", ",
+                                    IntStream.range(0, batch.size())
+                                            .mapToObj(i -> ":s" + i)
+                                            .toList())
+                            + ") AND cloud_event IS NOT NULL"
+                            + " AND NOT EXISTS (SELECT 1 FROM outbox_pending p WHERE p.seq = outbox_events.seq)"
+                            + " AND NOT EXISTS (SELECT 1 FROM outbox_rejected r WHERE r.seq = outbox_events.seq)");
+                    for (int i = 0; i < batch.size(); i++) {
+                        update.bind("s" + i, batch.get(i).seq());
+                    }
+                    return update.execute();
+                });
+                if (batch.size() < policy.batchSize()) {
+                    break;
+                }
+                cursor = batch.get(batch.size() - 1);
+            }
         }
         long deadLetters = 0;
         if (deadLetterCutoff != null) {
@@ -155,6 +190,9 @@ public final class Retention {
         }
         return new Report(payloadCutoff, payloads, 0, deadLetterCutoff, deadLetters);
     }
+
+    /** A position in the (event_time, seq) order of the outbox. */
+    private record Cursor(Instant eventTime, long seq) {}
 
     private static Instant cutoff(Instant now, Duration age) {
         return age == null ? null : now.minus(age);
