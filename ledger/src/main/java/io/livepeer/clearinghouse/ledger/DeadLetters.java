@@ -6,7 +6,7 @@ import java.util.List;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
 
-/** Input that could not be metered, kept with its raw bytes and the reason. Never deleted by the application. */
+/** Input that could not be metered, kept with its raw bytes and the reason; deleted only by {@link Retention}, by age. */
 public final class DeadLetters {
 
     private final Database database;

@@ -7,6 +7,7 @@ import io.livepeer.clearinghouse.routes.http.HttpConfiguration;
 import io.livepeer.clearinghouse.routes.ledger.LedgerConfiguration;
 import io.livepeer.clearinghouse.routes.metering.MeteringConfiguration;
 import io.livepeer.clearinghouse.routes.price.PriceConfiguration;
+import io.livepeer.clearinghouse.routes.retention.RetentionConfiguration;
 import io.livepeer.clearinghouse.routes.usage.UsageConfiguration;
 import java.time.Clock;
 import java.util.List;
@@ -20,7 +21,7 @@ import org.apache.camel.CamelContext;
  * finds what it needs from earlier ones by type in the registry (flows never import each other).
  *
  * <pre>
- * core → http → price → metering → delivery → usage → ledger → bridge
+ * core → http → price → metering → delivery → usage → ledger → bridge → retention
  * </pre>
  */
 public class ClearinghouseConfiguration implements CamelConfiguration {
@@ -47,7 +48,8 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
                 new DeliveryConfiguration(),
                 new UsageConfiguration(),
                 new LedgerConfiguration(),
-                new BridgeConfiguration());
+                new BridgeConfiguration(),
+                new RetentionConfiguration());
     }
 
     @Override

@@ -18,7 +18,8 @@ import java.util.List;
 class FlowArchitectureTest {
 
     static final String ROOT = "io.livepeer.clearinghouse.routes";
-    static final List<String> FLOWS = List.of("metering", "price", "delivery", "usage", "ledger", "bridge");
+    static final List<String> FLOWS =
+            List.of("metering", "price", "delivery", "usage", "ledger", "bridge", "retention");
 
     @ArchTest
     static void flows_do_not_import_each_other_or_the_composition_root(JavaClasses classes) {

@@ -31,7 +31,9 @@ import org.jdbi.v3.core.statement.Query;
  * The double-entry credit ledger (TigerBeetle's model, DESIGN.md §8). Every movement is an immutable transfer
  * between two accounts of the same unit; each account's {@code debits_posted}/{@code credits_posted} are updated in
  * the same transaction, in account-id order (so concurrent postings never deadlock), and can always be recomputed
- * from the transfers ({@link Reconciliation}). Transfers are never updated or deleted: a correction is a
+ * from the transfers ({@link Reconciliation}). The one exception is the shared usage revenue account, which metering
+ * batches credit without waiting for its row: a batch that cannot lock it at once appends a balance delta instead,
+ * and an account's totals are read as its row plus its deltas ({@link #postUsage}). Transfers are never updated or deleted: a correction is a
  * {@link TransferKind#REVERSAL} that names the transfer it reverses. Thread-safe.
  *
  * <p>Each method is its own transaction, or joins the caller's ({@link Database}'s one rule): {@link #postUsage} is
@@ -39,8 +41,22 @@ import org.jdbi.v3.core.statement.Query;
  */
 public final class Ledger {
 
-    private static final String ACCOUNT_COLUMNS = "id, account_key, kind, unit, debits_must_not_exceed_credits,"
-            + " debits_posted, credits_posted, created_at, metadata";
+    /**
+     * An account's totals as SQL over {@code ledger_accounts a}: its row plus the deltas not yet folded into it
+     * ({@code ledger_balance_deltas}, see {@link #postUsage}). Also used by {@link Reconciliation}.
+     */
+    static final String DEBITS_POSTED = "(a.debits_posted + COALESCE((SELECT SUM(x.debits) FROM ledger_balance_deltas x"
+            + " WHERE x.account_id = a.id), 0))";
+    /** See {@link #DEBITS_POSTED}. */
+    static final String CREDITS_POSTED = "(a.credits_posted + COALESCE((SELECT SUM(x.credits) FROM"
+            + " ledger_balance_deltas x WHERE x.account_id = a.id), 0))";
+
+    private static final String ACCOUNT_COLUMNS = "a.id, a.account_key, a.kind, a.unit,"
+            + " a.debits_must_not_exceed_credits, " + DEBITS_POSTED + " AS debits_posted, " + CREDITS_POSTED
+            + " AS credits_posted, a.created_at, a.metadata";
+    /** Deltas folded into an account row per transaction at most (the rest waits for the next fold). */
+    private static final int FOLD_LIMIT = 1000;
+
     private static final String TRANSFERS_WITH_KEYS = "SELECT t.seq, t.transfer_id, d.account_key AS debit_key,"
             + " c.account_key AS credit_key, t.amount, t.unit, t.kind, t.reverses_id, t.source_event_id, t.created_at,"
             + " t.metadata FROM ledger_transfers t JOIN ledger_accounts d ON d.id = t.debit_account_id"
@@ -91,7 +107,7 @@ public final class Ledger {
     /** The account with this key, if it exists. */
     public Optional<Account> account(String key) throws SQLException {
         return database.withHandle(
-                h -> h.createQuery("SELECT " + ACCOUNT_COLUMNS + " FROM ledger_accounts WHERE account_key = :key")
+                h -> h.createQuery("SELECT " + ACCOUNT_COLUMNS + " FROM ledger_accounts a WHERE a.account_key = :key")
                         .bind("key", key)
                         .map(ACCOUNT)
                         .findOne());
@@ -106,9 +122,9 @@ public final class Ledger {
      */
     public List<Account> accounts(AccountKind kind, int offset, int limit) throws SQLException {
         return database.withHandle(h -> {
-            Query query = h.createQuery("SELECT " + ACCOUNT_COLUMNS + " FROM ledger_accounts"
-                            + (kind == null ? "" : " WHERE kind = :kind")
-                            + " ORDER BY account_key LIMIT :limit OFFSET :offset")
+            Query query = h.createQuery("SELECT " + ACCOUNT_COLUMNS + " FROM ledger_accounts a"
+                            + (kind == null ? "" : " WHERE a.kind = :kind")
+                            + " ORDER BY a.account_key LIMIT :limit OFFSET :offset")
                     .bind("limit", limit)
                     .bind("offset", offset);
             if (kind != null) {
@@ -192,7 +208,7 @@ public final class Ledger {
                 Map<Long, BigDecimal[]> movements = new TreeMap<>();
                 movements.put(debitId, new BigDecimal[] {t.amount(), BigDecimal.ZERO});
                 movements.put(creditId, new BigDecimal[] {BigDecimal.ZERO, t.amount()});
-                applyMovements(h, movements);
+                applyMovements(h, movements, true);
                 return true;
             });
             Transfer stored = transfer(t.id()).orElseThrow();
@@ -300,8 +316,14 @@ public final class Ledger {
      * Posts the usage of newly metered events, joining the caller's transaction (the one that writes their outbox
      * rows): for each, {@code customer:<key>} → {@link AccountKeys#USAGE_REVENUE} for the billable amount, with id
      * {@code usage:<event id>}. Customer accounts are created on first use; usage may overdraw them. Transfers are
-     * inserted with one multi-row statement per 500; balances are updated once per account per batch, in account-id
-     * order.
+     * inserted with one multi-row statement per 500; customer balances are updated once per account per batch, in
+     * account-id order.
+     *
+     * <p>The revenue account is shared by every batch of every instance, so its row is never waited for: the batch
+     * adds its total to the row only when it can lock the row without waiting ({@code SKIP LOCKED}), folding in the
+     * deltas other batches appended meanwhile; otherwise it appends its total as a delta
+     * ({@code ledger_balance_deltas}). Batches of different customers therefore never wait for each other
+     * (UsageRevenueContentionTest), and the account's totals are its row plus its deltas wherever they are read.
      *
      * @return transfers posted (an id already present is skipped)
      */
@@ -334,11 +356,87 @@ public final class Ledger {
                 revenueTotal = revenueTotal.add(amount);
             }
             if (posted > 0) {
-                movements.put(revenue, new BigDecimal[] {BigDecimal.ZERO, revenueTotal});
-                applyMovements(h, movements);
+                // customers first (they may be waited for), the shared account last and never waited for: no
+                // transaction waits for a customer row while holding the revenue row, so this cannot deadlock
+                applyMovements(h, movements, false);
+                creditWithoutWaiting(h, revenue, revenueTotal, now);
             }
             return posted;
         });
+    }
+
+    /**
+     * Adds a credit to a shared account without waiting for its row: to the row, folding the account's pending
+     * deltas, when the row can be locked at once; as a new delta otherwise.
+     */
+    private void creditWithoutWaiting(Handle h, long account, BigDecimal credits, Instant now) throws SQLException {
+        Connection c = h.getConnection();
+        boolean locked;
+        try (PreparedStatement lock = c.prepareStatement("SELECT id FROM ledger_accounts WHERE id = ? "
+                + database.dialect().rowLockForUpdate() + " SKIP LOCKED")) {
+            lock.setLong(1, account);
+            try (ResultSet rs = lock.executeQuery()) {
+                locked = rs.next();
+            }
+        }
+        if (!locked) {
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO ledger_balance_deltas (account_id, debits,"
+                    + " credits, created_at) VALUES (?, 0, ?, ?)")) {
+                insert.setLong(1, account);
+                insert.setBigDecimal(2, credits);
+                insert.setObject(3, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+                insert.executeUpdate();
+            }
+            return;
+        }
+        Map<Long, BigDecimal[]> movements = foldDeltas(h, List.of(account));
+        movements.merge(account, new BigDecimal[] {BigDecimal.ZERO, credits}, (a, b) ->
+                new BigDecimal[] {a[0], a[1].add(b[1])});
+        updateTotals(h, new ArrayList<>(movements.entrySet()));
+    }
+
+    /**
+     * Removes the committed deltas of accounts whose rows this transaction has locked, and returns their sums per
+     * account ({debits, credits}) for the caller to add to the rows in the same transaction. Only a transaction
+     * holding an account's row lock folds its deltas, so no delta is folded twice; a delta committed later is folded
+     * by a later transaction.
+     */
+    private static Map<Long, BigDecimal[]> foldDeltas(Handle h, List<Long> accounts) throws SQLException {
+        Map<Long, BigDecimal[]> sums = new TreeMap<>();
+        List<Long> ids = new ArrayList<>();
+        Connection c = h.getConnection();
+        try (PreparedStatement select = c.prepareStatement("SELECT id, account_id, debits, credits FROM"
+                + " ledger_balance_deltas WHERE account_id IN (" + rows("?", accounts.size()) + ") ORDER BY id LIMIT "
+                + FOLD_LIMIT)) {
+            for (int i = 0; i < accounts.size(); i++) {
+                select.setLong(i + 1, accounts.get(i));
+            }
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong("id"));
+                    BigDecimal[] sum = sums.computeIfAbsent(
+                            rs.getLong("account_id"), k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+                    sum[0] = sum[0].add(rs.getBigDecimal("debits"));
+                    sum[1] = sum[1].add(rs.getBigDecimal("credits"));
+                }
+            }
+        }
+        if (ids.isEmpty()) {
+            return sums;
+        }
+        try (PreparedStatement delete =
+                c.prepareStatement("DELETE FROM ledger_balance_deltas WHERE id IN (" + rows("?", ids.size()) + ")")) {
+            for (int i = 0; i < ids.size(); i++) {
+                delete.setLong(i + 1, ids.get(i));
+            }
+            int deleted = delete.executeUpdate();
+            if (deleted != ids.size()) {
+                // cannot happen while only row-lock holders fold; refuse rather than count a delta twice
+                throw new SQLException(
+                        "balance deltas changed while folding: expected " + ids.size() + ", deleted " + deleted);
+            }
+        }
+        return sums;
     }
 
     /**
@@ -393,8 +491,12 @@ public final class Ledger {
      * two thirds of the pipeline's throughput with a few hundred customers per batch). Rows are locked in ascending
      * id order first, so concurrent writers never deadlock (LedgerConcurrencyTest). Plain JDBC (hot path, a statement
      * of a different length for every batch).
+     *
+     * @param fold whether to fold the accounts' pending balance deltas into their rows too (so a limit check on the
+     *             row sees every committed credit); the metering path skips it for customer accounts, which never
+     *             have deltas
      */
-    private void applyMovements(Handle h, Map<Long, BigDecimal[]> movements) throws SQLException {
+    private void applyMovements(Handle h, Map<Long, BigDecimal[]> movements, boolean fold) throws SQLException {
         List<Map.Entry<Long, BigDecimal[]>> sorted = new ArrayList<>(new TreeMap<>(movements).entrySet());
         Connection c = h.getConnection();
         for (int from = 0; from < sorted.size(); from += ROWS_PER_STATEMENT) {
@@ -412,25 +514,43 @@ public final class Ledger {
                     }
                 }
             }
-            // NUMERIC(90, 12) is the columns' type: H2 would otherwise cut the fraction off an untyped NUMERIC
-            try (PreparedStatement update = c.prepareStatement(database.dialect()
-                    .updateFromValues(
-                            "ledger_accounts a",
-                            "(VALUES "
-                                    + rows(
-                                            "(CAST(? AS BIGINT), CAST(? AS NUMERIC(90, 12)), CAST(? AS NUMERIC(90, 12)))",
-                                            chunk.size())
-                                    + ") AS v(id, d, c)",
-                            "a.id = v.id",
-                            "debits_posted = a.debits_posted + v.d, credits_posted = a.credits_posted + v.c"))) {
-                int p = 1;
-                for (Map.Entry<Long, BigDecimal[]> m : chunk) {
-                    update.setLong(p++, m.getKey());
-                    update.setBigDecimal(p++, m.getValue()[0]);
-                    update.setBigDecimal(p++, m.getValue()[1]);
+            List<Map.Entry<Long, BigDecimal[]>> totals = chunk;
+            if (fold) {
+                Map<Long, BigDecimal[]> folded =
+                        foldDeltas(h, chunk.stream().map(Map.Entry::getKey).toList());
+                if (!folded.isEmpty()) {
+                    Map<Long, BigDecimal[]> merged = new TreeMap<>();
+                    chunk.forEach(m -> merged.put(m.getKey(), m.getValue()));
+                    folded.forEach((id, d) ->
+                            merged.merge(id, d, (a, b) -> new BigDecimal[] {a[0].add(b[0]), a[1].add(b[1])}));
+                    totals = new ArrayList<>(merged.entrySet());
                 }
-                update.executeUpdate();
             }
+            updateTotals(h, totals);
+        }
+    }
+
+    /** Adds {debits, credits} to the rows of accounts this transaction has locked, in one statement. */
+    private void updateTotals(Handle h, List<Map.Entry<Long, BigDecimal[]>> chunk) throws SQLException {
+        // NUMERIC(90, 12) is the columns' type: H2 would otherwise cut the fraction off an untyped NUMERIC
+        try (PreparedStatement update = h.getConnection()
+                .prepareStatement(database.dialect()
+                        .updateFromValues(
+                                "ledger_accounts a",
+                                "(VALUES "
+                                        + rows(
+                                                "(CAST(? AS BIGINT), CAST(? AS NUMERIC(90, 12)), CAST(? AS NUMERIC(90, 12)))",
+                                                chunk.size())
+                                        + ") AS v(id, d, c)",
+                                "a.id = v.id",
+                                "debits_posted = a.debits_posted + v.d, credits_posted = a.credits_posted + v.c"))) {
+            int p = 1;
+            for (Map.Entry<Long, BigDecimal[]> m : chunk) {
+                update.setLong(p++, m.getKey());
+                update.setBigDecimal(p++, m.getValue()[0]);
+                update.setBigDecimal(p++, m.getValue()[1]);
+            }
+            update.executeUpdate();
         }
     }
 

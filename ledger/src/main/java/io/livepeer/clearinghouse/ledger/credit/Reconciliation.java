@@ -13,7 +13,8 @@ import java.util.Map;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Proves the books balance: recomputes every account's debits and credits from its transfers, checks that debits
+ * Proves the books balance: recomputes every account's debits and credits from its transfers (and compares them with
+ * the stored totals: the account row plus its unfolded balance deltas), checks that debits
  * equal credits per unit, and that every metered outbox event has exactly one usage transfer (same customer, same
  * billable amount) and every usage transfer an outbox event. Read-only.
  */
@@ -34,7 +35,9 @@ public final class Reconciliation {
         return database.withHandle(h -> {
             long[] accounts = {0};
             List<BalanceMismatch> balances = new ArrayList<>();
-            h.createQuery("SELECT a.account_key, a.unit, a.debits_posted, a.credits_posted,"
+            // an account's totals are its row plus its unfolded balance deltas (Ledger#postUsage)
+            h.createQuery("SELECT a.account_key, a.unit, " + Ledger.DEBITS_POSTED + " AS debits_posted, "
+                            + Ledger.CREDITS_POSTED + " AS credits_posted,"
                             + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t"
                             + " WHERE t.debit_account_id = a.id), 0) AS debits_from_transfers,"
                             + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t"
@@ -55,8 +58,8 @@ public final class Reconciliation {
                         }
                     });
             Map<Unit, UnitTotals> totals = new EnumMap<>(Unit.class);
-            h.createQuery("SELECT unit, SUM(debits_posted) AS debits, SUM(credits_posted) AS credits"
-                            + " FROM ledger_accounts GROUP BY unit")
+            h.createQuery("SELECT a.unit, SUM(" + Ledger.DEBITS_POSTED + ") AS debits, SUM(" + Ledger.CREDITS_POSTED
+                            + ") AS credits FROM ledger_accounts a GROUP BY a.unit")
                     .map((rs, ctx) -> Map.entry(
                             Unit.valueOf(rs.getString("unit")),
                             new UnitTotals(Rows.micros(rs, "debits"), Rows.micros(rs, "credits"))))

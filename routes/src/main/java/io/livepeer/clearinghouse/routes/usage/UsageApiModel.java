@@ -69,7 +69,8 @@ public final class UsageApiModel {
      * @param status     pending, delivered or rejected
      * @param attempts   delivery attempts so far
      * @param lastError  OpenMeter's problem detail for a rejected event, or the last retryable failure
-     * @param cloudEvent the exact CloudEvent sent to OpenMeter (JSON)
+     * @param cloudEvent the exact CloudEvent sent to OpenMeter (JSON); null once retention removed a delivered
+     *                   event's payload
      */
     @JsonNaming(SnakeCaseStrategy.class)
     public record Event(

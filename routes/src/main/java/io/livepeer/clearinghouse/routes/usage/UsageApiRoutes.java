@@ -195,8 +195,14 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
                 new DeadLetterPage(letters, ApiSupport.nextCursor(page, limit, DeadLetters.DeadLetterView::id)));
     }
 
-    /** Stored JSON as a tree (sent as JSON, not as a string), or the text itself if it is not JSON. */
+    /**
+     * Stored JSON as a tree (sent as JSON, not as a string), the text itself if it is not JSON, or null once
+     * retention removed a delivered event's payload.
+     */
     private static Object parse(String json) {
+        if (json == null) {
+            return null;
+        }
         try {
             return Json.mapper().readTree(json);
         } catch (IOException e) {
