@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param catalogFile        catalog file, empty for the shipped reference catalog
  * @param maxFeeWei          larger fees (wei) are dead-lettered
  * @param maxFutureSkew      usage times further ahead are dead-lettered
+ * @param maxPastAge         usage times further behind our clock are dead-lettered (the backdating window of
+ *                           OpenMeter and Konnect, about 30 days)
  * @param usageFanOut        whether metered usage is also posted to the credit ledger
  */
 public record MeteringSettings(
@@ -35,6 +37,7 @@ public record MeteringSettings(
         Optional<String> catalogFile,
         BigInteger maxFeeWei,
         Duration maxFutureSkew,
+        Duration maxPastAge,
         boolean usageFanOut) {
 
     /** @throws IllegalArgumentException naming the key of a missing or malformed value */
@@ -59,7 +62,16 @@ public record MeteringSettings(
                 r.optional("clearinghouse.metering.catalog-file"),
                 maxFeeWei,
                 r.duration("clearinghouse.metering.max-future-skew"),
+                positive(r, "clearinghouse.metering.max-past-age"),
                 r.bool("clearinghouse.ledger.usage-fan-out"));
+    }
+
+    private static Duration positive(SettingsReader r, String key) {
+        Duration value = r.duration(key);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(key + " must be a positive duration such as 30d, got " + value);
+        }
+        return value;
     }
 
     @Override
