@@ -56,12 +56,26 @@ public final class MeteringConfiguration implements CamelConfiguration {
             LOG.warn("Usage fan-out to the credit ledger is off: balances will not reflect metered usage");
         }
         Ledger ledger = settings.usageFanOut() ? Beans.require(context, Ledger.class) : null;
+        DeadLetterPublisher deadLetterTopic = null;
+        if (settings.deadLetterTopic().isPresent()) {
+            DeadLetterPublisher publisher = new DeadLetterPublisher(context);
+            deadLetterTopic = publisher;
+            context.addService(
+                    new ServiceSupport() {
+                        @Override
+                        protected void doStop() {
+                            publisher.close();
+                        }
+                    },
+                    true,
+                    true);
+        }
         MeteringBatchProcessor batchProcessor = new MeteringBatchProcessor(
                 metering,
                 price,
                 new UsageRecorder(database, ledger, clock),
                 metrics,
-                settings.deadLetterTopic().isPresent() ? new DeadLetterPublisher(context) : deadLetters -> {},
+                deadLetterTopic != null ? deadLetterTopic : deadLetters -> {},
                 clock);
 
         KafkaHealthCheck kafkaCheck = new KafkaHealthCheck(settings.kafkaBrokers());
