@@ -378,4 +378,32 @@ class SignerEventsRouteTest extends CamelTestSupport {
                 .satisfies(d -> assertThat(d.reason())
                         .startsWith("usage time " + old + " is older than the backdating window of 30 days"));
     }
+
+    @Test
+    void number_bombs_in_timestamp_computed_fee_pixels_and_auth_id_are_dead_lettered_beside_a_valid_event()
+            throws Exception {
+        adviseAndStart();
+        String ticket = ticket("bomb").replace("\"id\":\"bomb\",", "");
+        List<Exchange> records = batch(
+                0,
+                1,
+                ticket.replace("\"timestamp\":\"1787220000123\"", "\"timestamp\":1e500000000"),
+                ticket.replace("\"computed_fee\":\"1000000000000000\"", "\"computed_fee\":\"1e500000000\""),
+                ticket.replace("\"pipeline\":\"live\"", "\"pipeline\":\"live\",\"pixels\":1e500000000"),
+                ticket.replace("\"auth_id\":\"acme:alice\"", "\"auth_id\":1e500000000"),
+                ticket(UUID.randomUUID().toString()));
+
+        template.sendBody("direct:signer-batch", records);
+
+        assertThat(new OutboxQueries(database).pendingCount()).isEqualTo(1);
+        assertThat(new DeadLetters(database).list(null, 10))
+                .extracting(DeadLetters.DeadLetterView::reason)
+                .allSatisfy(r -> assertThat(r).contains("is too large"))
+                .anyMatch(r -> r.startsWith("timestamp"))
+                .anyMatch(r -> r.startsWith("computed_fee"))
+                .anyMatch(r -> r.startsWith("pixels"))
+                .anyMatch(r -> r.startsWith("auth_id"))
+                .hasSize(4);
+        assertThat(commits).containsExactly("0:5");
+    }
 }
