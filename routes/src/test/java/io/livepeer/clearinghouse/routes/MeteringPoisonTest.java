@@ -137,6 +137,58 @@ class MeteringPoisonTest extends PipelineTestSupport {
         eventually().until(() -> kafka.committedOffsets(stage.group(), stage.topic()) == 41);
     }
 
+    @org.junit.jupiter.api.Test
+    void a_postgresql_outage_dead_letters_nothing_and_metering_resumes_after_it() throws Exception {
+        JdbcTarget db = TestDatabases.postgres();
+        Stage stage = stage(db, 1);
+        ClearinghouseApp app = start(stage, null, Map.of());
+        Clearinghouse ch = app.services();
+        ch.database()
+                .withHandle(h -> h.execute("ALTER TABLE outbox_events ADD CONSTRAINT test_refuses_customer"
+                        + " CHECK (subject <> 'acme:refused')"));
+        String name = db.url().substring(db.url().lastIndexOf('/') + 1, db.url().indexOf('?'));
+        String admin = db.url().replace("/" + name + "?", "/postgres?");
+
+        List<String> ids = validIds(10);
+        String refused = "0b9c7d4e-3333-4a53-9a53-2f0e3b7d9c11";
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(admin, db.user(), db.password());
+                java.sql.Statement s = c.createStatement()) {
+            // the database goes away: no new connection, every open one cut
+            s.execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+            s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+            for (String id : ids.subList(0, 5)) {
+                kafka.send(stage.topic(), id, signedTicket(id, "acme:alice", "1000", "live"));
+            }
+            kafka.send(stage.topic(), refused, signedTicket(refused, "acme:refused", "1000", "live"));
+            for (String id : ids.subList(5, 10)) {
+                kafka.send(stage.topic(), id, signedTicket(id, "acme:alice", "1000", "live"));
+            }
+            // the consumer reads the batch and fails to store it, as often as it likes, while the database is down
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> inflightBatches(ch) > 0 || ch.metrics().consumedCount() > 0);
+            assertThat(ch.metrics().consumedCount())
+                    .as("nothing is stored while the database is down")
+                    .isZero();
+            s.execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
+        }
+
+        await().atMost(Duration.ofSeconds(40))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> ch.metrics().meteredCount() == 10);
+        assertThat(ch.deadLetters().list(null, 10))
+                .as("only the record the database refuses, none for the outage")
+                .singleElement()
+                .satisfies(d -> assertThat(d.eventId()).isEqualTo(refused));
+    }
+
+    /** Batches of the metering route being processed now (Camel's route policy gauge). */
+    static double inflightBatches(Clearinghouse ch) {
+        return ch.registry().find("camel.exchanges.inflight").tag("routeId", "signer-events").gauges().stream()
+                .mapToDouble(io.micrometer.core.instrument.Gauge::value)
+                .sum();
+    }
+
     static String ticketWith(String authId, String pipeline) {
         return signedTicket(java.util.UUID.randomUUID().toString(), authId, "1000", pipeline);
     }
