@@ -117,6 +117,7 @@ public final class MeteringConfiguration implements CamelConfiguration {
                         () -> consumerProblem(context),
                         lag::lag,
                         batchProcessor::lastBatchAt,
+                        lag::groupPosition,
                         clock,
                         settings.stallAfter()));
 

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.camel.ServiceStatus;
 import org.apache.camel.health.HealthCheckResultBuilder;
@@ -18,9 +19,11 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  * <ul>
  *   <li>a price is known but the {@code signer-events} route is not started (stopped, suspended, failed to start);
  *   <li>the route's Kafka consumer task has terminated;
- *   <li>records are waiting (consumer lag above 0) but no batch has been stored for {@code stall-after}: the consumer
- *       thread died, is stuck, or every batch fails (the database check then says why). Seen: a consumer killed by
- *       six number bombs left the group {@code Dead} while health stayed UP.
+ *   <li>records are waiting (consumer lag above 0) but for {@code stall-after} neither this instance stored a batch
+ *       nor the consumer group committed anything: the consumer thread died, is stuck, or every batch fails (the
+ *       database check then says why). Seen: a consumer killed by six number bombs left the group {@code Dead} while
+ *       health stayed UP. An instance that owns no partition while another one consumes stays UP: the group's
+ *       committed position moves.
  * </ul>
  *
  * Before the first price the route waits by design; the price check reports that, this one stays UP. The lag is the
@@ -33,9 +36,12 @@ public final class MeteringConsumerHealthCheck extends AbstractHealthCheck {
     private final Supplier<String> consumerProblem;
     private final Supplier<Map<Integer, Long>> lag;
     private final Supplier<Instant> lastBatchAt;
+    private final LongSupplier groupPosition;
     private final Clock clock;
     private final Duration stallAfter;
     private Instant runningSince;
+    private long lastPosition = -1;
+    private Instant positionMovedAt;
 
     /**
      * @param routeStatus     the status of the {@code signer-events} route
@@ -43,6 +49,7 @@ public final class MeteringConsumerHealthCheck extends AbstractHealthCheck {
      * @param consumerProblem why the route's Kafka consumer cannot consume, or null when it can
      * @param lag             consumer lag per partition (last refresh)
      * @param lastBatchAt     when the last batch was stored and committed, null before the first
+     * @param groupPosition   the consumer group's committed position (sum of committed offsets, last refresh)
      * @param clock           our clock
      * @param stallAfter      how long records may wait without a stored batch
      */
@@ -52,6 +59,7 @@ public final class MeteringConsumerHealthCheck extends AbstractHealthCheck {
             Supplier<String> consumerProblem,
             Supplier<Map<Integer, Long>> lag,
             Supplier<Instant> lastBatchAt,
+            LongSupplier groupPosition,
             Clock clock,
             Duration stallAfter) {
         super("clearinghouse", "metering-consumer");
@@ -60,6 +68,7 @@ public final class MeteringConsumerHealthCheck extends AbstractHealthCheck {
         this.consumerProblem = consumerProblem;
         this.lag = lag;
         this.lastBatchAt = lastBatchAt;
+        this.groupPosition = groupPosition;
         this.clock = clock;
         this.stallAfter = stallAfter;
     }
@@ -100,14 +109,24 @@ public final class MeteringConsumerHealthCheck extends AbstractHealthCheck {
         if (last != null) {
             builder.detail("last_batch_at", last.toString());
         }
-        Instant since = last == null || last.isBefore(runningSince) ? runningSince : last;
+        long position = groupPosition.getAsLong();
+        if (position != lastPosition) {
+            lastPosition = position;
+            positionMovedAt = now;
+        }
+        Instant since = latest(latest(runningSince, last), positionMovedAt);
         Duration idle = Duration.between(since, now);
         if (waiting > 0 && idle.compareTo(stallAfter) > 0) {
             builder.down()
                     .message("metering consumer is not consuming: " + waiting + " record(s) waiting and no batch stored"
-                            + " for " + idle.toSeconds() + " s" + (last == null ? "" : " (last at " + last + ")"));
+                            + " or committed for " + idle.toSeconds() + " s"
+                            + (last == null ? "" : " (last batch here at " + last + ")"));
             return;
         }
         builder.up();
+    }
+
+    private static Instant latest(Instant a, Instant b) {
+        return b == null || (a != null && a.isAfter(b)) ? a : b;
     }
 }

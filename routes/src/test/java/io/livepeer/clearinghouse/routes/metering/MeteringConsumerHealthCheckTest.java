@@ -21,8 +21,16 @@ class MeteringConsumerHealthCheckTest {
     final AtomicReference<String> problem = new AtomicReference<>();
     final AtomicReference<Map<Integer, Long>> lag = new AtomicReference<>(Map.of());
     final AtomicReference<Instant> lastBatch = new AtomicReference<>();
+    final java.util.concurrent.atomic.AtomicLong position = new java.util.concurrent.atomic.AtomicLong(100);
     final MeteringConsumerHealthCheck check = new MeteringConsumerHealthCheck(
-            status::get, priceKnown::get, problem::get, lag::get, lastBatch::get, clock, Duration.ofMinutes(2));
+            status::get,
+            priceKnown::get,
+            problem::get,
+            lag::get,
+            lastBatch::get,
+            position::get,
+            clock,
+            Duration.ofMinutes(2));
 
     HealthCheck.Result call() throws Exception {
         try (var context = new DefaultCamelContext()) {
@@ -56,11 +64,27 @@ class MeteringConsumerHealthCheckTest {
         HealthCheck.Result result = call();
         assertThat(result.getState()).isEqualTo(HealthCheck.State.DOWN);
         assertThat(result.getMessage().orElseThrow())
-                .startsWith("metering consumer is not consuming: 6 record(s) waiting and no batch stored for 150 s");
+                .startsWith(
+                        "metering consumer is not consuming: 6 record(s) waiting and no batch stored or committed for 150 s");
 
         // a batch is stored again: UP
         lastBatch.set(clock.instant());
         assertThat(call().getState()).isEqualTo(HealthCheck.State.UP);
+    }
+
+    @Test
+    void an_instance_without_partitions_stays_up_while_the_group_commits() throws Exception {
+        lag.set(Map.of(0, 3L));
+        assertThat(call().getState()).isEqualTo(HealthCheck.State.UP);
+        for (int i = 0; i < 10; i++) {
+            // another instance of the group consumes: the committed position moves, this one stores nothing
+            clock.advance(Duration.ofSeconds(30));
+            position.addAndGet(50);
+            assertThat(call().getState()).isEqualTo(HealthCheck.State.UP);
+        }
+        // the whole group stops
+        clock.advance(Duration.ofSeconds(121));
+        assertThat(call().getState()).isEqualTo(HealthCheck.State.DOWN);
     }
 
     @Test
