@@ -117,7 +117,9 @@ final class DevCommand implements Callable<Integer> {
                         && Files.readString(marker).trim().equals(digest)) {
                     out.println("Samples already replayed into " + dataDir + " (use --replay to send them again)");
                 } else {
-                    long sent = Replayer.replay(samplesFile, kafka.bootstrapServers(), topic, 0);
+                    // retimed to now: the samples' fixed dates would be older than metering's backdating window
+                    long sent =
+                            Replayer.replay(samplesFile, kafka.bootstrapServers(), topic, 0, java.time.Instant.now());
                     Files.writeString(marker, digest + System.lineSeparator());
                     out.println("Replayed " + sent + " sample record(s) from " + samplesFile);
                 }

@@ -37,6 +37,12 @@ final class ReplayCommand implements Callable<Integer> {
             description = "records per second, 0 = as fast as possible (default: ${DEFAULT-VALUE})")
     int rate;
 
+    @Option(
+            names = "--retime",
+            description = "shift the usage times so that the latest is now (spacing kept): metering dead-letters"
+                    + " usage older than its backdating window (30 days); without it every line is sent byte for byte")
+    boolean retime;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(file)) {
@@ -44,7 +50,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         String servers = brokers != null ? brokers : env("KAFKA_BROKERS", "127.0.0.1:9092");
         String target = topic != null ? topic : env("KAFKA_GATEWAY_TOPIC", "livepeer-gateway-events");
-        long sent = Replayer.replay(file, servers, target, rate);
+        long sent = Replayer.replay(file, servers, target, rate, retime ? java.time.Instant.now() : null);
         spec.commandLine()
                 .getOut()
                 .println("replayed " + sent + " record(s) from " + file + " to " + target + " at " + servers);

@@ -52,4 +52,33 @@ class ReplayerTest {
                 .hasMessageContaining("1 of 3 record(s)")
                 .hasMessageContaining("first refused at line 2");
     }
+
+    @Test
+    void retime_moves_the_latest_usage_time_to_now_keeping_the_spacing_and_leaves_other_lines_alone(@TempDir Path dir)
+            throws IOException {
+        Path file = dir.resolve("old.jsonl");
+        String first = "{\"id\":\"a\",\"type\":\"create_signed_ticket\",\"timestamp\":\"1787220000123\","
+                + "\"data\":{\"current_time\":\"2026-08-20T10:00:00.123456789Z\",\"current_time_unix\":1787220000123,"
+                + "\"previous_time\":\"2026-08-20T09:59:50Z\",\"billable_secs\":12.0041}}";
+        String second = "{\"id\":\"b\",\"type\":\"create_signed_ticket\",\"timestamp\":\"1787220060123\","
+                + "\"data\":{\"current_time\":\"2026-08-20T10:01:00.123Z\"}}";
+        Files.write(file, List.of(first, second, "{truncated"));
+        java.time.Instant now = java.time.Instant.parse("2026-11-28T12:00:00.123Z");
+
+        java.time.Duration shift = Replayer.shiftTo(file, now);
+        assertThat(shift)
+                .isEqualTo(java.time.Duration.between(java.time.Instant.parse("2026-08-20T10:01:00.123Z"), now));
+        com.fasterxml.jackson.databind.JsonNode moved =
+                io.livepeer.clearinghouse.processors.json.Json.mapper().readTree(Replayer.shifted(first, shift));
+        assertThat(moved.path("timestamp").asText())
+                .isEqualTo(String.valueOf(now.minusSeconds(60).toEpochMilli()));
+        assertThat(moved.path("data").path("current_time").asText()).isEqualTo("2026-11-28T11:59:00.123456789Z");
+        assertThat(moved.path("data").path("current_time_unix").asLong())
+                .isEqualTo(now.minusSeconds(60).toEpochMilli());
+        assertThat(moved.path("data").path("previous_time").asText()).isEqualTo("2026-11-28T11:58:50Z");
+        assertThat(moved.path("data").path("billable_secs").decimalValue()).isEqualByComparingTo("12.0041");
+        assertThat(moved.path("id").asText()).isEqualTo("a");
+        assertThat(new String(Replayer.shifted("{truncated", shift), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("{truncated");
+    }
 }

@@ -2,6 +2,7 @@ package io.livepeer.clearinghouse.ledger;
 
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
@@ -23,8 +24,16 @@ public final class DeadLetters {
      * @return how many were new
      */
     public int append(List<DeadLetterEntry> entries, Instant now) throws SQLException {
+        return appendNew(entries, now).size();
+    }
+
+    /**
+     * Like {@link #append}, returning the entries that were new (in input order), not those already kept: what a
+     * replayed batch adds, so that it is announced (e.g. to the dead-letter topic) once.
+     */
+    public List<DeadLetterEntry> appendNew(List<DeadLetterEntry> entries, Instant now) throws SQLException {
         if (entries.isEmpty()) {
-            return 0;
+            return List.of();
         }
         return database.inTransaction(h -> {
             PreparedBatch insert = h.prepareBatch("INSERT INTO dead_letters (kafka_topic, kafka_partition,"
@@ -47,11 +56,14 @@ public final class DeadLetters {
                         .bind("created_at", now)
                         .add();
             }
-            int inserted = 0;
-            for (int count : insert.execute()) {
-                inserted += count > 0 ? 1 : 0;
+            int[] counts = insert.execute();
+            List<DeadLetterEntry> inserted = new ArrayList<>();
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] > 0) {
+                    inserted.add(entries.get(i));
+                }
             }
-            return inserted;
+            return List.copyOf(inserted);
         });
     }
 

@@ -49,7 +49,8 @@ public final class UsageRecorder {
      * @param metered     metered events, in consumption order
      * @param deadLetters records that could not be metered
      * @return what was new and what was a duplicate
-     * @throws SQLException when the transaction fails (nothing was written)
+     * @throws SQLException when the transaction fails (nothing was written); {@link SqlErrors#refusesData} tells a
+     *     row the database refuses from a database that is unavailable
      */
     public Result record(List<OutboxEntry> metered, List<DeadLetterEntry> deadLetters) throws SQLException {
         var now = clock.instant();
@@ -73,16 +74,40 @@ public final class UsageRecorder {
                 }
             }
             int posted = ledger == null ? 0 : ledger.postUsage(usage, now);
-            int deadLettered = deadLetterStore.append(deadLetters, now);
-            return new Result(usage.size(), metered.size() - usage.size(), deadLettered, posted);
+            List<DeadLetterEntry> newDeadLetters = deadLetterStore.appendNew(deadLetters, now);
+            return new Result(usage.size(), metered.size() - usage.size(), newDeadLetters, posted);
         });
     }
 
     /**
      * @param inserted       new outbox rows
      * @param duplicates     metered events whose id was already in the outbox (redelivery or replay)
-     * @param deadLettered   new dead letters
+     * @param newDeadLetters the dead letters that were new (not kept before by an earlier try of the same records)
      * @param usageTransfers usage transfers posted to the ledger
      */
-    public record Result(int inserted, int duplicates, int deadLettered, int usageTransfers) {}
+    public record Result(int inserted, int duplicates, List<DeadLetterEntry> newDeadLetters, int usageTransfers) {
+
+        /** Nothing stored. */
+        public static final Result NONE = new Result(0, 0, List.of(), 0);
+
+        public Result {
+            newDeadLetters = List.copyOf(newDeadLetters);
+        }
+
+        /** How many dead letters were new. */
+        public int deadLettered() {
+            return newDeadLetters.size();
+        }
+
+        /** This result and {@code other} added up (parts of one batch stored separately). */
+        public Result plus(Result other) {
+            List<DeadLetterEntry> all = new ArrayList<>(newDeadLetters);
+            all.addAll(other.newDeadLetters);
+            return new Result(
+                    inserted + other.inserted,
+                    duplicates + other.duplicates,
+                    all,
+                    usageTransfers + other.usageTransfers);
+        }
+    }
 }

@@ -64,8 +64,9 @@ class OutboxTest {
                     "not JSON",
                     "{oops".getBytes(StandardCharsets.UTF_8));
 
-            assertThat(recorder.record(batch, List.of(poison))).isEqualTo(new UsageRecorder.Result(2, 1, 1, 0));
-            assertThat(recorder.record(batch, List.of(poison))).isEqualTo(new UsageRecorder.Result(0, 3, 0, 0));
+            assertThat(recorder.record(batch, List.of(poison)))
+                    .isEqualTo(new UsageRecorder.Result(2, 1, List.of(poison), 0));
+            assertThat(recorder.record(batch, List.of(poison))).isEqualTo(new UsageRecorder.Result(0, 3, List.of(), 0));
 
             assertThat(new OutboxQueries(db).pendingCount()).isEqualTo(2);
             assertThat(new DeliveryQueue(db).pendingCount()).isEqualTo(2);

@@ -61,4 +61,41 @@ class NumberBombTest {
                         MeteringOutcome.Rejected.class,
                         r -> assertThat(r.reason()).as(where).containsAnyOf("too large", "too many decimal places"));
     }
+
+    /**
+     * The issue's four fields, each refused by the bound on the number as read (digits and exponent, checked on
+     * precision and scale before any expansion), with a reason naming the field; the envelope timestamp also for an
+     * event type that is otherwise skipped.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "timestamp    | 1e500000000   | \"1000\"      | 0           | \"acme:alice\"  | timestamp is too large",
+                "computed_fee | 1787220000123 | \"1e500000000\" | 0         | \"acme:alice\"  | computed_fee is too large",
+                "pixels       | 1787220000123 | \"1000\"      | 1e500000000 | \"acme:alice\"  | pixels is too large",
+                "auth_id      | 1787220000123 | \"1000\"      | 0           | 1e500000000     | auth_id is too large",
+            })
+    void each_field_of_the_issue_is_refused_at_the_parser_bound_with_a_reason_naming_it(
+            String where, String timestamp, String fee, String pixels, String authId, String reason) {
+        byte[] raw = event(timestamp.trim(), fee.trim(), pixels.trim(), authId.trim())
+                .getBytes(StandardCharsets.UTF_8);
+        MeteringOutcome outcome =
+                METERING.meter(raw, new PriceQuote(new BigDecimal("3000"), NOW, PriceQuote.STATIC_SOURCE), NOW);
+        assertThat(outcome)
+                .as(where)
+                .isInstanceOfSatisfying(
+                        MeteringOutcome.Rejected.class,
+                        r -> assertThat(r.reason()).startsWith(reason));
+    }
+
+    @org.junit.jupiter.api.Test
+    void a_timestamp_bomb_in_another_event_type_is_dead_lettered_not_skipped() {
+        byte[] raw = "{\"type\":\"discovery_results\",\"timestamp\":1e500000000,\"data\":[]}"
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(METERING.meter(raw, new PriceQuote(new BigDecimal("3000"), NOW, PriceQuote.STATIC_SOURCE), NOW))
+                .isInstanceOfSatisfying(
+                        MeteringOutcome.Rejected.class,
+                        r -> assertThat(r.reason()).startsWith("timestamp is too large"));
+    }
 }

@@ -191,6 +191,41 @@ class SignerEventMeteringTest {
     }
 
     @Test
+    void usage_older_than_the_backdating_window_of_openmeter_and_konnect_is_dead_lettered() {
+        String thirtyOneDaysAgo = NOW.minus(java.time.Duration.ofDays(31)).toString();
+        String twentyNineDaysAgo = NOW.minus(java.time.Duration.ofDays(29)).toString();
+        String ticket = "{\"id\":\"i\",\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\","
+                + "\"computed_fee\":\"1\",\"current_time\":\"%s\"}}";
+
+        // before: no past-age limit, the event was metered and debited, and OpenMeter/Konnect dropped it
+        assertThat(meter(ticket.formatted(thirtyOneDaysAgo)))
+                .isInstanceOfSatisfying(MeteringOutcome.Rejected.class, r -> {
+                    assertThat(r.reason())
+                            .startsWith("usage time " + thirtyOneDaysAgo)
+                            .contains("is older than the backdating window of 30 days");
+                    assertThat(r.eventId()).isEqualTo("i");
+                });
+        assertThat(meter(ticket.formatted(twentyNineDaysAgo))).isInstanceOf(MeteringOutcome.Metered.class);
+        // the envelope timestamp counts when there is no current_time
+        assertThat(meter("{\"type\":\"create_signed_ticket\",\"timestamp\":\""
+                        + NOW.minus(java.time.Duration.ofDays(40)).toEpochMilli()
+                        + "\",\"data\":{\"auth_id\":\"c:u\",\"computed_fee\":\"1\"}}"))
+                .isInstanceOf(MeteringOutcome.Rejected.class);
+
+        SignerEventMetering oneHour = new SignerEventMetering(
+                new UsageCloudEventMapper(UsageCloudEventMapper.DEFAULT_SOURCE),
+                Catalog.defaultCatalog().markup(),
+                new MeteringLimits(
+                        new java.math.BigInteger("1000"),
+                        java.time.Duration.ofHours(1),
+                        java.time.Duration.ofHours(1)));
+        assertThat(oneHour.meter(ticket.formatted(NOW.minusSeconds(3601)).getBytes(StandardCharsets.UTF_8), PRICE, NOW))
+                .isInstanceOfSatisfying(
+                        MeteringOutcome.Rejected.class,
+                        r -> assertThat(r.reason()).contains("older than the backdating window of PT1H"));
+    }
+
+    @Test
     void the_cloud_event_carries_only_known_top_level_attributes() throws Exception {
         JsonNode ce = cloudEvent(metered("{\"id\":\"i\",\"type\":\"create_signed_ticket\",\"data\":{"
                 + "\"auth_id\":\"c:u\",\"computed_fee\":\"1\"}}"));

@@ -65,4 +65,32 @@ class DeadLetterTopicAndHealthTest extends PipelineTestSupport {
         });
         assertThat(app.services().metrics().consumedCount()).isZero();
     }
+
+    @Test
+    void health_is_down_with_the_reason_when_the_metering_consumer_stops_consuming() throws Exception {
+        Stage stage = stage(TestDatabases.h2(), 1);
+        ClearinghouseApp app = start(stage, null, Map.of());
+        eventually()
+                .until(() -> "UP"
+                        .equals(PriceGateTest.check(
+                                        Json.mapper()
+                                                .readTree(get(stage.managementPort(), "/observe/health")
+                                                        .body()),
+                                        "metering-consumer")
+                                .path("status")
+                                .asText()));
+
+        // the consumer goes away while the brokers stay reachable (before: only the kafka check, which stayed UP)
+        app.context().getRouteController().stopRoute("signer-events");
+        kafka.send(stage.topic(), "k", "{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\"}}");
+
+        JsonNode health = Json.mapper()
+                .readTree(get(stage.managementPort(), "/observe/health").body());
+        assertThat(health.path("status").asText()).isEqualTo("DOWN");
+        assertThat(PriceGateTest.check(health, "metering-consumer")
+                        .path("message")
+                        .asText())
+                .isEqualTo("metering consumer is not running: route signer-events is Stopped");
+        assertThat(PriceGateTest.check(health, "kafka").path("status").asText()).isEqualTo("UP");
+    }
 }

@@ -192,7 +192,7 @@ class ObservabilityKitTest extends PipelineTestSupport {
         SignerEventMetering metering = new SignerEventMetering(
                 new UsageCloudEventMapper("test"),
                 Catalog.defaultCatalog().markup(),
-                new MeteringLimits(BigInteger.TEN.pow(21), Duration.ofHours(1)));
+                new MeteringLimits(BigInteger.TEN.pow(21), Duration.ofHours(1), Duration.ofDays(30)));
         PriceQuote price = new PriceQuote(new BigDecimal("3000"), Instant.now(), "static");
         Map<String, String> records = new LinkedHashMap<>();
         records.put("not json", "malformed");
@@ -213,6 +213,10 @@ class ObservabilityKitTest extends PipelineTestSupport {
                 "future_time");
         records.put(
                 "{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\",\"computed_fee\":\"5\","
+                        + "\"current_time\":\"2000-01-01T00:00:00Z\"}}",
+                "too_old");
+        records.put(
+                "{\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"c:u\",\"computed_fee\":\"5\","
                         + "\"pixels\":-1}}",
                 "invalid_field");
         records.forEach((raw, category) -> {
@@ -223,6 +227,10 @@ class ObservabilityKitTest extends PipelineTestSupport {
         });
         assertThat(MeteringMetrics.reasonCategory("internal error while metering: boom"))
                 .isEqualTo("internal_error");
+        assertThat(MeteringMetrics.reasonCategory("refused by the database: SQLSTATE 23513: check constraint"))
+                .isEqualTo("refused_by_database");
+        assertThat(MeteringMetrics.reasonCategory("dead letter refused by the database: SQLSTATE 22001: x"))
+                .isEqualTo("refused_by_database");
         assertThat(MeteringMetrics.REASONS).containsAll(records.values());
     }
 

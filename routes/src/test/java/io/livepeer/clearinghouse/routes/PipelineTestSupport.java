@@ -12,6 +12,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -110,11 +112,16 @@ abstract class PipelineTestSupport {
         return app;
     }
 
+    /**
+     * A signed ticket used a minute ago by the real clock: the application dead-letters usage older than its
+     * backdating window (30 days), so a fixed date would start failing a month after it was written.
+     */
     static String signedTicket(String id, String authId, String feeWei, String pipeline) {
-        return "{\"id\":\"" + id + "\",\"type\":\"create_signed_ticket\",\"timestamp\":\"1787220000123\","
-                + "\"gateway\":\"\",\"data\":{\"auth_id\":\"" + authId + "\",\"computed_fee\":\"" + feeWei + "\","
+        Instant usedAt = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.MILLIS);
+        return "{\"id\":\"" + id + "\",\"type\":\"create_signed_ticket\",\"timestamp\":\"" + usedAt.toEpochMilli()
+                + "\",\"gateway\":\"\",\"data\":{\"auth_id\":\"" + authId + "\",\"computed_fee\":\"" + feeWei + "\","
                 + "\"pipeline\":\"" + pipeline + "\",\"request_id\":\"a1b2c3d4\",\"session_id\":\"9f8e7d6c\","
-                + "\"current_time\":\"2026-08-20T10:00:00Z\",\"billable_secs\":10,\"pixels\":0}}";
+                + "\"current_time\":\"" + usedAt + "\",\"billable_secs\":10,\"pixels\":0}}";
     }
 
     static List<String> validIds(int count) {

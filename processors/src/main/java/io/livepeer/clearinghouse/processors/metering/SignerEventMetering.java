@@ -56,7 +56,7 @@ public final class SignerEventMetering {
      * @param raw        the Kafka record value
      * @param price      the ETH/USD price to convert at (callers must not meter without one)
      * @param receivedAt when the record was received, by our clock: the fallback usage time and the reference of the
-     *     future-skew check
+     *     future-skew and past-age checks (never the Kafka record timestamp, which is the signer's clock)
      * @return metered, skipped or rejected; never throws for bad input
      */
     public MeteringOutcome meter(byte[] raw, PriceQuote price, Instant receivedAt) {
@@ -99,6 +99,14 @@ public final class SignerEventMetering {
             return new MeteringOutcome.Rejected(
                     "usage time " + time + " lies in the future (received " + receivedAt + ")", eventId);
         }
+        if (time.isBefore(receivedAt.minus(limits.maxPastAge()))) {
+            // OpenMeter and Konnect ignore or refuse usage older than their backdating window: it would be debited
+            // here and never billed there
+            return new MeteringOutcome.Rejected(
+                    "usage time " + time + " is older than the backdating window of " + days(limits.maxPastAge())
+                            + " (received " + receivedAt + "; OpenMeter and Konnect ignore or refuse older events)",
+                    eventId);
+        }
         MeteredUsage usage = mapper.map(eventId, time, envelope, ticket, identity.get(), price, markup);
         Optional<String> unstorable = StorageBounds.problem(
                 usage.eventId(),
@@ -116,6 +124,12 @@ public final class SignerEventMetering {
             return new MeteringOutcome.Rejected("cannot be stored: " + unstorable.get(), safeId);
         }
         return new MeteringOutcome.Metered(usage);
+    }
+
+    private static String days(java.time.Duration age) {
+        return age.toHours() % 24 == 0 && age.toDays() > 0 && age.toSeconds() % 3600 == 0
+                ? age.toDays() + " days"
+                : age.toString();
     }
 
     /**

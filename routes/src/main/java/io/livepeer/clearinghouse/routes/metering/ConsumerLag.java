@@ -38,6 +38,7 @@ public final class ConsumerLag implements AutoCloseable {
     private final MultiGauge gauge;
     private Admin admin;
     private volatile Map<Integer, Long> lag = Map.of();
+    private volatile long groupPosition = -1;
 
     /**
      * @param registry where the gauge is registered
@@ -57,6 +58,15 @@ public final class ConsumerLag implements AutoCloseable {
     /** The lag per partition at the last successful refresh (empty before it). */
     public Map<Integer, Long> lag() {
         return lag;
+    }
+
+    /**
+     * The group's position at the last successful refresh: the sum over partitions of the committed offset (the log
+     * start where nothing is committed); it grows whenever any instance of the group commits. -1 before the first
+     * refresh.
+     */
+    public long groupPosition() {
+        return groupPosition;
     }
 
     /**
@@ -83,11 +93,13 @@ public final class ConsumerLag implements AutoCloseable {
             Map<TopicPartition, ListOffsetsResultInfo> start =
                     uncommitted.isEmpty() ? Map.of() : offsets(client, uncommitted, OffsetSpec.earliest());
             Map<Integer, Long> current = new HashMap<>();
+            long position = 0;
             List<MultiGauge.Row<?>> rows = new ArrayList<>();
             for (TopicPartition partition : partitions) {
                 OffsetAndMetadata done = committed.get(partition);
                 long from = done != null ? done.offset() : start.get(partition).offset();
                 long value = Math.max(0, end.get(partition).offset() - from);
+                position += from;
                 current.put(partition.partition(), value);
                 rows.add(MultiGauge.Row.of(
                         Tags.of("topic", topic, "group", group, "partition", String.valueOf(partition.partition())),
@@ -95,6 +107,7 @@ public final class ConsumerLag implements AutoCloseable {
             }
             gauge.register(rows, true);
             lag = Map.copyOf(current);
+            groupPosition = position;
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -2,6 +2,7 @@ package io.livepeer.clearinghouse.routes.metering;
 
 import io.livepeer.clearinghouse.ledger.DeadLetterEntry;
 import io.livepeer.clearinghouse.ledger.KafkaCoordinates;
+import io.livepeer.clearinghouse.ledger.SqlErrors;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import io.livepeer.clearinghouse.processors.cloudevent.MeteredUsage;
@@ -11,6 +12,7 @@ import io.livepeer.clearinghouse.processors.price.PriceQuote;
 import io.livepeer.clearinghouse.routes.core.PriceService;
 import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,9 +34,12 @@ import org.slf4j.LoggerFactory;
  * transaction. Only after that commits are the Kafka offsets committed, on the consumer thread, for the last record
  * of <em>each</em> partition in the batch (a manual commit only covers its own partition).
  *
- * <p>If storing fails the exception propagates: the route retries, then {@code breakOnFirstError} makes the consumer
- * re-read from the committed offsets. Replays are harmless because outbox ids and dead-letter coordinates are unique.
- * Bad input never throws: it becomes a dead letter, so a poison record cannot block its partition.
+ * <p>If the database is unavailable the exception propagates: the route retries, then {@code breakOnFirstError} makes
+ * the consumer re-read from the committed offsets, and nothing is dead-lettered for it. Replays are harmless because
+ * outbox ids and dead-letter coordinates are unique. Bad input never throws: it becomes a dead letter, so a poison
+ * record cannot block its partition. A record that passes every check of ours but that the database refuses (SQLSTATE
+ * class 22 or 23) is found by storing the batch in halves and is dead-lettered with the database's reason (prefix
+ * {@value #REFUSED}), so the rest of the batch commits.
  */
 public final class MeteringBatchProcessor implements Processor {
 
@@ -42,18 +47,23 @@ public final class MeteringBatchProcessor implements Processor {
 
     private final SignerEventMetering metering;
     private final PriceService price;
-    private final UsageRecorder recorder;
+    private final Store store;
     private final MeteringMetrics metrics;
     private final Consumer<List<DeadLetterEntry>> deadLetterPublisher;
     private final Clock clock;
+    private volatile Instant lastBatchAt;
+
+    /** Prefix of the reason of a record the database refused (the database's own reason follows). */
+    static final String REFUSED = "refused by the database: ";
 
     /**
      * @param metering            the pure metering function
      * @param price               price source; the route only runs once it has a price
      * @param recorder            transactional store
      * @param metrics             metrics
-     * @param deadLetterPublisher called with the batch's new dead letters after the transaction commits (optional
-     *                            DLQ topic); must not throw
+     * @param deadLetterPublisher called with the batch's new dead letters (each once, even when the batch is read
+     *                            again) after the transaction and the Kafka offsets are committed (optional DLQ
+     *                            topic); must neither throw nor block
      * @param clock               our clock: receive time of every record
      */
     public MeteringBatchProcessor(
@@ -63,12 +73,29 @@ public final class MeteringBatchProcessor implements Processor {
             MeteringMetrics metrics,
             Consumer<List<DeadLetterEntry>> deadLetterPublisher,
             Clock clock) {
+        this(metering, price, recorder::record, metrics, deadLetterPublisher, clock);
+    }
+
+    /** With any {@link Store} (tests inject database faults through it). */
+    MeteringBatchProcessor(
+            SignerEventMetering metering,
+            PriceService price,
+            Store store,
+            MeteringMetrics metrics,
+            Consumer<List<DeadLetterEntry>> deadLetterPublisher,
+            Clock clock) {
         this.metering = metering;
         this.price = price;
-        this.recorder = recorder;
+        this.store = store;
         this.metrics = metrics;
         this.deadLetterPublisher = deadLetterPublisher;
         this.clock = clock;
+    }
+
+    /** Stores one part of a batch in one transaction: {@link UsageRecorder#record}. */
+    @FunctionalInterface
+    interface Store {
+        UsageRecorder.Result record(List<OutboxEntry> metered, List<DeadLetterEntry> deadLetters) throws SQLException;
     }
 
     @Override
@@ -81,11 +108,10 @@ public final class MeteringBatchProcessor implements Processor {
                 .orElseThrow(() ->
                         new IllegalStateException("no ETH/USD price: the metering route must not run without one"));
         Timer.Sample sample = Timer.start();
-        List<OutboxEntry> metered = new ArrayList<>(records.size());
-        List<DeadLetterEntry> deadLetters = new ArrayList<>();
+        List<Item> items = new ArrayList<>(records.size());
         Map<Integer, Exchange> lastPerPartition = new LinkedHashMap<>();
-        for (Object item : records) {
-            Exchange record = (Exchange) item;
+        for (Object o : records) {
+            Exchange record = (Exchange) o;
             Message message = record.getMessage();
             KafkaCoordinates source = new KafkaCoordinates(
                     message.getHeader(KafkaConstants.TOPIC, String.class),
@@ -106,26 +132,31 @@ public final class MeteringBatchProcessor implements Processor {
                 outcome = new MeteringOutcome.Rejected("internal error while metering: " + e, null);
             }
             if (outcome instanceof MeteringOutcome.Metered m) {
-                metered.add(toOutbox(m.usage(), source));
+                items.add(new Item(source, key, raw, toOutbox(m.usage(), source), null));
             } else if (outcome instanceof MeteringOutcome.Rejected r) {
-                deadLetters.add(
-                        new DeadLetterEntry(source, key, r.eventId(), r.reason(), raw == null ? new byte[0] : raw));
+                items.add(new Item(
+                        source,
+                        key,
+                        raw,
+                        null,
+                        new DeadLetterEntry(source, key, r.eventId(), r.reason(), raw == null ? new byte[0] : raw)));
             } else if (outcome instanceof MeteringOutcome.Skipped s) {
                 metrics.skipped(s.eventType());
             }
         }
 
-        UsageRecorder.Result result = recorder.record(metered, deadLetters);
+        UsageRecorder.Result result = items.isEmpty() ? UsageRecorder.Result.NONE : store(items);
         sample.stop(metrics.batchTimer());
         metrics.batch(records.size(), result.inserted(), result.duplicates());
-        metrics.deadLettered(newDeadLetterReasons(deadLetters, result.deadLettered()));
-        if (!deadLetters.isEmpty()) {
+        List<DeadLetterEntry> newDeadLetters = result.newDeadLetters();
+        metrics.deadLettered(
+                newDeadLetters.stream().map(DeadLetterEntry::reason).toList());
+        if (!newDeadLetters.isEmpty()) {
             LOG.warn(
                     "{} record(s) dead-lettered in this batch, first: {} at {}",
-                    deadLetters.size(),
-                    deadLetters.get(0).reason(),
-                    deadLetters.get(0).source());
-            deadLetterPublisher.accept(deadLetters);
+                    newDeadLetters.size(),
+                    newDeadLetters.get(0).reason(),
+                    newDeadLetters.get(0).source());
         }
         LOG.debug(
                 "Batch of {} records: {} metered, {} duplicate, {} dead-lettered",
@@ -141,20 +172,94 @@ public final class MeteringBatchProcessor implements Processor {
                 commit.commit();
             }
         }
+        lastBatchAt = clock.instant();
+        if (!newDeadLetters.isEmpty()) {
+            // only the new ones: a replayed batch's dead letters were announced when they were first stored
+            deadLetterPublisher.accept(newDeadLetters);
+        }
     }
 
     /**
-     * The reasons of the dead letters that were new. The store says only how many were: when a replayed batch holds
-     * some already stored, those are its earliest records (the consumer re-reads from the committed offsets), so
-     * the new ones are counted as the last {@code inserted}.
+     * Stores the items in one transaction. When the database refuses the data (a record that passed our own checks
+     * but breaks a column or a constraint, {@link SqlErrors#refusesData}), the items are split in halves and each is
+     * stored on its own, down to the record that fails, which is dead-lettered with the database's reason: the rest
+     * commits and the partition moves on. Any other failure (the database unavailable, a deadlock, a timeout) is
+     * thrown unchanged, whatever was stored so far stays (replays are idempotent), and nothing is dead-lettered for
+     * it.
      */
-    private static List<String> newDeadLetterReasons(List<DeadLetterEntry> deadLetters, int inserted) {
-        return deadLetters
-                .subList(deadLetters.size() - Math.min(inserted, deadLetters.size()), deadLetters.size())
-                .stream()
-                .map(DeadLetterEntry::reason)
-                .toList();
+    private UsageRecorder.Result store(List<Item> items) throws SQLException {
+        try {
+            return store.record(
+                    items.stream()
+                            .filter(i -> i.metered() != null)
+                            .map(Item::metered)
+                            .toList(),
+                    items.stream()
+                            .filter(i -> i.deadLetter() != null)
+                            .map(Item::deadLetter)
+                            .toList());
+        } catch (SQLException e) {
+            if (!SqlErrors.refusesData(e)) {
+                throw e;
+            }
+            if (items.size() == 1) {
+                return storeRefused(items.get(0), e);
+            }
+            LOG.warn(
+                    "The database refused a batch of {} records from {} ({}); storing it in halves to find the"
+                            + " record",
+                    items.size(),
+                    items.get(0).source(),
+                    SqlErrors.reason(e));
+            int half = items.size() / 2;
+            return store(items.subList(0, half)).plus(store(items.subList(half, items.size())));
+        }
     }
+
+    /**
+     * Dead-letters one record the database refused, with the database's reason. When even its dead letter is refused
+     * (its key or event id), a bare one is kept: coordinates, reason and raw bytes only.
+     */
+    private UsageRecorder.Result storeRefused(Item item, SQLException refusal) throws SQLException {
+        String reason = REFUSED + SqlErrors.reason(refusal);
+        DeadLetterEntry deadLetter;
+        if (item.deadLetter() != null) {
+            // its dead letter itself was refused
+            deadLetter = new DeadLetterEntry(
+                    item.source(),
+                    null,
+                    null,
+                    "dead letter " + reason + "; was: " + item.deadLetter().reason(),
+                    item.deadLetter().raw());
+        } else {
+            deadLetter = new DeadLetterEntry(
+                    item.source(), item.key(), item.metered().eventId(), reason, rawOf(item));
+        }
+        LOG.warn("Record {} refused by the database, dead-lettered: {}", item.source(), reason);
+        try {
+            return store.record(List.of(), List.of(deadLetter));
+        } catch (SQLException e) {
+            if (!SqlErrors.refusesData(e)) {
+                throw e;
+            }
+            return store.record(
+                    List.of(),
+                    List.of(new DeadLetterEntry(item.source(), null, null, deadLetter.reason(), deadLetter.raw())));
+        }
+    }
+
+    private static byte[] rawOf(Item item) {
+        return item.raw() == null ? new byte[0] : item.raw();
+    }
+
+    /** When the last batch was stored and committed, or null before the first. */
+    Instant lastBatchAt() {
+        return lastBatchAt;
+    }
+
+    /** One consumed record on its way to the database: either metered or a dead letter. */
+    private record Item(
+            KafkaCoordinates source, String key, byte[] raw, OutboxEntry metered, DeadLetterEntry deadLetter) {}
 
     private static OutboxEntry toOutbox(MeteredUsage usage, KafkaCoordinates source) {
         return new OutboxEntry(

@@ -20,6 +20,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.component.kafka.KafkaConsumer;
+import org.apache.camel.component.kafka.TaskHealthState;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
@@ -27,7 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The metering flow: Kafka signer events → outbox (and the credit ledger). Loads and validates the catalog, binds
- * {@link MeteringSettings}, the {@link Catalog} and {@link MeteringMetrics}, registers {@link KafkaHealthCheck} and the
+ * {@link MeteringSettings}, the {@link Catalog} and {@link MeteringMetrics}, registers {@link KafkaHealthCheck},
+ * {@link MeteringConsumerHealthCheck} (DOWN when the consumer is not consuming) and the
  * {@link ConsumerLag} gauge (refreshed by the {@code kafka-consumer-lag} {@link RefreshRoute}), and adds {@link SignerEventsRoute}, started once
  * the {@link PriceService} (bound by the price flow) has a price.
  */
@@ -51,17 +55,31 @@ public final class MeteringConfiguration implements CamelConfiguration {
         SignerEventMetering metering = new SignerEventMetering(
                 new UsageCloudEventMapper(settings.cloudEventSource()),
                 catalog.markup(),
-                new MeteringLimits(settings.maxFeeWei(), settings.maxFutureSkew()));
+                new MeteringLimits(settings.maxFeeWei(), settings.maxFutureSkew(), settings.maxPastAge()));
         if (!settings.usageFanOut()) {
             LOG.warn("Usage fan-out to the credit ledger is off: balances will not reflect metered usage");
         }
         Ledger ledger = settings.usageFanOut() ? Beans.require(context, Ledger.class) : null;
+        DeadLetterPublisher deadLetterTopic = null;
+        if (settings.deadLetterTopic().isPresent()) {
+            DeadLetterPublisher publisher = new DeadLetterPublisher(context);
+            deadLetterTopic = publisher;
+            context.addService(
+                    new ServiceSupport() {
+                        @Override
+                        protected void doStop() {
+                            publisher.close();
+                        }
+                    },
+                    true,
+                    true);
+        }
         MeteringBatchProcessor batchProcessor = new MeteringBatchProcessor(
                 metering,
                 price,
                 new UsageRecorder(database, ledger, clock),
                 metrics,
-                settings.deadLetterTopic().isPresent() ? new DeadLetterPublisher(context) : deadLetters -> {},
+                deadLetterTopic != null ? deadLetterTopic : deadLetters -> {},
                 clock);
 
         KafkaHealthCheck kafkaCheck = new KafkaHealthCheck(settings.kafkaBrokers());
@@ -92,11 +110,38 @@ public final class MeteringConfiguration implements CamelConfiguration {
                 true);
         context.addRoutes(new RefreshRoute("kafka-consumer-lag", LAG_REFRESH, lag::refresh));
 
+        HealthCheckRegistry.get(context)
+                .register(new MeteringConsumerHealthCheck(
+                        () -> context.getRouteController().getRouteStatus(SignerEventsRoute.ROUTE_ID),
+                        () -> price.current().isPresent(),
+                        () -> consumerProblem(context),
+                        lag::lag,
+                        batchProcessor::lastBatchAt,
+                        lag::groupPosition,
+                        clock,
+                        settings.stallAfter()));
+
         boolean priceKnown = price.current().isPresent();
         context.addRoutes(new SignerEventsRoute(batchProcessor, priceKnown));
         if (!priceKnown) {
             new MeteringGate(context, price, SignerEventsRoute.ROUTE_ID).install();
         }
+    }
+
+    /** Why the metering route's Kafka consumer cannot consume (a terminated fetch task), or null. */
+    private static String consumerProblem(CamelContext context) {
+        Route route = context.getRoute(SignerEventsRoute.ROUTE_ID);
+        if (route == null || !(route.getConsumer() instanceof KafkaConsumer consumer)) {
+            return null;
+        }
+        for (TaskHealthState task : consumer.healthStates()) {
+            if (task.isTerminated()) {
+                Exception error = task.getLastError();
+                return "Kafka consumer task " + task.getClientId() + " has terminated"
+                        + (error == null ? "" : " after " + error.getClass().getSimpleName());
+            }
+        }
+        return null;
     }
 
     private static Catalog loadCatalog(MeteringSettings settings) throws IOException {

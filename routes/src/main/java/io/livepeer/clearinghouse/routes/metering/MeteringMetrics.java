@@ -24,8 +24,15 @@ import java.util.Map;
 public final class MeteringMetrics {
 
     /** The dead-letter reason categories, the only values of the {@code reason} label. */
-    public static final List<String> REASONS =
-            List.of("malformed", "invalid_fee", "no_identity", "future_time", "invalid_field", "internal_error");
+    public static final List<String> REASONS = List.of(
+            "malformed",
+            "invalid_fee",
+            "no_identity",
+            "future_time",
+            "too_old",
+            "invalid_field",
+            "refused_by_database",
+            "internal_error");
 
     private final Counter consumed;
     private final Counter metered;
@@ -62,7 +69,8 @@ public final class MeteringMetrics {
 
     /**
      * The bounded category of a dead-letter reason (the reasons of {@code SignerEventMetering} and
-     * {@code SignerEventParser}), the {@code reason} label of {@code clearinghouse_events_dead_lettered_total}.
+     * {@code SignerEventParser}, and the database's refusals found by {@link MeteringBatchProcessor}), the
+     * {@code reason} label of {@code clearinghouse_events_dead_lettered_total}.
      */
     public static String reasonCategory(String reason) {
         if (reason == null) {
@@ -74,8 +82,14 @@ public final class MeteringMetrics {
         if (reason.startsWith("no billable identity")) {
             return "no_identity";
         }
+        if (reason.startsWith("usage time") && reason.contains(" is older than ")) {
+            return "too_old";
+        }
         if (reason.startsWith("usage time")) {
             return "future_time";
+        }
+        if (reason.startsWith(MeteringBatchProcessor.REFUSED) || reason.startsWith("dead letter refused")) {
+            return "refused_by_database";
         }
         if (reason.startsWith("internal error")) {
             return "internal_error";

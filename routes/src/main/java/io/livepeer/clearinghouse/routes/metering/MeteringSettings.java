@@ -21,6 +21,10 @@ import java.util.Optional;
  * @param catalogFile        catalog file, empty for the shipped reference catalog
  * @param maxFeeWei          larger fees (wei) are dead-lettered
  * @param maxFutureSkew      usage times further ahead are dead-lettered
+ * @param maxPastAge         usage times further behind our clock are dead-lettered (the backdating window of
+ *                           OpenMeter and Konnect, about 30 days)
+ * @param stallAfter         the metering-consumer health check is DOWN when records wait this long without a stored
+ *                           batch
  * @param usageFanOut        whether metered usage is also posted to the credit ledger
  */
 public record MeteringSettings(
@@ -35,6 +39,8 @@ public record MeteringSettings(
         Optional<String> catalogFile,
         BigInteger maxFeeWei,
         Duration maxFutureSkew,
+        Duration maxPastAge,
+        Duration stallAfter,
         boolean usageFanOut) {
 
     /** @throws IllegalArgumentException naming the key of a missing or malformed value */
@@ -59,7 +65,17 @@ public record MeteringSettings(
                 r.optional("clearinghouse.metering.catalog-file"),
                 maxFeeWei,
                 r.duration("clearinghouse.metering.max-future-skew"),
+                positive(r, "clearinghouse.metering.max-past-age"),
+                positive(r, "clearinghouse.metering.stall-after"),
                 r.bool("clearinghouse.ledger.usage-fan-out"));
+    }
+
+    private static Duration positive(SettingsReader r, String key) {
+        Duration value = r.duration(key);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(key + " must be a positive duration such as 30d or 2m, got " + value);
+        }
+        return value;
     }
 
     @Override

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DatabaseConfig;
+import io.livepeer.clearinghouse.ledger.DeadLetterEntry;
 import io.livepeer.clearinghouse.ledger.DeadLetters;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.processors.cloudevent.UsageCloudEventMapper;
@@ -18,6 +20,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,6 +57,14 @@ class SignerEventsRouteTest extends CamelTestSupport {
     Processor storage;
     final AtomicInteger failuresToInject = new AtomicInteger();
     final List<String> commits = new ArrayList<>();
+    /** Database faults injected below the processor: called before each transaction with what it would store. */
+    volatile StoreFault storeFault = (metered, deadLetters) -> {};
+    /** What the processor handed to the dead-letter publisher. */
+    final List<DeadLetterEntry> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    interface StoreFault {
+        void check(List<OutboxEntry> metered, List<DeadLetterEntry> deadLetters) throws SQLException;
+    }
 
     @Override
     public boolean isUseAdviceWith() {
@@ -78,15 +89,20 @@ class SignerEventsRouteTest extends CamelTestSupport {
         database = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2));
         PriceService price = new PriceService(Duration.ofMinutes(15), CLOCK);
         price.update(new PriceQuote(new BigDecimal("3000"), CLOCK.instant(), "static"));
+        UsageRecorder recorder = new UsageRecorder(database, null, CLOCK);
         MeteringBatchProcessor real = new MeteringBatchProcessor(
                 new SignerEventMetering(
                         new UsageCloudEventMapper("test"),
                         Catalog.defaultCatalog().markup(),
-                        new MeteringLimits(new BigInteger("1000000000000000000000"), Duration.ofHours(1))),
+                        new MeteringLimits(
+                                new BigInteger("1000000000000000000000"), Duration.ofHours(1), Duration.ofDays(30))),
                 price,
-                new UsageRecorder(database, null, CLOCK),
+                (metered, deadLetters) -> {
+                    storeFault.check(metered, deadLetters);
+                    return recorder.record(metered, deadLetters);
+                },
                 new MeteringMetrics(new SimpleMeterRegistry()),
-                deadLetters -> {},
+                published::addAll,
                 CLOCK);
         storage = exchange -> {
             if (failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -233,5 +249,161 @@ class SignerEventsRouteTest extends CamelTestSupport {
         assertThat(new OutboxQueries(database).pendingCount()).isEqualTo(1);
         assertThat(new DeadLetters(database).count()).isEqualTo(2);
         assertThat(commits).containsExactly("0:3");
+    }
+
+    @Test
+    void a_database_that_is_down_is_retried_and_nothing_is_dead_lettered_for_it() throws Exception {
+        adviseAndStart();
+        // three transactions fail as a lost connection does, then the database is back
+        AtomicInteger down = new AtomicInteger(3);
+        storeFault = (metered, deadLetters) -> {
+            if (down.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new SQLException("An I/O error occurred while sending to the backend (injected)", "08006");
+            }
+        };
+        List<Exchange> records = batch(
+                0,
+                20,
+                ticket(UUID.randomUUID().toString()),
+                ticket(UUID.randomUUID().toString()),
+                ticket(UUID.randomUUID().toString()),
+                ticket(UUID.randomUUID().toString()));
+
+        Exchange result =
+                template.send("direct:signer-batch", e -> e.getMessage().setBody(records));
+
+        // a connection error taken for a refusal would have split the batch and dead-lettered its records
+        assertThat(result.getException()).isNull();
+        assertThat(result.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class))
+                .isEqualTo(3);
+        assertThat(new DeadLetters(database).count()).isZero();
+        assertThat(new OutboxQueries(database).pendingCount()).isEqualTo(4);
+        assertThat(commits).containsExactly("0:23");
+    }
+
+    @Test
+    void a_record_the_database_refuses_is_isolated_and_dead_lettered_with_the_databases_reason() throws Exception {
+        adviseAndStart();
+        String refused = UUID.randomUUID().toString();
+        storeFault = (metered, deadLetters) -> {
+            if (metered.stream().anyMatch(m -> m.eventId().equals(refused))) {
+                throw new SQLException("value too long for type character varying(255) (injected)", "22001");
+            }
+        };
+        List<String> valid = new ArrayList<>();
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            String id = UUID.randomUUID().toString();
+            valid.add(id);
+            bodies.add(ticket(id));
+            if (i == 5) {
+                bodies.add(ticket(refused));
+            }
+        }
+
+        Exchange result = template.send(
+                "direct:signer-batch", e -> e.getMessage().setBody(batch(0, 100, bodies.toArray(String[]::new))));
+
+        assertThat(result.getException()).isNull();
+        assertThat(new OutboxQueries(database).pendingCount()).isEqualTo(9);
+        assertThat(new DeadLetters(database).list(null, 10)).singleElement().satisfies(d -> {
+            assertThat(d.eventId()).isEqualTo(refused);
+            assertThat(d.source().offset()).isEqualTo(106);
+            assertThat(d.reason())
+                    .isEqualTo("refused by the database: SQLSTATE 22001: value too long for type character"
+                            + " varying(255) (injected)");
+        });
+        assertThat(commits).containsExactly("0:109");
+        assertThat(published)
+                .singleElement()
+                .satisfies(d -> assertThat(d.eventId()).isEqualTo(refused));
+    }
+
+    @Test
+    void a_dead_letter_the_database_refuses_is_kept_bare_with_both_reasons() throws Exception {
+        adviseAndStart();
+        storeFault = (metered, deadLetters) -> {
+            if (deadLetters.stream().anyMatch(d -> "refuse-my-key".equals(d.key()))) {
+                throw new SQLException("value too long for type character varying(1024) (injected)", "22001");
+            }
+        };
+        List<Exchange> records =
+                batch(0, 5, "not json", ticket(UUID.randomUUID().toString()));
+        records.get(0).getMessage().setHeader(KafkaConstants.KEY, "refuse-my-key");
+
+        template.sendBody("direct:signer-batch", records);
+
+        assertThat(new OutboxQueries(database).pendingCount()).isEqualTo(1);
+        assertThat(new DeadLetters(database).list(null, 10)).singleElement().satisfies(d -> {
+            assertThat(d.key()).isNull();
+            assertThat(new String(d.raw(), StandardCharsets.UTF_8)).isEqualTo("not json");
+            assertThat(d.reason())
+                    .startsWith("dead letter refused by the database: SQLSTATE 22001")
+                    .contains("; was: not JSON");
+        });
+        assertThat(commits).containsExactly("0:6");
+    }
+
+    @Test
+    void a_batch_read_again_announces_its_dead_letters_once() throws Exception {
+        adviseAndStart();
+        // the same records twice, as Kafka delivers them again after a failed offset commit or a rebalance
+        template.sendBody(
+                "direct:signer-batch",
+                batch(0, 1, "not json", ticket(UUID.randomUUID().toString())));
+        template.sendBody("direct:signer-batch", batch(0, 1, "not json", "also not json"));
+
+        // before: the whole batch's dead letters were published again on every read
+        assertThat(new DeadLetters(database).count()).isEqualTo(2);
+        assertThat(published).extracting(d -> d.source().offset()).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void usage_older_than_the_backdating_window_is_dead_lettered_by_our_clock() throws Exception {
+        adviseAndStart();
+        // 31 days before the test clock; the Kafka record timestamp (the signer's clock) says it is recent
+        String old = "2026-07-20T10:00:00Z";
+        List<Exchange> records = batch(
+                0,
+                1,
+                ticket(UUID.randomUUID().toString()).replace("2026-08-20T10:00:00Z", old),
+                ticket(UUID.randomUUID().toString()));
+        records.get(0).getMessage().setHeader(KafkaConstants.TIMESTAMP, CLOCK.millis());
+
+        template.sendBody("direct:signer-batch", records);
+
+        assertThat(new OutboxQueries(database).pendingCount()).isEqualTo(1);
+        assertThat(new DeadLetters(database).list(null, 10))
+                .singleElement()
+                .satisfies(d -> assertThat(d.reason())
+                        .startsWith("usage time " + old + " is older than the backdating window of 30 days"));
+    }
+
+    @Test
+    void number_bombs_in_timestamp_computed_fee_pixels_and_auth_id_are_dead_lettered_beside_a_valid_event()
+            throws Exception {
+        adviseAndStart();
+        String ticket = ticket("bomb").replace("\"id\":\"bomb\",", "");
+        List<Exchange> records = batch(
+                0,
+                1,
+                ticket.replace("\"timestamp\":\"1787220000123\"", "\"timestamp\":1e500000000"),
+                ticket.replace("\"computed_fee\":\"1000000000000000\"", "\"computed_fee\":\"1e500000000\""),
+                ticket.replace("\"pipeline\":\"live\"", "\"pipeline\":\"live\",\"pixels\":1e500000000"),
+                ticket.replace("\"auth_id\":\"acme:alice\"", "\"auth_id\":1e500000000"),
+                ticket(UUID.randomUUID().toString()));
+
+        template.sendBody("direct:signer-batch", records);
+
+        assertThat(new OutboxQueries(database).pendingCount()).isEqualTo(1);
+        assertThat(new DeadLetters(database).list(null, 10))
+                .extracting(DeadLetters.DeadLetterView::reason)
+                .allSatisfy(r -> assertThat(r).contains("is too large"))
+                .anyMatch(r -> r.startsWith("timestamp"))
+                .anyMatch(r -> r.startsWith("computed_fee"))
+                .anyMatch(r -> r.startsWith("pixels"))
+                .anyMatch(r -> r.startsWith("auth_id"))
+                .hasSize(4);
+        assertThat(commits).containsExactly("0:5");
     }
 }
