@@ -12,8 +12,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -159,14 +161,20 @@ public final class OutboxDelivery {
         Instant deadline = clock.instant().plus(PASS_BUDGET);
         int window = batchSize * parallelRequests;
         while (clock.instant().isBefore(deadline)) {
-            List<PendingEvent> pending = outbox.nextPending(window);
+            List<PendingEvent> pending = outbox.claim(window, clock.instant());
             if (pending.isEmpty()) {
                 state = State.IDLE;
                 break;
             }
             state = State.DELIVERING;
-            Outcome outcome = sendInParallel(pending);
-            settled += record(outcome);
+            Outcome outcome;
+            try {
+                outcome = sendInParallel(pending);
+            } catch (SQLException | RuntimeException e) {
+                outbox.release(pending.stream().map(PendingEvent::seq).toList());
+                throw e;
+            }
+            settled += record(outcome, pending);
             if (outcome.failure != null) {
                 backOff(outcome.failure);
                 break;
@@ -248,7 +256,7 @@ public final class OutboxDelivery {
         }
     }
 
-    private int record(Outcome outcome) throws SQLException {
+    private int record(Outcome outcome, List<PendingEvent> claimed) throws SQLException {
         Instant now = clock.instant();
         outbox.markDelivered(outcome.delivered.stream().map(PendingEvent::seq).toList());
         for (Rejection r : outcome.rejected) {
@@ -267,10 +275,23 @@ public final class OutboxDelivery {
             retryAt = null;
         }
         if (outcome.failure != null) {
-            outbox.recordRetryableFailure(
-                    outcome.failed.stream().map(PendingEvent::seq).toList(), outcome.failure.message, now);
+            outbox.recordFailures(
+                    outcome.failed.stream()
+                            .map(e -> new DeliveryQueue.Retry(e.seq(), now, 0, false))
+                            .toList(),
+                    outcome.failure.message,
+                    now);
             metrics.retryable();
         }
+        // claimed but never sent (a retryable failure stopped the pass): claimable again at once
+        Set<Long> sent = new HashSet<>();
+        outcome.delivered.forEach(e -> sent.add(e.seq()));
+        outcome.rejected.forEach(r -> sent.add(r.event.seq()));
+        outcome.failed.forEach(e -> sent.add(e.seq()));
+        outbox.release(claimed.stream()
+                .map(PendingEvent::seq)
+                .filter(seq -> !sent.contains(seq))
+                .toList());
         return outcome.delivered.size() + outcome.rejected.size();
     }
 
