@@ -69,6 +69,11 @@ public final class DeliveryQueue {
         return id.length() <= MAX_OWNER ? id : id.substring(id.length() - MAX_OWNER);
     }
 
+    /** How long a claim holds without being settled. */
+    public Duration lease() {
+        return lease;
+    }
+
     /** This queue's owner id, as written in {@code claimed_by}. */
     public String owner() {
         return owner;
