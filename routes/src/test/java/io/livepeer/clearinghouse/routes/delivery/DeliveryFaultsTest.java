@@ -63,7 +63,7 @@ class DeliveryFaultsTest {
         pool = Executors.newFixedThreadPool(parallel);
         OutboxDelivery d = new OutboxDelivery(
                 new DeliveryQueue(database, "test-instance", Duration.ofMinutes(1)),
-                DeliveryClient.open(openMeter.v1BaseUrl(), Optional.empty(), Duration.ofSeconds(5)),
+                DeliveryClient.open(openMeter.v1BaseUrl(), Optional.empty(), Duration.ofSeconds(30)),
                 "fake (v1)",
                 metrics,
                 batchSize,
