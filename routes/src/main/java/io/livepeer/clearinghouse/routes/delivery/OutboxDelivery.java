@@ -310,13 +310,13 @@ public final class OutboxDelivery {
         outcome.failed.removeIf(f -> f.events.size() > 1 && toSplit.add(f));
         while (!toSplit.isEmpty()) {
             FailedRequest failed = toSplit.poll();
-            if (outcome.stopped || clock.instant().isAfter(sendUntil)) {
-                outcome.failed.add(failed); // attempted and failed: recorded as such
-                continue;
-            }
             int half = failed.events.size() / 2;
             for (List<PendingEvent> part :
                     List.of(failed.events.subList(0, half), failed.events.subList(half, failed.events.size()))) {
+                if (outcome.stopped || clock.instant().isAfter(sendUntil)) {
+                    outcome.failed.add(new FailedRequest(part, failed.failure)); // attempted and failed: recorded
+                    continue;
+                }
                 int before = outcome.failed.size();
                 send(part, outcome, sendUntil);
                 if (outcome.failed.size() > before) {
@@ -341,7 +341,6 @@ public final class OutboxDelivery {
         if (resent > 0) {
             metrics.resent(resent);
         }
-        outcome.sent.addAll(seqs(events));
         OpenMeterResponse response;
         try {
             response = ingest.ingest(body(events));
@@ -480,10 +479,15 @@ public final class OutboxDelivery {
                     isolated.size(),
                     isolated.get(0).failure.message);
         }
-        // claimed but never sent (a systemic failure stopped the task, or the lease ran short): claimable again
+        // claimed but not settled (never sent because a systemic failure stopped the task or the lease ran short, or
+        // left undecided in a refused batch's split): claimable again at once, no attempt counted
+        Set<Long> settledSeqs = new HashSet<>(seqs(outcome.delivered));
+        outcome.refused.forEach(r -> settledSeqs.add(r.event.seq()));
+        outcome.failed.forEach(f -> settledSeqs.addAll(seqs(f.events)));
+        outcome.systemic.forEach(f -> settledSeqs.addAll(seqs(f.events)));
         outbox.release(claimed.stream()
                 .map(PendingEvent::seq)
-                .filter(seq -> !outcome.sent.contains(seq))
+                .filter(seq -> !settledSeqs.contains(seq))
                 .toList());
         return systemic;
     }
@@ -606,7 +610,6 @@ public final class OutboxDelivery {
         /** Requests that failed for every event alike (429, 401, 403, 404, other 4xx). */
         final List<FailedRequest> systemic = new ArrayList<>();
 
-        final Set<Long> sent = new HashSet<>();
         final Set<Long> failedSeqs = new HashSet<>();
         boolean stopped;
         int rejected;
@@ -623,7 +626,6 @@ public final class OutboxDelivery {
             refused.addAll(other.refused);
             failed.addAll(other.failed);
             systemic.addAll(other.systemic);
-            sent.addAll(other.sent);
             failedSeqs.addAll(other.failedSeqs);
             stopped |= other.stopped;
             successfulRequests += other.successfulRequests;

@@ -285,4 +285,22 @@ class DeliveryFaultsTest {
         assertThat(outbox.list(null, Status.PENDING, null, 1).get(0).eventId()).isEqualTo("e60");
         assertThat(Map.copyOf(openMeter.acceptedIdCounts())).doesNotContainKey("e60");
     }
+
+    @Test
+    void events_a_stopped_pass_left_undecided_are_released_at_once_not_held_until_the_lease_ends() throws Exception {
+        delivery = delivery(20, 1);
+        pending(20);
+        openMeter.failNext(1, 400).failNext(1, 429); // the batch refused, then its first half rate-limited
+
+        delivery.deliverPending();
+
+        DeliveryQueue other = new DeliveryQueue(database, "other-instance", Duration.ofMinutes(1));
+        assertThat(other.claim(100, clock.instant()))
+                .as("the second half was never decided: another instance may take it now")
+                .extracting(DeliveryQueue.PendingEvent::eventId)
+                .containsExactlyElementsOf(
+                        IntStream.range(10, 20).mapToObj(i -> "e" + i).toList());
+        assertThat(outbox.countByStatus()).containsEntry(Status.PENDING, 20L).containsEntry(Status.REJECTED, 0L);
+        assertThat(delivery.status().lastError()).contains("HTTP 429");
+    }
 }
