@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code clearinghouse_events_resent_total}: events sent again after a failed or unanswered attempt</li>
  *   <li>{@code clearinghouse_outbox_backlog}: pending events; {@code clearinghouse_outbox_oldest_pending_seconds}</li>
  *   <li>{@code clearinghouse_delivery_enabled} (1 with {@code OPENMETER_URL}), {@code clearinghouse_delivery_paused}
- *       (1 while backing off after a retryable failure), {@code clearinghouse_delivery_consecutive_failures}
+ *       (1 while backing off after a systemic failure), {@code clearinghouse_delivery_consecutive_failures}
  *       (systemic failures since the last success), {@code clearinghouse_delivery_blocked{reason}} (1 while delivery
  *       is paused by a failure that needs a person: {@code unauthorized}, {@code forbidden}, {@code not_found},
  *       {@code rejected}, {@code refused}): see {@link #watch(OutboxDelivery)}</li>
@@ -68,7 +68,7 @@ public final class DeliveryMetrics {
                         "clearinghouse.delivery.paused",
                         delivery,
                         d -> d.status().state() == OutboxDelivery.State.BACKING_OFF ? 1 : 0)
-                .description("1 while delivery backs off after a retryable failure")
+                .description("1 while delivery backs off after a systemic failure (an outage, a 429, a pause)")
                 .register(registry);
         Gauge.builder(
                         "clearinghouse.delivery.consecutive.failures",
