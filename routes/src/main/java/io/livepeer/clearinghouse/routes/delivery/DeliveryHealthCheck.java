@@ -12,6 +12,11 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  * ({@link OutboxDelivery.PauseReason}: unauthorized, forbidden, not found, rejected or refused by the server), with the
  * reason and the server's answer (clipped) in the message; delivery keeps retrying and the check is UP again after
  * the first success.
+ *
+ * <p>Neither a liveness nor a readiness check: it shows in {@code /observe/health} (and turns its status DOWN) and in
+ * {@code clearinghouse_health_up}, but not in {@code /observe/health/ready}, the probe of Compose, the image and load
+ * balancers: a revoked OpenMeter token must not take {@code /authorize} (the signer's webhook) and the API out of
+ * rotation while metering goes on and events wait in the outbox.
  */
 public final class DeliveryHealthCheck extends AbstractHealthCheck {
 
@@ -24,6 +29,11 @@ public final class DeliveryHealthCheck extends AbstractHealthCheck {
 
     @Override
     public boolean isLiveness() {
+        return false;
+    }
+
+    @Override
+    public boolean isReadiness() {
         return false;
     }
 

@@ -178,6 +178,9 @@ class DeliveryFaultsTest {
                 .hasValueSatisfying(
                         m -> assertThat(m).contains("paused, " + label).contains("HTTP " + status));
         assertThat(down.getDetails()).containsEntry("paused", tag);
+        assertThat(health.isReadiness())
+                .as("/authorize must stay in rotation: not a readiness check")
+                .isFalse();
         assertThat(blocked(tag)).isEqualTo(1.0);
         assertThat(outbox.countByStatus()).containsEntry(Status.PENDING, 30L).containsEntry(Status.REJECTED, 0L);
         assertThat(outbox.list(null, Status.PENDING, null, 1).get(0).attempts())
