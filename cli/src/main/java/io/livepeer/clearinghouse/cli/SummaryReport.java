@@ -120,13 +120,7 @@ public final class SummaryReport {
         }
         OutboxDelivery.Status delivery = ch.delivery().status();
         out.println();
-        out.println("Delivery to OpenMeter: "
-                + switch (delivery.state()) {
-                    case DISABLED -> "disabled (set OPENMETER_URL to deliver; events stay pending in the outbox)";
-                    case BACKING_OFF -> "retrying after an error: " + delivery.lastError();
-                    default ->
-                        delivery.target() + " (" + delivery.state().name().toLowerCase() + ")";
-                });
+        out.println("Delivery to OpenMeter: " + describe(delivery));
         ch.price()
                 .current()
                 .ifPresent(
@@ -167,5 +161,17 @@ public final class SummaryReport {
 
     private static String clip(String text, int width) {
         return text.length() <= width ? text : text.substring(0, width - 1) + "…";
+    }
+
+    private static String describe(OutboxDelivery.Status delivery) {
+        if (delivery.pauseReason() != null) {
+            return "paused, " + delivery.pauseReason().label() + " (events wait and are retried): "
+                    + delivery.lastError();
+        }
+        return switch (delivery.state()) {
+            case DISABLED -> "disabled (set OPENMETER_URL to deliver; events stay pending in the outbox)";
+            case BACKING_OFF -> "retrying after an error: " + delivery.lastError();
+            default -> delivery.target() + " (" + delivery.state().name().toLowerCase() + ")";
+        };
     }
 }

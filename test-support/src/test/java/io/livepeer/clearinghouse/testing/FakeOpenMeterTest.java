@@ -40,6 +40,23 @@ class FakeOpenMeterTest {
     }
 
     @Test
+    void refusing_everything_and_failing_poisoned_batches_last_until_accept_again() throws Exception {
+        try (FakeOpenMeter fake = FakeOpenMeter.start()) {
+            String url = fake.v1BaseUrl() + "/api/v1/events";
+            String type = "application/cloudevents-batch+json";
+            fake.refuseEverything(401, "token revoked");
+            assertThat(post(url, type, GOOD)).isEqualTo(401);
+            assertThat(post(url, type, GOOD)).isEqualTo(401);
+            fake.acceptAgain().failBatchesContaining(e -> e.path("id").asText().equals("e1"), 500);
+            assertThat(post(url, type, GOOD)).isEqualTo(500);
+            assertThat(post(url, type, GOOD.replace("\"e1\"", "\"e2\""))).isEqualTo(204);
+            fake.acceptAgain();
+            assertThat(post(url, type, GOOD)).isEqualTo(204);
+            assertThat(fake.acceptedIdCounts()).containsOnlyKeys("e1", "e2");
+        }
+    }
+
+    @Test
     void a_charset_parameter_is_refused_by_v1_like_openmeter_does() throws Exception {
         try (FakeOpenMeter fake = FakeOpenMeter.start()) {
             assertThat(post(

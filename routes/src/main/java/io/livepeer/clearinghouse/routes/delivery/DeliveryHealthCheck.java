@@ -6,9 +6,17 @@ import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
- * Reports OpenMeter delivery: disabled, idle, delivering or backing off, with the last error. Always UP: an
- * OpenMeter outage does not stop metering (events wait in the outbox), so it must not take the service out of
- * rotation; the details and the backlog metrics say how far behind it is.
+ * Reports OpenMeter delivery: disabled, idle, delivering or backing off, with the last error. UP through an OpenMeter
+ * outage (429, 5xx, timeouts: events wait in the outbox and delivery resumes by itself; the details and the backlog
+ * metrics say how far behind it is). DOWN while delivery is paused by a failure that needs a person
+ * ({@link OutboxDelivery.PauseReason}: unauthorized, forbidden, not found, rejected or refused by the server), with the
+ * reason and the server's answer (clipped) in the message; delivery keeps retrying and the check is UP again after
+ * the first success.
+ *
+ * <p>Neither a liveness nor a readiness check: it shows in {@code /observe/health} (and turns its status DOWN) and in
+ * {@code clearinghouse_health_up}, but not in {@code /observe/health/ready}, the probe of Compose, the image and load
+ * balancers: a revoked OpenMeter token must not take {@code /authorize} (the signer's webhook) and the API out of
+ * rotation while metering goes on and events wait in the outbox.
  */
 public final class DeliveryHealthCheck extends AbstractHealthCheck {
 
@@ -21,6 +29,11 @@ public final class DeliveryHealthCheck extends AbstractHealthCheck {
 
     @Override
     public boolean isLiveness() {
+        return false;
+    }
+
+    @Override
+    public boolean isReadiness() {
         return false;
     }
 
@@ -41,11 +54,21 @@ public final class DeliveryHealthCheck extends AbstractHealthCheck {
         if (status.retryAt() != null) {
             builder.detail("retry_at", status.retryAt().toString());
         }
+        if (status.pauseReason() != null) {
+            builder.detail("paused", status.pauseReason().tag());
+            builder.message(HealthMessages.safe("OpenMeter delivery paused, "
+                    + status.pauseReason().label() + " (events wait in the outbox, retrying): " + status.lastError()));
+            builder.down();
+            return;
+        }
         builder.message(HealthMessages.safe(
                 switch (status.state()) {
                     case DISABLED -> "delivery disabled (no OPENMETER_URL): events stay pending in the outbox";
                     case BACKING_OFF -> "OpenMeter unavailable, retrying: " + status.lastError();
-                    default -> "delivering to " + status.target();
+                    default ->
+                        status.consecutiveFailures() > 0
+                                ? "OpenMeter unavailable, retrying: " + status.lastError()
+                                : "delivering to " + status.target();
                 }));
         builder.up();
     }
