@@ -27,6 +27,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -48,7 +49,7 @@ final class FaultRig implements AutoCloseable {
     /** Settings the runs are sized by: {@code -Dfault.events=50000 -Dfault.kills=10} for the full size. */
     static final int EVENTS = Integer.getInteger("fault.events", 5000);
 
-    static final int KILLS = Integer.getInteger("fault.kills", 10);
+    static final int KILLS = Integer.getInteger("fault.kills", 3);
 
     /** Where child logs and the summary go. */
     static final Path LOGS = Path.of(System.getProperty("fault.logs", "target/fault-runs"));
@@ -139,6 +140,19 @@ final class FaultRig implements AutoCloseable {
         } catch (Exception e) {
             // the broker may be restarting: no progress visible right now
             return Map.of();
+        }
+    }
+
+    /** The end offset of one partition of the topic: how many records it holds. */
+    long endOffset(int partition) {
+        TopicPartition tp = new TopicPartition(topic, partition);
+        try {
+            return admin.listOffsets(Map.of(tp, OffsetSpec.latest()))
+                    .partitionResult(tp)
+                    .get(10, TimeUnit.SECONDS)
+                    .offset();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not read the end offset of " + tp, e);
         }
     }
 
