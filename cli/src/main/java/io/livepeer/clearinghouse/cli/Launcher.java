@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             ReplayCommand.class,
             LedgerCommand.class,
+            OutboxCommand.class,
             BootstrapCommand.class,
             BenchmarkCommand.class,
             CommandLine.HelpCommand.class

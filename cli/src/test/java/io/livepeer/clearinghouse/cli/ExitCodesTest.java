@@ -27,6 +27,8 @@ class ExitCodesTest {
                 "ledger reconcile --no-such-option",
                 "ledger import-ops",
                 "ledger",
+                "outbox",
+                "outbox requeue --no-such-option",
                 "bootstrap plan --no-such-option",
                 "bootstrap plan --timeout soon",
                 "bootstrap customers",

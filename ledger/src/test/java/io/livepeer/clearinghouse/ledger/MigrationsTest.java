@@ -28,7 +28,8 @@ class MigrationsTest {
                     .containsExactly(
                             tuple("1", "V1__outbox_and_dead_letters.sql", -970041585),
                             tuple("2", "V2__ledger.sql", 1378460579),
-                            tuple("3", "V3__api_keys.sql", -348482500));
+                            tuple("3", "V3__api_keys.sql", -348482500),
+                            tuple("4", "V4__outbox_delivery_claims.sql", 258714061));
         }
     }
 }

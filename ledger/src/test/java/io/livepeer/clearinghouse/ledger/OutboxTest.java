@@ -11,6 +11,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -68,7 +69,8 @@ class OutboxTest {
             assertThat(recorder.record(batch, List.of(poison))).isEqualTo(new UsageRecorder.Result(0, 3, 0, 0));
 
             assertThat(new OutboxQueries(db).pendingCount()).isEqualTo(2);
-            assertThat(new DeliveryQueue(db).pendingCount()).isEqualTo(2);
+            assertThat(new DeliveryQueue(db, "test", Duration.ofMinutes(1)).pendingCount())
+                    .isEqualTo(2);
             DeadLetters deadLetters = new DeadLetters(db);
             assertThat(deadLetters.count()).isEqualTo(1);
             DeadLetters.DeadLetterView view = deadLetters.list(null, 10).get(0);
@@ -102,16 +104,20 @@ class OutboxTest {
                                     .mapToObj(i -> entry("e" + i, "c:u", "live", "1", i))
                                     .toList(),
                             List.of());
-            DeliveryQueue queue = new DeliveryQueue(db);
+            DeliveryQueue queue = new DeliveryQueue(db, "test", Duration.ofMinutes(1));
             OutboxQueries outbox = new OutboxQueries(db);
-            List<DeliveryQueue.PendingEvent> pending = queue.nextPending(10);
+            List<DeliveryQueue.PendingEvent> pending = queue.claim(10, T0);
             assertThat(pending)
                     .extracting(DeliveryQueue.PendingEvent::eventId)
                     .containsExactly("e0", "e1", "e2", "e3", "e4");
 
-            queue.recordRetryableFailure(
-                    List.of(pending.get(0).seq(), pending.get(1).seq()), "HTTP 503", T0);
-            assertThat(queue.nextPending(1).get(0).attempts()).isEqualTo(1);
+            queue.recordFailures(
+                    List.of(
+                            new DeliveryQueue.Retry(pending.get(0).seq(), T0, 0, false),
+                            new DeliveryQueue.Retry(pending.get(1).seq(), T0, 0, false)),
+                    "HTTP 503",
+                    T0);
+            assertThat(queue.claim(1, T0).get(0).attempts()).isEqualTo(1);
             assertThat(outbox.list(null, OutboxQueries.Status.PENDING, null, 10))
                     .last()
                     .satisfies(e -> assertThat(e.lastError()).isEqualTo("HTTP 503"));

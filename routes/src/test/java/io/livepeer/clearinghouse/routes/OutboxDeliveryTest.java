@@ -56,7 +56,7 @@ class OutboxDeliveryTest {
     void setUp() throws Exception {
         var target = TestDatabases.h2();
         database = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 4));
-        queue = new DeliveryQueue(database);
+        queue = new DeliveryQueue(database, "test", Duration.ofMinutes(1));
         outbox = new OutboxQueries(database);
         metrics = new DeliveryMetrics(new SimpleMeterRegistry());
     }
@@ -199,7 +199,10 @@ class OutboxDeliveryTest {
                 Duration.between(clock.instant(), delivery.status().retryAt());
         assertThat(secondWait).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(2));
         assertThat(outbox.countByStatus()).containsEntry(OutboxQueries.Status.PENDING, 10L);
-        assertThat(queue.nextPending(1).get(0).attempts()).isEqualTo(2);
+        assertThat(outbox.list(null, OutboxQueries.Status.PENDING, null, 1)
+                        .get(0)
+                        .attempts())
+                .isEqualTo(2);
 
         otherwise = ids -> status(204);
         clock.advance(Duration.ofSeconds(2));

@@ -63,6 +63,10 @@ public final class FakeOpenMeter implements AutoCloseable {
     private final Map<String, Integer> idCounts = new LinkedHashMap<>();
     private boolean retainEvents = true;
     private boolean checkContract = true;
+    private int refuseAllStatus;
+    private String refuseAllDetail;
+    private Predicate<JsonNode> poisonEvent = e -> false;
+    private int poisonStatus;
 
     private FakeOpenMeter(HttpServer server) {
         this.server = server;
@@ -119,6 +123,34 @@ public final class FakeOpenMeter implements AutoCloseable {
     public synchronized FakeOpenMeter rejectEvents(Predicate<JsonNode> bad, String detail) {
         this.badEvent = bad;
         this.badEventDetail = detail;
+        return this;
+    }
+
+    /**
+     * Every ingest request gets this status with a problem body naming {@code detail} (a proxy, a content-type or URL
+     * change, a revoked token: a systemic failure), until {@link #acceptAgain()}. Nothing of those requests is kept.
+     */
+    public synchronized FakeOpenMeter refuseEverything(int status, String detail) {
+        this.refuseAllStatus = status;
+        this.refuseAllDetail = detail;
+        return this;
+    }
+
+    /** Ends {@link #refuseEverything} and {@link #failBatchesContaining}: requests are processed normally again. */
+    public synchronized FakeOpenMeter acceptAgain() {
+        this.refuseAllStatus = 0;
+        this.poisonStatus = 0;
+        this.poisonEvent = e -> false;
+        return this;
+    }
+
+    /**
+     * A batch holding an event that matches gets {@code status} (e.g. a 500 that one event causes on the server);
+     * nothing of that batch is kept. Until {@link #acceptAgain()}.
+     */
+    public synchronized FakeOpenMeter failBatchesContaining(Predicate<JsonNode> poison, int status) {
+        this.poisonEvent = poison;
+        this.poisonStatus = status;
         return this;
     }
 
@@ -230,6 +262,9 @@ public final class FakeOpenMeter implements AutoCloseable {
         if (!script.isEmpty()) {
             return script.poll();
         }
+        if (refuseAllStatus != 0) {
+            return problem(refuseAllStatus, v1, refuseAllDetail);
+        }
         List<JsonNode> events = new ArrayList<>();
         try {
             JsonNode root = JSON.readTree(body);
@@ -245,6 +280,9 @@ public final class FakeOpenMeter implements AutoCloseable {
             return problem(413, v1, "too many events in one request: " + events.size());
         }
         for (JsonNode event : events) {
+            if (poisonStatus != 0 && poisonEvent.test(event)) {
+                return problem(poisonStatus, v1, "internal error while storing a batch");
+            }
             if (badEvent.test(event)) {
                 return problem(
                         400, v1, badEventDetail + " (event " + event.path("id").asText() + ")");

@@ -29,7 +29,9 @@ public final class DeliveryConfiguration implements CamelConfiguration {
         DeliverySettings settings = Beans.bind(context, DeliverySettings.from(SettingsReader.of(context)));
         LOG.info("Delivery: {}", settings);
         Clock clock = Beans.require(context, Clock.class);
-        DeliveryQueue outbox = new DeliveryQueue(Beans.require(context, Database.class));
+        // the claim owner: unique per process, so instances sharing one PostgreSQL never send the same event
+        DeliveryQueue outbox = new DeliveryQueue(
+                Beans.require(context, Database.class), DeliveryQueue.instanceId(), settings.claimLease());
         DeliveryMetrics metrics = new DeliveryMetrics(Beans.require(context, PrometheusMeterRegistry.class));
 
         OutboxDelivery delivery;
@@ -51,7 +53,12 @@ public final class DeliveryConfiguration implements CamelConfiguration {
                     settings.maxBackoff(),
                     pool,
                     clock);
-            LOG.info("Delivering usage to {}{}", target, client.hasToken() ? " with a bearer token" : "");
+            LOG.info(
+                    "Delivering usage to {}{} as {} (claims held {})",
+                    target,
+                    client.hasToken() ? " with a bearer token" : "",
+                    outbox.owner(),
+                    settings.claimLease());
         } else {
             delivery = new OutboxDelivery(
                     outbox,

@@ -6,9 +6,12 @@ import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
- * Reports OpenMeter delivery: disabled, idle, delivering or backing off, with the last error. Always UP: an
- * OpenMeter outage does not stop metering (events wait in the outbox), so it must not take the service out of
- * rotation; the details and the backlog metrics say how far behind it is.
+ * Reports OpenMeter delivery: disabled, idle, delivering or backing off, with the last error. UP through an OpenMeter
+ * outage (429, 5xx, timeouts: events wait in the outbox and delivery resumes by itself; the details and the backlog
+ * metrics say how far behind it is). DOWN while delivery is paused by a failure that needs a person
+ * ({@link OutboxDelivery.PauseReason}: unauthorized, forbidden, not found, rejected or refused by the server), with the
+ * reason and the server's answer (clipped) in the message; delivery keeps retrying and the check is UP again after
+ * the first success.
  */
 public final class DeliveryHealthCheck extends AbstractHealthCheck {
 
@@ -41,11 +44,21 @@ public final class DeliveryHealthCheck extends AbstractHealthCheck {
         if (status.retryAt() != null) {
             builder.detail("retry_at", status.retryAt().toString());
         }
+        if (status.pauseReason() != null) {
+            builder.detail("paused", status.pauseReason().tag());
+            builder.message(HealthMessages.safe("OpenMeter delivery paused, "
+                    + status.pauseReason().label() + " (events wait in the outbox, retrying): " + status.lastError()));
+            builder.down();
+            return;
+        }
         builder.message(HealthMessages.safe(
                 switch (status.state()) {
                     case DISABLED -> "delivery disabled (no OPENMETER_URL): events stay pending in the outbox";
                     case BACKING_OFF -> "OpenMeter unavailable, retrying: " + status.lastError();
-                    default -> "delivering to " + status.target();
+                    default ->
+                        status.consecutiveFailures() > 0
+                                ? "OpenMeter unavailable, retrying: " + status.lastError()
+                                : "delivering to " + status.target();
                 }));
         builder.up();
     }

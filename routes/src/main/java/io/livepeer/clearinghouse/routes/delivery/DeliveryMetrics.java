@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code clearinghouse_outbox_backlog}: pending events; {@code clearinghouse_outbox_oldest_pending_seconds}</li>
  *   <li>{@code clearinghouse_delivery_enabled} (1 with {@code OPENMETER_URL}), {@code clearinghouse_delivery_paused}
  *       (1 while backing off after a retryable failure), {@code clearinghouse_delivery_consecutive_failures}
- *       (retryable failures since the last success): see {@link #watch(OutboxDelivery)}</li>
+ *       (systemic failures since the last success), {@code clearinghouse_delivery_blocked{reason}} (1 while delivery
+ *       is paused by a failure that needs a person: {@code unauthorized}, {@code forbidden}, {@code not_found},
+ *       {@code rejected}, {@code refused}): see {@link #watch(OutboxDelivery)}</li>
  * </ul>
  */
 public final class DeliveryMetrics {
@@ -39,7 +41,7 @@ public final class DeliveryMetrics {
                 .description("Events accepted by OpenMeter")
                 .register(registry);
         rejected = Counter.builder("clearinghouse.events.rejected")
-                .description("Events refused by OpenMeter (400/413)")
+                .description("Events refused by OpenMeter on their own (400/413/422 while other events were accepted)")
                 .register(registry);
         requestsOk = request(registry, "success");
         requestsRejected = request(registry, "rejected");
@@ -72,8 +74,18 @@ public final class DeliveryMetrics {
                         "clearinghouse.delivery.consecutive.failures",
                         delivery,
                         d -> d.status().consecutiveFailures())
-                .description("Retryable OpenMeter failures since the last success")
+                .description("Systemic OpenMeter failures since the last success")
                 .register(registry);
+        for (OutboxDelivery.PauseReason reason : OutboxDelivery.PauseReason.values()) {
+            Gauge.builder(
+                            "clearinghouse.delivery.blocked",
+                            delivery,
+                            d -> d.status().pauseReason() == reason ? 1 : 0)
+                    .tag("reason", reason.tag())
+                    .description("1 while delivery is paused by a failure that needs a person (credentials, URL,"
+                            + " a proxy or content type every event is refused for)")
+                    .register(registry);
+        }
     }
 
     private static Counter request(MeterRegistry registry, String outcome) {

@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param initialBackoff       first retry delay after a retryable failure
  * @param maxBackoff           retry delay cap
  * @param requestTimeout       connect and response timeout of one OpenMeter request
+ * @param claimLease           how long a delivery pass holds the events it claimed (more than twice
+ *                             {@code requestTimeout}): a killed instance's events are taken over after it
  */
 public record DeliverySettings(
         Optional<String> openmeterUrl,
@@ -25,7 +27,8 @@ public record DeliverySettings(
         Duration deliveryPollInterval,
         Duration initialBackoff,
         Duration maxBackoff,
-        Duration requestTimeout) {
+        Duration requestTimeout,
+        Duration claimLease) {
 
     /** Upper bound of events per OpenMeter request: the safe contract across metering vendors. */
     public static final int MAX_BATCH = 100;
@@ -40,10 +43,17 @@ public record DeliverySettings(
                 r.duration("clearinghouse.openmeter.poll-interval"),
                 r.duration("clearinghouse.openmeter.initial-backoff"),
                 r.duration("clearinghouse.openmeter.max-backoff"),
-                Duration.ofMillis(r.positiveInt("clearinghouse.http.timeout-ms")));
+                Duration.ofMillis(r.positiveInt("clearinghouse.http.timeout-ms")),
+                r.duration("clearinghouse.openmeter.claim-lease"));
         if (settings.batchSize() > MAX_BATCH) {
             throw new IllegalArgumentException("clearinghouse.openmeter.batch-size must be at most " + MAX_BATCH
                     + ", got " + settings.batchSize());
+        }
+        if (settings.claimLease().compareTo(settings.requestTimeout().multipliedBy(2)) <= 0) {
+            throw new IllegalArgumentException("clearinghouse.openmeter.claim-lease must be more than twice"
+                    + " clearinghouse.http.timeout-ms ("
+                    + settings.requestTimeout().toMillis() + " ms), got "
+                    + settings.claimLease());
         }
         return settings;
     }

@@ -54,7 +54,7 @@ class DeliveryRoutesTest extends CamelTestSupport {
         var target = TestDatabases.h2();
         database = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2));
         OutboxDelivery delivery = new OutboxDelivery(
-                new DeliveryQueue(database),
+                new DeliveryQueue(database, "test", Duration.ofMinutes(1)),
                 body -> {
                     posted.add(new String(body, StandardCharsets.UTF_8));
                     return new OpenMeterResponse(204, Optional.empty(), "");
@@ -115,7 +115,8 @@ class DeliveryRoutesTest extends CamelTestSupport {
 
         ticked.assertIsSatisfied(5, TimeUnit.SECONDS);
         assertThat(posted).hasSize(2);
-        assertThat(new DeliveryQueue(database).pendingCount()).isZero();
+        assertThat(new DeliveryQueue(database, "test", Duration.ofMinutes(1)).pendingCount())
+                .isZero();
     }
 
     @Test
