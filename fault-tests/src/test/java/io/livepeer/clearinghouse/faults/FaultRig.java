@@ -121,6 +121,10 @@ final class FaultRig implements AutoCloseable {
         env.put("JDBC_PASSWORD", database.password());
         env.put("ETH_USD_PRICE", "3000");
         env.put("OPENMETER_URL", openMeterUrl);
+        // a killed instance's delivery claims are free again after 5 s instead of 60 s (the lease must exceed twice
+        // the HTTP timeout)
+        env.put("CLEARINGHOUSE_OPENMETER_CLAIM_LEASE", "5s");
+        env.put("CLEARINGHOUSE_HTTP_TIMEOUT_MS", "2000");
         return env;
     }
 
@@ -187,6 +191,20 @@ final class FaultRig implements AutoCloseable {
                     count(s, "SELECT COUNT(*) FROM dead_letters"));
         } catch (SQLException e) {
             throw new IllegalStateException("could not read the outbox of " + database.label(), e);
+        }
+    }
+
+    /**
+     * Rows waiting for delivery now, -1 while unreadable. Only while an instance runs: on an H2 file this JVM then
+     * connects to that instance's automatic server and never opens the file itself.
+     */
+    static long pending(JdbcTarget database) {
+        String url = SqlDialect.of(database.url()).connectionUrl(database.url());
+        try (Connection c = DriverManager.getConnection(url, database.user(), database.password());
+                Statement s = c.createStatement()) {
+            return count(s, "SELECT COUNT(*) FROM outbox_pending");
+        } catch (SQLException e) {
+            return -1;
         }
     }
 

@@ -62,10 +62,7 @@ class ScaleOutKillTest {
                 FakeOpenMeter openMeterA = FakeOpenMeter.start().countOnly();
                 FakeOpenMeter openMeterB = FakeOpenMeter.start().countOnly();
                 FakeOpenMeter openMeterA2 = FakeOpenMeter.start().countOnly()) {
-            Map<String, String> env = new HashMap<>(rig.appEnv(database, openMeterA.v1BaseUrl()));
-            // a killed instance's claims are free again after 5 s (the lease must exceed twice the HTTP timeout)
-            env.put("CLEARINGHOUSE_OPENMETER_CLAIM_LEASE", "5s");
-            env.put("CLEARINGHOUSE_HTTP_TIMEOUT_MS", "2000");
+            Map<String, String> env = rig.appEnv(database, openMeterA.v1BaseUrl());
             List<FakeOpenMeter> all = List.of(openMeterA, openMeterB, openMeterA2);
             Instant start = Instant.now();
             List<String> ids = new ArrayList<>(rig.produce(events / 2));
@@ -110,6 +107,10 @@ class ScaleOutKillTest {
                         .atMost(Duration.ofMinutes(5))
                         .pollInterval(Duration.ofMillis(200))
                         .until(() -> union(all).size() >= events);
+                await("outbox empty")
+                        .atMost(Duration.ofMinutes(1))
+                        .pollInterval(Duration.ofMillis(250))
+                        .until(() -> FaultRig.pending(database) == 0);
             } finally {
                 for (ClearinghouseProcess app : new ClearinghouseProcess[] {a2, b, a}) {
                     if (app != null) {
