@@ -6,8 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import io.livepeer.clearinghouse.testing.TestDatabases.JdbcTarget;
 import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -38,14 +44,32 @@ class SqlDialectTest {
     void h2_gets_postgresql_compatibility_and_a_file_database_the_auto_server_once() {
         assertThat(SqlDialect.H2.connectionUrl("jdbc:h2:file:./data/ch"))
                 .isEqualTo("jdbc:h2:file:./data/ch"
-                        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE");
+                        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE"
+                        + ";WRITE_DELAY=0");
         assertThat(SqlDialect.H2.connectionUrl("jdbc:h2:mem:t;DB_CLOSE_DELAY=-1"))
                 .isEqualTo("jdbc:h2:mem:t"
                         + ";DB_CLOSE_DELAY=-1;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
-        String chosen = "jdbc:h2:file:/x;MODE=PostgreSQL;AUTO_SERVER=FALSE";
+        String chosen = "jdbc:h2:file:/x;MODE=PostgreSQL;AUTO_SERVER=FALSE;WRITE_DELAY=500";
         assertThat(SqlDialect.H2.connectionUrl(chosen)).isEqualTo(chosen);
         assertThat(SqlDialect.POSTGRESQL.connectionUrl("jdbc:postgresql://db/ch?ssl=true"))
                 .isEqualTo("jdbc:postgresql://db/ch?ssl=true");
+    }
+
+    @Test
+    void an_h2_database_on_disk_writes_each_commit_before_it_returns(@TempDir Path dir) throws Exception {
+        // H2 2.x writes commits in the background (WRITE_DELAY, 500 ms by default): a kill -9 lost committed batches
+        // whose Kafka offsets were already committed (issue 9, defect 7; the fault-tests module's kill test)
+        assertThat(SqlDialect.H2.connectionUrl("jdbc:h2:./data/ch")).endsWith(";WRITE_DELAY=0");
+        assertThat(SqlDialect.H2.connectionUrl("jdbc:h2:tcp://db/ch")).endsWith(";WRITE_DELAY=0");
+        assertThat(SqlDialect.H2.connectionUrl("jdbc:h2:mem:t")).doesNotContain("WRITE_DELAY");
+        String url = SqlDialect.H2.connectionUrl("jdbc:h2:file:" + dir.resolve("durable"));
+        try (Connection c = DriverManager.getConnection(url, "sa", "");
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT setting_value FROM information_schema.settings WHERE setting_name = 'WRITE_DELAY'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("0");
+        }
     }
 
     @Test

@@ -100,9 +100,19 @@ class SettingsTest {
                 "clearinghouse.openmeter.batch-size",
                 "clearinghouse.price.stale-after",
                 "clearinghouse.kafka.max-poll-records",
+                "clearinghouse.kafka.session-timeout-ms",
                 "clearinghouse.jdbc.pool-size")) {
             assertThatThrownBy(() -> all(Map.of(key, "")), key).hasMessage(key + " is required");
         }
+    }
+
+    @Test
+    void a_heartbeat_not_below_the_session_timeout_names_both_keys() {
+        assertThatThrownBy(() -> all(Map.of(
+                        "clearinghouse.kafka.session-timeout-ms", "3000",
+                        "clearinghouse.kafka.heartbeat-interval-ms", "3000")))
+                .hasMessageContaining("clearinghouse.kafka.heartbeat-interval-ms must be below")
+                .hasMessageContaining("clearinghouse.kafka.session-timeout-ms");
     }
 
     @Test

@@ -38,8 +38,18 @@ public final class KafkaTestBroker implements AutoCloseable {
 
     /** Formats and starts a combined broker+controller node and waits until it serves requests. */
     public static KafkaTestBroker start() {
+        return start(Map.of());
+    }
+
+    /**
+     * Like {@link #start()}, with extra broker settings that win over the defaults, e.g.
+     * {@code group.min.session.timeout.ms} for fast consumer takeover, or fixed {@code listeners}
+     * ({@code EXTERNAL://localhost:<port>,CONTROLLER://localhost:<port>}) so that {@link #startBroker()} after
+     * {@link #stopBroker()} serves on the same address.
+     */
+    public static KafkaTestBroker start(Map<String, String> brokerConfig) {
         try {
-            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+            KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                             .setCombined(true)
                             .setNumBrokerNodes(1)
                             .setNumControllerNodes(1)
@@ -48,14 +58,37 @@ public final class KafkaTestBroker implements AutoCloseable {
                     .setConfigProp("offsets.topic.replication.factor", "1")
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
                     .setConfigProp("transaction.state.log.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.min.isr", "1")
-                    .build();
+                    .setConfigProp("transaction.state.log.min.isr", "1");
+            brokerConfig.forEach(builder::setConfigProp);
+            KafkaClusterTestKit cluster = builder.build();
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();
             return new KafkaTestBroker(cluster);
         } catch (Exception e) {
             throw new IllegalStateException("in-process Kafka broker did not start", e);
+        }
+    }
+
+    /**
+     * Stops the broker (its log and the controller stay): clients see a broker that is down. {@link #startBroker()}
+     * brings it back with the same data; on the same address only when {@code listeners} were fixed at start.
+     */
+    public void stopBroker() {
+        if (producer != null) {
+            producer.close(Duration.ZERO);
+            producer = null;
+        }
+        cluster.brokers().values().forEach(broker -> broker.shutdown());
+    }
+
+    /** Starts the broker stopped by {@link #stopBroker()} again, on its log, and waits until it serves requests. */
+    public void startBroker() {
+        try {
+            cluster.brokers().values().forEach(broker -> broker.startup());
+            cluster.waitForReadyBrokers();
+        } catch (Exception e) {
+            throw new IllegalStateException("in-process Kafka broker did not start again", e);
         }
     }
 

@@ -53,6 +53,14 @@ public record MeteringSettings(
             throw new IllegalArgumentException(
                     "clearinghouse.metering.max-fee-wei must be a whole number of wei, got '" + maxFee + "'");
         }
+        // used by the endpoint URI ({{…}}), checked here so a bad value names its key at start-up
+        int sessionTimeoutMs = r.positiveInt("clearinghouse.kafka.session-timeout-ms");
+        int heartbeatIntervalMs = r.positiveInt("clearinghouse.kafka.heartbeat-interval-ms");
+        if (heartbeatIntervalMs >= sessionTimeoutMs) {
+            throw new IllegalArgumentException("clearinghouse.kafka.heartbeat-interval-ms must be below"
+                    + " clearinghouse.kafka.session-timeout-ms (a third of it at most), got " + heartbeatIntervalMs
+                    + " >= " + sessionTimeoutMs);
+        }
         return new MeteringSettings(
                 r.required("clearinghouse.kafka.brokers"),
                 r.required("clearinghouse.kafka.topic"),

@@ -28,6 +28,8 @@ public final class SignerEventsRoute extends RouteBuilder {
             + "&maxPollRecords={{clearinghouse.kafka.max-poll-records}}"
             + "&pollTimeoutMs={{clearinghouse.kafka.poll-timeout-ms}}"
             + "&batchingIntervalMs={{clearinghouse.kafka.batching-interval-ms}}"
+            + "&sessionTimeoutMs={{clearinghouse.kafka.session-timeout-ms}}"
+            + "&heartbeatIntervalMs={{clearinghouse.kafka.heartbeat-interval-ms}}"
             + "&keyDeserializer=org.apache.kafka.common.serialization.StringDeserializer"
             + "&valueDeserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer";
 
