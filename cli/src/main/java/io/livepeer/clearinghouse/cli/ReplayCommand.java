@@ -1,5 +1,6 @@
 package io.livepeer.clearinghouse.cli;
 
+import io.livepeer.clearinghouse.routes.metering.KafkaClientProperties;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -43,6 +44,13 @@ final class ReplayCommand implements Callable<Integer> {
                     + " usage older than its backdating window (30 days); without it every line is sent byte for byte")
     boolean retime;
 
+    @Option(
+            names = "--kafka-config",
+            paramLabel = "FILE",
+            description = "Kafka client properties (security.protocol, sasl.*, ssl.*) as the application's"
+                    + " KAFKA_CLIENT_PROPERTIES file (default: $KAFKA_CLIENT_PROPERTIES, none)")
+    Path kafkaConfig;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(file)) {
@@ -50,7 +58,11 @@ final class ReplayCommand implements Callable<Integer> {
         }
         String servers = brokers != null ? brokers : env("KAFKA_BROKERS", "127.0.0.1:9092");
         String target = topic != null ? topic : env("KAFKA_GATEWAY_TOPIC", "livepeer-gateway-events");
-        long sent = Replayer.replay(file, servers, target, rate, retime ? java.time.Instant.now() : null);
+        String clientFile = kafkaConfig != null ? kafkaConfig.toString() : env("KAFKA_CLIENT_PROPERTIES", "");
+        KafkaClientProperties client = clientFile.isEmpty()
+                ? KafkaClientProperties.NONE
+                : KafkaClientProperties.load(Path.of(clientFile), "--kafka-config");
+        long sent = Replayer.replay(file, servers, target, rate, retime ? java.time.Instant.now() : null, client);
         spec.commandLine()
                 .getOut()
                 .println("replayed " + sent + " record(s) from " + file + " to " + target + " at " + servers);

@@ -3,6 +3,7 @@ package io.livepeer.clearinghouse.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livepeer.clearinghouse.processors.json.Json;
+import io.livepeer.clearinghouse.routes.metering.KafkaClientProperties;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -54,12 +55,23 @@ public final class Replayer {
      */
     public static long replay(Path file, String brokers, String topic, int ratePerSecond, Instant retimeTo)
             throws IOException {
+        return replay(file, brokers, topic, ratePerSecond, retimeTo, KafkaClientProperties.NONE);
+    }
+
+    /**
+     * Like {@link #replay(Path, String, String, int, Instant)}, with the operator's Kafka client properties
+     * (security: {@code KAFKA_CLIENT_PROPERTIES}) applied to the producer.
+     */
+    public static long replay(
+            Path file, String brokers, String topic, int ratePerSecond, Instant retimeTo, KafkaClientProperties client)
+            throws IOException {
         Duration shift = retimeTo == null ? Duration.ZERO : shiftTo(file, retimeTo);
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
+        client.applyTo(props);
         long sent = 0;
         long lineNumber = 0;
         long started = System.nanoTime();

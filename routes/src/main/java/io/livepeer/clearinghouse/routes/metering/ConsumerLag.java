@@ -33,6 +33,7 @@ public final class ConsumerLag implements AutoCloseable {
     private static final int TIMEOUT_MS = 3000;
 
     private final String brokers;
+    private final KafkaClientProperties client;
     private final String topic;
     private final String group;
     private final MultiGauge gauge;
@@ -45,9 +46,12 @@ public final class ConsumerLag implements AutoCloseable {
      * @param brokers  Kafka bootstrap servers
      * @param topic    the signer topic
      * @param group    the metering consumer group
+     * @param client   the operator's Kafka client properties (security)
      */
-    public ConsumerLag(MeterRegistry registry, String brokers, String topic, String group) {
+    public ConsumerLag(
+            MeterRegistry registry, String brokers, String topic, String group, KafkaClientProperties client) {
         this.brokers = brokers;
+        this.client = client;
         this.topic = topic;
         this.group = group;
         this.gauge = MultiGauge.builder("clearinghouse.kafka.consumer.lag")
@@ -132,7 +136,7 @@ public final class ConsumerLag implements AutoCloseable {
             props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_MS));
             props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_MS));
             props.put(AdminClientConfig.CLIENT_ID_CONFIG, "clearinghouse-consumer-lag");
-            admin = Admin.create(props);
+            admin = Admin.create(client.applyTo(props));
         }
         return admin;
     }

@@ -21,14 +21,20 @@ public final class KafkaHealthCheck extends AbstractHealthCheck implements AutoC
     private static final Duration CACHE = Duration.ofSeconds(10);
 
     private final String brokers;
+    private final KafkaClientProperties client;
     private Admin admin;
     private Instant checkedAt = Instant.MIN;
     private String failure;
     private int nodes;
 
-    public KafkaHealthCheck(String brokers) {
+    /**
+     * @param brokers Kafka bootstrap servers
+     * @param client  the operator's Kafka client properties (security)
+     */
+    public KafkaHealthCheck(String brokers, KafkaClientProperties client) {
         super("clearinghouse", "kafka");
         this.brokers = brokers;
+        this.client = client;
     }
 
     @Override
@@ -59,7 +65,7 @@ public final class KafkaHealthCheck extends AbstractHealthCheck implements AutoC
                 props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
                 props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
                 props.put(AdminClientConfig.CLIENT_ID_CONFIG, "clearinghouse-health");
-                admin = Admin.create(props);
+                admin = Admin.create(client.applyTo(props));
             }
             nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000))
                     .nodes()

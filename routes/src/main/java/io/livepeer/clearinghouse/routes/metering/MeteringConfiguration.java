@@ -18,9 +18,11 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.HashMap;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
+import org.apache.camel.component.kafka.KafkaComponent;
 import org.apache.camel.component.kafka.KafkaConsumer;
 import org.apache.camel.component.kafka.TaskHealthState;
 import org.apache.camel.health.HealthCheckRegistry;
@@ -60,6 +62,10 @@ public final class MeteringConfiguration implements CamelConfiguration {
             LOG.warn("Usage fan-out to the credit ledger is off: balances will not reflect metered usage");
         }
         Ledger ledger = settings.usageFanOut() ? Beans.require(context, Ledger.class) : null;
+        // the operator's client properties (security) reach every Kafka endpoint through the component
+        context.getComponent("kafka", KafkaComponent.class)
+                .getConfiguration()
+                .setAdditionalProperties(new HashMap<>(settings.kafkaClient().values()));
         DeadLetterPublisher deadLetterTopic = null;
         if (settings.deadLetterTopic().isPresent()) {
             DeadLetterPublisher publisher = new DeadLetterPublisher(context);
@@ -82,7 +88,7 @@ public final class MeteringConfiguration implements CamelConfiguration {
                 deadLetterTopic != null ? deadLetterTopic : deadLetters -> {},
                 clock);
 
-        KafkaHealthCheck kafkaCheck = new KafkaHealthCheck(settings.kafkaBrokers());
+        KafkaHealthCheck kafkaCheck = new KafkaHealthCheck(settings.kafkaBrokers(), settings.kafkaClient());
         context.addService(
                 new ServiceSupport() {
                     @Override
@@ -98,7 +104,8 @@ public final class MeteringConfiguration implements CamelConfiguration {
                 Beans.require(context, PrometheusMeterRegistry.class),
                 settings.kafkaBrokers(),
                 settings.topic(),
-                settings.groupId());
+                settings.groupId(),
+                settings.kafkaClient());
         context.addService(
                 new ServiceSupport() {
                     @Override

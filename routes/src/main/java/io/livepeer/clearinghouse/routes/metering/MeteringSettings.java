@@ -2,6 +2,7 @@ package io.livepeer.clearinghouse.routes.metering;
 
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
 import java.math.BigInteger;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -26,6 +27,9 @@ import java.util.Optional;
  * @param stallAfter         the metering-consumer health check is DOWN when records wait this long without a stored
  *                           batch
  * @param usageFanOut        whether metered usage is also posted to the credit ledger
+ * @param kafkaClient        the operator's Kafka client properties (security), from
+ *                           {@code clearinghouse.kafka.client-properties-file}; {@link KafkaClientProperties#NONE}
+ *                           without one
  */
 public record MeteringSettings(
         String kafkaBrokers,
@@ -41,7 +45,10 @@ public record MeteringSettings(
         Duration maxFutureSkew,
         Duration maxPastAge,
         Duration stallAfter,
-        boolean usageFanOut) {
+        boolean usageFanOut,
+        KafkaClientProperties kafkaClient) {
+
+    static final String CLIENT_PROPERTIES = "clearinghouse.kafka.client-properties-file";
 
     /** @throws IllegalArgumentException naming the key of a missing or malformed value */
     public static MeteringSettings from(SettingsReader r) {
@@ -75,7 +82,11 @@ public record MeteringSettings(
                 r.duration("clearinghouse.metering.max-future-skew"),
                 positive(r, "clearinghouse.metering.max-past-age"),
                 positive(r, "clearinghouse.metering.stall-after"),
-                r.bool("clearinghouse.ledger.usage-fan-out"));
+                r.bool("clearinghouse.ledger.usage-fan-out"),
+                r.optional(CLIENT_PROPERTIES)
+                        .map(file -> KafkaClientProperties.load(
+                                Path.of(file), CLIENT_PROPERTIES + " (KAFKA_CLIENT_PROPERTIES)"))
+                        .orElse(KafkaClientProperties.NONE));
     }
 
     private static Duration positive(SettingsReader r, String key) {
@@ -90,7 +101,7 @@ public record MeteringSettings(
     public String toString() {
         return "MeteringSettings[kafka=" + kafkaBrokers + " topic=" + topic + " group=" + groupId
                 + ", source=" + cloudEventSource + ", catalog=" + catalogFile.orElse("reference")
-                + ", ledger fan-out " + (usageFanOut ? "on" : "off")
+                + ", client properties " + kafkaClient + ", ledger fan-out " + (usageFanOut ? "on" : "off")
                 + deadLetterTopic.map(t -> ", dead letters also to " + t).orElse("") + "]";
     }
 }
