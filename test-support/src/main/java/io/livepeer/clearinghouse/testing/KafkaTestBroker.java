@@ -97,15 +97,41 @@ public final class KafkaTestBroker implements AutoCloseable {
         return cluster.bootstrapServers();
     }
 
-    /** Creates a topic and waits for it. */
+    /**
+     * Creates a topic and waits until every partition has a leader: {@code createTopics} returns before the broker
+     * leads them, and a producer that sends at once may get NOT_LEADER_OR_FOLLOWER and then an idempotence sequence
+     * error it never recovers from.
+     */
     public void createTopic(String topic, int partitions) {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
                     .all()
                     .get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!allLed(admin, topic, partitions)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topic " + topic + " has partitions without a leader after 30 s");
+                }
+                TimeUnit.MILLISECONDS.sleep(20); // polling interval, not a timing assumption
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topic " + topic, e);
+        } catch (IllegalStateException e) {
+            throw e;
         } catch (Exception e) {
             throw new IllegalStateException("topic " + topic + " was not created", e);
         }
+    }
+
+    private static boolean allLed(Admin admin, String topic, int partitions) throws Exception {
+        var description = admin.describeTopics(List.of(topic))
+                .allTopicNames()
+                .get(10, TimeUnit.SECONDS)
+                .get(topic);
+        return description.partitions().size() == partitions
+                && description.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
     }
 
     /** Sends UTF-8 records (acks=all, flushed) with the given key (may be null). */
