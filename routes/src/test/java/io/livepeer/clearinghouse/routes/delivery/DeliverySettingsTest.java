@@ -12,7 +12,7 @@ import org.apache.camel.component.properties.PropertiesComponent;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
 
-/** The claim lease: shipped at 60 s, and refused at start-up when a claim could expire while a request is in flight. */
+/** The retry cap: shipped at a minute. The claim lease: shipped at 60 s, and refused at start-up when a claim could expire while a request is in flight. */
 class DeliverySettingsTest {
 
     static DeliverySettings settings(Map<String, String> overrides) throws Exception {
@@ -30,6 +30,15 @@ class DeliverySettingsTest {
     @Test
     void the_claim_lease_is_a_minute_by_default() throws Exception {
         assertThat(settings(Map.of()).claimLease()).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    /**
+     * Delivery resumes at its next retry once OpenMeter is back: with the cap at 5 min, up to five minutes after an
+     * outage ended (issue 9). One request a minute per instance while OpenMeter is down costs nothing.
+     */
+    @Test
+    void delivery_retries_at_least_once_a_minute_by_default() throws Exception {
+        assertThat(settings(Map.of()).maxBackoff()).isEqualTo(Duration.ofMinutes(1));
     }
 
     @Test
