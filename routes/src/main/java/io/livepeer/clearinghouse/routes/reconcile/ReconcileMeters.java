@@ -14,10 +14,6 @@ package io.livepeer.clearinghouse.routes.reconcile;
  */
 public record ReconcileMeters(String events, String network, String billable) {
 
-    /** The reference catalog's keys. */
-    public static final ReconcileMeters REFERENCE =
-            new ReconcileMeters("signed_ticket_count", "network_fee_usd_micros", "billable_usd_micros");
-
     public ReconcileMeters {
         for (String key : new String[] {events, network, billable}) {
             if (key == null || !key.matches("^[a-z0-9]+(?:_[a-z0-9]+)*$") || key.length() > 64) {

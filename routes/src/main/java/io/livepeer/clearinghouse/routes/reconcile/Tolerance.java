@@ -14,9 +14,6 @@ import java.math.MathContext;
  */
 public record Tolerance(BigDecimal absoluteMicros, BigDecimal relative) {
 
-    /** 1 micro (USD 0.000001), no relative part: the default of the command and the scheduled check. */
-    public static final Tolerance DEFAULT = new Tolerance(BigDecimal.ONE, BigDecimal.ZERO);
-
     public Tolerance {
         if (absoluteMicros == null || absoluteMicros.signum() < 0 || relative == null || relative.signum() < 0) {
             throw new IllegalArgumentException("tolerances must be numbers of at least 0");
