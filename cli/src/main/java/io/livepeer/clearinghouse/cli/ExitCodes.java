@@ -18,7 +18,7 @@ public final class ExitCodes {
     /**
      * The data disagree and a human decides: {@code ledger reconcile} found the books do not balance, {@code ledger
      * import-ops} refused entries or left balances differing, {@code bootstrap plan|apply} found a change OpenMeter
-     * cannot make.
+     * cannot make, {@code reconcile openmeter} found drift between the outbox and OpenMeter.
      */
     public static final int CONFLICT = 3;
     /** The input is invalid or missing (a file, the catalog, a token file, a setting); nothing was done. */
@@ -36,8 +36,8 @@ public final class ExitCodes {
         table.put(String.valueOf(CHANGES_PENDING), "bootstrap plan: changes pending");
         table.put(
                 String.valueOf(CONFLICT),
-                "conflict: the ledger books do not balance, an import differs, or a catalog"
-                        + " change OpenMeter cannot make");
+                "conflict: the ledger books do not balance, an import differs, a catalog"
+                        + " change OpenMeter cannot make, or the outbox and OpenMeter drift");
         table.put(
                 String.valueOf(INVALID_INPUT),
                 "invalid or missing input (a file, the catalog, a token file, a" + " setting); nothing was done");

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             ReplayCommand.class,
             LedgerCommand.class,
+            ReconcileCommand.class,
             OutboxCommand.class,
             RetentionCommand.class,
             BootstrapCommand.class,

@@ -1,18 +1,23 @@
 package io.livepeer.clearinghouse.openmeter;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +43,10 @@ public final class OpenMeterClient implements EventIngest {
 
     private static final Logger LOG = LoggerFactory.getLogger(OpenMeterClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads meter values exactly: a v1 JSON number keeps its digits instead of becoming a double. */
+    private static final ObjectMapper DECIMALS =
+            new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
     private static final String ACCEPT = "application/json, application/problem+json";
 
     private final OpenMeterUrl url;
@@ -191,6 +200,107 @@ public final class OpenMeterClient implements EventIngest {
             throw response.problem(operation);
         }
         return response.json();
+    }
+
+    /**
+     * Queries a meter's usage over {@code [from, to)} as one aggregate per subject (no time windows), in the
+     * endpoint's dialect:
+     * <ul>
+     *   <li>v1: {@code GET {root}/meters/{key}/query?from=…&to=…&groupBy=subject} (spec operation
+     *       {@code queryMeter}); rows {@code {subject, value: number, windowStart, windowEnd, groupBy}}</li>
+     *   <li>v3 / Konnect: the meter's id is looked up by key ({@code GET {root}/meters?filter[key]=…}, live meters
+     *       only), then {@code POST {root}/meters/{id}/query} with {@code {from, to, group_by_dimensions:
+     *       ["subject"]}} (spec operation {@code query-meter}); rows {@code {dimensions: {subject}, value:
+     *       "decimal"}}</li>
+     * </ul>
+     * Both specs call {@code to} the end of the period; OpenMeter compares event times (stored to the second)
+     * {@code >= from} and {@code < to}, so pass whole seconds. Read-only; retried like every call.
+     *
+     * @param meterKey meter key (v1 slug), e.g. {@code network_fee_usd_micros}
+     * @param from     start, inclusive
+     * @param to       end, exclusive
+     * @return the per-subject aggregates
+     * @throws ApiProblem when OpenMeter refuses (404: no such meter), answers something unreadable, or stays
+     *                    unreachable (status 0)
+     */
+    public MeterUsage queryMeterBySubject(String meterKey, Instant from, Instant to) {
+        String operation = "query meter " + meterKey;
+        List<MeterUsage.Row> rows = new ArrayList<>();
+        if (dialect() == Dialect.V1) {
+            JsonNode body = decimals(
+                    operation,
+                    send(
+                            operation,
+                            "GET",
+                            OpenMeterUrl.METERS + "/" + enc(meterKey) + "/query",
+                            query("from", from.toString(), "to", to.toString(), "groupBy", "subject"),
+                            null));
+            for (JsonNode row : body.path("data")) {
+                JsonNode subject = row.get("subject");
+                rows.add(new MeterUsage.Row(
+                        subject == null || subject.isNull() ? "" : subject.asText(), value(operation, row)));
+            }
+        } else {
+            String id = v3MeterId(meterKey);
+            ObjectNode request =
+                    JSON.createObjectNode().put("from", from.toString()).put("to", to.toString());
+            request.putArray("group_by_dimensions").add("subject");
+            JsonNode body = decimals(
+                    operation,
+                    send(operation, "POST", OpenMeterUrl.METERS + "/" + enc(id) + "/query", Map.of(), request));
+            for (JsonNode row : body.path("data")) {
+                rows.add(new MeterUsage.Row(
+                        row.path("dimensions").path("subject").asText(""), value(operation, row)));
+            }
+        }
+        return new MeterUsage(meterKey, from, to, rows);
+    }
+
+    /** The ULID of the live v3 meter with this key. */
+    private String v3MeterId(String meterKey) {
+        String operation = "find meter " + meterKey;
+        JsonNode body = expect(
+                operation,
+                "GET",
+                OpenMeterUrl.METERS,
+                query("filter[key]", meterKey, "page[size]", "100", "page[number]", "1"),
+                null);
+        for (JsonNode meter : body == null ? JSON.createArrayNode() : body.path("data")) {
+            if (meterKey.equals(meter.path("key").asText()) && !meter.hasNonNull("deleted_at")) {
+                return meter.path("id").asText();
+            }
+        }
+        throw new ApiProblem(operation, 404, "Not Found", "no meter with key " + meterKey, List.of());
+    }
+
+    private static JsonNode decimals(String operation, OpenMeterResponse response) {
+        if (!response.ok()) {
+            throw response.problem(operation);
+        }
+        try {
+            JsonNode body = DECIMALS.readTree(response.body());
+            if (body == null || !body.path("data").isArray()) {
+                throw new ApiProblem(operation, response.status(), null, "answer has no data array", List.of());
+            }
+            return body;
+        } catch (JsonProcessingException e) {
+            throw new ApiProblem(operation, response.status(), null, "answer is not JSON", List.of());
+        }
+    }
+
+    private static BigDecimal value(String operation, JsonNode row) {
+        JsonNode value = row.get("value");
+        try {
+            if (value != null && value.isNumber()) {
+                return value.decimalValue();
+            }
+            if (value != null && value.isTextual()) {
+                return new BigDecimal(value.asText().trim());
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new ApiProblem(operation, 200, null, "row value is not a number: " + value, List.of());
     }
 
     /** Query parameters in order; pairs whose value is null are left out. */

@@ -194,4 +194,65 @@ class OpenMeterClientTest {
                         null);
         assertThat(sent.get(0).uri()).hasToString("http://openmeter:8888/api/v1/customers?key=acme%3Aalice+bob");
     }
+
+    @Test
+    void a_v1_meter_query_gets_the_slug_grouped_by_subject_and_reads_values_exactly() {
+        script.add(reply(
+                200,
+                Map.of(),
+                "{\"data\":[{\"subject\":\"acme\",\"value\":3000000.123456789,\"windowStart\":\"x\","
+                        + "\"windowEnd\":\"y\",\"groupBy\":{}},{\"subject\":null,\"value\":2}]}"));
+        MeterUsage usage = client("http://openmeter:8888", Optional.empty(), quick(0))
+                .queryMeterBySubject(
+                        "network_fee_usd_micros",
+                        Instant.parse("2026-08-20T00:00:00Z"),
+                        Instant.parse("2026-08-21T00:00:00Z"));
+
+        assertThat(sent.get(0).method()).isEqualTo("GET");
+        assertThat(sent.get(0).uri())
+                .hasToString("http://openmeter:8888/api/v1/meters/network_fee_usd_micros/query"
+                        + "?from=2026-08-20T00%3A00%3A00Z&to=2026-08-21T00%3A00%3A00Z&groupBy=subject");
+        assertThat(usage.bySubject())
+                .containsEntry("acme", new java.math.BigDecimal("3000000.123456789"))
+                .containsEntry("", new java.math.BigDecimal("2"));
+    }
+
+    @Test
+    void a_v3_meter_query_finds_the_meter_id_by_key_then_posts_the_query() {
+        script.add(reply(
+                200,
+                Map.of(),
+                "{\"data\":[{\"id\":\"01JOLD0000000000000000000\",\"key\":\"fee_wei\","
+                        + "\"deleted_at\":\"2026-01-01T00:00:00Z\"},"
+                        + "{\"id\":\"01JLIVE000000000000000000\",\"key\":\"fee_wei\"}],"
+                        + "\"meta\":{\"page\":{\"number\":1,\"size\":100,\"total\":2}}}"));
+        script.add(reply(
+                200,
+                Map.of(),
+                "{\"data\":[{\"from\":\"a\",\"to\":\"b\",\"dimensions\":{\"subject\":\"acme\"},"
+                        + "\"value\":\"123456789012345678901.5\"}]}"));
+        MeterUsage usage = client("https://us.api.konghq.com", Optional.of(TOKEN), quick(0))
+                .queryMeterBySubject(
+                        "fee_wei", Instant.parse("2026-08-20T00:00:00Z"), Instant.parse("2026-08-21T00:00:00Z"));
+
+        assertThat(sent.get(0).uri())
+                .hasToString("https://us.api.konghq.com/v3/openmeter/meters?filter%5Bkey%5D=fee_wei"
+                        + "&page%5Bsize%5D=100&page%5Bnumber%5D=1");
+        assertThat(sent.get(1).method()).isEqualTo("POST");
+        assertThat(sent.get(1).uri())
+                .hasToString("https://us.api.konghq.com/v3/openmeter/meters/01JLIVE000000000000000000/query");
+        assertThat(sent.get(1).headers().firstValue("Authorization")).contains("Bearer " + TOKEN);
+        assertThat(usage.rows())
+                .containsExactly(new MeterUsage.Row("acme", new java.math.BigDecimal("123456789012345678901.5")));
+    }
+
+    @Test
+    void a_v3_meter_that_does_not_exist_is_a_404_problem() {
+        script.add(reply(200, Map.of(), "{\"data\":[],\"meta\":{\"page\":{\"number\":1,\"size\":100}}}"));
+        assertThatThrownBy(() -> client("http://openmeter:8888/api/v3", Optional.empty(), quick(0))
+                        .queryMeterBySubject("nope", Instant.EPOCH, Instant.EPOCH.plusSeconds(1)))
+                .isInstanceOfSatisfying(
+                        ApiProblem.class, p -> assertThat(p.status()).isEqualTo(404))
+                .hasMessageContaining("no meter with key nope");
+    }
 }

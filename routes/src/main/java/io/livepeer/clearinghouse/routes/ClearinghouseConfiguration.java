@@ -7,6 +7,7 @@ import io.livepeer.clearinghouse.routes.http.HttpConfiguration;
 import io.livepeer.clearinghouse.routes.ledger.LedgerConfiguration;
 import io.livepeer.clearinghouse.routes.metering.MeteringConfiguration;
 import io.livepeer.clearinghouse.routes.price.PriceConfiguration;
+import io.livepeer.clearinghouse.routes.reconcile.ReconcileConfiguration;
 import io.livepeer.clearinghouse.routes.retention.RetentionConfiguration;
 import io.livepeer.clearinghouse.routes.usage.UsageConfiguration;
 import java.time.Clock;
@@ -21,7 +22,7 @@ import org.apache.camel.CamelContext;
  * finds what it needs from earlier ones by type in the registry (flows never import each other).
  *
  * <pre>
- * core → http → price → metering → delivery → usage → ledger → bridge → retention
+ * core → http → price → metering → delivery → usage → ledger → bridge → retention → reconcile
  * </pre>
  */
 public class ClearinghouseConfiguration implements CamelConfiguration {
@@ -49,7 +50,8 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
                 new UsageConfiguration(),
                 new LedgerConfiguration(),
                 new BridgeConfiguration(),
-                new RetentionConfiguration());
+                new RetentionConfiguration(),
+                new ReconcileConfiguration());
     }
 
     @Override

@@ -2,20 +2,29 @@ package io.livepeer.clearinghouse.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 
@@ -30,10 +39,28 @@ import java.util.function.Predicate;
  * (503, 429 with Retry-After, …), events can be marked bad (400 problem+json naming them), and batches above a
  * size can be refused with 413. Like OpenMeter self-hosted by default, it does <b>not</b> deduplicate: tests see
  * every event it accepted.
+ *
+ * <p><b>Meter queries</b> (for reconciliation), computed from the events it accepted, for the meters
+ * {@linkplain #defineMeter defined} on it (e.g. {@link #defineReferenceMeters()}):
+ * <ul>
+ *   <li>v1: {@code GET /api/v1/meters/{slug}/query?from&to&groupBy=subject} → {@code {from, to, data: [{subject,
+ *       value: number, windowStart, windowEnd, groupBy}]}}; the value is rendered as a float64, as OpenMeter
+ *       aggregates</li>
+ *   <li>v3: {@code GET …/openmeter/meters?filter[key]=…} (the meter with its ULID) and
+ *       {@code POST …/openmeter/meters/{id}/query} with {@code {from, to, group_by_dimensions}} →
+ *       {@code {from, to, data: [{from, to, dimensions: {subject}, value: "decimal"}]}}</li>
+ * </ul>
+ * An event counts when its {@code type} is the meter's event type and its {@code time}, truncated to the second
+ * (OpenMeter stores seconds), lies in {@code [from, to)}. Requests and answers are both checked against the specs.
+ * Switches simulate a billing system that disagrees: {@link #loseUsageOf} (accepted but never counted: missing
+ * usage) and {@link #doubleUsageOf} (counted twice). Usage that was never delivered (extra) is simply ingested.
  */
 public final class FakeOpenMeter implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Floats read as exact decimals, so meter sums are exact (the v1 answer renders them as float64). */
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
     private static final List<String> CONTENT_TYPES =
             List.of("application/cloudevents+json", "application/cloudevents-batch+json", "application/json");
 
@@ -67,6 +94,13 @@ public final class FakeOpenMeter implements AutoCloseable {
     private String refuseAllDetail;
     private Predicate<JsonNode> poisonEvent = e -> false;
     private int poisonStatus;
+    private final Map<String, MeterDef> meters = new LinkedHashMap<>();
+    private Predicate<JsonNode> lostUsage = e -> false;
+    private Predicate<JsonNode> doubledUsage = e -> false;
+    private int meterIds;
+
+    /** A meter the fake can be queried for; {@code valueProperty} is {@code $.field} or null for COUNT. */
+    private record MeterDef(String key, String id, String eventType, String aggregation, String valueProperty) {}
 
     private FakeOpenMeter(HttpServer server) {
         this.server = server;
@@ -177,6 +211,49 @@ public final class FakeOpenMeter implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Defines a meter that queries can be answered for.
+     *
+     * @param key           meter key (v1 slug)
+     * @param eventType     CloudEvent type it counts
+     * @param aggregation   {@code SUM} or {@code COUNT}
+     * @param valueProperty {@code $.field} of the event data summed, null for COUNT
+     */
+    public synchronized FakeOpenMeter defineMeter(
+            String key, String eventType, String aggregation, String valueProperty) {
+        String agg = aggregation.toUpperCase(Locale.ROOT);
+        if (!agg.equals("SUM") && !agg.equals("COUNT")) {
+            throw new IllegalArgumentException("the fake meters SUM and COUNT only, got " + aggregation);
+        }
+        meterIds++;
+        // a ULID: 26 Crockford base-32 characters, first one 0-7
+        String id = String.format("01JFAKEMETER%014d", meterIds);
+        meters.put(key, new MeterDef(key, id, eventType, agg, valueProperty));
+        return this;
+    }
+
+    /**
+     * The reference catalog's meters on {@code create_signed_ticket}: {@code signed_ticket_count} (COUNT),
+     * {@code network_fee_usd_micros} and {@code billable_usd_micros} (SUM of the same-named data fields).
+     */
+    public FakeOpenMeter defineReferenceMeters() {
+        defineMeter("signed_ticket_count", "create_signed_ticket", "COUNT", null);
+        defineMeter("network_fee_usd_micros", "create_signed_ticket", "SUM", "$.network_fee_usd_micros");
+        return defineMeter("billable_usd_micros", "create_signed_ticket", "SUM", "$.billable_usd_micros");
+    }
+
+    /** Events that match are accepted (2xx, kept) but never counted by meter queries: usage OpenMeter lost. */
+    public synchronized FakeOpenMeter loseUsageOf(Predicate<JsonNode> events) {
+        this.lostUsage = events;
+        return this;
+    }
+
+    /** Events that match are counted twice by meter queries: usage OpenMeter double-counted. */
+    public synchronized FakeOpenMeter doubleUsageOf(Predicate<JsonNode> events) {
+        this.doubledUsage = events;
+        return this;
+    }
+
     /** How many events 2xx requests carried, duplicates included. */
     public synchronized long acceptedTotal() {
         return idCounts.values().stream().mapToLong(Integer::longValue).sum();
@@ -209,6 +286,7 @@ public final class FakeOpenMeter implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            String rawQuery = exchange.getRequestURI().getRawQuery();
             String body;
             try (InputStream in = exchange.getRequestBody()) {
                 body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -218,7 +296,9 @@ public final class FakeOpenMeter implements AutoCloseable {
             Scripted response;
             // one lock for the answer and its record: a test that saw an event accepted also sees its request
             synchronized (this) {
-                response = respond(exchange.getRequestMethod(), path, headers, body);
+                response = path.contains("/meters")
+                        ? meterApi(exchange.getRequestMethod(), path, rawQuery, headers, body)
+                        : respond(exchange.getRequestMethod(), path, headers, body);
                 if (retainEvents) {
                     received.add(new Received(exchange.getRequestMethod(), path, headers, body, response.status()));
                 }
@@ -293,6 +373,196 @@ public final class FakeOpenMeter implements AutoCloseable {
         }
         events.forEach(e -> idCounts.merge(e.path("id").asText(), 1, Integer::sum));
         return new Scripted(v1 ? 204 : 202, Map.of(), null);
+    }
+
+    // ---- meter queries --------------------------------------------------------------------------------------------
+
+    private synchronized Scripted meterApi(
+            String method, String path, String rawQuery, Map<String, List<String>> headers, String body) {
+        boolean v1 = path.startsWith("/api/v1/");
+        String specPath = v1 ? path : path.replaceFirst("^(/api)?/v3", "");
+        Optional<OpenApiContract> contract = checkContract
+                ? OpenApiContract.load(v1 ? OpenApiContract.Spec.V1 : OpenApiContract.Spec.V3)
+                : Optional.empty();
+        contract.ifPresent(spec -> violations.addAll(spec.validate(method, specPath, rawQuery, headers, body)));
+        if (requiredToken != null && !("Bearer " + requiredToken).equals(header(headers, "Authorization"))) {
+            return problem(401, v1, "missing or wrong bearer token");
+        }
+        if (!script.isEmpty()) {
+            return script.poll();
+        }
+        Scripted answer;
+        try {
+            answer = meterAnswer(method, specPath, v1, query(rawQuery), body);
+        } catch (IllegalArgumentException e) {
+            answer = problem(400, v1, e.getMessage());
+        }
+        if (answer.status() == 200) {
+            String answered = answer.body();
+            contract.ifPresent(spec ->
+                    violations.addAll(spec.validateResponse(method, specPath, 200, "application/json", answered)));
+        }
+        return answer;
+    }
+
+    private Scripted meterAnswer(
+            String method, String specPath, boolean v1, Map<String, List<String>> query, String body)
+            throws IllegalArgumentException {
+        String[] parts = specPath.split("/");
+        if (v1 && method.equals("GET") && parts.length == 6 && parts[5].equals("query")) {
+            // /api/v1/meters/{slug}/query
+            MeterDef meter = meters.get(parts[4]);
+            if (meter == null) {
+                return problem(404, true, "meter not found: " + parts[4]);
+            }
+            Instant from = instant(first(query, "from"), Instant.EPOCH);
+            Instant to = instant(first(query, "to"), Instant.now().truncatedTo(ChronoUnit.SECONDS));
+            boolean bySubject = query.getOrDefault("groupBy", List.of()).contains("subject");
+            ObjectNode result =
+                    JSON.createObjectNode().put("from", from.toString()).put("to", to.toString());
+            ArrayNode data = result.putArray("data");
+            aggregate(meter, from, to, bySubject).forEach((subject, value) -> {
+                ObjectNode row = data.addObject();
+                if (bySubject) {
+                    row.put("subject", subject);
+                } else {
+                    row.putNull("subject");
+                }
+                row.put("value", value.doubleValue()); // OpenMeter aggregates in float64
+                row.put("windowStart", from.toString()).put("windowEnd", to.toString());
+                row.putObject("groupBy");
+            });
+            return json(result);
+        }
+        if (!v1 && method.equals("GET") && specPath.equals("/openmeter/meters")) {
+            String key = first(query, "filter[key]");
+            ObjectNode result = JSON.createObjectNode();
+            ArrayNode data = result.putArray("data");
+            for (MeterDef meter : meters.values()) {
+                if (key == null || key.equals(meter.key())) {
+                    ObjectNode m = data.addObject()
+                            .put("id", meter.id())
+                            .put("key", meter.key())
+                            .put("name", meter.key())
+                            .put("event_type", meter.eventType())
+                            .put("aggregation", meter.aggregation().toLowerCase(Locale.ROOT))
+                            .put("created_at", "2026-01-01T00:00:00Z")
+                            .put("updated_at", "2026-01-01T00:00:00Z");
+                    if (meter.valueProperty() != null) {
+                        m.put("value_property", meter.valueProperty());
+                    }
+                    m.putObject("dimensions");
+                }
+            }
+            result.putObject("meta")
+                    .putObject("page")
+                    .put("number", 1)
+                    .put("size", 100)
+                    .put("total", data.size());
+            return json(result);
+        }
+        if (!v1 && method.equals("POST") && parts.length == 5 && parts[4].equals("query")) {
+            // /openmeter/meters/{id}/query
+            MeterDef meter = meters.values().stream()
+                    .filter(m -> m.id().equals(parts[3]))
+                    .findFirst()
+                    .orElse(null);
+            if (meter == null) {
+                return problem(404, false, "meter not found: " + parts[3]);
+            }
+            JsonNode request;
+            try {
+                request = JSON.readTree(body);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("body is not JSON");
+            }
+            Instant from = instant(request.path("from").asText(null), Instant.EPOCH);
+            Instant to = instant(request.path("to").asText(null), Instant.now().truncatedTo(ChronoUnit.SECONDS));
+            boolean bySubject = false;
+            for (JsonNode d : request.path("group_by_dimensions")) {
+                bySubject |= d.asText().equals("subject");
+            }
+            ObjectNode result =
+                    JSON.createObjectNode().put("from", from.toString()).put("to", to.toString());
+            ArrayNode data = result.putArray("data");
+            boolean grouped = bySubject;
+            aggregate(meter, from, to, bySubject).forEach((subject, value) -> {
+                ObjectNode row = data.addObject().put("from", from.toString()).put("to", to.toString());
+                ObjectNode dimensions = row.putObject("dimensions");
+                if (grouped) {
+                    dimensions.put("subject", subject);
+                }
+                BigDecimal plain = value.stripTrailingZeros();
+                row.put("value", (plain.scale() < 0 ? plain.setScale(0) : plain).toPlainString());
+            });
+            return json(result);
+        }
+        return problem(404, v1, "no route for " + method + " " + specPath);
+    }
+
+    /** Per subject (or one total under {@code ""}), from the accepted events, in subject order. */
+    private Map<String, BigDecimal> aggregate(MeterDef meter, Instant from, Instant to, boolean bySubject) {
+        Map<String, BigDecimal> totals = new TreeMap<>();
+        for (JsonNode event : accepted) {
+            if (!meter.eventType().equals(event.path("type").asText())) {
+                continue;
+            }
+            Instant time = OffsetDateTime.parse(event.path("time").asText())
+                    .toInstant()
+                    .truncatedTo(ChronoUnit.SECONDS);
+            if (time.isBefore(from) || !time.isBefore(to)) {
+                continue;
+            }
+            int times = lostUsage.test(event) ? 0 : doubledUsage.test(event) ? 2 : 1;
+            BigDecimal value = BigDecimal.ONE;
+            if (meter.aggregation().equals("SUM")) {
+                JsonNode v = event.path("data").path(meter.valueProperty().substring(2));
+                value = v.isNumber() ? v.decimalValue() : new BigDecimal(v.asText("0"));
+            }
+            totals.merge(
+                    bySubject ? event.path("subject").asText() : "",
+                    value.multiply(BigDecimal.valueOf(times)),
+                    BigDecimal::add);
+        }
+        return totals;
+    }
+
+    private static Scripted json(JsonNode body) {
+        try {
+            return new Scripted(200, Map.of("Content-Type", "application/json"), JSON.writeValueAsString(body));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Instant instant(String text, Instant fallback) {
+        if (text == null || text.isEmpty()) {
+            return fallback;
+        }
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not an RFC 3339 date-time: " + text);
+        }
+    }
+
+    private static String first(Map<String, List<String>> query, String name) {
+        List<String> values = query.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static Map<String, List<String>> query(String raw) {
+        Map<String, List<String>> map = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return map;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            map.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+        }
+        return map;
     }
 
     private static String header(Map<String, List<String>> headers, String name) {
