@@ -119,6 +119,8 @@ class SignerContractPipelineTest extends PipelineTestSupport {
                 .anyMatch(r -> r.startsWith("payer_address is not a 0x-prefixed 20-byte hex address"))
                 .anyMatch(r -> r.startsWith("computed_fee_usd has more than 18 decimal places"));
 
+        assertThat(ch.metrics().deadLetteredCount("invalid_fee")).isEqualTo(2);
+        assertThat(ch.metrics().deadLetteredCount("invalid_field")).isEqualTo(1);
         assertThat(ch.metrics().priceAuditFlaggedCount()).isEqualTo(1);
         assertThat(ch.metrics().usdFallbackCount()).isEqualTo(1);
         String metrics = request(stage.managementPort(), "GET", "/observe/metrics", null, null, Map.of())
