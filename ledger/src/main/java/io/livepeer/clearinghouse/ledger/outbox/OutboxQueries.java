@@ -4,6 +4,7 @@ import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.Rows;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.EnumMap;
@@ -105,13 +106,33 @@ public final class OutboxQueries {
      * @param limit   page size
      */
     public List<OutboxEventView> list(String subject, Status status, Long before, int limit) throws SQLException {
+        return list(subject, status, false, before, limit);
+    }
+
+    /**
+     * A page of outbox events, newest first.
+     *
+     * @param subject     filter by subject, or null
+     * @param status      filter by status, or null
+     * @param flaggedOnly only events the price audit flagged ({@code price_audit_flagged}: the signer's USD value and
+     *                    ours differ by more than the tolerance)
+     * @param before      only events with {@code seq < before} (the cursor of the previous page), or null
+     * @param limit       page size
+     */
+    public List<OutboxEventView> list(String subject, Status status, boolean flaggedOnly, Long before, int limit)
+            throws SQLException {
         return database.withHandle(h -> {
             StringBuilder sql = new StringBuilder("SELECT o.seq, o.event_id, o.subject, o.pipeline, o.model_id,"
                     + " o.event_time, o.fee_wei, o.network_usd_micros, o.billable_usd_micros, o.eth_usd_price,"
                     + " CASE WHEN p.seq IS NOT NULL THEN 'PENDING' WHEN r.seq IS NOT NULL THEN 'REJECTED'"
                     + " ELSE 'DELIVERED' END AS status,"
                     + " COALESCE(p.attempts, r.attempts) AS attempts, COALESCE(p.last_error, r.detail) AS last_error,"
-                    + " o.created_at, o.cloud_event" + FROM_EVENTS_WITH_STATE + " WHERE 1 = 1");
+                    + " o.created_at, o.cloud_event, o.payer_address, o.usd_source, o.oracle_usd_micros,"
+                    + " o.signer_usd_micros, o.usd_divergence_micros, o.price_audit_flagged"
+                    + FROM_EVENTS_WITH_STATE + " WHERE 1 = 1");
+            if (flaggedOnly) {
+                sql.append(" AND o.price_audit_flagged = TRUE");
+            }
             if (subject != null) {
                 sql.append(" AND o.subject = :subject");
             }
@@ -149,9 +170,24 @@ public final class OutboxQueries {
                             Rows.nullableInt(rs, "attempts"),
                             rs.getString("last_error"),
                             Rows.instant(rs, "created_at"),
-                            rs.getString("cloud_event")))
+                            rs.getString("cloud_event"),
+                            rs.getString("payer_address"),
+                            rs.getString("usd_source"),
+                            nullableMicros(rs, "oracle_usd_micros"),
+                            nullableMicros(rs, "signer_usd_micros"),
+                            nullableMicros(rs, "usd_divergence_micros"),
+                            nullableBoolean(rs, "price_audit_flagged")))
                     .list();
         });
+    }
+
+    private static BigDecimal nullableMicros(ResultSet rs, String column) throws SQLException {
+        return rs.getBigDecimal(column) == null ? null : Rows.micros(rs, column);
+    }
+
+    private static Boolean nullableBoolean(ResultSet rs, String column) throws SQLException {
+        boolean value = rs.getBoolean(column);
+        return rs.wasNull() ? null : value;
     }
 
     /** One row of the usage summary; amounts in USD micros and wei. */
@@ -171,6 +207,12 @@ public final class OutboxQueries {
      *
      * @param attempts  delivery attempts (pending or rejected events), null once delivered
      * @param lastError last retryable failure of a pending event, or OpenMeter's problem detail of a rejected one
+     * @param payerAddress      the signer's payer address, null when absent (and before migration V6)
+     * @param usdSource         {@code oracle} or {@code signer}: which value {@code networkMicros} is; null before V6
+     * @param oracleMicros      our conversion, USD micros; null before V6
+     * @param signerMicros      the signer's {@code computed_fee_usd} in USD micros, null when it sent none
+     * @param divergenceMicros  signer − oracle, USD micros, null without a signer value
+     * @param priceAuditFlagged whether the divergence exceeded the tolerance, null without a signer value
      */
     public record OutboxEventView(
             long seq,
@@ -187,5 +229,11 @@ public final class OutboxQueries {
             Integer attempts,
             String lastError,
             Instant createdAt,
-            String cloudEvent) {}
+            String cloudEvent,
+            String payerAddress,
+            String usdSource,
+            BigDecimal oracleMicros,
+            BigDecimal signerMicros,
+            BigDecimal divergenceMicros,
+            Boolean priceAuditFlagged) {}
 }

@@ -23,13 +23,14 @@ import java.util.Map;
  */
 public final class OutboxWriter {
 
-    /** Rows per multi-row INSERT: 500 × 14 parameters stays far below PostgreSQL's 32,767 per statement. */
+    /** Rows per multi-row INSERT: 500 × 20 parameters stays far below PostgreSQL's 32,767 per statement. */
     private static final int ROWS_PER_STATEMENT = 500;
 
     private static final String EVENT_COLUMNS = "event_id, subject, pipeline, model_id, event_time, fee_wei,"
             + " network_usd_micros, billable_usd_micros, eth_usd_price, cloud_event, kafka_topic, kafka_partition,"
-            + " kafka_offset, created_at";
-    private static final String EVENT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " kafka_offset, created_at, payer_address, usd_source, oracle_usd_micros, signer_usd_micros,"
+            + " usd_divergence_micros, price_audit_flagged";
+    private static final String EVENT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     private final Database database;
 
@@ -130,6 +131,17 @@ public final class OutboxWriter {
             s.setLong(p++, e.source().offset());
         }
         s.setObject(p++, created);
+        OutboxEntry.UsdAudit audit = e.usdAudit();
+        s.setString(p++, e.payerAddress());
+        s.setString(p++, audit.usdSource());
+        s.setBigDecimal(p++, audit.oracleMicros());
+        s.setBigDecimal(p++, audit.signerMicros());
+        s.setBigDecimal(p++, audit.divergenceMicros());
+        if (audit.flagged() == null) {
+            s.setNull(p++, Types.BOOLEAN);
+        } else {
+            s.setBoolean(p++, audit.flagged());
+        }
         return p;
     }
 

@@ -13,6 +13,9 @@ import io.livepeer.clearinghouse.processors.identity.Identity;
 import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.processors.markup.MarkupRules;
 import io.livepeer.clearinghouse.processors.money.FeeConverter;
+import io.livepeer.clearinghouse.processors.money.PriceAudit;
+import io.livepeer.clearinghouse.processors.money.UsdPolicy;
+import io.livepeer.clearinghouse.processors.money.UsdSource;
 import io.livepeer.clearinghouse.processors.price.PriceQuote;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -26,8 +29,10 @@ import java.time.ZoneOffset;
  * field names existing OpenMeter catalogs meter on: {@code client_id, usage_subject, usage_subject_type,
  * external_user_id, auth_id, openmeter_customer_key, network_fee_usd_micros, billable_usd_micros, fee_wei,
  * eth_usd_price, pipeline, model_id, manifest_id, billable_secs, pixels, gateway_request_id}, plus
- * {@code orch_address, app, session_id, price_source, markup_percent}. Amounts are JSON numbers in plain notation.
- * Thread-safe.
+ * {@code orch_address, app, session_id, price_source, markup_percent}, and from go-livepeer v0.9.3 on
+ * {@code usd_source, oracle_fee_usd_micros} (always) and {@code computed_fee_usd, signer_fee_usd_micros,
+ * price_audit_flagged, payer_address} (when the signer sent them). Amounts are JSON numbers in plain notation. The
+ * contract is documented in {@code docs/signer-contract.md}. Thread-safe.
  */
 public final class UsageCloudEventMapper {
 
@@ -54,6 +59,7 @@ public final class UsageCloudEventMapper {
      * @param identity who is billed
      * @param price    ETH/USD price to convert at
      * @param markup   markup rules
+     * @param usd      which USD value bills, and the price audit's tolerance
      * @return the metered usage with its serialized CloudEvent
      */
     public MeteredUsage map(
@@ -63,11 +69,18 @@ public final class UsageCloudEventMapper {
             SignedTicket ticket,
             Identity identity,
             PriceQuote price,
-            MarkupRules markup) {
-        String pipeline = orUnknown(ticket.pipeline());
-        String modelId = orUnknown(ticket.modelId());
+            MarkupRules markup,
+            UsdPolicy usd) {
+        // before the markup rules are matched: "base:model" without model_id is the pipeline and its model
+        PipelineModel labels = PipelineModel.of(ticket.pipeline(), ticket.modelId());
+        String pipeline = labels.pipeline();
+        String modelId = labels.modelId();
         String manifestId = firstNonEmpty(ticket.manifestId(), ticket.sessionId(), ticket.requestId());
-        BigDecimal network = FeeConverter.weiToUsdMicros(ticket.computedFeeWei(), price.usdPerEth());
+        BigDecimal oracle = FeeConverter.weiToUsdMicros(ticket.computedFeeWei(), price.usdPerEth());
+        BigDecimal signer = ticket.computedFeeUsd() == null ? null : FeeConverter.usdToMicros(ticket.computedFeeUsd());
+        PriceAudit audit = PriceAudit.of(oracle, signer, usd.tolerance());
+        UsdSource billedFrom = usd.source() == UsdSource.SIGNER && signer != null ? UsdSource.SIGNER : UsdSource.ORACLE;
+        BigDecimal network = billedFrom == UsdSource.SIGNER ? signer : oracle;
         BigDecimal percent = markup.percentFor(pipeline, modelId);
         BigDecimal billable = MarkupRules.apply(network, percent);
 
@@ -94,6 +107,14 @@ public final class UsageCloudEventMapper {
         putIfPresent(data, "orch_address", ticket.orchAddress());
         putIfPresent(data, "app", ticket.app());
         putIfPresent(data, "gateway", envelope.gateway());
+        data.put("usd_source", billedFrom.label());
+        data.put("oracle_fee_usd_micros", oracle);
+        if (ticket.computedFeeUsd() != null) {
+            data.put("computed_fee_usd", ticket.computedFeeUsd());
+            data.put("signer_fee_usd_micros", signer);
+            data.put("price_audit_flagged", audit.flagged());
+        }
+        putIfPresent(data, "payer_address", ticket.payerAddress());
 
         CloudEvent event = CloudEventBuilder.v1()
                 .withId(eventId)
@@ -123,11 +144,10 @@ public final class UsageCloudEventMapper {
                 percent,
                 price,
                 ticket.orchAddress(),
-                json);
-    }
-
-    private static String orUnknown(String value) {
-        return value == null || value.isBlank() ? UNKNOWN : value.trim();
+                json,
+                ticket.payerAddress(),
+                billedFrom,
+                audit);
     }
 
     private static String firstNonEmpty(String... values) {

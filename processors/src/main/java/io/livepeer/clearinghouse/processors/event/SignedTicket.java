@@ -32,6 +32,10 @@ import java.time.Instant;
  * @param clientId         {@code client_id} (other producers), may be null
  * @param usageSubject     {@code usage_subject} (other producers), may be null
  * @param usageSubjectType {@code usage_subject_type} (other producers), may be null
+ * @param computedFeeUsd   {@code computed_fee_usd} (v0.9.3): the signer's own conversion of the fee, in <b>USD</b>
+ *                         (not micros), exact, at most 18 decimal places; null when the signer had no USD rate
+ * @param payerAddress     {@code payer_address} (v0.9.3): the paying signer's ETH address, lower case; null when
+ *                         absent or blank
  */
 public record SignedTicket(
         String sessionId,
@@ -56,4 +60,6 @@ public record SignedTicket(
         String modelId,
         String clientId,
         String usageSubject,
-        String usageSubjectType) {}
+        String usageSubjectType,
+        BigDecimal computedFeeUsd,
+        String payerAddress) {}

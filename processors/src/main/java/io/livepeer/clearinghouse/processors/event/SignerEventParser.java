@@ -17,7 +17,11 @@ import java.time.OffsetDateTime;
  * <p>Lenient where producers differ: numbers may arrive as strings and strings as numbers; {@code cost} may be named
  * {@code cost_per_pixel} (up to v0.8.11); {@code id} and {@code timestamp} may be missing. Strict where money is
  * concerned: {@code computed_fee} must be a non-negative whole number of wei and is never read through a
- * {@code double}. Thread-safe and stateless.
+ * {@code double}; {@code computed_fee_usd} (v0.9.3) must be null, absent or a plain non-negative decimal string with
+ * at most 18 decimal places; {@code payer_address} (v0.9.3) must be absent, blank or a 0x-prefixed 20-byte hex
+ * address. A malformed value of either is refused (the event is dead-lettered): it means a producer that breaks the
+ * v0.9.3 contract, and a dead letter is visible and can be redriven, where a value dropped on the way could not.
+ * Thread-safe and stateless.
  */
 public final class SignerEventParser {
 
@@ -83,7 +87,8 @@ public final class SignerEventParser {
      * @param envelope an envelope whose {@link SignerEnvelope#isSignedTicket()} is true
      * @return the ticket, with {@code computedFeeWei} never null
      * @throws InvalidEventException when {@code data} is not an object, the fee is missing, negative, fractional or
-     *                               not a number, or another field has the wrong type
+     *                               not a number, {@code computed_fee_usd} or {@code payer_address} is malformed,
+     *                               or another field has the wrong type
      */
     public static SignedTicket parseTicket(SignerEnvelope envelope) throws InvalidEventException {
         JsonNode data = envelope.data();
@@ -139,7 +144,9 @@ public final class SignerEventParser {
                     Fields.text(data, "model_id"),
                     Fields.text(data, "client_id"),
                     Fields.text(data, "usage_subject"),
-                    Fields.text(data, "usage_subject_type"));
+                    Fields.text(data, "usage_subject_type"),
+                    Fields.plainDecimalString(data, "computed_fee_usd"),
+                    Fields.address(data, "payer_address"));
         } catch (IllegalArgumentException e) {
             throw new InvalidEventException(e.getMessage(), envelope.id());
         }

@@ -12,7 +12,10 @@ import io.livepeer.clearinghouse.processors.identity.Identity;
 import io.livepeer.clearinghouse.processors.identity.IdentityResolver;
 import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.processors.markup.MarkupRules;
+import io.livepeer.clearinghouse.processors.money.UsdPolicy;
+import io.livepeer.clearinghouse.processors.money.UsdSource;
 import io.livepeer.clearinghouse.processors.price.PriceQuote;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Iterator;
@@ -40,16 +43,35 @@ public final class SignerEventMetering {
     private final UsageCloudEventMapper mapper;
     private final MarkupRules markup;
     private final MeteringLimits limits;
+    private final UsdPolicy usd;
 
     /**
+     * Our oracle conversion bills, and the price audit flags any divergence of the signer's value (tolerance 0).
+     *
      * @param mapper CloudEvent mapper (holds the CloudEvent source)
      * @param markup markup rules from the catalog
      * @param limits sanity bounds
      */
     public SignerEventMetering(UsageCloudEventMapper mapper, MarkupRules markup, MeteringLimits limits) {
+        this(mapper, markup, limits, new UsdPolicy(UsdSource.ORACLE, BigDecimal.ZERO));
+    }
+
+    /**
+     * @param mapper CloudEvent mapper (holds the CloudEvent source)
+     * @param markup markup rules from the catalog
+     * @param limits sanity bounds
+     * @param usd    which USD value bills (ours or the signer's {@code computed_fee_usd}) and the audit tolerance
+     */
+    public SignerEventMetering(UsageCloudEventMapper mapper, MarkupRules markup, MeteringLimits limits, UsdPolicy usd) {
         this.mapper = mapper;
         this.markup = markup;
         this.limits = limits;
+        this.usd = usd;
+    }
+
+    /** The USD policy metering applies. */
+    public UsdPolicy usdPolicy() {
+        return usd;
     }
 
     /**
@@ -107,7 +129,7 @@ public final class SignerEventMetering {
                             + " (received " + receivedAt + "; OpenMeter and Konnect ignore or refuse older events)",
                     eventId);
         }
-        MeteredUsage usage = mapper.map(eventId, time, envelope, ticket, identity.get(), price, markup);
+        MeteredUsage usage = mapper.map(eventId, time, envelope, ticket, identity.get(), price, markup, usd);
         Optional<String> unstorable = StorageBounds.problem(
                 usage.eventId(),
                 usage.subject(),

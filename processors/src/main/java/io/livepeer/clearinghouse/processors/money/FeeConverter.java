@@ -39,6 +39,21 @@ public final class FeeConverter {
     }
 
     /**
+     * Converts a USD amount (e.g. the signer's {@code computed_fee_usd}) to USD micros: a decimal-point shift by 6,
+     * so an amount with at most 18 decimal places converts without rounding.
+     *
+     * @param usd USD, not negative
+     * @return USD micros, rounded like {@link #normalize}; {@code "0.003"} → 3000
+     * @throws IllegalArgumentException when the amount is negative
+     */
+    public static BigDecimal usdToMicros(BigDecimal usd) {
+        if (usd == null || usd.signum() < 0) {
+            throw new IllegalArgumentException("USD amount must not be negative: " + usd);
+        }
+        return normalize(usd.movePointRight(6));
+    }
+
+    /**
      * Rounds a USD-micros amount to {@value #MICROS_SCALE} fractional digits ({@link #ROUNDING}) and strips trailing
      * zeros, so equal amounts have one representation.
      */

@@ -8,6 +8,7 @@ import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import io.livepeer.clearinghouse.processors.cloudevent.MeteredUsage;
 import io.livepeer.clearinghouse.processors.metering.MeteringOutcome;
 import io.livepeer.clearinghouse.processors.metering.SignerEventMetering;
+import io.livepeer.clearinghouse.processors.money.PriceAudit;
 import io.livepeer.clearinghouse.processors.price.PriceQuote;
 import io.livepeer.clearinghouse.routes.core.PriceService;
 import io.micrometer.core.instrument.Timer;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -52,6 +54,7 @@ public final class MeteringBatchProcessor implements Processor {
     private final Consumer<List<DeadLetterEntry>> deadLetterPublisher;
     private final Clock clock;
     private volatile Instant lastBatchAt;
+    private final AtomicBoolean fallbackAnnounced = new AtomicBoolean();
 
     /** Prefix of the reason of a record the database refused (the database's own reason follows). */
     static final String REFUSED = "refused by the database: ";
@@ -132,14 +135,15 @@ public final class MeteringBatchProcessor implements Processor {
                 outcome = new MeteringOutcome.Rejected("internal error while metering: " + e, null);
             }
             if (outcome instanceof MeteringOutcome.Metered m) {
-                items.add(new Item(source, key, raw, toOutbox(m.usage(), source), null));
+                items.add(new Item(source, key, raw, toOutbox(m.usage(), source), null, m.usage()));
             } else if (outcome instanceof MeteringOutcome.Rejected r) {
                 items.add(new Item(
                         source,
                         key,
                         raw,
                         null,
-                        new DeadLetterEntry(source, key, r.eventId(), r.reason(), raw == null ? new byte[0] : raw)));
+                        new DeadLetterEntry(source, key, r.eventId(), r.reason(), raw == null ? new byte[0] : raw),
+                        null));
             } else if (outcome instanceof MeteringOutcome.Skipped s) {
                 metrics.skipped(s.eventType());
             }
@@ -148,6 +152,7 @@ public final class MeteringBatchProcessor implements Processor {
         UsageRecorder.Result result = items.isEmpty() ? UsageRecorder.Result.NONE : store(items);
         sample.stop(metrics.batchTimer());
         metrics.batch(records.size(), result.inserted(), result.duplicates());
+        audit(items);
         List<DeadLetterEntry> newDeadLetters = result.newDeadLetters();
         metrics.deadLettered(
                 newDeadLetters.stream().map(DeadLetterEntry::reason).toList());
@@ -176,6 +181,47 @@ public final class MeteringBatchProcessor implements Processor {
         if (!newDeadLetters.isEmpty()) {
             // only the new ones: a replayed batch's dead letters were announced when they were first stored
             deadLetterPublisher.accept(newDeadLetters);
+        }
+    }
+
+    /**
+     * Exports the price audit of the batch's metered events (a batch read again after a failure counts again; the
+     * outbox's {@code price_audit_flagged} column is exact) and says when the signer's value was wanted but absent.
+     */
+    private void audit(List<Item> items) {
+        int flagged = 0;
+        int fellBack = 0;
+        MeteredUsage firstFlagged = null;
+        for (Item item : items) {
+            MeteredUsage usage = item.usage();
+            if (usage == null) {
+                continue;
+            }
+            PriceAudit audit = usage.audit();
+            boolean fallback = usage.fellBackToOracle(metering.usdPolicy().source());
+            metrics.priceAudit(audit, fallback);
+            if (audit.flagged()) {
+                flagged++;
+                firstFlagged = firstFlagged == null ? usage : firstFlagged;
+            }
+            fellBack += fallback ? 1 : 0;
+        }
+        if (flagged > 0) {
+            LOG.warn(
+                    "Price audit: {} event(s) in this batch differ from the signer's computed_fee_usd by more than"
+                            + " {} of our conversion, first: {} (signer {} USD micros, oracle {} USD micros, billed"
+                            + " from {})",
+                    flagged,
+                    metering.usdPolicy().tolerance().toPlainString(),
+                    firstFlagged.eventId(),
+                    firstFlagged.audit().signerMicros().toPlainString(),
+                    firstFlagged.audit().oracleMicros().toPlainString(),
+                    firstFlagged.usdSource().label());
+        }
+        if (fellBack > 0 && fallbackAnnounced.compareAndSet(false, true)) {
+            LOG.warn("clearinghouse.metering.usd-source is signer, but events arrive without computed_fee_usd (a signer"
+                    + " before go-livepeer v0.9.3, or one without a USD rate): they are billed at the oracle's"
+                    + " conversion. Said once; clearinghouse_metering_usd_fallback_total counts them");
         }
     }
 
@@ -259,7 +305,12 @@ public final class MeteringBatchProcessor implements Processor {
 
     /** One consumed record on its way to the database: either metered or a dead letter. */
     private record Item(
-            KafkaCoordinates source, String key, byte[] raw, OutboxEntry metered, DeadLetterEntry deadLetter) {}
+            KafkaCoordinates source,
+            String key,
+            byte[] raw,
+            OutboxEntry metered,
+            DeadLetterEntry deadLetter,
+            MeteredUsage usage) {}
 
     private static OutboxEntry toOutbox(MeteredUsage usage, KafkaCoordinates source) {
         return new OutboxEntry(
@@ -274,6 +325,13 @@ public final class MeteringBatchProcessor implements Processor {
                 usage.price().usdPerEth(),
                 new String(usage.cloudEventJson(), StandardCharsets.UTF_8),
                 usage.orchAddress(),
-                source);
+                source,
+                usage.payerAddress(),
+                new OutboxEntry.UsdAudit(
+                        usage.usdSource().label(),
+                        usage.audit().oracleMicros(),
+                        usage.audit().signerMicros(),
+                        usage.audit().divergenceMicros(),
+                        usage.audit().audited() ? usage.audit().flagged() : null));
     }
 }

@@ -57,7 +57,8 @@ public final class MeteringConfiguration implements CamelConfiguration {
         SignerEventMetering metering = new SignerEventMetering(
                 new UsageCloudEventMapper(settings.cloudEventSource()),
                 catalog.markup(),
-                new MeteringLimits(settings.maxFeeWei(), settings.maxFutureSkew(), settings.maxPastAge()));
+                new MeteringLimits(settings.maxFeeWei(), settings.maxFutureSkew(), settings.maxPastAge()),
+                settings.usd());
         if (!settings.usageFanOut()) {
             LOG.warn("Usage fan-out to the credit ledger is off: balances will not reflect metered usage");
         }

@@ -1,6 +1,8 @@
 package io.livepeer.clearinghouse.routes.metering;
 
+import io.livepeer.clearinghouse.processors.money.PriceAudit;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -19,7 +21,16 @@ import java.util.Map;
  *   <li>{@code clearinghouse_events_dead_lettered_total{reason}}: bad input kept as dead letters, by reason category
  *       ({@link #reasonCategory(String)}: a fixed set, every one present from the start)</li>
  *   <li>{@code clearinghouse_metering_batch_seconds}: time to meter and store one Kafka batch (histogram)</li>
+ *   <li>{@code clearinghouse_metering_price_audit_divergence_ratio}: |signer − oracle| / oracle of each metered event
+ *       whose signer sent {@code computed_fee_usd} (a ratio, 0.02 = 2 %; buckets 0.1 % … 100 %)</li>
+ *   <li>{@code clearinghouse_metering_price_audit_flagged_total}: events whose two USD values differ by more than
+ *       {@code clearinghouse.metering.price-audit-tolerance}</li>
+ *   <li>{@code clearinghouse_metering_price_audit_unaudited_total}: events without {@code computed_fee_usd}</li>
+ *   <li>{@code clearinghouse_metering_usd_fallback_total}: with {@code usd-source = signer}, events billed at the
+ *       oracle's conversion because the signer sent no USD value</li>
  * </ul>
+ * The price-audit meters count metered events when their batch is stored; a batch read again after a failure counts
+ * again (the outbox's {@code price_audit_flagged} column is exact).
  */
 public final class MeteringMetrics {
 
@@ -39,6 +50,10 @@ public final class MeteringMetrics {
     private final Counter duplicates;
     private final Map<String, Counter> deadLettered = new LinkedHashMap<>();
     private final Timer batchTimer;
+    private final DistributionSummary divergence;
+    private final Counter flagged;
+    private final Counter unaudited;
+    private final Counter usdFallback;
     private final MeterRegistry registry;
 
     /** @param registry where the meters are registered */
@@ -61,6 +76,53 @@ public final class MeteringMetrics {
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry);
+        divergence = DistributionSummary.builder("clearinghouse.metering.price.audit.divergence")
+                .baseUnit("ratio")
+                .description("Relative divergence |signer - oracle| / oracle of the two USD values of an event")
+                .serviceLevelObjectives(0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0)
+                .register(registry);
+        flagged = counter(
+                "clearinghouse.metering.price.audit.flagged",
+                "Events whose signer and oracle USD values differ by more than the tolerance");
+        unaudited = counter(
+                "clearinghouse.metering.price.audit.unaudited",
+                "Events without the signer's computed_fee_usd (nothing to audit)");
+        usdFallback = counter(
+                "clearinghouse.metering.usd.fallback",
+                "Events billed at the oracle's conversion although usd-source is signer (no computed_fee_usd)");
+    }
+
+    /**
+     * Records the price audit of one metered event.
+     *
+     * @param audit    its audit
+     * @param fallback whether the signer's value was wanted but absent
+     */
+    public void priceAudit(PriceAudit audit, boolean fallback) {
+        if (!audit.audited()) {
+            unaudited.increment();
+        } else {
+            if (audit.relativeDivergence() != null) {
+                // a ratio for a histogram, never money
+                divergence.record(audit.relativeDivergence().doubleValue());
+            }
+            if (audit.flagged()) {
+                flagged.increment();
+            }
+        }
+        if (fallback) {
+            usdFallback.increment();
+        }
+    }
+
+    /** Events flagged by the price audit so far. */
+    public long priceAuditFlaggedCount() {
+        return (long) flagged.count();
+    }
+
+    /** Events billed at the oracle although the signer's value was wanted. */
+    public long usdFallbackCount() {
+        return (long) usdFallback.count();
     }
 
     private Counter counter(String name, String description) {

@@ -1,6 +1,9 @@
 package io.livepeer.clearinghouse.routes.metering;
 
+import io.livepeer.clearinghouse.processors.money.UsdPolicy;
+import io.livepeer.clearinghouse.processors.money.UsdSource;
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +33,9 @@ import java.util.Optional;
  * @param kafkaClient        the operator's Kafka client properties (security), from
  *                           {@code clearinghouse.kafka.client-properties-file}; {@link KafkaClientProperties#NONE}
  *                           without one
+ * @param usd                which USD value bills ({@code clearinghouse.metering.usd-source}: {@code oracle} or
+ *                           {@code signer}) and the price audit's tolerance
+ *                           ({@code clearinghouse.metering.price-audit-tolerance}, a fraction: 0.02 = 2 %)
  */
 public record MeteringSettings(
         String kafkaBrokers,
@@ -46,7 +52,11 @@ public record MeteringSettings(
         Duration maxPastAge,
         Duration stallAfter,
         boolean usageFanOut,
-        KafkaClientProperties kafkaClient) {
+        KafkaClientProperties kafkaClient,
+        UsdPolicy usd) {
+
+    static final String USD_SOURCE = "clearinghouse.metering.usd-source";
+    static final String PRICE_AUDIT_TOLERANCE = "clearinghouse.metering.price-audit-tolerance";
 
     static final String CLIENT_PROPERTIES = "clearinghouse.kafka.client-properties-file";
 
@@ -86,7 +96,23 @@ public record MeteringSettings(
                 r.optional(CLIENT_PROPERTIES)
                         .map(file -> KafkaClientProperties.load(
                                 Path.of(file), CLIENT_PROPERTIES + " (KAFKA_CLIENT_PROPERTIES)"))
-                        .orElse(KafkaClientProperties.NONE));
+                        .orElse(KafkaClientProperties.NONE),
+                usdPolicy(r));
+    }
+
+    private static UsdPolicy usdPolicy(SettingsReader r) {
+        UsdSource source;
+        try {
+            source = UsdSource.parse(r.required(USD_SOURCE));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(USD_SOURCE + " " + e.getMessage());
+        }
+        BigDecimal tolerance = r.decimal(PRICE_AUDIT_TOLERANCE);
+        if (tolerance.signum() < 0) {
+            throw new IllegalArgumentException(PRICE_AUDIT_TOLERANCE
+                    + " must be a fraction of at least 0 (0.02 = 2 %), got " + tolerance.toPlainString());
+        }
+        return new UsdPolicy(source, tolerance);
     }
 
     private static Duration positive(SettingsReader r, String key) {
@@ -102,6 +128,8 @@ public record MeteringSettings(
         return "MeteringSettings[kafka=" + kafkaBrokers + " topic=" + topic + " group=" + groupId
                 + ", source=" + cloudEventSource + ", catalog=" + catalogFile.orElse("reference")
                 + ", client properties " + kafkaClient + ", ledger fan-out " + (usageFanOut ? "on" : "off")
+                + ", USD from " + usd.source().label() + " (price audit tolerance "
+                + usd.tolerance().toPlainString() + ")"
                 + deadLetterTopic.map(t -> ", dead letters also to " + t).orElse("") + "]";
     }
 }

@@ -71,6 +71,16 @@ public final class UsageApiModel {
      * @param lastError  OpenMeter's problem detail for a rejected event, or the last retryable failure
      * @param cloudEvent the exact CloudEvent sent to OpenMeter (JSON); null once retention removed a delivered
      *                   event's payload
+     * @param payerAddress        the signer's {@code payer_address} (go-livepeer v0.9.3), null when absent
+     * @param usdSource           {@code oracle} or {@code signer}: which USD value {@code network_usd_micros} is;
+     *                            null for events metered before the price audit existed
+     * @param oracleUsdMicros     our conversion of the wei fee at {@code eth_usd_price}
+     * @param signerUsdMicros     the signer's {@code computed_fee_usd} in USD micros, null when it sent none
+     * @param usdDivergenceMicros signer − oracle, USD micros, exact; null without a signer value
+     * @param usdDivergenceRatio  |signer − oracle| / oracle, 6 decimal places (half up); null without a signer value
+     *                            or when ours is 0
+     * @param priceAuditFlagged   whether the divergence exceeded the tolerance when metered; null without a signer
+     *                            value
      */
     @JsonNaming(SnakeCaseStrategy.class)
     public record Event(
@@ -88,7 +98,14 @@ public final class UsageApiModel {
             Integer attempts,
             String lastError,
             Instant createdAt,
-            Object cloudEvent) {}
+            Object cloudEvent,
+            String payerAddress,
+            String usdSource,
+            String oracleUsdMicros,
+            String signerUsdMicros,
+            String usdDivergenceMicros,
+            String usdDivergenceRatio,
+            Boolean priceAuditFlagged) {}
 
     /** {@code GET /api/dead-letters}: a page, newest first. */
     @JsonNaming(SnakeCaseStrategy.class)

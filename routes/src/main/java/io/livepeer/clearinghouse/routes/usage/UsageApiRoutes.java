@@ -3,6 +3,7 @@ package io.livepeer.clearinghouse.routes.usage;
 import io.livepeer.clearinghouse.ledger.DeadLetters;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.processors.json.Json;
+import io.livepeer.clearinghouse.processors.money.PriceAudit;
 import io.livepeer.clearinghouse.routes.http.ApiAuth;
 import io.livepeer.clearinghouse.routes.http.ApiAuth.Role;
 import io.livepeer.clearinghouse.routes.http.ApiRouteBuilder;
@@ -33,7 +34,8 @@ import org.apache.camel.Exchange;
  * Amounts are decimal strings (USD micros, wei) so no client loses precision. Bodies: {@link UsageApiModel}.
  * <ul>
  *   <li>{@code GET /api/usage/summary?from=&to=&subject=}: per subject and pipeline, over a usage-time range</li>
- *   <li>{@code GET /api/usage/events?subject=&status=pending|delivered|rejected&limit=&cursor=}: newest first</li>
+ *   <li>{@code GET /api/usage/events?subject=&status=pending|delivered|rejected&price_audit=flagged&limit=&cursor=}:
+ *       newest first</li>
  *   <li>{@code GET /api/dead-letters?limit=&cursor=}: newest first, raw bytes as text or base64</li>
  * </ul>
  */
@@ -70,6 +72,12 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
                 .description("Metered events, newest first, with their delivery state and the CloudEvent sent")
                 .param(query("subject", "string", "customer key"))
                 .param(query("status", "string", "delivery state").allowableValues("pending", "delivered", "rejected"))
+                .param(query(
+                                "price_audit",
+                                "string",
+                                "flagged: only events whose signer and oracle USD values differ by more than the"
+                                        + " price audit tolerance")
+                        .allowableValues("flagged"))
                 .param(limit())
                 .param(cursor())
                 .outType(EventPage.class)
@@ -141,9 +149,14 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
 
     private void events(Exchange exchange) throws SQLException {
         int limit = ApiSupport.limit(exchange);
+        String priceAudit = ApiSupport.query(exchange, "price_audit");
+        if (priceAudit != null && !priceAudit.equals("flagged")) {
+            throw new ApiSupport.BadRequest("price_audit", "price_audit must be flagged, got '" + priceAudit + "'");
+        }
         List<OutboxQueries.OutboxEventView> page = outbox.list(
                 ApiSupport.query(exchange, "subject"),
                 ApiSupport.enumValue(exchange, "status", OutboxQueries.Status.class),
+                priceAudit != null,
                 ApiSupport.cursor(exchange),
                 limit);
         List<Event> events = page.stream()
@@ -162,12 +175,31 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
                         e.attempts(),
                         e.lastError(),
                         e.createdAt(),
-                        parse(e.cloudEvent())))
+                        parse(e.cloudEvent()),
+                        e.payerAddress(),
+                        e.usdSource(),
+                        plain(e.oracleMicros()),
+                        plain(e.signerMicros()),
+                        plain(e.divergenceMicros()),
+                        ratio(e.oracleMicros(), e.signerMicros()),
+                        e.priceAuditFlagged()))
                 .toList();
         ApiSupport.respond(
                 exchange,
                 200,
                 new EventPage(events, ApiSupport.nextCursor(page, limit, OutboxQueries.OutboxEventView::seq)));
+    }
+
+    private static String plain(BigDecimal amount) {
+        return amount == null ? null : amount.toPlainString();
+    }
+
+    /** The relative divergence by the price audit's rule ({@link PriceAudit#relativeDivergence()}). */
+    private static String ratio(BigDecimal oracle, BigDecimal signer) {
+        if (oracle == null || signer == null) {
+            return null;
+        }
+        return plain(PriceAudit.of(oracle, signer, BigDecimal.ZERO).relativeDivergence());
     }
 
     private void deadLetters(Exchange exchange) throws SQLException {
