@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             ReplayCommand.class,
             LedgerCommand.class,
             OutboxCommand.class,
+            DeadLettersCommand.class,
             RetentionCommand.class,
             BootstrapCommand.class,
             BenchmarkCommand.class,
