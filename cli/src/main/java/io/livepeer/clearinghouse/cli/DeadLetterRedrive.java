@@ -31,14 +31,12 @@ final class DeadLetterRedrive {
     /** Letters read per page. */
     static final int PAGE = 200;
 
-    private final Database database;
     private final OfflineMetering metering;
     private final UsageRecorder recorder;
     private final Reprocessing reprocessing;
     private final Clock clock;
 
     DeadLetterRedrive(Database database, OfflineMetering metering, UsageRecorder recorder, Clock clock) {
-        this.database = database;
         this.metering = metering;
         this.recorder = recorder;
         this.reprocessing = new Reprocessing(database);
@@ -137,28 +135,28 @@ final class DeadLetterRedrive {
         Instant now = clock.instant();
         OfflineMetering.Result r = metering.meter(letter.raw(), letter.source(), letter.key(), now);
         try {
-            return database.inTransaction(h -> {
-                Line line = switch (r.kind()) {
-                    case METERED -> {
-                        UsageRecorder.Result stored = recorder.record(List.of(r.outbox()), List.of());
-                        yield new Line(
-                                letter.id(),
-                                letter,
-                                stored.inserted() == 1 ? Outcome.METERED : Outcome.DUPLICATE,
-                                r.eventId(),
-                                r.detail());
-                    }
-                    case REJECTED -> new Line(letter.id(), letter, Outcome.DEAD_LETTERED, r.eventId(), r.detail());
-                    case SKIPPED -> new Line(letter.id(), letter, Outcome.SKIPPED, null, r.detail());
-                };
-                if (!reprocessing.markRedriven(letter.id(), line.outcome(), line.detail(), now)) {
-                    throw new TakenByAnother();
-                }
-                return line;
-            });
-        } catch (TakenByAnother e) {
-            // another redrive gave it a final outcome first: this one's metering was rolled back
-            return new Line(letter.id(), letter, null, r.eventId(), "taken by another redrive");
+            Outcome outcome = reprocessing.redrive(
+                    letter.id(),
+                    () -> switch (r.kind()) {
+                        case METERED ->
+                            new Reprocessing.Mark(
+                                    recorder.record(List.of(r.outbox()), List.of())
+                                                            .inserted()
+                                                    == 1
+                                            ? Outcome.METERED
+                                            : Outcome.DUPLICATE,
+                                    null);
+                        case REJECTED -> new Reprocessing.Mark(Outcome.DEAD_LETTERED, r.detail());
+                        case SKIPPED -> new Reprocessing.Mark(Outcome.SKIPPED, null);
+                    },
+                    now);
+            // null: another redrive gave it a final outcome first, and this one's metering was rolled back
+            return new Line(
+                    letter.id(),
+                    letter,
+                    outcome,
+                    r.eventId(),
+                    outcome == null ? "taken by another redrive" : r.detail());
         } catch (SQLException e) {
             if (!SqlErrors.refusesData(e)) {
                 throw e;
@@ -166,13 +164,6 @@ final class DeadLetterRedrive {
             String refused = "refused by the database: " + SqlErrors.reason(e);
             reprocessing.markRedriven(letter.id(), Outcome.DEAD_LETTERED, refused, now);
             return new Line(letter.id(), letter, Outcome.DEAD_LETTERED, r.eventId(), refused);
-        }
-    }
-
-    /** Rolls a letter's transaction back when another redrive marked it first. */
-    private static final class TakenByAnother extends RuntimeException {
-        TakenByAnother() {
-            super("the letter was redriven by another run", null, false, false);
         }
     }
 }

@@ -210,6 +210,52 @@ public final class Reprocessing {
     }
 
     /**
+     * A letter's redrive outcome and, for {@link Outcome#DEAD_LETTERED}, its new reason.
+     *
+     * @param outcome the outcome
+     * @param reason  the new reason when refused again, else ignored
+     */
+    public record Mark(Outcome outcome, String reason) {}
+
+    /** The metering of one letter, storing through {@link UsageRecorder} (it joins the letter's transaction). */
+    @FunctionalInterface
+    public interface LetterWork {
+        /** Meters and stores the letter; returns its mark. */
+        Mark run() throws SQLException;
+    }
+
+    /**
+     * Runs a letter's metering and marks the letter with its outcome, in one transaction: a letter is billed at most
+     * once. When another redrive gave the letter a final outcome first, everything is rolled back.
+     *
+     * @param id   dead letter id
+     * @param work meters and stores the letter
+     * @param at   when
+     * @return the outcome, or null when another redrive had already taken the letter (nothing was written)
+     * @throws SQLException from the work or the mark (nothing was written)
+     */
+    public Outcome redrive(long id, LetterWork work, Instant at) throws SQLException {
+        try {
+            return database.inTransaction(h -> {
+                Mark mark = work.run();
+                if (!markRedriven(id, mark.outcome(), mark.reason(), at)) {
+                    throw new TakenByAnother();
+                }
+                return mark.outcome();
+            });
+        } catch (TakenByAnother e) {
+            return null;
+        }
+    }
+
+    /** Rolls a letter's transaction back when another redrive marked it first. */
+    private static final class TakenByAnother extends RuntimeException {
+        TakenByAnother() {
+            super("the letter was redriven by another run", null, false, false);
+        }
+    }
+
+    /**
      * The redrive outcome stored for a letter, or null when it was never redriven (or does not exist).
      *
      * @throws SQLException when the database fails

@@ -83,6 +83,38 @@ class ReprocessingTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void a_letter_taken_by_another_redrive_rolls_back_its_metering(JdbcTarget target) throws Exception {
+        MutableClock clock = new MutableClock(T0);
+        try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
+            UsageRecorder recorder = new UsageRecorder(db, null, clock);
+            recorder.record(List.of(), List.of(letter(1, "exceeds the limit")));
+            Reprocessing reprocessing = new Reprocessing(db);
+            long id = reprocessing.redrivable("limit", null, 0, 10).get(0).id();
+
+            Outcome first = reprocessing.redrive(
+                    id,
+                    () -> {
+                        recorder.record(List.of(RetentionTest.event("redriven", T0)), List.of());
+                        return new Reprocessing.Mark(Outcome.METERED, null);
+                    },
+                    clock.instant());
+            assertThat(first).isEqualTo(Outcome.METERED);
+            // a second run that had selected the letter before the first marked it: rolled back, nothing written
+            Outcome second = reprocessing.redrive(
+                    id,
+                    () -> {
+                        recorder.record(List.of(RetentionTest.event("written-twice", T0)), List.of());
+                        return new Reprocessing.Mark(Outcome.METERED, null);
+                    },
+                    clock.instant());
+            assertThat(second).isNull();
+            assertThat(reprocessing.billed(List.of("redriven", "written-twice")))
+                    .containsExactly("redriven");
+        }
+    }
+
     /** The letters' Kafka offsets, in selection order. */
     static List<Long> ids(List<Letter> letters) {
         return letters.stream().map(l -> l.source().offset()).toList();
