@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             LedgerCommand.class,
             ReconcileCommand.class,
             OutboxCommand.class,
+            DeadLettersCommand.class,
             RetentionCommand.class,
             BootstrapCommand.class,
             BenchmarkCommand.class,

@@ -312,7 +312,11 @@ public final class MeteringBatchProcessor implements Processor {
             DeadLetterEntry deadLetter,
             MeteredUsage usage) {}
 
-    private static OutboxEntry toOutbox(MeteredUsage usage, KafkaCoordinates source) {
+    /**
+     * The outbox row of a metered event consumed at {@code source}: the one mapping of metering's output to the outbox,
+     * also used by {@code replay} and {@code dead-letters redrive}.
+     */
+    public static OutboxEntry toOutbox(MeteredUsage usage, KafkaCoordinates source) {
         return new OutboxEntry(
                 usage.eventId(),
                 usage.subject(),

@@ -54,11 +54,7 @@ public final class MeteringConfiguration implements CamelConfiguration {
         Catalog catalog = Beans.bind(context, loadCatalog(settings));
         MeteringMetrics metrics =
                 Beans.bind(context, new MeteringMetrics(Beans.require(context, PrometheusMeterRegistry.class)));
-        SignerEventMetering metering = new SignerEventMetering(
-                new UsageCloudEventMapper(settings.cloudEventSource()),
-                catalog.markup(),
-                new MeteringLimits(settings.maxFeeWei(), settings.maxFutureSkew(), settings.maxPastAge()),
-                settings.usd());
+        SignerEventMetering metering = signerEventMetering(settings, catalog);
         if (!settings.usageFanOut()) {
             LOG.warn("Usage fan-out to the credit ledger is off: balances will not reflect metered usage");
         }
@@ -152,7 +148,25 @@ public final class MeteringConfiguration implements CamelConfiguration {
         return null;
     }
 
-    private static Catalog loadCatalog(MeteringSettings settings) throws IOException {
+    /**
+     * The metering function of these settings and catalog: the one place it is built, for the route and for the
+     * commands that meter offline ({@code replay --from-…}, {@code dead-letters redrive}).
+     */
+    public static SignerEventMetering signerEventMetering(MeteringSettings settings, Catalog catalog) {
+        return new SignerEventMetering(
+                new UsageCloudEventMapper(settings.cloudEventSource()),
+                catalog.markup(),
+                new MeteringLimits(settings.maxFeeWei(), settings.maxFutureSkew(), settings.maxPastAge()),
+                settings.usd());
+    }
+
+    /**
+     * The catalog of {@code clearinghouse.metering.catalog-file}, validated as {@code bootstrap validate} does, or the
+     * reference catalog without one.
+     *
+     * @throws IOException when the file cannot be read
+     */
+    public static Catalog loadCatalog(MeteringSettings settings) throws IOException {
         if (settings.catalogFile().isEmpty()) {
             return Catalog.defaultCatalog();
         }
