@@ -30,7 +30,8 @@ class MigrationsTest {
                             tuple("2", "V2__ledger.sql", 1378460579),
                             tuple("3", "V3__api_keys.sql", -348482500),
                             tuple("4", "V4__outbox_delivery_claims.sql", 258714061),
-                            tuple("5", "V5__balance_deltas_and_retention.sql", 1677049205));
+                            tuple("5", "V5__balance_deltas_and_retention.sql", 1677049205),
+                            tuple("7", "V7__ticket_sequences_and_forks.sql", -180183802));
         }
     }
 }
