@@ -37,6 +37,8 @@ class SessionPositionTest {
     @Test
     void an_event_without_a_session_is_not_sequenced() throws Exception {
         assertThat(position("gw", ",\"sequence_number\":4")).isEqualTo(new SessionPosition("gw", null, null, 2));
+        // the parser reads an absent sequence_number as 0; that must not make every such event "sequence 0"
+        assertThat(position("gw", ",\"session_id\":\"9f8e7d6c\"")).isEqualTo(new SessionPosition("gw", null, null, 2));
         assertThat(position("gw", ",\"session_id\":\"s\",\"sequence_number\":18446744073709551615"))
                 .isEqualTo(new SessionPosition("gw", null, null, 2));
     }

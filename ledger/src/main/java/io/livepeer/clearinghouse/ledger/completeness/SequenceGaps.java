@@ -32,6 +32,10 @@ public final class SequenceGaps {
     /** Sessions first seen within this time of the start of tracking may have begun before it. */
     public static final Duration LEADING_GRACE = Duration.ofHours(1);
 
+    /** The estimation rule in words (the API returns it beside the estimates). */
+    public static final String ESTIMATION_RULE = "missing calls x the session's average per received call (fee in wei"
+            + " rounded down, USD micros to 6 decimals half-up, tickets rounded down)";
+
     private static final String SESSION = "PARTITION BY signer, subject, session_id";
 
     private static final String GAPS = "SELECT id, signer, subject, session_id, prev_seq, sequence_number,"

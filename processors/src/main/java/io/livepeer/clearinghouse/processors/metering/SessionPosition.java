@@ -14,7 +14,8 @@ import java.util.Locale;
  * @param signer         who signed: {@code data.payer_address} (v0.9.3+, trimmed, lower case) when present, else the
  *                       envelope {@code gateway} ({@code ""} when unset); at most {@value #MAX_TEXT} characters
  * @param sessionId      {@code data.session_id}, or null when absent, empty or longer than {@value #MAX_TEXT}
- * @param sequenceNumber {@code data.sequence_number}, or null when there is no session or it does not fit a long
+ * @param sequenceNumber {@code data.sequence_number}, or null when it is absent, there is no session, or it does not
+ *                       fit a long
  * @param numTickets     {@code data.num_tickets} (saturated at {@link Long#MAX_VALUE})
  */
 public record SessionPosition(String signer, String sessionId, Long sequenceNumber, long numTickets) {
@@ -38,6 +39,8 @@ public record SessionPosition(String signer, String sessionId, Long sequenceNumb
                 && !session.isEmpty()
                 && session.length() <= MAX_TEXT
                 && session.indexOf('\0') < 0
+                && envelope.data() != null
+                && envelope.data().hasNonNull("sequence_number") // absent is not 0: such events are not sequenced
                 && ticket.sequenceNumber() != null
                 && ticket.sequenceNumber().signum() >= 0
                 && ticket.sequenceNumber().bitLength() < Long.SIZE;

@@ -30,6 +30,8 @@ import java.util.Optional;
  * @param kafkaClient        the operator's Kafka client properties (security), from
  *                           {@code clearinghouse.kafka.client-properties-file}; {@link KafkaClientProperties#NONE}
  *                           without one
+ * @param trackSequences     whether the batch transaction tracks completeness: payment-session gaps and forks
+ *                           ({@code clearinghouse.metering.track-sequences})
  */
 public record MeteringSettings(
         String kafkaBrokers,
@@ -46,7 +48,8 @@ public record MeteringSettings(
         Duration maxPastAge,
         Duration stallAfter,
         boolean usageFanOut,
-        KafkaClientProperties kafkaClient) {
+        KafkaClientProperties kafkaClient,
+        boolean trackSequences) {
 
     static final String CLIENT_PROPERTIES = "clearinghouse.kafka.client-properties-file";
 
@@ -86,7 +89,8 @@ public record MeteringSettings(
                 r.optional(CLIENT_PROPERTIES)
                         .map(file -> KafkaClientProperties.load(
                                 Path.of(file), CLIENT_PROPERTIES + " (KAFKA_CLIENT_PROPERTIES)"))
-                        .orElse(KafkaClientProperties.NONE));
+                        .orElse(KafkaClientProperties.NONE),
+                r.bool("clearinghouse.metering.track-sequences"));
     }
 
     private static Duration positive(SettingsReader r, String key) {
