@@ -43,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * record cannot block its partition. A record that passes every check of ours but that the database refuses (SQLSTATE
  * class 22 or 23) is found by storing the batch in halves and is dead-lettered with the database's reason (prefix
  * {@value #REFUSED}), so the rest of the batch commits.
+ *
+ * <p>With completeness tracking on, each metered record also carries its {@link TicketFacts} (SHA-256 of the record
+ * value, session position) into the transaction: forks are quarantined there as {@code fork} dead letters
+ * ({@link TicketTracker}). Two instances racing on the same id or session sequence meet on a unique key: the loser's
+ * batch fails with SQLSTATE 23505 and takes the halving path above, whose parts re-read what the winner committed.
  */
 public final class MeteringBatchProcessor implements Processor {
 
