@@ -125,10 +125,18 @@ public final class KafkaTestBroker implements AutoCloseable {
     }
 
     private static boolean allLed(Admin admin, String topic, int partitions) throws Exception {
-        var description = admin.describeTopics(List.of(topic))
-                .allTopicNames()
-                .get(10, TimeUnit.SECONDS)
-                .get(topic);
+        org.apache.kafka.clients.admin.TopicDescription description;
+        try {
+            description = admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(10, TimeUnit.SECONDS)
+                    .get(topic);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+                return false; // created, but the broker's metadata does not show it yet: ask again
+            }
+            throw e;
+        }
         return description.partitions().size() == partitions
                 && description.partitions().stream()
                         .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
