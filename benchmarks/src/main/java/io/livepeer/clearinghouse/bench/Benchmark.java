@@ -94,6 +94,14 @@ public final class Benchmark implements Callable<Integer> {
     List<String> fanOut;
 
     @Option(
+            names = "--gap-tracking-cost",
+            defaultValue = "true",
+            negatable = true,
+            description = "also run the pipeline with completeness (gap) tracking off, fan-out off, and report the"
+                    + " cost of gap tracking (the other runs have it on, the default) (default: ${DEFAULT-VALUE})")
+    boolean gapTrackingCost;
+
+    @Option(
             names = "--hot-account-transfers",
             defaultValue = "4000",
             description = "transfers posted by 8 threads to one account, 0 to skip (default: ${DEFAULT-VALUE})")
@@ -185,6 +193,33 @@ public final class Benchmark implements Callable<Integer> {
                         String.format(Locale.ROOT, "%.0f%%", 100 * (1 - withFanOut / withoutFanOut)),
                         "throughput lost with fan-out on vs off"
                     });
+                }
+                if (gapTrackingCost) {
+                    Map<String, String> dbProps = databaseProperties(postgres, pg, work, "bench_" + rows.size());
+                    dbProps.put("clearinghouse.ledger.usage-fan-out", "false");
+                    dbProps.put("clearinghouse.metering.track-sequences", "false");
+                    double untracked = pipeline(
+                            kafka.bootstrapServers(),
+                            topic,
+                            produced,
+                            sink,
+                            dbProps,
+                            db + ", ledger fan-out off, gap tracking off");
+                    row(
+                            "pipeline to HTTP sink, " + db + ", ledger fan-out off, gap tracking off",
+                            untracked,
+                            String.format(Locale.ROOT, "%.0f%% of raw consume", 100 * untracked / consumeRate));
+                    if (withoutFanOut != null) {
+                        rows.add(new String[] {
+                            "metering throughput with gap tracking on, " + db,
+                            String.format(Locale.ROOT, "%.0f events/s", withoutFanOut),
+                            String.format(
+                                    Locale.ROOT,
+                                    "fan-out off; cost of gap tracking %.0f%% (vs %.0f events/s off)",
+                                    100 * (1 - withoutFanOut / untracked),
+                                    untracked)
+                        });
+                    }
                 }
                 if (hotAccountTransfers > 0) {
                     hotAccount(databaseProperties(postgres, pg, work, "bench_hot_" + rows.size()), db);

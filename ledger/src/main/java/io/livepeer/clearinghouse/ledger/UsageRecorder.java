@@ -1,5 +1,7 @@
 package io.livepeer.clearinghouse.ledger;
 
+import io.livepeer.clearinghouse.ledger.completeness.TicketFacts;
+import io.livepeer.clearinghouse.ledger.completeness.TicketTracker;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.UsagePosting;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
@@ -24,6 +26,7 @@ public final class UsageRecorder {
     private final OutboxWriter outbox;
     private final DeadLetters deadLetterStore;
     private final Ledger ledger;
+    private final TicketTracker tracker;
     private final Clock clock;
 
     /**
@@ -42,6 +45,7 @@ public final class UsageRecorder {
         this.outbox = new OutboxWriter(database);
         this.deadLetterStore = new DeadLetters(database);
         this.ledger = ledger;
+        this.tracker = new TicketTracker(database);
         this.clock = clock;
     }
 
@@ -53,13 +57,32 @@ public final class UsageRecorder {
      *     row the database refuses from a database that is unavailable
      */
     public Result record(List<OutboxEntry> metered, List<DeadLetterEntry> deadLetters) throws SQLException {
+        return record(metered, null, deadLetters);
+    }
+
+    /**
+     * Like {@link #record(List, List)}, with completeness tracking ({@link TicketTracker}) in the same transaction:
+     * forks are quarantined as dead letters (reason {@value TicketTracker#FORK}, both payloads kept) and never billed;
+     * the other events are recorded for gap detection.
+     *
+     * @param facts for each metered event its {@link TicketFacts} (same order), or null to skip tracking
+     */
+    public Result record(List<OutboxEntry> metered, List<TicketFacts> facts, List<DeadLetterEntry> deadLetters)
+            throws SQLException {
         var now = clock.instant();
         return database.inTransaction(h -> {
-            long[] seqs = outbox.append(metered, now);
+            TicketTracker.Screened screened = facts == null ? null : tracker.screen(metered, facts, now);
+            List<OutboxEntry> stored = screened == null ? metered : screened.store();
+            List<DeadLetterEntry> letters = deadLetters;
+            if (screened != null && !screened.forks().isEmpty()) {
+                letters = new ArrayList<>(deadLetters);
+                letters.addAll(screened.deadLetters());
+            }
+            long[] seqs = outbox.append(stored, now);
             List<UsagePosting> usage = new ArrayList<>();
             for (int i = 0; i < seqs.length; i++) {
                 if (seqs[i] > 0) {
-                    OutboxEntry e = metered.get(i);
+                    OutboxEntry e = stored.get(i);
                     usage.add(new UsagePosting(
                             e.eventId(),
                             e.subject(),
@@ -74,8 +97,11 @@ public final class UsageRecorder {
                 }
             }
             int posted = ledger == null ? 0 : ledger.postUsage(usage, now);
-            List<DeadLetterEntry> newDeadLetters = deadLetterStore.appendNew(deadLetters, now);
-            return new Result(usage.size(), metered.size() - usage.size(), newDeadLetters, posted);
+            List<DeadLetterEntry> newDeadLetters = deadLetterStore.appendNew(letters, now);
+            if (screened != null) {
+                tracker.attachFirstPayloads(screened.forks());
+            }
+            return new Result(usage.size(), stored.size() - usage.size(), newDeadLetters, posted);
         });
     }
 

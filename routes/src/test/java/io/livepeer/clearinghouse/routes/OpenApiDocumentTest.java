@@ -82,6 +82,7 @@ class OpenApiDocumentTest extends PipelineTestSupport {
                         "get /api/openapi.json",
                         "get /api/usage/summary",
                         "get /api/usage/events",
+                        "get /api/usage/gaps",
                         "get /api/dead-letters",
                         "post /api/ledger/grants",
                         "post /api/ledger/adjustments",

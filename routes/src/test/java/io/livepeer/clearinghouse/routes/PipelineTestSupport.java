@@ -32,6 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 abstract class PipelineTestSupport {
 
     static final AtomicInteger COUNTER = new AtomicInteger();
+    private static final java.util.Map<String, Instant> USED_AT = new java.util.concurrent.ConcurrentHashMap<>();
     static final String ADMIN_TOKEN = "test-admin-" + UUID.randomUUID();
     static final String VIEWER_TOKEN = "test-viewer-" + UUID.randomUUID();
     static final String WEBHOOK_SECRET = "test-webhook-" + UUID.randomUUID();
@@ -117,7 +118,9 @@ abstract class PipelineTestSupport {
      * backdating window (30 days), so a fixed date would start failing a month after it was written.
      */
     static String signedTicket(String id, String authId, String feeWei, String pipeline) {
-        Instant usedAt = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.MILLIS);
+        // one time per id: a redelivered copy is the same bytes (the same id with other content is a fork, issue 10)
+        Instant usedAt =
+                USED_AT.computeIfAbsent(id, k -> Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.MILLIS));
         return "{\"id\":\"" + id + "\",\"type\":\"create_signed_ticket\",\"timestamp\":\"" + usedAt.toEpochMilli()
                 + "\",\"gateway\":\"\",\"data\":{\"auth_id\":\"" + authId + "\",\"computed_fee\":\"" + feeWei + "\","
                 + "\"pipeline\":\"" + pipeline + "\",\"request_id\":\"a1b2c3d4\",\"session_id\":\"9f8e7d6c\","

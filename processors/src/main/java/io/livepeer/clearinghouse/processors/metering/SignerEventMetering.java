@@ -145,7 +145,7 @@ public final class SignerEventMetering {
                     : null;
             return new MeteringOutcome.Rejected("cannot be stored: " + unstorable.get(), safeId);
         }
-        return new MeteringOutcome.Metered(usage);
+        return new MeteringOutcome.Metered(usage, SessionPosition.of(envelope, ticket));
     }
 
     private static String days(java.time.Duration age) {

@@ -4,9 +4,12 @@ import io.livepeer.clearinghouse.ledger.DeadLetterEntry;
 import io.livepeer.clearinghouse.ledger.KafkaCoordinates;
 import io.livepeer.clearinghouse.ledger.SqlErrors;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
+import io.livepeer.clearinghouse.ledger.completeness.TicketFacts;
+import io.livepeer.clearinghouse.ledger.completeness.TicketTracker;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import io.livepeer.clearinghouse.processors.cloudevent.MeteredUsage;
 import io.livepeer.clearinghouse.processors.metering.MeteringOutcome;
+import io.livepeer.clearinghouse.processors.metering.SessionPosition;
 import io.livepeer.clearinghouse.processors.metering.SignerEventMetering;
 import io.livepeer.clearinghouse.processors.money.PriceAudit;
 import io.livepeer.clearinghouse.processors.price.PriceQuote;
@@ -42,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * record cannot block its partition. A record that passes every check of ours but that the database refuses (SQLSTATE
  * class 22 or 23) is found by storing the batch in halves and is dead-lettered with the database's reason (prefix
  * {@value #REFUSED}), so the rest of the batch commits.
+ *
+ * <p>With completeness tracking on, each metered record also carries its {@link TicketFacts} (SHA-256 of the record
+ * value, session position) into the transaction: forks are quarantined there as {@code fork} dead letters
+ * ({@link TicketTracker}). Two instances racing on the same id or session sequence meet on a unique key: the loser's
+ * batch fails with SQLSTATE 23505 and takes the halving path above, whose parts re-read what the winner committed.
  */
 public final class MeteringBatchProcessor implements Processor {
 
@@ -49,7 +57,7 @@ public final class MeteringBatchProcessor implements Processor {
 
     private final SignerEventMetering metering;
     private final PriceService price;
-    private final Store store;
+    private final TrackingStore store;
     private final MeteringMetrics metrics;
     private final Consumer<List<DeadLetterEntry>> deadLetterPublisher;
     private final Clock clock;
@@ -76,14 +84,54 @@ public final class MeteringBatchProcessor implements Processor {
             MeteringMetrics metrics,
             Consumer<List<DeadLetterEntry>> deadLetterPublisher,
             Clock clock) {
-        this(metering, price, recorder::record, metrics, deadLetterPublisher, clock);
+        this(metering, price, recorder, true, metrics, deadLetterPublisher, clock);
     }
 
-    /** With any {@link Store} (tests inject database faults through it). */
+    /**
+     * @param trackSequences whether completeness is tracked (gaps and forks, {@link TicketTracker}) in the batch
+     *                       transaction
+     */
+    public MeteringBatchProcessor(
+            SignerEventMetering metering,
+            PriceService price,
+            UsageRecorder recorder,
+            boolean trackSequences,
+            MeteringMetrics metrics,
+            Consumer<List<DeadLetterEntry>> deadLetterPublisher,
+            Clock clock) {
+        this(
+                metering,
+                price,
+                trackSequences
+                        ? (TrackingStore) recorder::record
+                        : (TrackingStore) (metered, facts, deadLetters) -> recorder.record(metered, deadLetters),
+                metrics,
+                deadLetterPublisher,
+                clock);
+    }
+
+    /** With any {@link Store} (tests inject database faults through it); no completeness tracking. */
     MeteringBatchProcessor(
             SignerEventMetering metering,
             PriceService price,
             Store store,
+            MeteringMetrics metrics,
+            Consumer<List<DeadLetterEntry>> deadLetterPublisher,
+            Clock clock) {
+        this(
+                metering,
+                price,
+                (TrackingStore) (metered, facts, deadLetters) -> store.record(metered, deadLetters),
+                metrics,
+                deadLetterPublisher,
+                clock);
+    }
+
+    /** With any {@link TrackingStore}. */
+    MeteringBatchProcessor(
+            SignerEventMetering metering,
+            PriceService price,
+            TrackingStore store,
             MeteringMetrics metrics,
             Consumer<List<DeadLetterEntry>> deadLetterPublisher,
             Clock clock) {
@@ -99,6 +147,14 @@ public final class MeteringBatchProcessor implements Processor {
     @FunctionalInterface
     interface Store {
         UsageRecorder.Result record(List<OutboxEntry> metered, List<DeadLetterEntry> deadLetters) throws SQLException;
+    }
+
+    /** Stores one part of a batch in one transaction, with completeness tracking: {@link UsageRecorder#record}. */
+    @FunctionalInterface
+    interface TrackingStore {
+        UsageRecorder.Result record(
+                List<OutboxEntry> metered, List<TicketFacts> facts, List<DeadLetterEntry> deadLetters)
+                throws SQLException;
     }
 
     @Override
@@ -135,7 +191,7 @@ public final class MeteringBatchProcessor implements Processor {
                 outcome = new MeteringOutcome.Rejected("internal error while metering: " + e, null);
             }
             if (outcome instanceof MeteringOutcome.Metered m) {
-                items.add(new Item(source, key, raw, toOutbox(m.usage(), source), null, m.usage()));
+                items.add(new Item(source, key, raw, toOutbox(m.usage(), source), null, m.usage(), facts(m, key, raw)));
             } else if (outcome instanceof MeteringOutcome.Rejected r) {
                 items.add(new Item(
                         source,
@@ -143,6 +199,7 @@ public final class MeteringBatchProcessor implements Processor {
                         raw,
                         null,
                         new DeadLetterEntry(source, key, r.eventId(), r.reason(), raw == null ? new byte[0] : raw),
+                        null,
                         null));
             } else if (outcome instanceof MeteringOutcome.Skipped s) {
                 metrics.skipped(s.eventType());
@@ -241,6 +298,10 @@ public final class MeteringBatchProcessor implements Processor {
                             .map(Item::metered)
                             .toList(),
                     items.stream()
+                            .filter(i -> i.metered() != null)
+                            .map(Item::facts)
+                            .toList(),
+                    items.stream()
                             .filter(i -> i.deadLetter() != null)
                             .map(Item::deadLetter)
                             .toList());
@@ -283,12 +344,13 @@ public final class MeteringBatchProcessor implements Processor {
         }
         LOG.warn("Record {} refused by the database, dead-lettered: {}", item.source(), reason);
         try {
-            return store.record(List.of(), List.of(deadLetter));
+            return store.record(List.of(), List.of(), List.of(deadLetter));
         } catch (SQLException e) {
             if (!SqlErrors.refusesData(e)) {
                 throw e;
             }
             return store.record(
+                    List.of(),
                     List.of(),
                     List.of(new DeadLetterEntry(item.source(), null, null, deadLetter.reason(), deadLetter.raw())));
         }
@@ -310,7 +372,21 @@ public final class MeteringBatchProcessor implements Processor {
             byte[] raw,
             OutboxEntry metered,
             DeadLetterEntry deadLetter,
-            MeteredUsage usage) {}
+            MeteredUsage usage,
+            TicketFacts facts) {}
+
+    /** The completeness facts of a metered record: its content hash and session position. */
+    private static TicketFacts facts(MeteringOutcome.Metered m, String key, byte[] raw) {
+        SessionPosition p = m.position();
+        return new TicketFacts(
+                TicketFacts.sha256(raw),
+                p == null ? "" : p.signer(),
+                p == null ? null : p.sessionId(),
+                p == null ? null : p.sequenceNumber(),
+                p == null ? 0 : p.numTickets(),
+                key,
+                raw == null ? new byte[0] : raw);
+    }
 
     /**
      * The outbox row of a metered event consumed at {@code source}: the one mapping of metering's output to the outbox,

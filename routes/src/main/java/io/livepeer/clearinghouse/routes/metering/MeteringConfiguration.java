@@ -81,6 +81,7 @@ public final class MeteringConfiguration implements CamelConfiguration {
                 metering,
                 price,
                 new UsageRecorder(database, ledger, clock),
+                settings.trackSequences(),
                 metrics,
                 deadLetterTopic != null ? deadLetterTopic : deadLetters -> {},
                 clock);

@@ -1,5 +1,6 @@
 package io.livepeer.clearinghouse.routes.metering;
 
+import io.livepeer.clearinghouse.ledger.completeness.TicketTracker;
 import io.livepeer.clearinghouse.processors.money.PriceAudit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -43,7 +44,8 @@ public final class MeteringMetrics {
             "too_old",
             "invalid_field",
             "refused_by_database",
-            "internal_error");
+            "internal_error",
+            "fork");
 
     private final Counter consumed;
     private final Counter metered;
@@ -152,6 +154,9 @@ public final class MeteringMetrics {
         }
         if (reason.startsWith(MeteringBatchProcessor.REFUSED) || reason.startsWith("dead letter refused")) {
             return "refused_by_database";
+        }
+        if (reason.startsWith(TicketTracker.FORK + ":")) {
+            return "fork";
         }
         if (reason.startsWith("internal error")) {
             return "internal_error";

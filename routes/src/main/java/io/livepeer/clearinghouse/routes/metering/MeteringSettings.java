@@ -36,6 +36,8 @@ import java.util.Optional;
  * @param usd                which USD value bills ({@code clearinghouse.metering.usd-source}: {@code oracle} or
  *                           {@code signer}) and the price audit's tolerance
  *                           ({@code clearinghouse.metering.price-audit-tolerance}, a fraction: 0.02 = 2 %)
+ * @param trackSequences     whether the batch transaction tracks completeness: payment-session gaps and forks
+ *                           ({@code clearinghouse.metering.track-sequences})
  */
 public record MeteringSettings(
         String kafkaBrokers,
@@ -53,7 +55,8 @@ public record MeteringSettings(
         Duration stallAfter,
         boolean usageFanOut,
         KafkaClientProperties kafkaClient,
-        UsdPolicy usd) {
+        UsdPolicy usd,
+        boolean trackSequences) {
 
     static final String USD_SOURCE = "clearinghouse.metering.usd-source";
     static final String PRICE_AUDIT_TOLERANCE = "clearinghouse.metering.price-audit-tolerance";
@@ -97,7 +100,8 @@ public record MeteringSettings(
                         .map(file -> KafkaClientProperties.load(
                                 Path.of(file), CLIENT_PROPERTIES + " (KAFKA_CLIENT_PROPERTIES)"))
                         .orElse(KafkaClientProperties.NONE),
-                usdPolicy(r));
+                usdPolicy(r),
+                r.bool("clearinghouse.metering.track-sequences"));
     }
 
     private static UsdPolicy usdPolicy(SettingsReader r) {

@@ -129,4 +129,59 @@ public final class UsageApiModel {
             String raw,
             String rawEncoding,
             Instant createdAt) {}
+
+    /**
+     * {@code GET /api/usage/gaps}: open gaps in payment sessions' sequence numbers, newest first, and all open gaps
+     * added up.
+     *
+     * @param gaps       this page
+     * @param totals     every open gap (not only this page)
+     * @param nextCursor the cursor of the next page, null on the last page
+     */
+    @JsonNaming(SnakeCaseStrategy.class)
+    public record GapPage(List<Gap> gaps, GapTotals totals, String nextCursor) {}
+
+    /**
+     * A run of sequence numbers signed but never received.
+     *
+     * @param id                         the cursor position
+     * @param signer                     payer address, else the signer's gateway ({@code ""} when unset)
+     * @param subject                    customer key
+     * @param sessionId                  {@code session_id}
+     * @param fromSequence               first missing sequence number
+     * @param toSequence                 last missing sequence number, inclusive
+     * @param missingSequences           signing calls missing
+     * @param firstSeen                  when the gap was first observable
+     * @param estimatedUnbilledWei       estimate, wei (decimal string)
+     * @param estimatedUnbilledUsdMicros estimate, USD micros (decimal string)
+     * @param estimatedTickets           estimate of the tickets in the missing calls
+     */
+    @JsonNaming(SnakeCaseStrategy.class)
+    public record Gap(
+            long id,
+            String signer,
+            String subject,
+            String sessionId,
+            long fromSequence,
+            long toSequence,
+            long missingSequences,
+            Instant firstSeen,
+            String estimatedUnbilledWei,
+            String estimatedUnbilledUsdMicros,
+            long estimatedTickets) {}
+
+    /**
+     * All open gaps.
+     *
+     * @param estimationRule how the estimates are made, in words
+     */
+    @JsonNaming(SnakeCaseStrategy.class)
+    public record GapTotals(
+            long openGaps,
+            long missingSequences,
+            long estimatedTickets,
+            String estimatedUnbilledWei,
+            String estimatedUnbilledUsdMicros,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Instant oldestFirstSeen,
+            String estimationRule) {}
 }

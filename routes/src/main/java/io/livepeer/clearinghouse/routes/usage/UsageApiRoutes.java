@@ -1,6 +1,7 @@
 package io.livepeer.clearinghouse.routes.usage;
 
 import io.livepeer.clearinghouse.ledger.DeadLetters;
+import io.livepeer.clearinghouse.ledger.completeness.SequenceGaps;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.processors.money.PriceAudit;
@@ -12,6 +13,9 @@ import io.livepeer.clearinghouse.routes.usage.UsageApiModel.DeadLetter;
 import io.livepeer.clearinghouse.routes.usage.UsageApiModel.DeadLetterPage;
 import io.livepeer.clearinghouse.routes.usage.UsageApiModel.Event;
 import io.livepeer.clearinghouse.routes.usage.UsageApiModel.EventPage;
+import io.livepeer.clearinghouse.routes.usage.UsageApiModel.Gap;
+import io.livepeer.clearinghouse.routes.usage.UsageApiModel.GapPage;
+import io.livepeer.clearinghouse.routes.usage.UsageApiModel.GapTotals;
 import io.livepeer.clearinghouse.routes.usage.UsageApiModel.Summary;
 import io.livepeer.clearinghouse.routes.usage.UsageApiModel.SummaryRow;
 import io.livepeer.clearinghouse.routes.usage.UsageApiModel.Totals;
@@ -36,6 +40,8 @@ import org.apache.camel.Exchange;
  *   <li>{@code GET /api/usage/summary?from=&to=&subject=}: per subject and pipeline, over a usage-time range</li>
  *   <li>{@code GET /api/usage/events?subject=&status=pending|delivered|rejected&price_audit=flagged&limit=&cursor=}:
  *       newest first</li>
+ *   <li>{@code GET /api/usage/gaps?limit=&cursor=}: open gaps in payment sessions' sequence numbers, newest first,
+ *       with every open gap added up and the estimated unbilled value ({@link SequenceGaps})</li>
  *   <li>{@code GET /api/dead-letters?limit=&cursor=}: newest first, raw bytes as text or base64</li>
  * </ul>
  */
@@ -45,11 +51,13 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
 
     private final OutboxQueries outbox;
     private final DeadLetters deadLetters;
+    private final SequenceGaps gaps;
 
-    public UsageApiRoutes(OutboxQueries outbox, DeadLetters deadLetters, ApiAuth auth) {
+    public UsageApiRoutes(OutboxQueries outbox, DeadLetters deadLetters, SequenceGaps gaps, ApiAuth auth) {
         super(auth);
         this.outbox = outbox;
         this.deadLetters = deadLetters;
+        this.gaps = gaps;
     }
 
     @Override
@@ -81,7 +89,15 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
                 .param(limit())
                 .param(cursor())
                 .outType(EventPage.class)
-                .to(direct("api-usage-events"));
+                .to(direct("api-usage-events"))
+                .get("/gaps")
+                .id("api-usage-gaps")
+                .description("Open gaps in payment sessions' sequence numbers (signed tickets whose events never"
+                        + " arrived), newest first, with all open gaps added up and their estimated unbilled value")
+                .param(limit())
+                .param(cursor())
+                .outType(GapPage.class)
+                .to(direct("api-usage-gaps"));
         rest("/api/dead-letters")
                 .description("Input that could not be metered (viewer or admin token)")
                 .get()
@@ -94,6 +110,7 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
 
         api("api-usage-summary", Role.VIEWER).process(this::summary);
         api("api-usage-events", Role.VIEWER).process(this::events);
+        api("api-usage-gaps", Role.VIEWER).process(this::gaps);
         api("api-dead-letters", Role.VIEWER).process(this::deadLetters);
     }
 
@@ -200,6 +217,39 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
             return null;
         }
         return plain(PriceAudit.of(oracle, signer, BigDecimal.ZERO).relativeDivergence());
+    }
+
+    private void gaps(Exchange exchange) throws SQLException {
+        int limit = ApiSupport.limit(exchange);
+        List<SequenceGaps.Gap> page = gaps.list(ApiSupport.cursor(exchange), limit);
+        SequenceGaps.Summary all = gaps.summary();
+        ApiSupport.respond(
+                exchange,
+                200,
+                new GapPage(
+                        page.stream()
+                                .map(g -> new Gap(
+                                        g.id(),
+                                        g.signer(),
+                                        g.subject(),
+                                        g.sessionId(),
+                                        g.fromSequence(),
+                                        g.toSequence(),
+                                        g.missingSequences(),
+                                        g.firstSeen(),
+                                        g.estimatedUnbilledWei().toString(),
+                                        g.estimatedUnbilledUsdMicros().toPlainString(),
+                                        g.estimatedTickets()))
+                                .toList(),
+                        new GapTotals(
+                                all.openGaps(),
+                                all.missingSequences(),
+                                all.estimatedTickets(),
+                                all.estimatedUnbilledWei().toString(),
+                                all.estimatedUnbilledUsdMicros().toPlainString(),
+                                all.oldestFirstSeen(),
+                                SequenceGaps.ESTIMATION_RULE),
+                        ApiSupport.nextCursor(page, limit, SequenceGaps.Gap::id)));
     }
 
     private void deadLetters(Exchange exchange) throws SQLException {
