@@ -21,8 +21,11 @@ class SessionPositionTest {
 
     @Test
     void the_payer_address_names_the_signer_when_present() throws Exception {
-        assertThat(position("gw", ",\"session_id\":\"9f8e7d6c\",\"sequence_number\":3,\"payer_address\":\" 0xAbC \""))
-                .isEqualTo(new SessionPosition("0xabc", "9f8e7d6c", 3L, 2));
+        assertThat(
+                        position(
+                                "gw",
+                                ",\"session_id\":\"9f8e7d6c\",\"sequence_number\":3,\"payer_address\":\"0xAbCdEf0123456789aBcDeF0123456789AbCdEf01\""))
+                .isEqualTo(new SessionPosition("0xabcdef0123456789abcdef0123456789abcdef01", "9f8e7d6c", 3L, 2));
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.livepeer.clearinghouse.processors.metering;
 import io.livepeer.clearinghouse.processors.event.SignedTicket;
 import io.livepeer.clearinghouse.processors.event.SignerEnvelope;
 import java.math.BigInteger;
-import java.util.Locale;
 
 /**
  * Where a signed ticket sits in its payment session, for gap and fork detection (issue 10): go-livepeer numbers the
@@ -25,12 +24,9 @@ public record SessionPosition(String signer, String sessionId, Long sequenceNumb
 
     /** The position of {@code ticket}, read from its envelope. */
     public static SessionPosition of(SignerEnvelope envelope, SignedTicket ticket) {
-        String payer = envelope.data() == null
-                ? null
-                : envelope.data().path("payer_address").asText(null);
-        String signer = payer != null && !payer.isBlank()
-                ? payer.trim().toLowerCase(Locale.ROOT)
-                : envelope.gateway() == null ? "" : envelope.gateway();
+        // the parser has validated payer_address (0x + 40 hex digits) and lower-cased it
+        String payer = ticket.payerAddress();
+        String signer = payer != null ? payer : envelope.gateway() == null ? "" : envelope.gateway();
         if (signer.length() > MAX_TEXT || signer.indexOf('\0') >= 0) {
             signer = signer.replace('\0', '?').substring(0, Math.min(signer.length(), MAX_TEXT));
         }
