@@ -28,13 +28,16 @@ class CompletenessPipelineTest extends PipelineTestSupport {
         return TestDatabases.both();
     }
 
-    /** A signed ticket of session {@code session}, sequence {@code seq}, paid by {@code 0xPayer}. */
+    /** The paying signer (v0.9.3 payer_address), mixed case as a checksummed address is. */
+    static final String PAYER = "0xAbCdEf0123456789aBcDeF0123456789AbCdEf01";
+
+    /** A signed ticket of session {@code session}, sequence {@code seq}, paid by {@link #PAYER}. */
     static String ticket(String id, String session, long seq, String feeWei) {
         Instant usedAt = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.MILLIS);
         return "{\"id\":\"" + id + "\",\"type\":\"create_signed_ticket\",\"timestamp\":\"" + usedAt.toEpochMilli()
                 + "\",\"gateway\":\"\",\"data\":{\"auth_id\":\"acme:alice\",\"computed_fee\":\"" + feeWei + "\","
                 + "\"pipeline\":\"live\",\"request_id\":\"a1b2c3d4\",\"session_id\":\"" + session + "\","
-                + "\"sequence_number\":" + seq + ",\"num_tickets\":1,\"payer_address\":\"0xPayer\","
+                + "\"sequence_number\":" + seq + ",\"num_tickets\":1,\"payer_address\":\"" + PAYER + "\","
                 + "\"current_time\":\"" + usedAt + "\",\"billable_secs\":10,\"pixels\":0}}";
     }
 
@@ -73,7 +76,7 @@ class CompletenessPipelineTest extends PipelineTestSupport {
         assertThat(gaps.path("gaps")).hasSize(2);
         JsonNode newest = gaps.path("gaps").get(0);
         assertThat(newest.path("session_id").asText()).isEqualTo(session);
-        assertThat(newest.path("signer").asText()).isEqualTo("0xpayer");
+        assertThat(newest.path("signer").asText()).isEqualTo(PAYER.toLowerCase(java.util.Locale.ROOT));
         assertThat(newest.path("subject").asText()).isEqualTo("acme:alice");
         assertThat(gaps.path("totals").path("open_gaps").asLong()).isEqualTo(2);
         assertThat(gaps.path("totals").path("missing_sequences").asLong()).isEqualTo(2);
