@@ -6,6 +6,7 @@ import io.livepeer.clearinghouse.openmeter.OpenMeterClient;
 import io.livepeer.clearinghouse.openmeter.OpenMeterUrl;
 import io.livepeer.clearinghouse.openmeter.Retries;
 import io.livepeer.clearinghouse.routes.core.Beans;
+import io.livepeer.clearinghouse.routes.core.ScheduledRoute;
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -17,12 +18,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The scheduled outbox ↔ OpenMeter reconciliation: binds {@link ReconcileSettings}, registers
- * {@link ReconcileMetrics} and, when {@code clearinghouse.reconcile.enabled}, installs the {@link ReconcileRoute}
+ * {@link ReconcileMetrics} and, when {@code clearinghouse.reconcile.enabled}, installs the {@link ScheduledRoute} {@code reconcile-openmeter}
  * with its own {@link OpenMeterClient} (the delivery's URL and token; a few retries with backoff, since a run is not
  * latency-critical). No health check: drift is a billing finding for people, not a reason to restart the service;
  * it is exported as metrics and logged.
  */
 public final class ReconcileConfiguration implements CamelConfiguration {
+
+    /** The route id of the periodic job. */
+    public static final String ROUTE_ID = "reconcile-openmeter";
 
     private static final Logger LOG = LoggerFactory.getLogger(ReconcileConfiguration.class);
 
@@ -48,6 +52,6 @@ public final class ReconcileConfiguration implements CamelConfiguration {
                 settings.meters(),
                 settings.tolerance());
         ReconcileJob job = Beans.bind(context, new ReconcileJob(reconciliation, settings, metrics, clock));
-        context.addRoutes(new ReconcileRoute(settings, job));
+        context.addRoutes(new ScheduledRoute(ROUTE_ID, settings.initialDelay(), settings.interval(), job::run));
     }
 }

@@ -3,6 +3,7 @@ package io.livepeer.clearinghouse.routes.retention;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.Retention;
 import io.livepeer.clearinghouse.routes.core.Beans;
+import io.livepeer.clearinghouse.routes.core.ScheduledRoute;
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -13,11 +14,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The retention flow: binds {@link RetentionSettings}, registers {@link RetentionMetrics} and, unless both ages keep
- * everything forever, installs the {@link RetentionRoute} that runs {@link RetentionJob}. No health check: a failed
+ * everything forever, installs the {@link ScheduledRoute} {@code retention} that runs {@link RetentionJob}. No health check: a failed
  * pass never affects metering, delivery or billing, so it must not turn health DOWN (and restart the service); it is
  * counted in {@code clearinghouse_retention_runs_total{outcome="failure"}} and logged instead.
  */
 public final class RetentionConfiguration implements CamelConfiguration {
+
+    /** The route id of the periodic job. */
+    public static final String ROUTE_ID = "retention";
 
     private static final Logger LOG = LoggerFactory.getLogger(RetentionConfiguration.class);
 
@@ -35,6 +39,6 @@ public final class RetentionConfiguration implements CamelConfiguration {
                 context,
                 new RetentionJob(
                         new Retention(Beans.require(context, Database.class), clock), settings, metrics, clock));
-        context.addRoutes(new RetentionRoute(settings, job));
+        context.addRoutes(new ScheduledRoute(ROUTE_ID, settings.initialDelay(), settings.interval(), job::run));
     }
 }
