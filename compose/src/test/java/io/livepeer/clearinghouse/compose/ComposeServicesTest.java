@@ -182,6 +182,32 @@ class ComposeServicesTest {
                 .startsWith("${WEBHOOK_SECRET");
     }
 
+    /**
+     * The billing-completeness settings (issue 10) reach the container, each with the application's own default (read
+     * from routes' application.properties, so the stack and the jar never disagree).
+     */
+    @Test
+    void theCompletenessPriceAuditAndReconcileSettingsArePassedThroughWithTheApplicationsDefaults() {
+        Map<String, String> appDefaults = new LinkedHashMap<>();
+        java.util.regex.Matcher m = Pattern.compile("\\{\\{env:([A-Z0-9_]+):([^}]*)}}")
+                .matcher(ComposeProject.read(
+                        ComposeProject.dir().resolve("../routes/src/main/resources/application.properties")));
+        while (m.find()) {
+            appDefaults.put(m.group(1), m.group(2));
+        }
+        List<String> names = new java.util.ArrayList<>(
+                List.of("METERING_USD_SOURCE", "PRICE_AUDIT_TOLERANCE", "METERING_TRACK_SEQUENCES"));
+        appDefaults.keySet().stream().filter(n -> n.startsWith("RECONCILE_")).forEach(names::add);
+        JsonNode environment =
+                services(ComposeProject.compose()).get("clearinghouse").path("environment");
+
+        assertThat(names).contains("RECONCILE_ENABLED", "RECONCILE_TOLERANCE");
+        assertThat(names)
+                .allSatisfy(name -> assertThat(environment.path(name).asString())
+                        .as("clearinghouse environment %s", name)
+                        .isEqualTo("${" + name + ":-" + appDefaults.get(name) + "}"));
+    }
+
     @Test
     void theClearinghouseIsHealthyOnlyWhenReady() {
         JsonNode test = services(ComposeProject.compose())
