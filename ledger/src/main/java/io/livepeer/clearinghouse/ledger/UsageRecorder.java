@@ -101,7 +101,12 @@ public final class UsageRecorder {
             if (screened != null) {
                 tracker.attachFirstPayloads(screened.forks());
             }
-            return new Result(usage.size(), stored.size() - usage.size(), newDeadLetters, posted);
+            return new Result(
+                    usage.size(),
+                    stored.size() - usage.size(),
+                    newDeadLetters,
+                    posted,
+                    usage.stream().map(UsagePosting::eventId).toList());
         });
     }
 
@@ -110,14 +115,26 @@ public final class UsageRecorder {
      * @param duplicates     metered events whose id was already in the outbox (redelivery or replay)
      * @param newDeadLetters the dead letters that were new (not kept before by an earlier try of the same records)
      * @param usageTransfers usage transfers posted to the ledger
+     * @param insertedIds    the event ids of the new outbox rows ({@code inserted} of them), so that what is counted
+     *                       once per event (the price audit metrics) is counted from this, never again when a
+     *                       committed batch is read again
      */
-    public record Result(int inserted, int duplicates, List<DeadLetterEntry> newDeadLetters, int usageTransfers) {
+    public record Result(
+            int inserted,
+            int duplicates,
+            List<DeadLetterEntry> newDeadLetters,
+            int usageTransfers,
+            List<String> insertedIds) {
 
         /** Nothing stored. */
-        public static final Result NONE = new Result(0, 0, List.of(), 0);
+        public static final Result NONE = new Result(0, 0, List.of(), 0, List.of());
 
         public Result {
             newDeadLetters = List.copyOf(newDeadLetters);
+            insertedIds = List.copyOf(insertedIds);
+            if (insertedIds.size() != inserted) {
+                throw new IllegalArgumentException("one inserted id per inserted row");
+            }
         }
 
         /** How many dead letters were new. */
@@ -129,11 +146,14 @@ public final class UsageRecorder {
         public Result plus(Result other) {
             List<DeadLetterEntry> all = new ArrayList<>(newDeadLetters);
             all.addAll(other.newDeadLetters);
+            List<String> ids = new ArrayList<>(insertedIds);
+            ids.addAll(other.insertedIds);
             return new Result(
                     inserted + other.inserted,
                     duplicates + other.duplicates,
                     all,
-                    usageTransfers + other.usageTransfers);
+                    usageTransfers + other.usageTransfers,
+                    ids);
         }
     }
 }

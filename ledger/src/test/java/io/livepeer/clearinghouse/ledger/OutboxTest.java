@@ -66,8 +66,9 @@ class OutboxTest {
                     "{oops".getBytes(StandardCharsets.UTF_8));
 
             assertThat(recorder.record(batch, List.of(poison)))
-                    .isEqualTo(new UsageRecorder.Result(2, 1, List.of(poison), 0));
-            assertThat(recorder.record(batch, List.of(poison))).isEqualTo(new UsageRecorder.Result(0, 3, List.of(), 0));
+                    .isEqualTo(new UsageRecorder.Result(2, 1, List.of(poison), 0, List.of("a", "b")));
+            assertThat(recorder.record(batch, List.of(poison)))
+                    .isEqualTo(new UsageRecorder.Result(0, 3, List.of(), 0, List.of()));
 
             assertThat(new OutboxQueries(db).pendingCount()).isEqualTo(2);
             assertThat(new DeliveryQueue(db, "test", Duration.ofMinutes(1)).pendingCount())

@@ -209,7 +209,7 @@ public final class MeteringBatchProcessor implements Processor {
         UsageRecorder.Result result = items.isEmpty() ? UsageRecorder.Result.NONE : store(items);
         sample.stop(metrics.batchTimer());
         metrics.batch(records.size(), result.inserted(), result.duplicates());
-        audit(items);
+        audit(items, java.util.Set.copyOf(result.insertedIds()));
         List<DeadLetterEntry> newDeadLetters = result.newDeadLetters();
         metrics.deadLettered(
                 newDeadLetters.stream().map(DeadLetterEntry::reason).toList());
@@ -242,16 +242,20 @@ public final class MeteringBatchProcessor implements Processor {
     }
 
     /**
-     * Exports the price audit of the batch's metered events (a batch read again after a failure counts again; the
-     * outbox's {@code price_audit_flagged} column is exact) and says when the signer's value was wanted but absent.
+     * Exports the price audit of the events this batch's transaction inserted (committed by now), so each event is
+     * counted once: a batch read again after its transaction committed (its offsets did not) finds them as duplicates
+     * and counts nothing; forks are never counted. The outbox's {@code price_audit_flagged} column says the same per
+     * event. Also says when the signer's value was wanted but absent.
+     *
+     * @param inserted the event ids the transaction inserted ({@link UsageRecorder.Result#insertedIds})
      */
-    private void audit(List<Item> items) {
+    private void audit(List<Item> items, java.util.Set<String> inserted) {
         int flagged = 0;
         int fellBack = 0;
         MeteredUsage firstFlagged = null;
         for (Item item : items) {
             MeteredUsage usage = item.usage();
-            if (usage == null) {
+            if (usage == null || !inserted.contains(usage.eventId())) {
                 continue;
             }
             PriceAudit audit = usage.audit();

@@ -55,6 +55,7 @@ class SignerEventsRouteTest extends CamelTestSupport {
 
     Database database;
     Processor storage;
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final AtomicInteger failuresToInject = new AtomicInteger();
     final List<String> commits = new ArrayList<>();
     /** Database faults injected below the processor: called before each transaction with what it would store. */
@@ -101,7 +102,7 @@ class SignerEventsRouteTest extends CamelTestSupport {
                     storeFault.check(metered, deadLetters);
                     return recorder.record(metered, deadLetters);
                 },
-                new MeteringMetrics(new SimpleMeterRegistry()),
+                new MeteringMetrics(registry),
                 published::addAll,
                 CLOCK);
         storage = exchange -> {
@@ -171,6 +172,33 @@ class SignerEventsRouteTest extends CamelTestSupport {
         assertThat(new OutboxQueries(database).pendingCount()).isEqualTo(3);
         assertThat(new DeadLetters(database).count()).isEqualTo(1);
         assertThat(commits).containsExactly("0:12", "1:40");
+    }
+
+    @Test
+    void the_price_audit_counts_each_event_once_when_a_stored_batch_is_read_again() throws Exception {
+        adviseAndStart();
+        MockEndpoint stored = getMockEndpoint("mock:stored");
+        stored.expectedMessageCount(2);
+        // the signer says 2 USD where our conversion says 3 USD (10^15 wei at $3000): flagged; the second is in line
+        String flagged =
+                ticket(UUID.randomUUID().toString()).replace("\"pipeline\"", "\"computed_fee_usd\":\"2\",\"pipeline\"");
+        String inLine =
+                ticket(UUID.randomUUID().toString()).replace("\"pipeline\"", "\"computed_fee_usd\":\"3\",\"pipeline\"");
+
+        template.sendBody("direct:signer-batch", batch(0, 3, flagged, inLine));
+        // the database committed but the offsets did not (a crash, a rebalance): Kafka delivers the batch again
+        template.sendBody("direct:signer-batch", batch(0, 3, flagged, inLine));
+
+        stored.assertIsSatisfied(5, TimeUnit.SECONDS);
+        assertThat(new OutboxQueries(database).pendingCount()).isEqualTo(2);
+        assertThat(registry.get("clearinghouse.metering.price.audit.flagged")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
+        assertThat(registry.get("clearinghouse.metering.price.audit.divergence")
+                        .summary()
+                        .count())
+                .isEqualTo(2);
     }
 
     @Test
