@@ -83,7 +83,8 @@ public final class DeadLetters {
     public List<DeadLetterView> list(Long before, int limit) throws SQLException {
         return database.withHandle(h -> {
             Query query = h.createQuery("SELECT id, kafka_topic, kafka_partition, kafka_offset, kafka_key, event_id,"
-                            + " reason, raw, created_at FROM dead_letters"
+                            + " reason, raw, created_at, first_payload, redrive_outcome, redrive_reason, redriven_at"
+                            + " FROM dead_letters"
                             + (before == null ? "" : " WHERE id < :before")
                             + " ORDER BY id DESC LIMIT :limit")
                     .bind("limit", limit);
@@ -100,12 +101,25 @@ public final class DeadLetters {
                             rs.getString("event_id"),
                             rs.getString("reason"),
                             rs.getBytes("raw"),
-                            Rows.instant(rs, "created_at")))
+                            Rows.instant(rs, "created_at"),
+                            rs.getString("first_payload"),
+                            rs.getString("redrive_outcome"),
+                            rs.getString("redrive_reason"),
+                            Rows.instant(rs, "redriven_at")))
                     .list();
         });
     }
 
-    /** A dead letter as the API shows it. */
+    /**
+     * A dead letter as the API shows it.
+     *
+     * @param firstPayload   a fork's first payload: the outbox CloudEvent JSON of the event billed first (migration V7),
+     *                       else null
+     * @param redriveOutcome the outcome of its last redrive ({@code metered}, {@code duplicate}, {@code skipped},
+     *                       {@code dead_lettered}; migration V8), or null when never redriven
+     * @param redriveReason  the reason of the last redrive's refusal when it was dead-lettered again, else null
+     * @param redrivenAt     when the last redrive ran, or null
+     */
     public record DeadLetterView(
             long id,
             KafkaCoordinates source,
@@ -113,5 +127,9 @@ public final class DeadLetters {
             String eventId,
             String reason,
             byte[] raw,
-            Instant createdAt) {}
+            Instant createdAt,
+            String firstPayload,
+            String redriveOutcome,
+            String redriveReason,
+            Instant redrivenAt) {}
 }

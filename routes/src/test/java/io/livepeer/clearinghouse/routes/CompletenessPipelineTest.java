@@ -111,6 +111,30 @@ class CompletenessPipelineTest extends PipelineTestSupport {
         JsonNode letters = json(get(stage.httpPort(), "/api/dead-letters")).path("dead_letters");
         assertThat(letters).hasSize(2);
         letters.forEach(l -> assertThat(l.path("reason").asText()).startsWith("fork: "));
+        // each fork shows what was billed first beside what was refused, and no redrive yet
+        assertThat(letters)
+                .extracting(l -> l.path("first_payload").path("id").asText())
+                .containsExactlyInAnyOrder(ids.get(0), ids.get(1));
+        letters.forEach(l -> {
+            assertThat(l.path("first_payload").path("subject").asText()).isEqualTo("acme:alice");
+            assertThat(l.path("redrive_outcome").isNull()).isTrue();
+            assertThat(l.path("redriven_at").isNull()).isTrue();
+        });
+        long forkId = letters.get(0).path("id").asLong();
+        new io.livepeer.clearinghouse.ledger.Reprocessing(ch.database())
+                .markRedriven(
+                        forkId,
+                        io.livepeer.clearinghouse.ledger.Reprocessing.Outcome.DEAD_LETTERED,
+                        "fork: still a fork",
+                        Instant.parse("2026-08-21T00:00:00Z"));
+        JsonNode redriven = json(get(stage.httpPort(), "/api/dead-letters?limit=1"))
+                .path("dead_letters")
+                .get(0);
+        assertThat(redriven.path("id").asLong()).isEqualTo(forkId);
+        assertThat(redriven.path("redrive_outcome").asText()).isEqualTo("dead_lettered");
+        assertThat(redriven.path("redrive_reason").asText()).isEqualTo("fork: still a fork");
+        assertThat(redriven.path("redriven_at").asText()).isEqualTo("2026-08-21T00:00:00Z");
+        assertThat(redriven.path("reason").asText()).startsWith("fork: ");
         assertThat(ch.metrics().consumedCount()).isEqualTo(9);
     }
 

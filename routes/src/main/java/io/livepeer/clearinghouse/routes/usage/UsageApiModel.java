@@ -114,8 +114,15 @@ public final class UsageApiModel {
     /**
      * Input that could not be metered.
      *
-     * @param raw         the record's bytes, as text when they are UTF-8, else base64
-     * @param rawEncoding {@code utf-8} or {@code base64}
+     * @param raw            the record's bytes, as text when they are UTF-8, else base64
+     * @param rawEncoding    {@code utf-8} or {@code base64}
+     * @param firstPayload   a fork's (reason {@code fork: …}) first payload: the CloudEvent of the event billed first,
+     *                       as JSON; null for every other letter
+     * @param redriveOutcome the outcome of the letter's last {@code dead-letters redrive}: {@code metered},
+     *                       {@code duplicate}, {@code skipped} (final) or {@code dead_lettered} (refused again); null
+     *                       when never redriven
+     * @param redriveReason  why the last redrive refused it again ({@code dead_lettered}), else null
+     * @param redrivenAt     when the last redrive ran, or null
      */
     @JsonNaming(SnakeCaseStrategy.class)
     public record DeadLetter(
@@ -128,7 +135,11 @@ public final class UsageApiModel {
             String reason,
             String raw,
             String rawEncoding,
-            Instant createdAt) {}
+            Instant createdAt,
+            Object firstPayload,
+            String redriveOutcome,
+            String redriveReason,
+            Instant redrivenAt) {}
 
     /**
      * {@code GET /api/usage/gaps}: open gaps in payment sessions' sequence numbers, newest first, and all open gaps

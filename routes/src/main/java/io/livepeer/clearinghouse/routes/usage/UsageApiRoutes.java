@@ -268,7 +268,11 @@ public final class UsageApiRoutes extends ApiRouteBuilder {
                             d.reason(),
                             text != null ? text : Base64.getEncoder().encodeToString(d.raw()),
                             text != null ? "utf-8" : "base64",
-                            d.createdAt());
+                            d.createdAt(),
+                            parse(d.firstPayload()),
+                            d.redriveOutcome(),
+                            d.redriveReason(),
+                            d.redrivenAt());
                 })
                 .toList();
         ApiSupport.respond(
