@@ -6,6 +6,7 @@ import io.livepeer.clearinghouse.ledger.Reprocessing.Letter;
 import io.livepeer.clearinghouse.ledger.Reprocessing.Outcome;
 import io.livepeer.clearinghouse.ledger.SqlErrors;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
+import io.livepeer.clearinghouse.ledger.completeness.TicketTracker;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -22,7 +23,9 @@ import java.util.Set;
  * and ledger fan-out) and its mark commit in one transaction, so a letter is billed at most once: a letter whose
  * outcome is metered, duplicate or skipped is never selected again, and an event id already in the outbox is a
  * duplicate, not billed again. A letter refused again keeps its original reason, gets the new one as its redrive
- * reason, and may be redriven again later. A dry run meters the same way and writes nothing.
+ * reason, and may be redriven again later. Completeness is tracked as in the route (gaps and forks, when
+ * {@code clearinghouse.metering.track-sequences} is on): a redriven event fills its gap, and a fork is dead-lettered
+ * again with the fork's reason instead of being billed. A dry run meters the same way and writes nothing.
  */
 final class DeadLetterRedrive {
 
@@ -34,12 +37,14 @@ final class DeadLetterRedrive {
     private final OfflineMetering metering;
     private final UsageRecorder recorder;
     private final Reprocessing reprocessing;
+    private final TicketTracker tracker;
     private final Clock clock;
 
     DeadLetterRedrive(Database database, OfflineMetering metering, UsageRecorder recorder, Clock clock) {
         this.metering = metering;
         this.recorder = recorder;
         this.reprocessing = new Reprocessing(database);
+        this.tracker = new TicketTracker(database);
         this.clock = clock;
     }
 
@@ -121,6 +126,10 @@ final class DeadLetterRedrive {
         OfflineMetering.Result r = metering.meter(letter.raw(), letter.source(), letter.key(), clock.instant());
         return switch (r.kind()) {
             case METERED -> {
+                String fork = forkReason(r);
+                if (fork != null) {
+                    yield new Line(letter.id(), letter, Outcome.DEAD_LETTERED, r.eventId(), fork);
+                }
                 boolean duplicate =
                         !reprocessing.billed(List.of(r.eventId())).isEmpty() || !meteredThisRun.add(r.eventId());
                 yield new Line(
@@ -131,6 +140,41 @@ final class DeadLetterRedrive {
         };
     }
 
+    /**
+     * Meters a letter in its redrive transaction through the route's store, with completeness tracking when it is on:
+     * the event is recorded for gap detection (a redriven event fills its gap), and a fork (its id billed with other
+     * content, or its session sequence billed by another event) is not billed: the letter is dead-lettered again with
+     * the fork's reason and gets the first payload.
+     */
+    private Reprocessing.Mark meter(OfflineMetering.Result r) throws SQLException {
+        String fork = forkReason(r);
+        UsageRecorder.Result stored =
+                recorder.record(List.of(r.outbox()), metering.tracksSequences() ? List.of(r.facts()) : null, List.of());
+        if (stored.inserted() == 1) {
+            return new Reprocessing.Mark(Outcome.METERED, null);
+        }
+        if (stored.duplicates() == 1) {
+            return new Reprocessing.Mark(Outcome.DUPLICATE, null);
+        }
+        return new Reprocessing.Mark(
+                Outcome.DEAD_LETTERED,
+                fork != null
+                        ? fork
+                        : stored.newDeadLetters().isEmpty()
+                                ? TicketTracker.FORK + ": quarantined by completeness tracking"
+                                : stored.newDeadLetters().get(0).reason());
+    }
+
+    /** The reason the route's completeness tracking would quarantine this metered record with, or null. */
+    private String forkReason(OfflineMetering.Result r) throws SQLException {
+        if (!metering.tracksSequences()) {
+            return null;
+        }
+        List<TicketTracker.Fork> forks =
+                tracker.preview(List.of(r.outbox()), List.of(r.facts())).forks();
+        return forks.isEmpty() ? null : forks.get(0).deadLetter().reason();
+    }
+
     private Line redrive(Letter letter) throws SQLException {
         Instant now = clock.instant();
         OfflineMetering.Result r = metering.meter(letter.raw(), letter.source(), letter.key(), now);
@@ -138,14 +182,7 @@ final class DeadLetterRedrive {
             Outcome outcome = reprocessing.redrive(
                     letter.id(),
                     () -> switch (r.kind()) {
-                        case METERED ->
-                            new Reprocessing.Mark(
-                                    recorder.record(List.of(r.outbox()), List.of())
-                                                            .inserted()
-                                                    == 1
-                                            ? Outcome.METERED
-                                            : Outcome.DUPLICATE,
-                                    null);
+                        case METERED -> meter(r);
                         case REJECTED -> new Reprocessing.Mark(Outcome.DEAD_LETTERED, r.detail());
                         case SKIPPED -> new Reprocessing.Mark(Outcome.SKIPPED, null);
                     },

@@ -73,7 +73,8 @@ final class MeteringOptions {
     static OfflineMetering metering(MeteringSettings settings, PriceQuote price) throws Exception {
         return new OfflineMetering(
                 MeteringConfiguration.signerEventMetering(settings, MeteringConfiguration.loadCatalog(settings)),
-                price);
+                price,
+                settings.trackSequences());
     }
 
     /** The recorder of the application: with the credit ledger when its usage fan-out is on. */

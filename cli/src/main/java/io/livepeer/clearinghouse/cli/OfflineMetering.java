@@ -2,6 +2,7 @@ package io.livepeer.clearinghouse.cli;
 
 import io.livepeer.clearinghouse.ledger.DeadLetterEntry;
 import io.livepeer.clearinghouse.ledger.KafkaCoordinates;
+import io.livepeer.clearinghouse.ledger.completeness.TicketFacts;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import io.livepeer.clearinghouse.processors.metering.MeteringOutcome;
 import io.livepeer.clearinghouse.processors.metering.SignerEventMetering;
@@ -18,14 +19,23 @@ final class OfflineMetering {
 
     private final SignerEventMetering metering;
     private final PriceQuote price;
+    private final boolean trackSequences;
 
     /**
-     * @param metering the metering function built from the application's settings and catalog
-     * @param price    the ETH/USD price every record is converted with
+     * @param metering       the metering function built from the application's settings and catalog
+     * @param price          the ETH/USD price every record is converted with
+     * @param trackSequences whether completeness is tracked as in the route ({@code clearinghouse.metering
+     *                       .track-sequences}): metered results then carry their {@link TicketFacts}
      */
-    OfflineMetering(SignerEventMetering metering, PriceQuote price) {
+    OfflineMetering(SignerEventMetering metering, PriceQuote price, boolean trackSequences) {
         this.metering = metering;
         this.price = price;
+        this.trackSequences = trackSequences;
+    }
+
+    /** Whether metered results carry completeness facts (gap and fork tracking on). */
+    boolean tracksSequences() {
+        return trackSequences;
     }
 
     /** What one record becomes. */
@@ -46,6 +56,7 @@ final class OfflineMetering {
      * @param detail     the reason when rejected, the event type when skipped, the subject when metered
      * @param key        the Kafka key, may be null
      * @param raw        the record value
+     * @param facts      its completeness facts when metered and tracking is on, else null
      */
     record Result(
             Kind kind,
@@ -55,7 +66,8 @@ final class OfflineMetering {
             DeadLetterEntry deadLetter,
             String detail,
             String key,
-            byte[] raw) {
+            byte[] raw,
+            TicketFacts facts) {
 
         /**
          * This record as a dead letter the database refused (SQLSTATE class 22/23), with its reason; without key and
@@ -87,7 +99,16 @@ final class OfflineMetering {
         }
         if (outcome instanceof MeteringOutcome.Metered m) {
             OutboxEntry entry = MeteringBatchProcessor.toOutbox(m.usage(), source);
-            return new Result(Kind.METERED, source, entry.eventId(), entry, null, entry.subject(), key, bytes);
+            return new Result(
+                    Kind.METERED,
+                    source,
+                    entry.eventId(),
+                    entry,
+                    null,
+                    entry.subject(),
+                    key,
+                    bytes,
+                    trackSequences ? MeteringBatchProcessor.ticketFacts(m, key, bytes) : null);
         }
         if (outcome instanceof MeteringOutcome.Rejected r) {
             return new Result(
@@ -98,9 +119,10 @@ final class OfflineMetering {
                     new DeadLetterEntry(source, key, r.eventId(), r.reason(), bytes),
                     r.reason(),
                     key,
-                    bytes);
+                    bytes,
+                    null);
         }
         MeteringOutcome.Skipped s = (MeteringOutcome.Skipped) outcome;
-        return new Result(Kind.SKIPPED, source, null, null, null, s.eventType(), key, bytes);
+        return new Result(Kind.SKIPPED, source, null, null, null, s.eventType(), key, bytes, null);
     }
 }

@@ -6,6 +6,8 @@ import io.livepeer.clearinghouse.ledger.KafkaCoordinates;
 import io.livepeer.clearinghouse.ledger.Reprocessing;
 import io.livepeer.clearinghouse.ledger.SqlErrors;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
+import io.livepeer.clearinghouse.ledger.completeness.TicketFacts;
+import io.livepeer.clearinghouse.ledger.completeness.TicketTracker;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -40,6 +42,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * up to the end offset at that moment, or to the first record at or after {@code --to-time} (exclusive). Record
  * timestamps are Kafka's (the producer's create time, or the broker's log-append time), not the usage time.
  *
+ * <p>Completeness is tracked as in the route when {@code clearinghouse.metering.track-sequences} is on: new events
+ * are recorded in {@code ticket_events} (a replayed event fills its gap) and forks (an id seen with other content, a
+ * session sequence billed by another event) are dead-lettered with both payloads, never billed; a dry run reports
+ * them as {@code fork}.
+ *
  * <p>Event ids already in the outbox are duplicates: counted, never written again, so never delivered twice. A record
  * already kept as a dead letter (same coordinates) is counted as such and not stored again. New metered events are
  * written as pending; the running application's delivery sends them.
@@ -57,6 +64,7 @@ final class TopicReplay {
     private final Database database;
     private final UsageRecorder recorder;
     private final Reprocessing reprocessing;
+    private final TicketTracker tracker;
     private final Clock clock;
 
     /**
@@ -81,6 +89,7 @@ final class TopicReplay {
         this.database = database;
         this.recorder = recorder;
         this.reprocessing = new Reprocessing(database);
+        this.tracker = new TicketTracker(database);
         this.clock = clock;
     }
 
@@ -110,8 +119,8 @@ final class TopicReplay {
      * One record's fate.
      *
      * @param source  coordinates
-     * @param outcome {@code metered}, {@code duplicate}, {@code dead-lettered}, {@code already dead-lettered},
-     *                {@code skipped}
+     * @param outcome {@code metered}, {@code duplicate}, {@code fork} (dead-lettered by completeness tracking),
+     *                {@code dead-lettered}, {@code already dead-lettered}, {@code skipped}
      * @param eventId the event id, may be null
      * @param detail  subject, reason or event type
      */
@@ -125,6 +134,9 @@ final class TopicReplay {
         long metered;
         long duplicates;
         long deadLettered;
+        /** Forks among the dead-lettered (quarantined by completeness tracking, as the route does). */
+        long forks;
+
         long alreadyDeadLettered;
         long skipped;
         final List<Line> lines = new ArrayList<>();
@@ -144,7 +156,8 @@ final class TopicReplay {
             String verb = dryRun ? "would be " : "";
             return records + " record(s) read: " + metered + " " + verb + "metered, " + duplicates
                     + " duplicate(s) (already billed, not sent again), " + deadLettered + " " + verb
-                    + "dead-lettered, " + alreadyDeadLettered + " already dead letters, " + skipped
+                    + "dead-lettered" + (forks == 0 ? "" : " (" + forks + " fork(s))") + ", " + alreadyDeadLettered
+                    + " already dead letters, " + skipped
                     + " skipped (not metered types)";
         }
     }
@@ -303,10 +316,23 @@ final class TopicReplay {
         for (Map.Entry<Integer, List<Long>> e : rejectedOffsets.entrySet()) {
             kept.put(e.getKey(), reprocessing.deadLettered(topic, e.getKey(), e.getValue()));
         }
+        Map<KafkaCoordinates, String> forks = forks(results);
         List<OfflineMetering.Result> toStore = new ArrayList<>();
         for (OfflineMetering.Result r : results) {
             switch (r.kind()) {
                 case METERED -> {
+                    String fork = forks.get(r.source());
+                    if (fork != null) {
+                        // quarantined as the route does: a dead letter with both payloads, never billed
+                        report.forks++;
+                        report.line(new Line(r.source(), "fork", r.eventId(), fork));
+                        if (dryRun) {
+                            report.deadLettered++;
+                        } else {
+                            toStore.add(r);
+                        }
+                        continue;
+                    }
                     boolean duplicate = billed.contains(r.eventId()) || !seenThisRun.add(r.eventId());
                     report.line(new Line(r.source(), duplicate ? "duplicate" : "metered", r.eventId(), r.detail()));
                     if (dryRun) {
@@ -352,21 +378,45 @@ final class TopicReplay {
     }
 
     /**
-     * Stores a batch in one transaction; when the database refuses the data of a record (SQLSTATE class 22/23), each
-     * record is stored on its own and the refused one is dead-lettered with the database's reason, as the route does.
+     * The forks among the batch's metered records (by coordinates, with the reason), as the route's transaction would
+     * find them now ({@link TicketTracker#preview}); empty when completeness tracking is off.
+     */
+    private Map<KafkaCoordinates, String> forks(List<OfflineMetering.Result> results) throws SQLException {
+        if (!metering.tracksSequences()) {
+            return Map.of();
+        }
+        List<OfflineMetering.Result> metered = results.stream()
+                .filter(r -> r.kind() == OfflineMetering.Kind.METERED)
+                .toList();
+        Map<KafkaCoordinates, String> forks = new HashMap<>();
+        tracker.preview(
+                        metered.stream().map(OfflineMetering.Result::outbox).toList(),
+                        metered.stream().map(OfflineMetering.Result::facts).toList())
+                .forks()
+                .forEach(f -> forks.put(f.deadLetter().source(), f.deadLetter().reason()));
+        return forks;
+    }
+
+    /**
+     * Stores a batch in one transaction, with the route's completeness tracking when it is on (gaps recorded, forks
+     * dead-lettered); when the database refuses the data of a record (SQLSTATE class 22/23, among them a unique key
+     * another instance committed meanwhile), each record is stored on its own (re-reading what is committed) and the
+     * refused one is dead-lettered with the database's reason, as the route does.
      */
     private UsageRecorder.Result store(List<OfflineMetering.Result> results) throws SQLException {
         List<OutboxEntry> metered = new ArrayList<>();
+        List<TicketFacts> facts = new ArrayList<>();
         List<DeadLetterEntry> deadLetters = new ArrayList<>();
         for (OfflineMetering.Result r : results) {
             if (r.outbox() != null) {
                 metered.add(r.outbox());
+                facts.add(r.facts());
             } else {
                 deadLetters.add(r.deadLetter());
             }
         }
         try {
-            return recorder.record(metered, deadLetters);
+            return recorder.record(metered, metering.tracksSequences() ? facts : null, deadLetters);
         } catch (SQLException e) {
             if (!SqlErrors.refusesData(e)) {
                 throw e;

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DatabaseConfig;
 import io.livepeer.clearinghouse.ledger.DeadLetterEntry;
+import io.livepeer.clearinghouse.ledger.DeadLetters;
 import io.livepeer.clearinghouse.ledger.KafkaCoordinates;
 import io.livepeer.clearinghouse.ledger.Reprocessing;
 import io.livepeer.clearinghouse.ledger.Reprocessing.Outcome;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
+import io.livepeer.clearinghouse.ledger.completeness.SequenceGaps;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.routes.metering.MeteringSettings;
 import io.livepeer.clearinghouse.testing.TestDatabases;
@@ -123,6 +125,81 @@ class DeadLetterRedriveTest {
             assertThat(broken.lines.get(0).detail()).isNotBlank();
             assertThat(outcomes(db)).doesNotContainNull();
             assertThat(outbox.pendingCount()).isEqualTo(3);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void a_redrive_fills_gaps_and_quarantines_forks_as_the_route_does(JdbcTarget target) throws Exception {
+        String session = UUID.randomUUID().toString().substring(0, 8);
+        String fee = "1421897143000";
+        String zero = UUID.randomUUID().toString();
+        String one = UUID.randomUUID().toString();
+        String two = UUID.randomUUID().toString();
+        String three = UUID.randomUUID().toString();
+        String otherOne = UUID.randomUUID().toString();
+        try (Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 2))) {
+            // 0, 1 and 3 were metered with tracking; 2 and another id for 1 were refused by a limit set too low
+            OfflineMetering fixed = metering(null);
+            List<OfflineMetering.Result> metered = new java.util.ArrayList<>();
+            long offset = 20;
+            for (String[] t : new String[][] {{zero, "0"}, {one, "1"}, {three, "3"}}) {
+                metered.add(fixed.meter(
+                        bytes(TopicReplayTest.ticket(t[0], fee, session, Long.parseLong(t[1]))),
+                        coordinates(offset++),
+                        null,
+                        Instant.now()));
+            }
+            OfflineMetering tooStrict = metering("1000");
+            List<DeadLetterEntry> letters = List.of(
+                    tooStrict
+                            .meter(
+                                    bytes(TopicReplayTest.ticket(two, fee, session, 2)),
+                                    coordinates(30),
+                                    null,
+                                    Instant.now())
+                            .deadLetter(),
+                    tooStrict
+                            .meter(
+                                    bytes(TopicReplayTest.ticket(otherOne, fee, session, 1)),
+                                    coordinates(31),
+                                    null,
+                                    Instant.now())
+                            .deadLetter());
+            recorder(db)
+                    .record(
+                            metered.stream().map(OfflineMetering.Result::outbox).toList(),
+                            metered.stream().map(OfflineMetering.Result::facts).toList(),
+                            letters);
+            SequenceGaps gaps = new SequenceGaps(db);
+            assertThat(gaps.list(null, 10))
+                    .singleElement()
+                    .satisfies(g -> assertThat(g.fromSequence()).isEqualTo(2));
+
+            DeadLetterRedrive.Report dry = redrive(db, fixed).run("exceeds the limit", null, true);
+            assertThat(dry.count(Outcome.METERED)).isEqualTo(1);
+            assertThat(dry.count(Outcome.DEAD_LETTERED)).isEqualTo(1);
+            assertThat(dry.lines)
+                    .filteredOn(l -> l.outcome() == Outcome.DEAD_LETTERED)
+                    .singleElement()
+                    .satisfies(l -> assertThat(l.detail()).startsWith("fork: session " + session + " sequence 1"));
+            assertThat(gaps.list(null, 10)).hasSize(1);
+
+            DeadLetterRedrive.Report real = redrive(db, fixed).run("exceeds the limit", null, false);
+            assertThat(real.count(Outcome.METERED)).isEqualTo(1);
+            assertThat(real.count(Outcome.DEAD_LETTERED)).isEqualTo(1);
+            assertThat(gaps.list(null, 10)).isEmpty();
+            Reprocessing reprocessing = new Reprocessing(db);
+            assertThat(reprocessing.billed(List.of(two, otherOne))).containsExactly(two);
+            DeadLetters.DeadLetterView fork = new DeadLetters(db)
+                    .list(null, 10).stream()
+                            .filter(l -> otherOne.equals(l.eventId()))
+                            .findFirst()
+                            .orElseThrow();
+            assertThat(fork.redriveOutcome()).isEqualTo("dead_lettered");
+            assertThat(fork.redriveReason()).startsWith("fork: ");
+            assertThat(fork.reason()).contains("exceeds the limit");
+            assertThat(fork.firstPayload()).contains(one);
         }
     }
 

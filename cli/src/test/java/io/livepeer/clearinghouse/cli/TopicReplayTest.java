@@ -6,6 +6,7 @@ import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DatabaseConfig;
 import io.livepeer.clearinghouse.ledger.DeadLetters;
 import io.livepeer.clearinghouse.ledger.Reprocessing;
+import io.livepeer.clearinghouse.ledger.completeness.SequenceGaps;
 import io.livepeer.clearinghouse.ledger.outbox.DeliveryQueue;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxQueries;
 import io.livepeer.clearinghouse.processors.price.PriceQuote;
@@ -20,6 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
@@ -72,14 +75,23 @@ class TopicReplayTest {
         return ticket(id, "1421897143000");
     }
 
+    /**
+     * A ticket of its own payment session (named after the id): a sequence number reused by another id would be a
+     * fork, which completeness tracking quarantines.
+     */
     static String ticket(String id, String feeWei) {
+        return ticket(id, feeWei, id.replace("-", "").substring(0, 8), 0);
+    }
+
+    /** A ticket at {@code sequence} of payment session {@code session}. */
+    static String ticket(String id, String feeWei, String session, long sequence) {
         Instant used = Instant.now().minus(Duration.ofMinutes(1));
         return "{\"id\":\"" + id + "\",\"type\":\"create_signed_ticket\",\"timestamp\":\"" + used.toEpochMilli()
                 + "\",\"gateway\":\"\",\"data\":{\"auth_id\":\"acme:alice\",\"billable_secs\":60,"
                 + "\"computed_fee\":\"" + feeWei + "\",\"current_time\":\"" + used + "\",\"orch_address\":"
                 + "\"0x1f2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5\",\"pipeline\":\"live-video-to-video\","
-                + "\"request_id\":\"a1b2c3d4\",\"sequence_number\":0,\"session_id\":\"9f8e7d6c\","
-                + "\"session_status\":\"new\"}}";
+                + "\"request_id\":\"a1b2c3d4\",\"sequence_number\":" + sequence + ",\"session_id\":\"" + session
+                + "\",\"session_status\":\"new\"}}";
     }
 
     static void send(String topic, int partition, Instant timestamp, String value) throws Exception {
@@ -119,11 +131,13 @@ class TopicReplayTest {
         String e1 = UUID.randomUUID().toString();
         String e2 = UUID.randomUUID().toString();
         String e3 = UUID.randomUUID().toString();
+        String second = ticket(e2);
         send(topic, 0, null, ticket(e1));
-        send(topic, 0, null, ticket(e2));
+        send(topic, 0, null, second);
         send(topic, 0, null, "{oops");
         send(topic, 0, null, "{\"type\":\"network_capabilities\",\"data\":[]}");
-        send(topic, 0, null, ticket(e2)); // the same id again (a redelivery by the signer)
+        // the same record again (a redelivery by the signer: the same bytes; other content would be a fork)
+        send(topic, 0, null, second);
         send(topic, 1, null, ticket(e3)); // another partition: not asked for
 
         try (Database db = open(target)) {
@@ -175,6 +189,57 @@ class TopicReplayTest {
             assertThat(dryAgain.alreadyDeadLettered).isEqualTo(1);
         }
         assertNoConsumerGroup();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void a_replay_tracks_gaps_and_quarantines_forks_as_the_route_does(JdbcTarget target) throws Exception {
+        String topic = "replay-completeness-" + target.label();
+        kafka.createTopic(topic, 1);
+        String session = UUID.randomUUID().toString().substring(0, 8);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(UUID.randomUUID().toString());
+        }
+        send(topic, 0, null, ticket(ids.get(0), "1000", session, 0));
+        send(topic, 0, null, ticket(ids.get(1), "1000", session, 1));
+        send(topic, 0, null, ticket(ids.get(3), "1000", session, 3)); // 2 is late
+
+        try (Database db = open(target)) {
+            SequenceGaps gaps = new SequenceGaps(db);
+            DeadLetters deadLetters = new DeadLetters(db);
+            assertThat(replay(topic, db).run(new TopicReplay.Start(Map.of(0, 0L), null, null), false).metered)
+                    .isEqualTo(3);
+            assertThat(gaps.list(null, 10)).singleElement().satisfies(g -> {
+                assertThat(g.sessionId()).isEqualTo(session);
+                assertThat(g.fromSequence()).isEqualTo(2);
+                assertThat(g.toSequence()).isEqualTo(2);
+            });
+
+            // the late one, the id of 0 with other content, and another id for the billed sequence 1
+            send(topic, 0, null, ticket(ids.get(2), "1000", session, 2));
+            send(topic, 0, null, ticket(ids.get(0), "9999", session, 0));
+            send(topic, 0, null, ticket(ids.get(4), "1000", session, 1));
+            TopicReplay.Report dry = replay(topic, db).run(new TopicReplay.Start(Map.of(0, 3L), null, null), true);
+            assertThat(dry.lines).extracting(TopicReplay.Line::outcome).containsExactly("metered", "fork", "fork");
+            assertThat(dry.forks).isEqualTo(2);
+            assertThat(dry.deadLettered).isEqualTo(2);
+            assertThat(dry.summary()).contains("2 fork(s)");
+            assertThat(deadLetters.count()).isZero();
+            assertThat(gaps.list(null, 10)).hasSize(1);
+
+            TopicReplay.Report real = replay(topic, db).run(new TopicReplay.Start(Map.of(0, 3L), null, null), false);
+            assertThat(real.metered).isEqualTo(1);
+            assertThat(real.deadLettered).isEqualTo(2);
+            assertThat(gaps.list(null, 10)).isEmpty();
+            assertThat(new Reprocessing(db).billed(List.of(ids.get(4)))).isEmpty();
+            assertThat(new OutboxQueries(db).pendingCount()).isEqualTo(4);
+            List<DeadLetters.DeadLetterView> forks = deadLetters.list(null, 10);
+            assertThat(forks).hasSize(2).allSatisfy(l -> assertThat(l.reason()).startsWith("fork: "));
+            // each keeps what was billed first: the CloudEvent of 0 and of 1
+            assertThat(forks).anySatisfy(l -> assertThat(l.firstPayload()).contains(ids.get(0)));
+            assertThat(forks).anySatisfy(l -> assertThat(l.firstPayload()).contains(ids.get(1)));
+        }
     }
 
     @ParameterizedTest(name = "{0}")

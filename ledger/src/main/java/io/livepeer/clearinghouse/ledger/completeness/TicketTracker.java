@@ -60,6 +60,19 @@ public final class TicketTracker {
      *     same id or sequence since this batch read them
      */
     public Screened screen(List<OutboxEntry> metered, List<TicketFacts> facts, Instant now) throws SQLException {
+        return classify(metered, facts, Objects.requireNonNull(now));
+    }
+
+    /**
+     * What {@link #screen} would decide for this batch now, without recording anything: for dry runs, and for a
+     * redrive that must name a fork's reason.
+     */
+    public Screened preview(List<OutboxEntry> metered, List<TicketFacts> facts) throws SQLException {
+        return classify(metered, facts, null);
+    }
+
+    /** Screens; records the new events seen at {@code now}, or nothing when {@code now} is null. */
+    private Screened classify(List<OutboxEntry> metered, List<TicketFacts> facts, Instant now) throws SQLException {
         if (metered.size() != facts.size()) {
             throw new IllegalArgumentException("one TicketFacts per metered event");
         }
@@ -111,7 +124,9 @@ public final class TicketTracker {
                 fresh.add(i);
                 store.add(e);
             }
-            insert(c, metered, facts, fresh, now);
+            if (now != null) {
+                insert(c, metered, facts, fresh, now);
+            }
             return new Screened(store, forks);
         });
     }

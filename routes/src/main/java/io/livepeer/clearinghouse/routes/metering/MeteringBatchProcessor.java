@@ -191,7 +191,8 @@ public final class MeteringBatchProcessor implements Processor {
                 outcome = new MeteringOutcome.Rejected("internal error while metering: " + e, null);
             }
             if (outcome instanceof MeteringOutcome.Metered m) {
-                items.add(new Item(source, key, raw, toOutbox(m.usage(), source), null, m.usage(), facts(m, key, raw)));
+                items.add(new Item(
+                        source, key, raw, toOutbox(m.usage(), source), null, m.usage(), ticketFacts(m, key, raw)));
             } else if (outcome instanceof MeteringOutcome.Rejected r) {
                 items.add(new Item(
                         source,
@@ -379,8 +380,11 @@ public final class MeteringBatchProcessor implements Processor {
             MeteredUsage usage,
             TicketFacts facts) {}
 
-    /** The completeness facts of a metered record: its content hash and session position. */
-    private static TicketFacts facts(MeteringOutcome.Metered m, String key, byte[] raw) {
+    /**
+     * The completeness facts of a metered record: its content hash and session position; the one mapping, also used by
+     * {@code replay} and {@code dead-letters redrive} so they track gaps and forks as the route does.
+     */
+    public static TicketFacts ticketFacts(MeteringOutcome.Metered m, String key, byte[] raw) {
         SessionPosition p = m.position();
         return new TicketFacts(
                 TicketFacts.sha256(raw),
