@@ -26,6 +26,12 @@ import org.jdbi.v3.core.statement.Update;
  *       seconds, and an event still pending or rejected is never touched whatever its age.</li>
  *   <li><b>Dead letters</b> whose {@code created_at} is older than the policy's age are deleted (raw bytes, reason
  *       and Kafka coordinates). A Kafka record dead-lettered again after that (a replay) is simply recorded again.</li>
+ *   <li><b>Completeness rows</b> ({@code ticket_events}), with the delivered payloads' age: the events of payment
+ *       sessions that are closed (no open gap: {@code ticket_sessions.missing = 0}) and were last seen before the
+ *       cutoff, and events without a session seen before it. A session with an open gap keeps every event (the gap
+ *       read needs them); a closed session keeps its summary row, which records the highest number pruned
+ *       ({@code pruned_through}), so an event of it arriving later is still placed after it. Past that age a late
+ *       event is dead-lettered as too old anyway, so the fork checks lose nothing that could still be billed.</li>
  * </ul>
  *
  * <p>Work is done in batches, each its own short transaction, so the metering and delivery transactions are never
@@ -85,7 +91,18 @@ public final class Retention {
             long outboxPayloads,
             long outboxPayloadChars,
             Instant deadLetterCutoff,
-            long deadLetters) {
+            long deadLetters,
+            long ticketEvents) {
+
+        /** Without completeness rows removed. */
+        public Report(
+                Instant outboxPayloadCutoff,
+                long outboxPayloads,
+                long outboxPayloadChars,
+                Instant deadLetterCutoff,
+                long deadLetters) {
+            this(outboxPayloadCutoff, outboxPayloads, outboxPayloadChars, deadLetterCutoff, deadLetters, 0);
+        }
 
         /** One line for the log and the launcher. */
         public String summary(boolean dryRun) {
@@ -98,9 +115,17 @@ public final class Retention {
                     + " and "
                     + (deadLetterCutoff == null
                             ? "no dead letters (kept forever)"
-                            : deadLetters + " dead letter(s) created before " + deadLetterCutoff);
+                            : deadLetters + " dead letter(s) created before " + deadLetterCutoff)
+                    + (ticketEvents == 0
+                            ? ""
+                            : ", and " + ticketEvents + " completeness row(s) (ticket_events) of closed payment"
+                                    + " sessions last seen before " + outboxPayloadCutoff);
         }
     }
+
+    /** The events of closed sessions last seen before the cutoff that retention has not removed yet. */
+    private static final String CLOSED_OLD_SESSIONS = " FROM ticket_sessions s WHERE s.missing = 0"
+            + " AND s.last_seen < :cutoff AND (s.pruned_through IS NULL OR s.pruned_through < s.max_seq)";
 
     /** Counts what {@link #prune} would remove now; changes nothing. */
     public Report report(Policy policy) throws SQLException {
@@ -120,7 +145,20 @@ public final class Retention {
                 chars = row[1];
             }
             long deadLetters = deadLetterCutoff == null ? 0 : count(h, OLD_DEAD_LETTERS, deadLetterCutoff);
-            return new Report(payloadCutoff, payloads, chars, deadLetterCutoff, deadLetters);
+            long ticketEvents = 0;
+            if (payloadCutoff != null) {
+                ticketEvents = count(
+                                h,
+                                " FROM ticket_events e JOIN ticket_sessions s ON e.signer = s.signer"
+                                        + " AND e.subject = s.subject AND e.session_id = s.session_id"
+                                        + " WHERE s.missing = 0 AND s.last_seen < :cutoff",
+                                payloadCutoff)
+                        + count(
+                                h,
+                                " FROM ticket_events e WHERE e.session_id IS NULL AND e.seen_at < :cutoff",
+                                payloadCutoff);
+            }
+            return new Report(payloadCutoff, payloads, chars, deadLetterCutoff, deadLetters, ticketEvents);
         });
     }
 
@@ -188,7 +226,69 @@ public final class Retention {
                 deadLetters += n;
             } while (n >= policy.batchSize());
         }
-        return new Report(payloadCutoff, payloads, 0, deadLetterCutoff, deadLetters);
+        long ticketEvents = payloadCutoff == null ? 0 : pruneTicketEvents(payloadCutoff, policy.batchSize());
+        return new Report(payloadCutoff, payloads, 0, deadLetterCutoff, deadLetters, ticketEvents);
+    }
+
+    /**
+     * Removes the completeness rows of closed sessions last seen before {@code cutoff}, one session per transaction
+     * (its summary row first, guarded by {@code missing = 0} and the same {@code max_seq}, so a session that an event
+     * reopened or extended meanwhile is left alone, and metering that meets the session waits for the row), then the
+     * events without a session seen before the cutoff in batches.
+     */
+    private long pruneTicketEvents(Instant cutoff, int batchSize) throws SQLException {
+        long removed = 0;
+        while (true) {
+            List<Object[]> sessions =
+                    database.withHandle(h -> h.createQuery("SELECT s.signer, s.subject, s.session_id, s.max_seq"
+                                    + CLOSED_OLD_SESSIONS + " ORDER BY s.last_seen LIMIT :limit")
+                            .bind("cutoff", cutoff)
+                            .bind("limit", batchSize)
+                            .map((rs, ctx) -> new Object[] {
+                                rs.getString("signer"),
+                                rs.getString("subject"),
+                                rs.getString("session_id"),
+                                rs.getLong("max_seq")
+                            })
+                            .list());
+            for (Object[] session : sessions) {
+                removed += database.inTransaction(h -> {
+                    int marked = h.createUpdate(
+                                    "UPDATE ticket_sessions SET pruned_through = :max WHERE signer = :signer"
+                                            + " AND subject = :subject AND session_id = :session AND missing = 0"
+                                            + " AND max_seq = :max")
+                            .bind("signer", (String) session[0])
+                            .bind("subject", (String) session[1])
+                            .bind("session", (String) session[2])
+                            .bind("max", (long) session[3])
+                            .execute();
+                    if (marked == 0) {
+                        return 0;
+                    }
+                    return h.createUpdate("DELETE FROM ticket_events WHERE signer = :signer AND subject = :subject"
+                                    + " AND session_id = :session AND sequence_number <= :max")
+                            .bind("signer", (String) session[0])
+                            .bind("subject", (String) session[1])
+                            .bind("session", (String) session[2])
+                            .bind("max", (long) session[3])
+                            .execute();
+                });
+            }
+            if (sessions.size() < batchSize) {
+                break;
+            }
+        }
+        int n;
+        do {
+            n = database.inTransaction(h -> h.createUpdate("DELETE FROM ticket_events WHERE id IN (SELECT e.id FROM"
+                            + " ticket_events e WHERE e.session_id IS NULL AND e.seen_at < :cutoff ORDER BY e.id"
+                            + " LIMIT :limit)")
+                    .bind("cutoff", cutoff)
+                    .bind("limit", batchSize)
+                    .execute());
+            removed += n;
+        } while (n >= batchSize);
+        return removed;
     }
 
     /** A position in the (event_time, seq) order of the outbox. */

@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * The read side of completeness tracking: open <b>gaps</b> in payment sessions' sequence numbers, derived from
- * {@code ticket_events} on every read (so a late event fills its gap by simply being recorded, and no instance keeps
- * gap state). A session is {@code (signer, subject, session_id)}; its sequence numbers start at 0 and grow by one per
+ * {@code ticket_events} of the sessions whose summary counts missing numbers on every read (so a late event fills its
+ * gap by simply being recorded, and no instance keeps gap state). A session is {@code (signer, subject, session_id)}; its sequence numbers start at 0 and grow by one per
  * signing call (go-livepeer {@code RemotePaymentState.SequenceNumber}), so every number below the highest one seen
  * was signed. A gap is a run of numbers not seen: between two seen numbers, or below the lowest one (a leading gap,
  * not reported for sessions first seen within {@link #LEADING_GRACE} of the start of tracking: they began before it).
@@ -24,8 +24,9 @@ import java.util.List;
  * {@code missing × sum(fee_wei) / count} (wei, rounded down), {@code missing × sum(network_usd_micros) / count} (USD
  * micros, 6 decimals, half-up) and {@code missing × sum(num_tickets) / count} tickets (rounded down).
  *
- * <p>Cost: one pass over {@code ticket_events} with window functions per read; meant for the API and a periodic
- * gauge, not the hot path.
+ * <p>Cost: bounded by the sessions with an open gap, not by the history: the metering transaction keeps one summary
+ * row per session ({@code ticket_sessions}, V10, with its count of missing numbers), and a read visits only the rows
+ * with {@code missing > 0} (indexed) and those sessions' events (by the unique key), with window functions.
  */
 public final class SequenceGaps {
 
@@ -36,20 +37,25 @@ public final class SequenceGaps {
     public static final String ESTIMATION_RULE = "missing calls x the session's average per received call (fee in wei"
             + " rounded down, USD micros to 6 decimals half-up, tickets rounded down)";
 
-    private static final String SESSION = "PARTITION BY signer, subject, session_id";
+    private static final String SESSION = "PARTITION BY e.signer, e.subject, e.session_id";
 
-    private static final String GAPS = "SELECT id, signer, subject, session_id, prev_seq, sequence_number,"
+    /**
+     * Only the sessions whose summary row ({@code ticket_sessions}, V10) counts missing numbers (index
+     * {@code ticket_sessions_missing_idx}), and only their events (the unique key of {@code ticket_events} on
+     * (signer, subject, session, sequence)); closed sessions are never read. The session's sums come from its summary
+     * row; below the first event retention left ({@code pruned_through}) every number was seen.
+     */
+    static final String GAPS = "SELECT id, signer, subject, session_id, prev_seq, sequence_number,"
             + " first_seen, session_wei, session_micros, session_tickets, session_events FROM ("
-            + "SELECT id, signer, subject, session_id, sequence_number,"
-            + " LAG(sequence_number) OVER (" + SESSION + " ORDER BY sequence_number) AS prev_seq,"
-            + " MIN(seen_at) OVER (" + SESSION + " ORDER BY sequence_number DESC"
+            + "SELECT e.id, e.signer, e.subject, e.session_id, e.sequence_number,"
+            + " COALESCE(LAG(e.sequence_number) OVER (" + SESSION + " ORDER BY e.sequence_number), s.pruned_through)"
+            + " AS prev_seq,"
+            + " MIN(e.seen_at) OVER (" + SESSION + " ORDER BY e.sequence_number DESC"
             + " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS first_seen,"
-            + " MIN(seen_at) OVER (" + SESSION + ") AS session_first_seen,"
-            + " SUM(fee_wei) OVER (" + SESSION + ") AS session_wei,"
-            + " SUM(network_usd_micros) OVER (" + SESSION + ") AS session_micros,"
-            + " SUM(num_tickets) OVER (" + SESSION + ") AS session_tickets,"
-            + " COUNT(*) OVER (" + SESSION + ") AS session_events"
-            + " FROM ticket_events WHERE session_id IS NOT NULL) t"
+            + " s.first_seen AS session_first_seen, s.fee_wei AS session_wei,"
+            + " s.network_usd_micros AS session_micros, s.num_tickets AS session_tickets, s.events AS session_events"
+            + " FROM ticket_sessions s JOIN ticket_events e ON e.signer = s.signer AND e.subject = s.subject"
+            + " AND e.session_id = s.session_id WHERE s.missing > 0) t"
             + " WHERE (sequence_number - prev_seq > 1 OR (prev_seq IS NULL AND sequence_number > 0"
             + " AND session_first_seen >= :leading_after))";
 

@@ -126,6 +126,7 @@ public final class TicketTracker {
             }
             if (now != null) {
                 insert(c, metered, facts, fresh, now);
+                summarize(c, metered, facts, fresh, now);
             }
             return new Screened(store, forks);
         });
@@ -262,6 +263,171 @@ public final class TicketTracker {
                 }
                 insert.executeUpdate();
             }
+        }
+    }
+
+    private static final String SESSION_UPDATE = "UPDATE ticket_sessions SET events = events + ?,"
+            + " fee_wei = fee_wei + ?, network_usd_micros = network_usd_micros + ?, num_tickets = num_tickets + ?,"
+            + " min_seq = LEAST(min_seq, ?), max_seq = GREATEST(max_seq, ?), first_seen = LEAST(first_seen, ?),"
+            + " last_seen = GREATEST(last_seen, ?),"
+            // every right-hand side reads the row as it was: the new missing count from the new bounds and count
+            + " missing = GREATEST(max_seq, ?) - LEAST(min_seq, ?) + 1 - (events + ?)"
+            + " + CASE WHEN LEAST(min_seq, ?) > 0 AND LEAST(first_seen, ?) >= ? THEN LEAST(min_seq, ?) ELSE 0 END"
+            + " WHERE signer = ? AND subject = ? AND session_id = ?";
+
+    private static final String SESSION_INSERT = "INSERT INTO ticket_sessions (signer, subject, session_id, min_seq,"
+            + " max_seq, events, fee_wei, network_usd_micros, num_tickets, first_seen, last_seen, missing)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+
+    /** When a session's leading gap becomes reportable (constant: the start of tracking plus the grace), cached. */
+    private volatile Instant leadingAfter;
+
+    /**
+     * Keeps each touched session's summary row ({@code ticket_sessions}, V10) up to date with the batch's new events,
+     * in the caller's transaction: one batched UPDATE, an INSERT for sessions without a row, and the UPDATE again for
+     * a row another instance inserted meanwhile. Sessions in key order, so that two instances wait, never deadlock.
+     */
+    private void summarize(
+            Connection c, List<OutboxEntry> metered, List<TicketFacts> facts, List<Integer> fresh, Instant now)
+            throws SQLException {
+        java.util.TreeMap<SessionKey, SessionDelta> sessions = new java.util.TreeMap<>();
+        for (int i : fresh) {
+            TicketFacts f = facts.get(i);
+            if (f.sequenced()) {
+                OutboxEntry e = metered.get(i);
+                sessions.computeIfAbsent(
+                                new SessionKey(f.signer(), e.subject(), f.sessionId()), k -> new SessionDelta())
+                        .add(f.sequenceNumber(), e.feeWei(), e.networkMicros(), f.numTickets());
+            }
+        }
+        if (sessions.isEmpty()) {
+            return;
+        }
+        OffsetDateTime seen = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
+        OffsetDateTime leading = OffsetDateTime.ofInstant(leadingAfter(c), ZoneOffset.UTC);
+        List<Map.Entry<SessionKey, SessionDelta>> absent = update(c, List.copyOf(sessions.entrySet()), seen, leading);
+        if (absent.isEmpty()) {
+            return;
+        }
+        List<Map.Entry<SessionKey, SessionDelta>> lost = new ArrayList<>();
+        try (PreparedStatement insert = c.prepareStatement(SESSION_INSERT)) {
+            for (Map.Entry<SessionKey, SessionDelta> s : absent) {
+                SessionKey k = s.getKey();
+                SessionDelta d = s.getValue();
+                int p = 1;
+                insert.setString(p++, k.signer());
+                insert.setString(p++, k.subject());
+                insert.setString(p++, k.sessionId());
+                insert.setLong(p++, d.min);
+                insert.setLong(p++, d.max);
+                insert.setLong(p++, d.events);
+                insert.setBigDecimal(p++, new BigDecimal(d.feeWei));
+                insert.setBigDecimal(p++, d.micros);
+                insert.setLong(p++, d.tickets);
+                insert.setObject(p++, seen);
+                insert.setObject(p++, seen);
+                insert.setLong(
+                        p++, d.max - d.min + 1 - d.events + (d.min > 0 && !now.isBefore(leadingAfter(c)) ? d.min : 0));
+                insert.addBatch();
+            }
+            int[] counts = insert.executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] == 0) {
+                    lost.add(absent.get(i)); // another instance inserted the row since our UPDATE
+                }
+            }
+        }
+        if (!lost.isEmpty() && !update(c, lost, seen, leading).isEmpty()) {
+            throw new SQLException("ticket_sessions row neither updated nor inserted", "40001");
+        }
+    }
+
+    /** The batched UPDATE; returns the sessions that have no row yet. */
+    private static List<Map.Entry<SessionKey, SessionDelta>> update(
+            Connection c,
+            List<Map.Entry<SessionKey, SessionDelta>> sessions,
+            OffsetDateTime seen,
+            OffsetDateTime leading)
+            throws SQLException {
+        List<Map.Entry<SessionKey, SessionDelta>> absent = new ArrayList<>();
+        try (PreparedStatement update = c.prepareStatement(SESSION_UPDATE)) {
+            for (Map.Entry<SessionKey, SessionDelta> s : sessions) {
+                SessionKey k = s.getKey();
+                SessionDelta d = s.getValue();
+                int p = 1;
+                update.setLong(p++, d.events);
+                update.setBigDecimal(p++, new BigDecimal(d.feeWei));
+                update.setBigDecimal(p++, d.micros);
+                update.setLong(p++, d.tickets);
+                update.setLong(p++, d.min);
+                update.setLong(p++, d.max);
+                update.setObject(p++, seen);
+                update.setObject(p++, seen);
+                update.setLong(p++, d.max);
+                update.setLong(p++, d.min);
+                update.setLong(p++, d.events);
+                update.setLong(p++, d.min);
+                update.setObject(p++, seen);
+                update.setObject(p++, leading);
+                update.setLong(p++, d.min);
+                update.setString(p++, k.signer());
+                update.setString(p++, k.subject());
+                update.setString(p++, k.sessionId());
+                update.addBatch();
+            }
+            int[] counts = update.executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] == 0) {
+                    absent.add(sessions.get(i));
+                }
+            }
+        }
+        return absent;
+    }
+
+    private Instant leadingAfter(Connection c) throws SQLException {
+        Instant cached = leadingAfter;
+        if (cached != null) {
+            return cached;
+        }
+        try (PreparedStatement select = c.prepareStatement("SELECT started_at FROM ticket_tracking WHERE id = 1");
+                ResultSet rs = select.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("ticket_tracking has no row 1 (migration V7)");
+            }
+            cached =
+                    rs.getObject("started_at", OffsetDateTime.class).toInstant().plus(SequenceGaps.LEADING_GRACE);
+        }
+        leadingAfter = cached;
+        return cached;
+    }
+
+    /** A payment session, ordered (the order rows are locked in). */
+    private record SessionKey(String signer, String subject, String sessionId) implements Comparable<SessionKey> {
+        @Override
+        public int compareTo(SessionKey o) {
+            int c = signer.compareTo(o.signer);
+            c = c != 0 ? c : subject.compareTo(o.subject);
+            return c != 0 ? c : sessionId.compareTo(o.sessionId);
+        }
+    }
+
+    /** A batch's new events of one session, added up. */
+    private static final class SessionDelta {
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        long events;
+        BigInteger feeWei = BigInteger.ZERO;
+        BigDecimal micros = BigDecimal.ZERO;
+        long tickets;
+
+        void add(long sequence, BigInteger fee, BigDecimal networkMicros, long numTickets) {
+            min = Math.min(min, sequence);
+            max = Math.max(max, sequence);
+            events++;
+            feeWei = feeWei.add(fee);
+            micros = micros.add(networkMicros);
+            tickets += numTickets;
         }
     }
 

@@ -84,6 +84,106 @@ class CompletenessTest {
                 List.of());
     }
 
+    /** The sequence numbers and missing count of each session's summary row, as {@code "session:min-max/n/missing"}. */
+    static List<String> summaries(Database db) throws SQLException {
+        return db.withHandle(h -> h.createQuery("SELECT session_id, min_seq, max_seq, events, missing"
+                        + " FROM ticket_sessions ORDER BY session_id")
+                .map((rs, ctx) -> rs.getString("session_id") + ":" + rs.getLong("min_seq") + "-" + rs.getLong("max_seq")
+                        + "/" + rs.getLong("events") + "/" + rs.getLong("missing"))
+                .list());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void the_gap_read_visits_only_sessions_whose_summary_counts_missing_numbers(JdbcTarget target) throws Exception {
+        try (Database db = open(target)) {
+            UsageRecorder recorder = new UsageRecorder(db, null, CLOCK);
+            SequenceGaps gaps = new SequenceGaps(db);
+            record(recorder, ev("a0", "closed", 0, 1000, 0, 0), ev("a1", "closed", 1, 1000, 0, 1));
+            record(recorder, ev("a2", "closed", 2, 1000, 1, 0), ev("b0", "open", 0, 1000, 1, 1));
+            record(recorder, ev("b3", "open", 3, 1000, 0, 2));
+            // the batch transaction keeps one summary per session: bounds, count and the numbers missing
+            assertThat(summaries(db)).containsExactly("closed:0-2/3/0", "open:0-3/2/2");
+            assertThat(gaps.list(null, 10)).singleElement().satisfies(g -> {
+                assertThat(g.sessionId()).isEqualTo("open");
+                assertThat(g.fromSequence()).isEqualTo(1);
+                assertThat(g.toSequence()).isEqualTo(2);
+                assertThat(g.estimatedUnbilledWei()).isEqualTo(BigInteger.valueOf(2000));
+            });
+
+            // proof that a closed session's events are never read: remove its middle event behind the tracker's back
+            // (a gap the summary does not know of); a read that scanned ticket_events would report it
+            db.inTransaction(h -> h.execute("DELETE FROM ticket_events WHERE event_id = 'a1'"));
+            assertThat(gaps.list(null, 10))
+                    .extracting(SequenceGaps.Gap::sessionId)
+                    .containsExactly("open");
+            assertThat(gaps.summary().openGaps()).isEqualTo(1);
+
+            if (target.label().toLowerCase(java.util.Locale.ROOT).contains("h2")) {
+                // and the plan finds the open sessions through the index on missing, not a scan of either table
+                String plan = db.withHandle(h -> h.createQuery("EXPLAIN " + SequenceGaps.GAPS)
+                        .bind("leading_after", java.time.OffsetDateTime.now())
+                        .mapTo(String.class)
+                        .one());
+                assertThat(plan.toLowerCase(java.util.Locale.ROOT))
+                        .contains("ticket_sessions_missing_idx")
+                        .contains("ticket_events_sequence_uq")
+                        .doesNotContain("ticket_events.tableScan".toLowerCase(java.util.Locale.ROOT));
+            }
+
+            // the late events fill the open session: its summary closes and nothing is read any more
+            record(recorder, ev("b1", "open", 1, 1000, 2, 0), ev("b2", "open", 2, 1000, 2, 1));
+            assertThat(summaries(db)).containsExactly("closed:0-2/3/0", "open:0-3/4/0");
+            assertThat(gaps.list(null, 10)).isEmpty();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void retention_prunes_the_events_of_old_closed_sessions_only_and_a_later_event_still_finds_its_place(
+            JdbcTarget target) throws Exception {
+        try (Database db = open(target)) {
+            UsageRecorder recorder = new UsageRecorder(db, null, CLOCK);
+            SequenceGaps gaps = new SequenceGaps(db);
+            record(recorder, ev("a0", "closed", 0, 1000, 0, 0), ev("a1", "closed", 1, 1000, 0, 1));
+            record(recorder, ev("a2", "closed", 2, 1000, 0, 2), ev("b0", "open", 0, 1000, 0, 3));
+            record(recorder, ev("b3", "open", 3, 1000, 0, 4));
+            Instant later = T0.plus(java.time.Duration.ofDays(100));
+            io.livepeer.clearinghouse.ledger.Retention retention =
+                    new io.livepeer.clearinghouse.ledger.Retention(db, Clock.fixed(later, ZoneOffset.UTC));
+            var policy = new io.livepeer.clearinghouse.ledger.Retention.Policy(java.time.Duration.ofDays(90), null, 1);
+
+            assertThat(retention.report(policy).ticketEvents()).isEqualTo(3);
+            assertThat(retention.prune(policy).ticketEvents()).isEqualTo(3);
+            List<String> kept = db.withHandle(h -> h.createQuery("SELECT event_id FROM ticket_events ORDER BY event_id")
+                    .mapTo(String.class)
+                    .list());
+            assertThat(kept).containsExactly("b0", "b3");
+            assertThat(gaps.list(null, 10)).singleElement().satisfies(g -> {
+                assertThat(g.sessionId()).isEqualTo("open");
+                assertThat(g.fromSequence()).isEqualTo(1);
+            });
+            assertThat(retention.prune(policy).ticketEvents()).isZero();
+
+            // the pruned session goes on: its next gap starts after what was pruned, not at 0
+            UsageRecorder afterwards = new UsageRecorder(db, null, Clock.fixed(later, ZoneOffset.UTC));
+            record(afterwards, ev("a5", "closed", 5, 1000, 1, 0));
+            assertThat(gaps.list(null, 10))
+                    .extracting(
+                            SequenceGaps.Gap::sessionId, SequenceGaps.Gap::fromSequence, SequenceGaps.Gap::toSequence)
+                    .containsExactlyInAnyOrder(
+                            org.assertj.core.groups.Tuple.tuple("open", 1L, 2L),
+                            org.assertj.core.groups.Tuple.tuple("closed", 3L, 4L));
+            // its estimate still averages over every call the session billed, pruned ones included (4 × 1,000 wei)
+            assertThat(gaps.list(null, 10).stream()
+                            .filter(g -> g.sessionId().equals("closed"))
+                            .findFirst()
+                            .orElseThrow()
+                            .estimatedUnbilledWei())
+                    .isEqualTo(BigInteger.valueOf(2000));
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
     void lost_late_and_duplicated_events_across_partitions_open_and_fill_gaps(JdbcTarget target) throws Exception {
