@@ -1,8 +1,13 @@
 package io.livepeer.clearinghouse.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livepeer.clearinghouse.cli.bootstrap.RemoteOptions;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.outbox.DeliveredUsage;
+import io.livepeer.clearinghouse.ledger.outbox.DeliveryQueue;
+import io.livepeer.clearinghouse.openmeter.Dialect;
+import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.routes.reconcile.DriftReport;
 import io.livepeer.clearinghouse.routes.reconcile.OpenMeterReconciliation;
 import io.livepeer.clearinghouse.routes.reconcile.ReconcileMeters;
@@ -48,6 +53,9 @@ final class ReconcileCommand implements Runnable {
                         + " apart). Both dialects (v1 self-hosted, v3 / Konnect). Read-only.",
                 "Drift: missing (OpenMeter has less), extra (OpenMeter has more), double-counted (OpenMeter has"
                         + " k × ours).",
+                "--resend-missing lists the delivered events of the subjects with missing usage; with --apply they"
+                        + " are queued for delivery again (OpenMeter deduplicates by CloudEvent source and id;"
+                        + " self-hosted only with dedupe.enabled: confirm with --openmeter-dedupes).",
                 "Exits 0 when in sync, " + ExitCodes.CONFLICT + " on drift beyond the tolerance, "
                         + ExitCodes.INVALID_INPUT + " for a missing URL or token file, " + ExitCodes.REMOTE_ERROR
                         + " when OpenMeter refuses a query or stays unreachable, 1 on an error, "
@@ -102,6 +110,25 @@ final class ReconcileCommand implements Runnable {
                 description = "SUM meter of $.billable_usd_micros (default: ${DEFAULT-VALUE})")
         String billableMeter;
 
+        @Option(
+                names = "--resend-missing",
+                description = "for each subject with missing usage, queue its events delivered in the period for"
+                        + " delivery again (OpenMeter deduplicates by CloudEvent source and id, so what it already"
+                        + " counted is dropped); a dry run that only lists them unless --apply is given")
+        boolean resendMissing;
+
+        @Option(
+                names = "--apply",
+                description = "with --resend-missing: queue the events (the running application delivers them)")
+        boolean apply;
+
+        @Option(
+                names = "--openmeter-dedupes",
+                description =
+                        "with --resend-missing --apply on self-hosted OpenMeter (v1): confirm that it deduplicates"
+                                + " (dedupe.enabled, off by default); without it a resend would count events twice")
+        boolean openmeterDedupes;
+
         @Mixin
         DatabaseOptions database;
 
@@ -122,16 +149,102 @@ final class ReconcileCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
+            if (apply && !resendMissing) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--apply goes with --resend-missing");
+            }
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             var client = remote.http(err);
+            if (resendMissing && apply && client.dialect() == Dialect.V1 && !openmeterDedupes) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--resend-missing --apply to self-hosted OpenMeter (v1) needs --openmeter-dedupes: it"
+                                + " deduplicates only with dedupe.enabled (off by default), and re-sending events it"
+                                + " already counted would count them twice");
+            }
             try (Database db = database.open()) {
                 DriftReport report =
                         new OpenMeterReconciliation(new DeliveredUsage(db), client, meters, allowance).run(from, to);
-                out.println(json ? report.json() : report.markdown());
+                List<DeliveryQueue.Resendable> resend = resendMissing ? resend(db, report) : List.of();
+                if (json) {
+                    ObjectNode root = (ObjectNode) Json.mapper().readTree(report.json());
+                    if (resendMissing) {
+                        ObjectNode node = root.putObject("resend_missing").put("applied", apply);
+                        ArrayNode subjects = node.putArray("subjects");
+                        for (DeliveryQueue.Resendable r : resend) {
+                            subjects.addObject()
+                                    .put("subject", r.subject())
+                                    .put("delivered_events", r.delivered())
+                                    .put("queued_again", r.resendable())
+                                    .put("without_payload", r.withoutPayload());
+                        }
+                    }
+                    out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
+                } else {
+                    out.println(report.markdown());
+                    if (resendMissing) {
+                        out.println(resendSummary(resend));
+                    }
+                }
                 out.flush();
                 return report.inSync() ? ExitCodes.OK : ExitCodes.CONFLICT;
             }
+        }
+
+        /** The subjects with missing usage, their delivered events of the period, queued again with --apply. */
+        private List<DeliveryQueue.Resendable> resend(Database db, DriftReport report) throws java.sql.SQLException {
+            DeliveryQueue queue = new DeliveryQueue(db, "reconcile-resend", java.time.Duration.ofMinutes(1));
+            List<DeliveryQueue.Resendable> found = new java.util.ArrayList<>();
+            for (DriftReport.SubjectDrift subject : report.drifted()) {
+                if (subject.comparisons().stream().noneMatch(c -> c.drift() == DriftReport.Drift.MISSING)) {
+                    continue;
+                }
+                DeliveryQueue.Resendable r = queue.resendable(subject.subject(), from, to);
+                if (apply) {
+                    int queued = queue.resend(
+                            subject.subject(),
+                            from,
+                            to,
+                            "queued again by reconcile openmeter --resend-missing: OpenMeter had less usage for "
+                                    + subject.subject() + " in [" + from + ", " + to + ")",
+                            java.time.Instant.now());
+                    r = new DeliveryQueue.Resendable(r.subject(), r.delivered(), r.delivered() - queued);
+                }
+                found.add(r);
+            }
+            return found;
+        }
+
+        private String resendSummary(List<DeliveryQueue.Resendable> resend) {
+            long events = resend.stream()
+                    .mapToLong(DeliveryQueue.Resendable::resendable)
+                    .sum();
+            long lost = resend.stream()
+                    .mapToLong(DeliveryQueue.Resendable::withoutPayload)
+                    .sum();
+            StringBuilder s = new StringBuilder("\n## Resend missing usage")
+                    .append(apply ? "" : " (dry run: --apply queues them)")
+                    .append("\n\n")
+                    .append(events)
+                    .append(" delivered event(s) of ")
+                    .append(resend.size())
+                    .append(" subject(s) with missing usage ")
+                    .append(apply ? "queued" : "would be queued")
+                    .append(" for delivery again (OpenMeter drops the ones it already counted by source and id)");
+            if (lost > 0) {
+                s.append("; ").append(lost).append(" cannot be (their CloudEvent was removed by retention)");
+            }
+            s.append(".\n");
+            for (DeliveryQueue.Resendable r : resend) {
+                s.append("- ")
+                        .append(r.subject().isEmpty() ? "(none)" : r.subject())
+                        .append(": ")
+                        .append(r.resendable())
+                        .append(" of ")
+                        .append(r.delivered())
+                        .append(" delivered event(s)\n");
+            }
+            return s.toString();
         }
     }
 }

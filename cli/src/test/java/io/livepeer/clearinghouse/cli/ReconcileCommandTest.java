@@ -237,6 +237,65 @@ class ReconcileCommandTest {
 
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("setups")
+    void missing_usage_is_queued_again_only_with_apply_and_on_self_hosted_only_when_it_dedupes(
+            JdbcTarget db, String dialect) throws Exception {
+        openmeter.loseUsageOf(e -> e.path("id").asText().equals("a2"));
+        deliver(db, dialect);
+
+        Run dry = reconcile(db, dialect, "--resend-missing");
+        assertThat(dry.code()).as(dry.out() + dry.err()).isEqualTo(ExitCodes.CONFLICT);
+        assertThat(dry.out())
+                .contains("## Resend missing usage (dry run: --apply queues them)")
+                .contains("3 delivered event(s) of 1 subject(s) with missing usage would be queued")
+                .contains("- acme: 3 of 3 delivered event(s)");
+        JsonNode json = JSON.readTree(
+                reconcile(db, dialect, "--resend-missing", "--json").out());
+        assertThat(json.path("resend_missing").path("applied").asBoolean()).isFalse();
+        assertThat(json.path("resend_missing")
+                        .path("subjects")
+                        .get(0)
+                        .path("subject")
+                        .asText())
+                .isEqualTo("acme");
+        assertThat(json.path("resend_missing")
+                        .path("subjects")
+                        .get(0)
+                        .path("queued_again")
+                        .asLong())
+                .isEqualTo(3);
+        assertThat(pending(db)).isEqualTo(1); // g3-pending only: a dry run queues nothing
+
+        assertThat(reconcile(db, dialect, "--apply").code()).isEqualTo(ExitCodes.USAGE);
+        if (dialect.equals("v1")) {
+            // self-hosted OpenMeter deduplicates only when configured to: the operator must say so
+            Run refused = reconcile(db, dialect, "--resend-missing", "--apply");
+            assertThat(refused.code()).isEqualTo(ExitCodes.USAGE);
+            assertThat(refused.err()).contains("--openmeter-dedupes");
+            assertThat(pending(db)).isEqualTo(1);
+        }
+        Run applied = dialect.equals("v1")
+                ? reconcile(db, dialect, "--resend-missing", "--apply", "--openmeter-dedupes")
+                : reconcile(db, dialect, "--resend-missing", "--apply");
+        assertThat(applied.out()).contains("3 delivered event(s) of 1 subject(s) with missing usage queued");
+        // acme's three events of the period (not the ones before or at its end, not globex's) wait for delivery
+        assertThat(pending(db)).isEqualTo(4);
+        try (Database d = Database.open(new DatabaseConfig(db.url(), db.user(), db.password(), 2))) {
+            assertThat(new DeliveryQueue(d, "check", Duration.ofMinutes(1))
+                            .claim(100, Instant.now().plusSeconds(3600)).stream()
+                                    .map(DeliveryQueue.PendingEvent::eventId)
+                                    .toList())
+                    .containsExactlyInAnyOrder("a1", "a2", "a3", "g3-pending");
+        }
+    }
+
+    static long pending(JdbcTarget db) throws Exception {
+        try (Database d = Database.open(new DatabaseConfig(db.url(), db.user(), db.password(), 2))) {
+            return new io.livepeer.clearinghouse.ledger.outbox.OutboxQueries(d).pendingCount();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("setups")
     void usage_openmeter_counted_twice_is_double_counted_and_exits_3(JdbcTarget db, String dialect) throws Exception {
         openmeter.doubleUsageOf(e -> e.path("subject").asText().equals("globex"));
         deliver(db, dialect);

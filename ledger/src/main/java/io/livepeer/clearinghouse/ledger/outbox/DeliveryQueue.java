@@ -265,6 +265,65 @@ public final class DeliveryQueue {
         });
     }
 
+    /** Delivered events (neither pending nor rejected) of one subject with usage time in [from, to). */
+    private static final String DELIVERED_OF_SUBJECT = " FROM outbox_events o WHERE o.subject = :subject"
+            + " AND o.event_time >= :from AND o.event_time < :to"
+            + " AND NOT EXISTS (SELECT 1 FROM outbox_pending p WHERE p.seq = o.seq)"
+            + " AND NOT EXISTS (SELECT 1 FROM outbox_rejected r WHERE r.seq = o.seq)";
+
+    /**
+     * What {@link #resend} would queue again for one subject and period: its delivered events, and how many of them
+     * no longer have their CloudEvent (removed by retention: they cannot be sent again).
+     *
+     * @param from start of the period (usage time), inclusive
+     * @param to   end, exclusive
+     */
+    public Resendable resendable(String subject, Instant from, Instant to) throws SQLException {
+        return database.withHandle(h -> h.createQuery("SELECT COUNT(*) AS delivered,"
+                        + " COALESCE(SUM(CASE WHEN o.cloud_event IS NULL THEN 1 ELSE 0 END), 0) AS without_payload"
+                        + DELIVERED_OF_SUBJECT)
+                .bind("subject", subject)
+                .bind("from", from)
+                .bind("to", to)
+                .map((rs, ctx) -> new Resendable(subject, rs.getLong("delivered"), rs.getLong("without_payload")))
+                .one());
+    }
+
+    /**
+     * Queues the delivered events of one subject and period for delivery again (with their CloudEvent), for usage
+     * OpenMeter lost ({@code ./clearinghouse reconcile openmeter --resend-missing --apply}). Safe only where OpenMeter
+     * deduplicates by CloudEvent (source, id): Konnect, or self-hosted with {@code dedupe.enabled}; the events it
+     * already counted are then dropped and the lost ones counted. Each starts with no attempts; its last error says
+     * why it was queued again. One transaction.
+     *
+     * @param why the reason kept as the events' last error
+     * @param at  the time (the events' {@code last_attempt_at})
+     * @return events queued again
+     */
+    public int resend(String subject, Instant from, Instant to, String why, Instant at) throws SQLException {
+        return database.inTransaction(h -> h.createUpdate("INSERT INTO outbox_pending (seq, attempts, last_error,"
+                        + " last_attempt_at) SELECT o.seq, 0, :error, :at" + DELIVERED_OF_SUBJECT
+                        + " AND o.cloud_event IS NOT NULL")
+                .bind("subject", subject)
+                .bind("from", from)
+                .bind("to", to)
+                .bind("error", Texts.clip(why, MAX_ERROR))
+                .bind("at", at)
+                .execute());
+    }
+
+    /**
+     * @param subject        customer key
+     * @param delivered      delivered events of the period
+     * @param withoutPayload of them, those whose CloudEvent retention removed (not sent again)
+     */
+    public record Resendable(String subject, long delivered, long withoutPayload) {
+        /** Events a resend queues. */
+        public long resendable() {
+            return delivered - withoutPayload;
+        }
+    }
+
     private static List<RejectedEvent> selectRejected(Handle h, RejectedFilter filter, int limit, boolean lock) {
         StringBuilder where = new StringBuilder(" WHERE 1 = 1");
         Map<String, Object> args = new HashMap<>();
