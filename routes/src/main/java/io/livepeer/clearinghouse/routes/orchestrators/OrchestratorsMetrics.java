@@ -26,7 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code clearinghouse_orchestrator_eligible}: 1 when eligible for credit (not denylisted, no cooldown)</li>
  * </ul>
  * Counters of this instance: {@code clearinghouse_orchestrator_health_polls_total{outcome}} ({@code healthy},
- * {@code down}, {@code unreachable}, {@code neutral}) and {@code clearinghouse_orchestrator_cooldowns_total}.
+ * {@code down}, {@code unreachable}, {@code neutral}) and {@code clearinghouse_orchestrator_cooldowns_total}. Totals
+ * (always present, for alerts): {@code clearinghouse_orchestrators_unhealthy} (not denylisted, last observation
+ * without a service up) and {@code clearinghouse_orchestrators_in_cooldown}.
  */
 public final class OrchestratorsMetrics {
 
@@ -36,12 +38,20 @@ public final class OrchestratorsMetrics {
     private final Map<String, Counter> polls = new ConcurrentHashMap<>();
     private final Counter cooldowns;
     private volatile List<Orchestrator> last = List.of();
+    private final java.util.concurrent.atomic.AtomicLong unhealthy = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong cooling = new java.util.concurrent.atomic.AtomicLong();
 
     public OrchestratorsMetrics(MeterRegistry registry, Clock clock) {
         this.registry = registry;
         this.clock = clock;
         this.cooldowns = Counter.builder("clearinghouse.orchestrator.cooldowns")
                 .description("Cooldowns started by the health rules (consecutive misses)")
+                .register(registry);
+        Gauge.builder("clearinghouse.orchestrators.unhealthy", unhealthy, java.util.concurrent.atomic.AtomicLong::get)
+                .description("Orchestrators (not denylisted) whose last health observation had no service up")
+                .register(registry);
+        Gauge.builder("clearinghouse.orchestrators.in.cooldown", cooling, java.util.concurrent.atomic.AtomicLong::get)
+                .description("Orchestrators in a health cooldown (not eligible for credit)")
                 .register(registry);
     }
 
@@ -57,6 +67,12 @@ public final class OrchestratorsMetrics {
             v[2] = o.cooldownActive(now) ? 1 : 0;
             v[3] = o.eligible(now) ? 1 : 0;
         }
+        unhealthy.set(all.stream()
+                .filter(o -> !o.denylisted()
+                        && o.lastHealth() != null
+                        && !o.lastHealth().up())
+                .count());
+        cooling.set(all.stream().filter(o -> o.cooldownActive(now)).count());
         last = all;
     }
 
