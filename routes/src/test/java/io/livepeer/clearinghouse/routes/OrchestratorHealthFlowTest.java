@@ -9,9 +9,7 @@ import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.testing.FakeOrchestratorHost;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -166,14 +164,14 @@ class OrchestratorHealthFlowTest extends PipelineTestSupport {
                 .mapTo(Long.class)
                 .one());
         assertThat(instances).as("both instances joined the scheduler cluster").isEqualTo(2);
-        List<Instant> polls = host.requests("GET", "/health").stream()
-                .map(r -> r.at())
-                .sorted()
-                .toList();
-        for (int i = 1; i < polls.size(); i++) {
-            assertThat(Duration.between(polls.get(i - 1), polls.get(i)))
-                    .as("poll %d came %s after the previous one: two instances ran one fire", i, polls)
-                    .isGreaterThan(Duration.ofMillis(100));
-        }
+        // every fire polls the one orchestrator once: had two instances run one fire, there would be more polls than
+        // fires. (Polls read first: a fire counted but not yet polled only makes the left side smaller. Fires that
+        // come late on a loaded machine run back to back, so their spacing proves nothing.)
+        int polls = host.requests("GET", "/health").size();
+        long fires = db.withHandle(h -> h.createQuery("SELECT times_triggered FROM qrtz_simple_triggers")
+                .mapTo(Long.class)
+                .one());
+        assertThat((long) polls).as("polls vs fires of the shared trigger").isLessThanOrEqualTo(fires);
+        assertThat(polls).isGreaterThanOrEqualTo(10);
     }
 }
