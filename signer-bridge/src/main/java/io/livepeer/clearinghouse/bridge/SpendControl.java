@@ -246,12 +246,17 @@ public final class SpendControl {
                 : null;
         Optional<BigDecimal> price = usdPerEth.get();
         BigDecimal markup = markupPercent.get();
-        return store.reserve(
-                customerKey,
-                sessionId,
-                sessionId == null ? null : sequence,
-                policy.defaultOverdraft(),
-                p -> plan(p, request, maxPrice, authId, cap, price, markup));
+        try {
+            return store.reserve(
+                    customerKey,
+                    sessionId,
+                    sessionId == null ? null : sequence,
+                    policy.defaultOverdraft(),
+                    p -> plan(p, request, maxPrice, authId, cap, price, markup));
+        } catch (SQLException e) {
+            LOG.warn("spend control: the reservation for {} failed: {}", customerKey, e.getMessage());
+            throw e;
+        }
     }
 
     private Plan<Decision> plan(

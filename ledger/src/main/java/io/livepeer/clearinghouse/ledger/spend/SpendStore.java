@@ -96,7 +96,7 @@ public final class SpendStore {
      * @param planner          the decision given the customer's position
      * @return the planner's decision; its hold (if any) is stored. A hold for the same session and sequence that is
      *         already open is not stored twice (the signer retried the call): the position then reports it as
-     *         {@link Position#existing()}
+     *         {@link Position#existing()}; one already settled or expired is opened again with the new amount
      */
     public <T> T reserve(
             String customerKey, String sessionId, Long sequenceNumber, BigDecimal defaultOverdraft, Planner<T> planner)
@@ -138,7 +138,26 @@ public final class SpendStore {
             Plan<T> plan = planner.plan(new Position(
                     customerKey, Amounts.micros(balance), Amounts.micros(held), overdraft, lastHoldAt, existing, now));
             NewHold hold = plan.hold();
-            if (hold != null && existing == null) {
+            boolean closedTwin = hold != null
+                    && existing == null
+                    && sessionId != null
+                    && sequenceNumber != null
+                    && h.createUpdate("UPDATE spend_holds SET payment_type = :type, amount = :amount,"
+                                            + " remaining = :amount, window_seconds = :window, status = 'OPEN',"
+                                            + " created_at = :now, expires_at = :expires, closed_at = NULL,"
+                                            + " closed_by = NULL WHERE customer_key = :c AND session_id = :s"
+                                            + " AND sequence_number = :n AND status <> 'OPEN'")
+                                    .bind("c", customerKey)
+                                    .bind("s", sessionId)
+                                    .bind("n", sequenceNumber)
+                                    .bind("type", hold.paymentType())
+                                    .bind("amount", hold.amount())
+                                    .bind("window", hold.windowSeconds())
+                                    .bind("now", now)
+                                    .bind("expires", hold.expiresAt())
+                                    .execute()
+                            > 0;
+            if (hold != null && existing == null && !closedTwin) {
                 h.createUpdate("INSERT INTO spend_holds (customer_key, session_id, sequence_number, payment_type,"
                                 + " amount, remaining, window_seconds, status, created_at, expires_at) VALUES (:c, :s,"
                                 + " :n, :type, :amount, :amount, :window, 'OPEN', :now, :expires)")
@@ -197,11 +216,17 @@ public final class SpendStore {
         settlements.forEach(s -> customers.add(s.customerKey()));
         Instant now = clock.instant();
         return database.inTransaction(h -> {
-            List<Hold> open = h.createQuery("SELECT " + HOLD_COLUMNS
-                            + " FROM spend_holds WHERE status = 'OPEN' AND customer_key IN (<customers>)")
-                    .bindList("customers", new ArrayList<>(customers))
-                    .map(HOLD)
-                    .list();
+            List<String> keys = new ArrayList<>(customers);
+            StringBuilder in = new StringBuilder();
+            for (int i = 0; i < keys.size(); i++) {
+                in.append(i == 0 ? ":c" : ", :c").append(i);
+            }
+            Query query = h.createQuery("SELECT " + HOLD_COLUMNS
+                    + " FROM spend_holds WHERE status = 'OPEN' AND customer_key IN (" + in + ")");
+            for (int i = 0; i < keys.size(); i++) {
+                query.bind("c" + i, keys.get(i));
+            }
+            List<Hold> open = query.map(HOLD).list();
             if (open.isEmpty()) {
                 return 0;
             }
