@@ -15,7 +15,7 @@ import java.time.Duration;
  *   t      = seconds since this session's previous /authorize, capped at maxInterval;
  *            the first payment of a session (no earlier hold, SequenceNumber &lt;= 1): 10 s live, 60 s lv2v;
  *            otherwise (calls skipped under a long expiry) maxInterval
- *   live   : units = max(10, ceil(t))                       rate = price per second
+ *   live   : units = ceil(t) (at least 1)                  rate = price per second
  *   lv2v   : units = 1280 × 720 × 30 × t                    rate = 1280 × 720 × 30 × price per second
  *   fixed  : units = 1                                      no rate (calls are not time-bound)
  *   ""     : unknown (the gateway's inPixels)              no estimate: the configured minimum hold applies
@@ -69,7 +69,7 @@ public record PaymentEstimate(BigInteger paymentWei, BigInteger weiPerSecond, St
         }
         return switch (type) {
             case "live" ->
-                new PaymentEstimate(wei(price.multiply(BigDecimal.valueOf(Math.max(10, seconds)))), wei(price), type);
+                new PaymentEstimate(wei(price.multiply(BigDecimal.valueOf(Math.max(1, seconds)))), wei(price), type);
             case "lv2v" -> {
                 BigDecimal perSecond = price.multiply(new BigDecimal(LV2V_PIXELS_PER_SECOND));
                 yield new PaymentEstimate(
