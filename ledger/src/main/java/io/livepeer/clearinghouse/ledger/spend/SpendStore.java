@@ -107,26 +107,16 @@ public final class SpendStore {
             BigDecimal balance = ledger.account(AccountKeys.customer(customerKey))
                     .map(Account::balance)
                     .orElse(BigDecimal.ZERO);
-            List<Hold> open = h.createQuery(
-                            "SELECT " + HOLD_COLUMNS + " FROM spend_holds WHERE customer_key = :c AND status = 'OPEN'")
+            // aggregated in the database (index customer_key, status): a customer may have many holds in flight
+            BigDecimal held = h.createQuery("SELECT COALESCE(SUM(remaining), 0) AS held FROM spend_holds"
+                            + " WHERE customer_key = :c AND status = 'OPEN'")
                     .bind("c", customerKey)
-                    .map(HOLD)
-                    .list();
-            BigDecimal held = BigDecimal.ZERO;
+                    .map((rs, ctx) -> Rows.micros(rs, "held"))
+                    .one();
             Instant lastHoldAt = null;
             Hold existing = null;
-            for (Hold hold : open) {
-                held = held.add(hold.remaining());
-                if (sessionId != null && sessionId.equals(hold.sessionId())) {
-                    if (lastHoldAt == null || hold.createdAt().isAfter(lastHoldAt)) {
-                        lastHoldAt = hold.createdAt();
-                    }
-                    if (sequenceNumber != null && sequenceNumber.equals(hold.sequenceNumber())) {
-                        existing = hold;
-                    }
-                }
-            }
-            if (sessionId != null && lastHoldAt == null) {
+            if (sessionId != null) {
+                // the session's holds (unique key customer_key, session_id, sequence_number)
                 lastHoldAt = h.createQuery("SELECT MAX(created_at) AS last FROM spend_holds WHERE customer_key = :c"
                                 + " AND session_id = :s")
                         .bind("c", customerKey)
@@ -134,6 +124,16 @@ public final class SpendStore {
                         .map((rs, ctx) -> Rows.instant(rs, "last"))
                         .findOne()
                         .orElse(null);
+                if (sequenceNumber != null && lastHoldAt != null) {
+                    existing = h.createQuery("SELECT " + HOLD_COLUMNS + " FROM spend_holds WHERE customer_key = :c"
+                                    + " AND session_id = :s AND sequence_number = :n AND status = 'OPEN'")
+                            .bind("c", customerKey)
+                            .bind("s", sessionId)
+                            .bind("n", sequenceNumber)
+                            .map(HOLD)
+                            .findOne()
+                            .orElse(null);
+                }
             }
             Plan<T> plan = planner.plan(new Position(
                     customerKey, Amounts.micros(balance), Amounts.micros(held), overdraft, lastHoldAt, existing, now));
