@@ -114,7 +114,7 @@ public final class SpendStore {
                     .map((rs, ctx) -> Rows.micros(rs, "held"))
                     .one();
             Instant lastHoldAt = null;
-            Hold existing = null;
+            Hold twin = null; // the hold of this very session and sequence, whatever its status
             if (sessionId != null) {
                 // the session's holds (unique key customer_key, session_id, sequence_number)
                 lastHoldAt = h.createQuery("SELECT MAX(created_at) AS last FROM spend_holds WHERE customer_key = :c"
@@ -125,8 +125,8 @@ public final class SpendStore {
                         .findOne()
                         .orElse(null);
                 if (sequenceNumber != null && lastHoldAt != null) {
-                    existing = h.createQuery("SELECT " + HOLD_COLUMNS + " FROM spend_holds WHERE customer_key = :c"
-                                    + " AND session_id = :s AND sequence_number = :n AND status = 'OPEN'")
+                    twin = h.createQuery("SELECT " + HOLD_COLUMNS + " FROM spend_holds WHERE customer_key = :c"
+                                    + " AND session_id = :s AND sequence_number = :n")
                             .bind("c", customerKey)
                             .bind("s", sessionId)
                             .bind("n", sequenceNumber)
@@ -135,29 +135,23 @@ public final class SpendStore {
                             .orElse(null);
                 }
             }
+            Hold existing = twin != null && twin.status() == HoldStatus.OPEN ? twin : null;
             Plan<T> plan = planner.plan(new Position(
                     customerKey, Amounts.micros(balance), Amounts.micros(held), overdraft, lastHoldAt, existing, now));
             NewHold hold = plan.hold();
-            boolean closedTwin = hold != null
-                    && existing == null
-                    && sessionId != null
-                    && sequenceNumber != null
-                    && h.createUpdate("UPDATE spend_holds SET payment_type = :type, amount = :amount,"
-                                            + " remaining = :amount, window_seconds = :window, status = 'OPEN',"
-                                            + " created_at = :now, expires_at = :expires, closed_at = NULL,"
-                                            + " closed_by = NULL WHERE customer_key = :c AND session_id = :s"
-                                            + " AND sequence_number = :n AND status <> 'OPEN'")
-                                    .bind("c", customerKey)
-                                    .bind("s", sessionId)
-                                    .bind("n", sequenceNumber)
-                                    .bind("type", hold.paymentType())
-                                    .bind("amount", hold.amount())
-                                    .bind("window", hold.windowSeconds())
-                                    .bind("now", now)
-                                    .bind("expires", hold.expiresAt())
-                                    .execute()
-                            > 0;
-            if (hold != null && existing == null && !closedTwin) {
+            if (hold != null && existing == null && twin != null) {
+                // asked again after its hold settled or expired: the same row is opened again
+                h.createUpdate("UPDATE spend_holds SET payment_type = :type, amount = :amount, remaining = :amount,"
+                                + " window_seconds = :window, status = 'OPEN', created_at = :now, expires_at ="
+                                + " :expires, closed_at = NULL, closed_by = NULL WHERE id = :id")
+                        .bind("id", twin.id())
+                        .bind("type", hold.paymentType())
+                        .bind("amount", hold.amount())
+                        .bind("window", hold.windowSeconds())
+                        .bind("now", now)
+                        .bind("expires", hold.expiresAt())
+                        .execute();
+            } else if (hold != null && existing == null) {
                 h.createUpdate("INSERT INTO spend_holds (customer_key, session_id, sequence_number, payment_type,"
                                 + " amount, remaining, window_seconds, status, created_at, expires_at) VALUES (:c, :s,"
                                 + " :n, :type, :amount, :amount, :window, 'OPEN', :now, :expires)")
