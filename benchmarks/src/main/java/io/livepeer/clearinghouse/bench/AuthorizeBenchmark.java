@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -84,6 +85,10 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                         "clearinghouse.jdbc.url",
                         "jdbc:h2:file:" + work.resolve("db-" + mode).toAbsolutePath());
                 props.put("clearinghouse.price.static", "3000");
+                // reservations on (the default): every allow holds the next payment; with no metering in the
+                // benchmark nothing settles them, so they expire quickly instead (about rate x 3 s stay open)
+                props.put("clearinghouse.spend.hold-ttl", "2s");
+                props.put("clearinghouse.spend.expiry-interval", "1s");
                 props.put("clearinghouse.bridge.webhook-secret", secret);
                 props.put("clearinghouse.bridge.auth-mode", mode);
                 props.put("clearinghouse.bridge.oidc.issuer", issuer.issuer());
@@ -117,10 +122,13 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                                     null,
                                     null,
                                     null));
-                    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/authorize"))
+                    // each request is the next payment of one of 64 sessions, so each allow makes a new hold
+                    AtomicLong calls = new AtomicLong();
+                    Supplier<HttpRequest> request = () -> HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + port + "/authorize"))
                             .header("Authorization", "Bearer " + secret)
                             .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(body(credential)))
+                            .POST(HttpRequest.BodyPublishers.ofString(body(credential, calls.getAndIncrement())))
                             .timeout(Duration.ofSeconds(5))
                             .build();
                     String label = mode.equals("api_key") ? "API key" : "JWT (RS256)";
@@ -230,26 +238,33 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
     }
 
     static String body(String credential) {
-        return "{\"headers\":{\"Authorization\":[\"Bearer " + credential
-                + "\"],\"Content-Type\":[\"application/json\"],"
-                + "\"User-Agent\":[\"Go-http-client/1.1\"]},\"state\":{\"StateID\":\"9f8e7d6c\",\"PMSessionID\":\"0x5f\","
-                + "\"LastUpdate\":\"2026-08-20T10:00:00Z\",\"OrchestratorAddress\":\"0x1234\",\"App\":\"\","
-                + "\"AuthExpiry\":0,\"SenderNonce\":7,\"Balance\":\"500\",\"InitialPricePerUnit\":1200,"
-                + "\"InitialPixelsPerUnit\":1,\"Type\":\"live\",\"SequenceNumber\":3,\"AuthID\":\"\"}}";
+        return body(credential, 3);
     }
 
-    private void warmUp(HttpRequest request) throws Exception {
+    /** The webhook body of call {@code n}: payment {@code n / 64} of session {@code n % 64}. */
+    static String body(String credential, long n) {
+        return "{\"headers\":{\"Authorization\":[\"Bearer " + credential
+                + "\"],\"Content-Type\":[\"application/json\"],"
+                + "\"User-Agent\":[\"Go-http-client/1.1\"]},\"state\":{\"StateID\":\"s" + (n % 64)
+                + "\",\"PMSessionID\":\"0x5f\","
+                + "\"LastUpdate\":\"2026-08-20T10:00:00Z\",\"OrchestratorAddress\":\"0x1234\",\"App\":\"\","
+                + "\"AuthExpiry\":0,\"SenderNonce\":7,\"Balance\":\"500\",\"InitialPricePerUnit\":1200,"
+                + "\"InitialPixelsPerUnit\":1,\"Type\":\"live\",\"SequenceNumber\":" + (n / 64)
+                + ",\"AuthID\":\"\"}}";
+    }
+
+    private void warmUp(Supplier<HttpRequest> request) throws Exception {
         HttpClient client =
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         for (int i = 0; i < 3000; i++) {
-            HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = client.send(request.get(), HttpResponse.BodyHandlers.ofString());
             if (i == 0 && !r.body().contains("\"status\":200")) {
                 throw new IllegalStateException("the webhook does not allow the benchmark customer: " + r.body());
             }
         }
     }
 
-    private void throughput(HttpRequest request, String label) throws Exception {
+    private void throughput(Supplier<HttpRequest> request, String label) throws Exception {
         AtomicLong done = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -262,7 +277,7 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                         .build();
                 while (System.nanoTime() < deadline) {
                     try {
-                        HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+                        HttpResponse<String> r = client.send(request.get(), HttpResponse.BodyHandlers.ofString());
                         (r.statusCode() == 200 ? done : failed).incrementAndGet();
                     } catch (IOException e) {
                         failed.incrementAndGet();
@@ -283,7 +298,7 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
         log.printf(Locale.ROOT, "%s: %,.0f requests/s sustained%n", label, done.get() / elapsed);
     }
 
-    private void latency(HttpRequest request, String label) throws Exception {
+    private void latency(Supplier<HttpRequest> request, String label) throws Exception {
         LatencyRecorder recorder = new LatencyRecorder(); // microseconds
         HttpClient client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -299,7 +314,7 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
-            inFlight.add(client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+            inFlight.add(client.sendAsync(request.get(), HttpResponse.BodyHandlers.discarding())
                     .whenComplete((r, e) -> {
                         if (e != null || r.statusCode() != 200) {
                             failed.incrementAndGet();

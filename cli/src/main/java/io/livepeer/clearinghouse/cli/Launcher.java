@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             OutboxCommand.class,
             DeadLettersCommand.class,
             RetentionCommand.class,
+            SpendCommand.class,
             BootstrapCommand.class,
             BenchmarkCommand.class,
             CommandLine.HelpCommand.class

@@ -6,10 +6,13 @@ import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.UsagePosting;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxWriter;
+import io.livepeer.clearinghouse.ledger.spend.SpendStore;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Records one consumed batch of signer events in a single database transaction: the metered events into the outbox,
@@ -27,6 +30,7 @@ public final class UsageRecorder {
     private final DeadLetters deadLetterStore;
     private final Ledger ledger;
     private final TicketTracker tracker;
+    private final SpendStore spend;
     private final Clock clock;
 
     /**
@@ -46,6 +50,7 @@ public final class UsageRecorder {
         this.deadLetterStore = new DeadLetters(database);
         this.ledger = ledger;
         this.tracker = new TicketTracker(database);
+        this.spend = ledger == null ? null : new SpendStore(database, ledger, clock);
         this.clock = clock;
     }
 
@@ -97,6 +102,9 @@ public final class UsageRecorder {
                 }
             }
             int posted = ledger == null ? 0 : ledger.postUsage(usage, now);
+            if (spend != null && !usage.isEmpty()) {
+                spend.settle(settlements(stored, seqs, metered, facts));
+            }
             List<DeadLetterEntry> newDeadLetters = deadLetterStore.appendNew(letters, now);
             if (screened != null) {
                 tracker.attachFirstPayloads(screened.forks());
@@ -108,6 +116,35 @@ public final class UsageRecorder {
                     posted,
                     usage.stream().map(UsagePosting::eventId).toList());
         });
+    }
+
+    /**
+     * The holds the new events settle (spend control, issue 13): each new event with its session and sequence when
+     * completeness facts are at hand.
+     */
+    private static List<SpendStore.Settlement> settlements(
+            List<OutboxEntry> stored, long[] seqs, List<OutboxEntry> metered, List<TicketFacts> facts) {
+        Map<String, TicketFacts> byEvent = new HashMap<>();
+        if (facts != null) {
+            for (int i = 0; i < metered.size() && i < facts.size(); i++) {
+                byEvent.put(metered.get(i).eventId(), facts.get(i));
+            }
+        }
+        List<SpendStore.Settlement> settlements = new ArrayList<>();
+        for (int i = 0; i < seqs.length; i++) {
+            if (seqs[i] > 0) {
+                OutboxEntry e = stored.get(i);
+                TicketFacts f = byEvent.get(e.eventId());
+                boolean sequenced = f != null && f.sequenced();
+                settlements.add(new SpendStore.Settlement(
+                        e.eventId(),
+                        e.subject(),
+                        sequenced ? f.sessionId() : null,
+                        sequenced ? f.sequenceNumber() : null,
+                        e.billableMicros()));
+            }
+        }
+        return settlements;
     }
 
     /**

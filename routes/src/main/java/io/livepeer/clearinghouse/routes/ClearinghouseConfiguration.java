@@ -10,6 +10,7 @@ import io.livepeer.clearinghouse.routes.orchestrators.OrchestratorsConfiguration
 import io.livepeer.clearinghouse.routes.price.PriceConfiguration;
 import io.livepeer.clearinghouse.routes.reconcile.ReconcileConfiguration;
 import io.livepeer.clearinghouse.routes.retention.RetentionConfiguration;
+import io.livepeer.clearinghouse.routes.spend.SpendConfiguration;
 import io.livepeer.clearinghouse.routes.usage.UsageConfiguration;
 import java.time.Clock;
 import java.util.List;
@@ -23,7 +24,7 @@ import org.apache.camel.CamelContext;
  * finds what it needs from earlier ones by type in the registry (flows never import each other).
  *
  * <pre>
- * core → http → price → metering → delivery → usage → ledger → bridge → retention → reconcile → orchestrators
+ * core → http → price → metering → delivery → usage → ledger → spend → bridge → retention → reconcile → orchestrators
  * </pre>
  */
 public class ClearinghouseConfiguration implements CamelConfiguration {
@@ -50,6 +51,7 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
                 new DeliveryConfiguration(),
                 new UsageConfiguration(),
                 new LedgerConfiguration(),
+                new SpendConfiguration(),
                 new BridgeConfiguration(),
                 new RetentionConfiguration(),
                 new ReconcileConfiguration(),

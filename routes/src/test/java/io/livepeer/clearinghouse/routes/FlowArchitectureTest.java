@@ -19,7 +19,8 @@ class FlowArchitectureTest {
 
     static final String ROOT = "io.livepeer.clearinghouse.routes";
     static final List<String> FLOWS = List.of(
-            "metering", "price", "delivery", "usage", "ledger", "bridge", "retention", "reconcile", "orchestrators");
+            "metering", "price", "delivery", "usage", "ledger", "bridge", "retention", "reconcile", "orchestrators",
+            "spend");
 
     @ArchTest
     static void flows_do_not_import_each_other_or_the_composition_root(JavaClasses classes) {

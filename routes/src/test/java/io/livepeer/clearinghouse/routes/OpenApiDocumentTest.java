@@ -95,7 +95,14 @@ class OpenApiDocumentTest extends PipelineTestSupport {
                         "get /api/keys",
                         "post /api/keys",
                         "post /api/keys/{id}/revoke",
-                        "post /api/keys/{id}/expire");
+                        "post /api/keys/{id}/expire",
+                        "post /api/admin/pause",
+                        "post /api/admin/resume",
+                        "get /api/admin/pauses",
+                        "get /api/admin/spend-audit",
+                        "put /api/admin/spend/overdraft",
+                        "get /api/spend/customer",
+                        "get /api/spend/holds");
         assertThat(documented).isEqualTo(registered);
     }
 

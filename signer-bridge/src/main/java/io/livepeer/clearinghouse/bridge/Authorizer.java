@@ -23,6 +23,9 @@ import java.util.Optional;
  *       {@code state.AuthID} is already set to something else → 403 (the signer would fail the call anyway).</li>
  *   <li>The customer key (the metering subject of that auth id) must have a ledger balance above the floor → else
  *       483 {@code insufficient_balance}; the ledger unreadable → 503 {@code billing_unavailable}.</li>
+ *   <li>With {@link SpendControl}: a pause of the kill switch → 403 {@code signing_paused}; metering lagging under
+ *       the {@code deny} policy → 503; with reservations, the hold decides instead of the balance floor (483
+ *       {@code insufficient_balance} / {@code overdraft_limit_reached}, expiry by distance from zero).</li>
  *   <li>Allowed: status 200 with {@code auth_id}, {@code expiry} = now + TTL (never after a JWT's {@code exp}) and
  *       the customer's {@code maxPrice} when one is configured.</li>
  * </ol>
@@ -40,6 +43,7 @@ public final class Authorizer {
     private final Clock clock;
     private final Duration ttl;
     private final BigDecimal floor;
+    private final SpendControl spend;
 
     /**
      * @param verifier credential check
@@ -50,11 +54,28 @@ public final class Authorizer {
      */
     public Authorizer(
             CredentialVerifier verifier, BalanceReader balances, Clock clock, Duration ttl, BigDecimal floor) {
+        this(verifier, balances, clock, ttl, floor, null);
+    }
+
+    /**
+     * With spend control (issue 13): the kill switch, the metering lag policy and, when its policy reserves, holds
+     * instead of the plain balance gate ({@link SpendControl}).
+     *
+     * @param spend spend control, or null for none
+     */
+    public Authorizer(
+            CredentialVerifier verifier,
+            BalanceReader balances,
+            Clock clock,
+            Duration ttl,
+            BigDecimal floor,
+            SpendControl spend) {
         this.verifier = verifier;
         this.balances = balances;
         this.clock = clock;
         this.ttl = ttl;
         this.floor = floor;
+        this.spend = spend;
     }
 
     /** The decision for one webhook call. */
@@ -91,6 +112,33 @@ public final class Authorizer {
         String customerKey = IdentityResolver.resolve(authId, null, null, principal.subjectType())
                 .orElseThrow(() -> new IllegalStateException("auth id " + authId + " has no customer key"))
                 .subject();
+        if (spend != null) {
+            try {
+                Optional<io.livepeer.clearinghouse.ledger.spend.SpendStore.Pause> pause =
+                        spend.pausedFor(principal.clientId(), customerKey);
+                if (pause.isPresent()) {
+                    var p = pause.get();
+                    return Decision.deny(
+                            403,
+                            "signing_paused",
+                            "signing is paused for "
+                                    + (p.scope() == io.livepeer.clearinghouse.ledger.spend.SpendStore.Scope.ALL
+                                            ? "everyone"
+                                            : p.scope().name().toLowerCase(Locale.ROOT) + " " + p.target())
+                                    + ": " + p.reason());
+                }
+                if (spend.policy().reservations()) {
+                    return spend.reserve(
+                            customerKey, request, principal.maxPrice(), authId, principal.credentialExpiresAt());
+                }
+                Optional<Decision> lagging = spend.lagRefusal();
+                if (lagging.isPresent()) {
+                    return lagging.get();
+                }
+            } catch (SQLException e) {
+                return Decision.deny(503, "billing_unavailable", "the customer's balance cannot be read right now");
+            }
+        }
         BigDecimal balance;
         try {
             balance = balances.balance(customerKey).orElse(BigDecimal.ZERO);

@@ -6,6 +6,7 @@ import io.livepeer.clearinghouse.bridge.Authorizer;
 import io.livepeer.clearinghouse.bridge.CredentialVerifier;
 import io.livepeer.clearinghouse.bridge.OidcVerifier;
 import io.livepeer.clearinghouse.bridge.SignerStatus;
+import io.livepeer.clearinghouse.bridge.SpendControl;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.credit.Account;
 import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
@@ -56,7 +57,9 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 customer -> ledger.account(AccountKeys.customer(customer)).map(Account::balance),
                 clock,
                 settings.expiryTtl(),
-                settings.balanceFloor());
+                settings.balanceFloor(),
+                // spend control (kill switch, lag policy, reservations), bound by the spend flow when it runs
+                context.getRegistry().findSingleByType(SpendControl.class));
         SignerStatus signer = new SignerStatus();
         BridgeServices bridge = Beans.bind(
                 context,

@@ -1,0 +1,651 @@
+package io.livepeer.clearinghouse.ledger.spend;
+
+import io.livepeer.clearinghouse.ledger.Amounts;
+import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.Rows;
+import io.livepeer.clearinghouse.ledger.credit.Account;
+import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
+import io.livepeer.clearinghouse.ledger.credit.Ledger;
+import java.math.BigDecimal;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.Query;
+
+/**
+ * Spend control's tables (V14): holds reserved at {@code /authorize}, per-customer overdraft limits, the kill switch
+ * and its audit trail. Amounts are USD micros ({@code BigDecimal}, scale up to 12, never rounded here). Thread-safe.
+ *
+ * <p><b>Concurrency.</b> {@link #reserve} locks the customer's {@code spend_customers} row for the length of its
+ * transaction, so reservations of one customer are decided one after the other on every instance sharing the
+ * database; the settling of holds ({@link #settle}) runs inside the metering batch transaction that posts the usage,
+ * so a reservation sees a payment either as a hold or as posted usage, never both or neither.
+ */
+public final class SpendStore {
+
+    /** Hold status. */
+    public enum HoldStatus {
+        OPEN,
+        SETTLED,
+        EXPIRED
+    }
+
+    /** Kill switch scope. */
+    public enum Scope {
+        ALL,
+        CLIENT,
+        CUSTOMER
+    }
+
+    private static final RowMapper<Hold> HOLD = (rs, ctx) -> new Hold(
+            rs.getLong("id"),
+            rs.getString("customer_key"),
+            rs.getString("session_id"),
+            (Long) rs.getObject("sequence_number", Long.class),
+            rs.getString("payment_type"),
+            Rows.micros(rs, "amount"),
+            Rows.micros(rs, "remaining"),
+            rs.getInt("window_seconds"),
+            HoldStatus.valueOf(rs.getString("status")),
+            Rows.instant(rs, "created_at"),
+            Rows.instant(rs, "expires_at"),
+            Rows.instant(rs, "closed_at"),
+            rs.getString("closed_by"));
+    private static final RowMapper<Pause> PAUSE = (rs, ctx) -> new Pause(
+            rs.getLong("id"),
+            Scope.valueOf(rs.getString("scope")),
+            rs.getString("target"),
+            rs.getString("reason"),
+            rs.getString("paused_by"),
+            Rows.instant(rs, "paused_at"),
+            Rows.instant(rs, "resumed_at"),
+            rs.getString("resumed_by"));
+    private static final String HOLD_COLUMNS = "id, customer_key, session_id, sequence_number, payment_type, amount,"
+            + " remaining, window_seconds, status, created_at, expires_at, closed_at, closed_by";
+
+    private final Database database;
+    private final Ledger ledger;
+    private final Clock clock;
+
+    public SpendStore(Database database, Ledger ledger, Clock clock) {
+        this.database = database;
+        this.ledger = ledger;
+        this.clock = clock;
+    }
+
+    // ---- reservations --------------------------------------------------------------------------------------------
+
+    /**
+     * Decides one reservation under the customer's lock: reads the balance, the open holds and the overdraft limit,
+     * asks the planner, and stores the hold it returns, all in one transaction.
+     *
+     * @param customerKey      the customer key
+     * @param sessionId        {@code state.StateID}, or null
+     * @param sequenceNumber   {@code state.SequenceNumber}, or null
+     * @param defaultOverdraft the overdraft limit (USD micros) of customers without their own
+     * @param planner          the decision given the customer's position
+     * @return the planner's decision; its hold (if any) is stored. A hold for the same session and sequence that is
+     *         already open is not stored twice (the signer retried the call): the position then reports it as
+     *         {@link Position#existing()}; one already settled or expired is opened again with the new amount
+     */
+    public <T> T reserve(
+            String customerKey, String sessionId, Long sequenceNumber, BigDecimal defaultOverdraft, Planner<T> planner)
+            throws SQLException {
+        Instant now = clock.instant();
+        return database.inTransaction(h -> {
+            BigDecimal overdraft = lockCustomer(h, customerKey, now).orElse(defaultOverdraft);
+            BigDecimal balance = ledger.account(AccountKeys.customer(customerKey))
+                    .map(Account::balance)
+                    .orElse(BigDecimal.ZERO);
+            // aggregated in the database (index customer_key, status): a customer may have many holds in flight
+            BigDecimal held = h.createQuery("SELECT COALESCE(SUM(remaining), 0) AS held FROM spend_holds"
+                            + " WHERE customer_key = :c AND status = 'OPEN'")
+                    .bind("c", customerKey)
+                    .map((rs, ctx) -> Rows.micros(rs, "held"))
+                    .one();
+            Instant lastHoldAt = null;
+            Hold twin = null; // the hold of this very session and sequence, whatever its status
+            if (sessionId != null) {
+                // the session's holds (unique key customer_key, session_id, sequence_number)
+                lastHoldAt = h.createQuery("SELECT MAX(created_at) AS last FROM spend_holds WHERE customer_key = :c"
+                                + " AND session_id = :s")
+                        .bind("c", customerKey)
+                        .bind("s", sessionId)
+                        .map((rs, ctx) -> Rows.instant(rs, "last"))
+                        .findOne()
+                        .orElse(null);
+                if (sequenceNumber != null && lastHoldAt != null) {
+                    twin = h.createQuery("SELECT " + HOLD_COLUMNS + " FROM spend_holds WHERE customer_key = :c"
+                                    + " AND session_id = :s AND sequence_number = :n")
+                            .bind("c", customerKey)
+                            .bind("s", sessionId)
+                            .bind("n", sequenceNumber)
+                            .map(HOLD)
+                            .findOne()
+                            .orElse(null);
+                }
+            }
+            Hold existing = twin != null && twin.status() == HoldStatus.OPEN ? twin : null;
+            Plan<T> plan = planner.plan(new Position(
+                    customerKey, Amounts.micros(balance), Amounts.micros(held), overdraft, lastHoldAt, existing, now));
+            NewHold hold = plan.hold();
+            if (hold != null && existing == null && twin != null) {
+                // asked again after its hold settled or expired: the same row is opened again
+                h.createUpdate("UPDATE spend_holds SET payment_type = :type, amount = :amount, remaining = :amount,"
+                                + " window_seconds = :window, status = 'OPEN', created_at = :now, expires_at ="
+                                + " :expires, closed_at = NULL, closed_by = NULL WHERE id = :id")
+                        .bind("id", twin.id())
+                        .bind("type", hold.paymentType())
+                        .bind("amount", hold.amount())
+                        .bind("window", hold.windowSeconds())
+                        .bind("now", now)
+                        .bind("expires", hold.expiresAt())
+                        .execute();
+            } else if (hold != null && existing == null) {
+                h.createUpdate("INSERT INTO spend_holds (customer_key, session_id, sequence_number, payment_type,"
+                                + " amount, remaining, window_seconds, status, created_at, expires_at) VALUES (:c, :s,"
+                                + " :n, :type, :amount, :amount, :window, 'OPEN', :now, :expires)")
+                        .bind("c", customerKey)
+                        .bind("s", sessionId)
+                        .bind("n", sequenceNumber)
+                        .bind("type", hold.paymentType())
+                        .bind("amount", hold.amount())
+                        .bind("window", hold.windowSeconds())
+                        .bind("now", now)
+                        .bind("expires", hold.expiresAt())
+                        .execute();
+            }
+            return plan.decision();
+        });
+    }
+
+    /** The customer's overdraft limit (empty: the default), taking the row lock. */
+    private Optional<BigDecimal> lockCustomer(Handle h, String customerKey, Instant now) {
+        String select = "SELECT overdraft_usd_micros FROM spend_customers WHERE customer_key = :c "
+                + database.dialect().rowLockForUpdate();
+        List<Optional<BigDecimal>> rows = h.createQuery(select)
+                .bind("c", customerKey)
+                .map((rs, ctx) -> Optional.ofNullable(rs.getBigDecimal("overdraft_usd_micros"))
+                        .map(Amounts::micros))
+                .list();
+        if (rows.isEmpty()) {
+            h.createUpdate("INSERT INTO spend_customers (customer_key, updated_at) VALUES (:c, :now)"
+                            + " ON CONFLICT DO NOTHING")
+                    .bind("c", customerKey)
+                    .bind("now", now)
+                    .execute();
+            rows = h.createQuery(select)
+                    .bind("c", customerKey)
+                    .map((rs, ctx) -> Optional.ofNullable(rs.getBigDecimal("overdraft_usd_micros"))
+                            .map(Amounts::micros))
+                    .list();
+        }
+        return rows.get(0);
+    }
+
+    /**
+     * Settles holds against metered usage. Meant to run inside the metering batch transaction (it joins it). An event
+     * with a session and sequence settles the open hold of that customer, session and sequence, else the open
+     * multi-payment hold (window &gt; 0) of that session with the greatest lower sequence; an event without them
+     * (or metered with sequence tracking off) the customer's oldest open hold. The billable amount is taken off the hold's remaining amount;
+     * a single-payment hold, or one with nothing left, is {@code SETTLED}.
+     *
+     * @return holds closed
+     */
+    public int settle(List<Settlement> settlements) throws SQLException {
+        if (settlements.isEmpty()) {
+            return 0;
+        }
+        Set<String> customers = new LinkedHashSet<>();
+        settlements.forEach(s -> customers.add(s.customerKey()));
+        Instant now = clock.instant();
+        return database.inTransaction(h -> {
+            List<String> keys = new ArrayList<>(customers);
+            StringBuilder in = new StringBuilder();
+            for (int i = 0; i < keys.size(); i++) {
+                in.append(i == 0 ? ":c" : ", :c").append(i);
+            }
+            Query query = h.createQuery("SELECT " + HOLD_COLUMNS
+                    + " FROM spend_holds WHERE status = 'OPEN' AND customer_key IN (" + in + ")");
+            for (int i = 0; i < keys.size(); i++) {
+                query.bind("c" + i, keys.get(i));
+            }
+            List<Hold> open = query.map(HOLD).list();
+            if (open.isEmpty()) {
+                return 0;
+            }
+            Map<Long, Hold> changed = new HashMap<>();
+            Map<Long, Hold> live = new HashMap<>();
+            open.forEach(o -> live.put(o.id(), o));
+            for (Settlement s : settlements) {
+                Hold match = match(live.values(), s);
+                if (match == null) {
+                    continue;
+                }
+                BigDecimal remaining = match.remaining().subtract(s.billableMicros());
+                if (remaining.signum() < 0) {
+                    remaining = BigDecimal.ZERO;
+                }
+                boolean closed = match.windowSeconds() == 0 || remaining.signum() == 0;
+                Hold updated = match.with(remaining, closed ? HoldStatus.SETTLED : HoldStatus.OPEN, s.eventId(), now);
+                changed.put(updated.id(), updated);
+                if (closed) {
+                    live.remove(updated.id());
+                } else {
+                    live.put(updated.id(), updated);
+                }
+            }
+            int closedCount = 0;
+            for (Hold u : changed.values()) {
+                h.createUpdate(
+                                "UPDATE spend_holds SET remaining = :remaining, status = :status, closed_at = :closed_at,"
+                                        + " closed_by = :closed_by WHERE id = :id AND status = 'OPEN'")
+                        .bind("remaining", u.remaining())
+                        .bind("status", u.status().name())
+                        .bind("closed_at", u.status() == HoldStatus.OPEN ? null : now)
+                        .bind("closed_by", u.status() == HoldStatus.OPEN ? null : u.closedBy())
+                        .bind("id", u.id())
+                        .execute();
+                if (u.status() != HoldStatus.OPEN) {
+                    closedCount++;
+                }
+            }
+            return closedCount;
+        });
+    }
+
+    private static Hold match(Iterable<Hold> open, Settlement s) {
+        Hold best = null;
+        for (Hold o : open) {
+            if (!o.customerKey().equals(s.customerKey())) {
+                continue;
+            }
+            if (s.sessionId() == null || s.sequenceNumber() == null) {
+                if (best == null || o.createdAt().isBefore(best.createdAt())) {
+                    best = o;
+                }
+                continue;
+            }
+            if (!s.sessionId().equals(o.sessionId()) || o.sequenceNumber() == null) {
+                continue;
+            }
+            if (o.sequenceNumber().equals(s.sequenceNumber())) {
+                return o;
+            }
+            if (o.windowSeconds() > 0
+                    && o.sequenceNumber() < s.sequenceNumber()
+                    && (best == null || o.sequenceNumber() > best.sequenceNumber())) {
+                best = o;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Marks open holds whose {@code expires_at} has passed as {@code EXPIRED}: what they held is available again.
+     *
+     * @return holds expired
+     */
+    public int expire() throws SQLException {
+        Instant now = clock.instant();
+        return database.withHandle(h -> h.createUpdate("UPDATE spend_holds SET status = 'EXPIRED', closed_at = :now,"
+                        + " closed_by = 'expiry' WHERE status = 'OPEN' AND expires_at < :now")
+                .bind("now", now)
+                .execute());
+    }
+
+    /**
+     * How far metering is behind the signer, measured from the holds: the age of the oldest open hold created after
+     * the latest metered event (the signer signed, metering has stored nothing since), counting only holds younger
+     * than {@code lookback} (older ones are left to expiry). Zero when there is none.
+     */
+    public Duration meteringLag(Duration lookback) throws SQLException {
+        Instant now = clock.instant();
+        return database.withHandle(h -> {
+            Instant lastMetered = h.createQuery("SELECT created_at FROM outbox_events ORDER BY seq DESC LIMIT 1")
+                    .map((rs, ctx) -> Rows.instant(rs, "created_at"))
+                    .findOne()
+                    .orElse(Instant.EPOCH);
+            Instant after = lastMetered.isAfter(now.minus(lookback)) ? lastMetered : now.minus(lookback);
+            Instant oldest = h.createQuery("SELECT MIN(created_at) AS oldest FROM spend_holds WHERE status = 'OPEN'"
+                            + " AND created_at > :after")
+                    .bind("after", after)
+                    .map((rs, ctx) -> Rows.instant(rs, "oldest"))
+                    .findOne()
+                    .orElse(null);
+            return oldest == null || oldest.isAfter(now) ? Duration.ZERO : Duration.between(oldest, now);
+        });
+    }
+
+    /**
+     * Holds, newest first.
+     *
+     * @param customerKey only this customer's, or null
+     * @param status      only this status, or null
+     * @param limit       at most this many
+     */
+    public List<Hold> holds(String customerKey, HoldStatus status, int limit) throws SQLException {
+        return database.withHandle(h -> {
+            List<String> where = new ArrayList<>();
+            if (customerKey != null) {
+                where.add("customer_key = :c");
+            }
+            if (status != null) {
+                where.add("status = :status");
+            }
+            Query q = h.createQuery("SELECT " + HOLD_COLUMNS + " FROM spend_holds"
+                            + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                            + " ORDER BY id DESC LIMIT :limit")
+                    .bind("limit", limit);
+            if (customerKey != null) {
+                q.bind("c", customerKey);
+            }
+            if (status != null) {
+                q.bind("status", status.name());
+            }
+            return q.map(HOLD).list();
+        });
+    }
+
+    /** A customer's balance, open holds and overdraft limit (empty limit: the default applies). */
+    public CustomerSpend customer(String customerKey) throws SQLException {
+        return database.withHandle(h -> {
+            BigDecimal balance = ledger.account(AccountKeys.customer(customerKey))
+                    .map(Account::balance)
+                    .orElse(BigDecimal.ZERO);
+            BigDecimal held = h.createQuery("SELECT COALESCE(SUM(remaining), 0) AS held FROM spend_holds"
+                            + " WHERE customer_key = :c AND status = 'OPEN'")
+                    .bind("c", customerKey)
+                    .map((rs, ctx) -> Rows.micros(rs, "held"))
+                    .one();
+            Optional<BigDecimal> overdraft = h.createQuery(
+                            "SELECT overdraft_usd_micros FROM spend_customers WHERE customer_key = :c")
+                    .bind("c", customerKey)
+                    .map((rs, ctx) -> Optional.ofNullable(rs.getBigDecimal("overdraft_usd_micros"))
+                            .map(Amounts::micros))
+                    .findOne()
+                    .flatMap(o -> o);
+            return new CustomerSpend(customerKey, Amounts.micros(balance), held, overdraft);
+        });
+    }
+
+    // ---- overdraft limits ----------------------------------------------------------------------------------------
+
+    /**
+     * Sets (or, with null, removes) a customer's own overdraft limit, audited.
+     *
+     * @throws IllegalArgumentException for a negative limit
+     */
+    public void setOverdraft(String customerKey, BigDecimal overdraftMicros, String actor, String reason)
+            throws SQLException {
+        if (overdraftMicros != null && overdraftMicros.signum() < 0) {
+            throw new IllegalArgumentException("overdraft_usd_micros must not be negative");
+        }
+        Instant now = clock.instant();
+        database.inTransaction(h -> {
+            h.createUpdate("INSERT INTO spend_customers (customer_key, updated_at) VALUES (:c, :now)"
+                            + " ON CONFLICT DO NOTHING")
+                    .bind("c", customerKey)
+                    .bind("now", now)
+                    .execute();
+            h.createUpdate("UPDATE spend_customers SET overdraft_usd_micros = :o, updated_at = :now,"
+                            + " updated_by = :actor WHERE customer_key = :c")
+                    .bind("o", overdraftMicros)
+                    .bind("now", now)
+                    .bind("actor", actor)
+                    .bind("c", customerKey)
+                    .execute();
+            audit(
+                    h,
+                    now,
+                    actor,
+                    "OVERDRAFT",
+                    Scope.CUSTOMER,
+                    customerKey,
+                    reason,
+                    overdraftMicros == null
+                            ? "default"
+                            : Amounts.micros(overdraftMicros).toPlainString());
+            return null;
+        });
+    }
+
+    // ---- kill switch ---------------------------------------------------------------------------------------------
+
+    /**
+     * Pauses signing for a scope, audited. Pausing what is already paused keeps the first pause (and is audited).
+     *
+     * @param target {@code ""} for {@link Scope#ALL}, the client id or the customer key
+     * @return the active pause
+     */
+    public Pause pause(Scope scope, String target, String reason, String actor) throws SQLException {
+        String t = scope == Scope.ALL ? "" : target;
+        Instant now = clock.instant();
+        return database.inTransaction(h -> {
+            h.createUpdate("INSERT INTO spend_pauses (scope, target, reason, paused_by, paused_at, active_key)"
+                            + " VALUES (:scope, :target, :reason, :actor, :now, :key) ON CONFLICT DO NOTHING")
+                    .bind("scope", scope.name())
+                    .bind("target", t)
+                    .bind("reason", reason)
+                    .bind("actor", actor)
+                    .bind("now", now)
+                    .bind("key", scope.name() + ":" + t)
+                    .execute();
+            audit(h, now, actor, "PAUSE", scope, t, reason, null);
+            return h.createQuery("SELECT * FROM spend_pauses WHERE active_key = :key")
+                    .bind("key", scope.name() + ":" + t)
+                    .map(PAUSE)
+                    .one();
+        });
+    }
+
+    /**
+     * Lifts the active pause of a scope, audited.
+     *
+     * @return the lifted pause, or empty when none was active
+     */
+    public Optional<Pause> resume(Scope scope, String target, String reason, String actor) throws SQLException {
+        String t = scope == Scope.ALL ? "" : target;
+        Instant now = clock.instant();
+        return database.inTransaction(h -> {
+            Optional<Pause> active = h.createQuery("SELECT * FROM spend_pauses WHERE active_key = :key")
+                    .bind("key", scope.name() + ":" + t)
+                    .map(PAUSE)
+                    .findOne();
+            if (active.isEmpty()) {
+                return active;
+            }
+            h.createUpdate("UPDATE spend_pauses SET active_key = NULL, resumed_at = :now, resumed_by = :actor"
+                            + " WHERE id = :id")
+                    .bind("now", now)
+                    .bind("actor", actor)
+                    .bind("id", active.get().id())
+                    .execute();
+            audit(h, now, actor, "RESUME", scope, t, reason, null);
+            return h.createQuery("SELECT * FROM spend_pauses WHERE id = :id")
+                    .bind("id", active.get().id())
+                    .map(PAUSE)
+                    .findOne();
+        });
+    }
+
+    /** The active pauses, oldest first. */
+    public List<Pause> activePauses() throws SQLException {
+        return database.withHandle(
+                h -> h.createQuery("SELECT * FROM spend_pauses WHERE active_key IS NOT NULL" + " ORDER BY id")
+                        .map(PAUSE)
+                        .list());
+    }
+
+    /** The audit trail, newest first. */
+    public List<AuditEntry> audit(int limit) throws SQLException {
+        return database.withHandle(h -> h.createQuery("SELECT * FROM spend_audit ORDER BY id DESC LIMIT :limit")
+                .bind("limit", limit)
+                .map((rs, ctx) -> new AuditEntry(
+                        rs.getLong("id"),
+                        Rows.instant(rs, "at"),
+                        rs.getString("actor"),
+                        rs.getString("action"),
+                        rs.getString("scope"),
+                        rs.getString("target"),
+                        rs.getString("reason"),
+                        rs.getString("detail")))
+                .list());
+    }
+
+    private static void audit(
+            Handle h,
+            Instant now,
+            String actor,
+            String action,
+            Scope scope,
+            String target,
+            String reason,
+            String detail) {
+        h.createUpdate("INSERT INTO spend_audit (at, actor, action, scope, target, reason, detail) VALUES (:at, :actor,"
+                        + " :action, :scope, :target, :reason, :detail)")
+                .bind("at", now)
+                .bind("actor", actor)
+                .bind("action", action)
+                .bind("scope", scope == null ? null : scope.name())
+                .bind("target", target)
+                .bind("reason", reason)
+                .bind("detail", detail)
+                .execute();
+    }
+
+    // ---- shapes --------------------------------------------------------------------------------------------------
+
+    /** The decision of a reservation given the customer's position. */
+    @FunctionalInterface
+    public interface Planner<T> {
+        Plan<T> plan(Position position);
+    }
+
+    /**
+     * @param decision what {@link #reserve} returns
+     * @param hold     the hold to store, or null (refused, or nothing to hold)
+     */
+    public record Plan<T>(T decision, NewHold hold) {}
+
+    /**
+     * @param paymentType   {@code state.Type} ({@code live}, {@code lv2v}, {@code fixed} or {@code ""})
+     * @param amount        USD micros to hold, not negative
+     * @param windowSeconds 0 for one payment, else the seconds of signing it covers (the expiry given to the signer)
+     * @param expiresAt     when the hold stops counting
+     */
+    public record NewHold(String paymentType, BigDecimal amount, int windowSeconds, Instant expiresAt) {}
+
+    /**
+     * A customer's position under the reservation lock.
+     *
+     * @param customerKey customer key
+     * @param balance     ledger balance, USD micros
+     * @param held        open holds' remaining amounts, USD micros
+     * @param overdraft   overdraft limit, USD micros
+     * @param lastHoldAt  when this session's latest hold was made, or null
+     * @param existing    the open hold for this very session and sequence (a retried call), or null
+     * @param now         the time of the decision
+     */
+    public record Position(
+            String customerKey,
+            BigDecimal balance,
+            BigDecimal held,
+            BigDecimal overdraft,
+            Instant lastHoldAt,
+            Hold existing,
+            Instant now) {
+
+        /** balance − held + overdraft: what new holds may take (USD micros). */
+        public BigDecimal available() {
+            return balance.subtract(held).add(overdraft);
+        }
+    }
+
+    /**
+     * A metered event that may settle a hold.
+     *
+     * @param eventId        the event id
+     * @param customerKey    the billed customer key
+     * @param sessionId      {@code data.session_id}, or null
+     * @param sequenceNumber {@code data.sequence_number}, or null
+     * @param billableMicros billable USD micros
+     */
+    public record Settlement(
+            String eventId, String customerKey, String sessionId, Long sequenceNumber, BigDecimal billableMicros) {}
+
+    /** One hold (see V14). */
+    public record Hold(
+            long id,
+            String customerKey,
+            String sessionId,
+            Long sequenceNumber,
+            String paymentType,
+            BigDecimal amount,
+            BigDecimal remaining,
+            int windowSeconds,
+            HoldStatus status,
+            Instant createdAt,
+            Instant expiresAt,
+            Instant closedAt,
+            String closedBy) {
+
+        Hold with(BigDecimal newRemaining, HoldStatus newStatus, String by, Instant at) {
+            return new Hold(
+                    id,
+                    customerKey,
+                    sessionId,
+                    sequenceNumber,
+                    paymentType,
+                    amount,
+                    newRemaining,
+                    windowSeconds,
+                    newStatus,
+                    createdAt,
+                    expiresAt,
+                    newStatus == HoldStatus.OPEN ? null : at,
+                    newStatus == HoldStatus.OPEN ? null : by);
+        }
+    }
+
+    /**
+     * @param customerKey customer key
+     * @param balance     ledger balance, USD micros
+     * @param held        open holds, USD micros
+     * @param overdraft   the customer's own overdraft limit, or empty (the default applies)
+     */
+    public record CustomerSpend(
+            String customerKey, BigDecimal balance, BigDecimal held, Optional<BigDecimal> overdraft) {}
+
+    /** One pause of the kill switch (active while {@code resumedAt} is null). */
+    public record Pause(
+            long id,
+            Scope scope,
+            String target,
+            String reason,
+            String pausedBy,
+            Instant pausedAt,
+            Instant resumedAt,
+            String resumedBy) {}
+
+    /** One audited change. */
+    public record AuditEntry(
+            long id,
+            Instant at,
+            String actor,
+            String action,
+            String scope,
+            String target,
+            String reason,
+            String detail) {}
+}

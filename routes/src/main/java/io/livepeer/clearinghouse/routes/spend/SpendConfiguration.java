@@ -1,0 +1,74 @@
+package io.livepeer.clearinghouse.routes.spend;
+
+import io.livepeer.clearinghouse.bridge.SpendControl;
+import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.credit.Ledger;
+import io.livepeer.clearinghouse.ledger.spend.SpendStore;
+import io.livepeer.clearinghouse.processors.catalog.Catalog;
+import io.livepeer.clearinghouse.processors.markup.MarkupRule;
+import io.livepeer.clearinghouse.processors.price.PriceQuote;
+import io.livepeer.clearinghouse.routes.core.Beans;
+import io.livepeer.clearinghouse.routes.core.PriceService;
+import io.livepeer.clearinghouse.routes.core.ScheduledRoute;
+import io.livepeer.clearinghouse.routes.core.SettingsReader;
+import io.livepeer.clearinghouse.routes.http.ApiAuth;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The spend control flow (issue 13, {@code docs/spend-control.md}): binds {@link SpendControl} (which the bridge's
+ * {@code /authorize} finds by type), the spend API ({@link SpendApiRoutes}), the {@code spend-hold-expiry} timer
+ * that expires holds past their time, the {@link SpendHealthCheck} and {@link SpendMetrics}. Runs before the bridge.
+ * Holds are priced with the price flow's {@link PriceService} and the largest markup of the metering catalog.
+ */
+public final class SpendConfiguration implements CamelConfiguration {
+
+    /** The route id of the hold expiry job. */
+    public static final String EXPIRY_ROUTE_ID = "spend-hold-expiry";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SpendConfiguration.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        SpendSettings settings = Beans.bind(context, SpendSettings.from(SettingsReader.of(context)));
+        LOG.info("Spend control: {}", settings);
+        Clock clock = Beans.require(context, Clock.class);
+        SpendStore store =
+                new SpendStore(Beans.require(context, Database.class), Beans.require(context, Ledger.class), clock);
+        PriceService price = context.getRegistry().findSingleByType(PriceService.class);
+        Catalog catalog = context.getRegistry().findSingleByType(Catalog.class);
+        BigDecimal markup = catalog == null
+                ? BigDecimal.ZERO
+                : catalog.markupRules().stream()
+                        .map(MarkupRule::percent)
+                        .max(BigDecimal::compareTo)
+                        .orElse(BigDecimal.ZERO)
+                        .max(BigDecimal.ZERO);
+        SpendControl spend = Beans.bind(
+                context,
+                new SpendControl(
+                        store,
+                        settings.policy(),
+                        clock,
+                        () -> price == null ? Optional.empty() : price.current().map(PriceQuote::usdPerEth),
+                        () -> markup));
+        SpendMetrics metrics =
+                Beans.bind(context, new SpendMetrics(Beans.require(context, PrometheusMeterRegistry.class), spend));
+        context.addRoutes(new SpendApiRoutes(spend, metrics, Beans.require(context, ApiAuth.class)));
+        context.addRoutes(new ScheduledRoute(EXPIRY_ROUTE_ID, Duration.ZERO, settings.expiryInterval(), () -> {
+            int expired = spend.expireHolds();
+            metrics.expired(expired);
+            metrics.pauses(store.activePauses().size());
+            return expired;
+        }));
+        HealthCheckRegistry.get(context).register(new SpendHealthCheck(spend));
+    }
+}

@@ -1,0 +1,57 @@
+package io.livepeer.clearinghouse.routes.spend;
+
+import io.livepeer.clearinghouse.bridge.SpendControl;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+
+/**
+ * {@code spend-control}: the metering lag as spend control sees it and the policy it applies, never DOWN (a lagging
+ * consumer is the metering flow's health; taking the webhook out of rotation would turn every signer call into a
+ * 500). Details: {@code metering_lag_seconds}, {@code lag_threshold_seconds}, {@code lag_policy}, {@code lagging},
+ * {@code reservations}; the message says when {@code /authorize} is refusing (deny) or allowing within the
+ * overdraft limit (allow).
+ */
+public final class SpendHealthCheck extends AbstractHealthCheck {
+
+    private final SpendControl spend;
+
+    public SpendHealthCheck(SpendControl spend) {
+        super("clearinghouse", "spend-control");
+        this.spend = spend;
+    }
+
+    @Override
+    public boolean isLiveness() {
+        return false;
+    }
+
+    @Override
+    public boolean isReadiness() {
+        return false;
+    }
+
+    @Override
+    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        SpendControl.Policy p = spend.policy();
+        Duration lag = spend.meteringLag();
+        boolean lagging = spend.lagging();
+        builder.up();
+        builder.detail("reservations", p.reservations());
+        builder.detail("metering_lag_seconds", lag.toSeconds());
+        builder.detail("lag_threshold_seconds", p.lagThreshold().toSeconds());
+        builder.detail("lag_policy", p.lagPolicy().name().toLowerCase());
+        builder.detail("lagging", lagging);
+        if (!lagging) {
+            builder.message("metering keeps up with the signer");
+        } else if (p.lagPolicy() == SpendControl.LagPolicy.DENY) {
+            builder.message("WARNING: metering is " + lag.toSeconds()
+                    + " s behind: /authorize answers 503 billing_unavailable (lag policy deny)");
+        } else {
+            builder.message("WARNING: metering is " + lag.toSeconds()
+                    + " s behind: /authorize allows within balance plus overdraft, holds do not expire"
+                    + " (lag policy allow)");
+        }
+    }
+}

@@ -1,0 +1,351 @@
+package io.livepeer.clearinghouse.bridge;
+
+import io.livepeer.clearinghouse.ledger.spend.SpendStore;
+import io.livepeer.clearinghouse.ledger.spend.SpendStore.NewHold;
+import io.livepeer.clearinghouse.ledger.spend.SpendStore.Pause;
+import io.livepeer.clearinghouse.ledger.spend.SpendStore.Plan;
+import io.livepeer.clearinghouse.ledger.spend.SpendStore.Position;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Spend control at {@code /authorize} (issue 13, {@code docs/spend-control.md}): the kill switch, the metering lag
+ * policy and reservations (holds) with an overdraft limit and an expiry chosen by how far the customer is from zero.
+ * Thread-safe; one per application instance, all instances share the state through the database.
+ *
+ * <p><b>Reservation.</b> Under the customer's lock ({@link SpendStore#reserve}):
+ * {@code available = balance − open holds + overdraft}. The payment is estimated by {@link PaymentEstimate} and
+ * converted to billable USD micros ({@code wei × usdPerEth / 10^12 × (1 + markup% / 100)}, the largest markup of the
+ * catalog, rounded up at 12 decimals), never less than {@code minHold}. A time-bound session (live, lv2v) far from
+ * zero ({@code available ≥ longCover × (payment + rate × longExpiry)}) gets {@code expiry = now + longExpiry} and a
+ * hold covering that window; otherwise the short expiry (0 = none: the signer asks again before every payment) and a
+ * hold for the payment and the short window. Allowed when {@code available − hold ≥ floor} (and
+ * {@code available > floor}); else 483 {@code insufficient_balance}, or {@code overdraft_limit_reached} when the
+ * customer is already using the overdraft. So a customer's balance never falls below {@code −(overdraft + one
+ * payment's underestimate)}.
+ *
+ * <p><b>Kill switch.</b> Active pauses are read from the database at most every {@code refresh} (so a pause made on
+ * any instance applies everywhere within that time): 403 {@code signing_paused} with the operator's reason.
+ *
+ * <p><b>Metering lag.</b> {@link SpendStore#meteringLag}, refreshed at most every {@code refresh}. Above
+ * {@code lagThreshold}: policy {@code deny} answers 503 {@code billing_unavailable}; policy {@code allow} keeps
+ * reserving (holds then stand in for the unmetered usage, and do not expire while metering lags), so spending stays
+ * within balance plus overdraft.
+ */
+public final class SpendControl {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SpendControl.class);
+    private static final BigDecimal WEI_PER_ETH_OVER_MICROS = new BigDecimal("1000000000000");
+
+    /** What to do while metering lags. */
+    public enum LagPolicy {
+        DENY,
+        ALLOW
+    }
+
+    /**
+     * @param reservations     whether allows reserve (off: the plain balance gate, pauses and the lag policy still
+     *                         apply)
+     * @param defaultOverdraft USD micros a customer without its own limit may go below zero
+     * @param floor            the available amount must stay at or above this after the hold (USD micros)
+     * @param minHold          the smallest hold (USD micros), also the hold of payments that cannot be estimated
+     * @param shortExpiry      expiry for customers near zero (0 = none: every payment asks)
+     * @param longExpiry       expiry for customers far from zero
+     * @param longCover        how many times the long window's hold the available amount must cover
+     * @param maxInterval      the longest gap between two payments the estimate assumes
+     * @param holdTtl          how long after its window a hold waits for its events before it expires
+     * @param lagThreshold     metering lag above which the lag policy applies
+     * @param lagPolicy        deny or allow while metering lags
+     * @param refresh          how often pauses and lag are re-read from the database
+     */
+    public record Policy(
+            boolean reservations,
+            BigDecimal defaultOverdraft,
+            BigDecimal floor,
+            BigDecimal minHold,
+            Duration shortExpiry,
+            Duration longExpiry,
+            BigDecimal longCover,
+            Duration maxInterval,
+            Duration holdTtl,
+            Duration lagThreshold,
+            LagPolicy lagPolicy,
+            Duration refresh) {}
+
+    /** The outcome of one reservation. */
+    public record Outcome(Decision decision, BigDecimal hold, Duration window) {}
+
+    private final SpendStore store;
+    private final Policy policy;
+    private final Clock clock;
+    private final Supplier<Optional<BigDecimal>> usdPerEth;
+    private final Supplier<BigDecimal> markupPercent;
+
+    private volatile List<Pause> pauses;
+    private volatile Instant pausesReadAt = Instant.MIN;
+    private volatile Duration lag = Duration.ZERO;
+    private volatile Instant lagReadAt = Instant.MIN;
+
+    /**
+     * @param store         the spend tables
+     * @param policy        settings
+     * @param clock         clock
+     * @param usdPerEth     the current ETH/USD price, empty when unknown
+     * @param markupPercent the largest markup percent that may apply (holds are billable amounts)
+     */
+    public SpendControl(
+            SpendStore store,
+            Policy policy,
+            Clock clock,
+            Supplier<Optional<BigDecimal>> usdPerEth,
+            Supplier<BigDecimal> markupPercent) {
+        this.store = store;
+        this.policy = policy;
+        this.clock = clock;
+        this.usdPerEth = usdPerEth;
+        this.markupPercent = markupPercent;
+    }
+
+    public Policy policy() {
+        return policy;
+    }
+
+    public SpendStore store() {
+        return store;
+    }
+
+    /**
+     * The active pause that stops this client or customer, if any.
+     *
+     * @throws SQLException when pauses were never read and the database does not answer
+     */
+    public Optional<Pause> pausedFor(String clientId, String customerKey) throws SQLException {
+        List<Pause> active = pauses();
+        for (Pause p : active) {
+            boolean hit = switch (p.scope()) {
+                case ALL -> true;
+                case CLIENT -> p.target().equals(clientId);
+                case CUSTOMER -> p.target().equals(customerKey);
+            };
+            if (hit) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private List<Pause> pauses() throws SQLException {
+        Instant now = clock.instant();
+        List<Pause> current = pauses;
+        if (current == null || !now.isBefore(pausesReadAt.plus(policy.refresh()))) {
+            synchronized (this) {
+                if (pauses == null || !now.isBefore(pausesReadAt.plus(policy.refresh()))) {
+                    try {
+                        pauses = store.activePauses();
+                        pausesReadAt = now;
+                    } catch (SQLException e) {
+                        if (pauses == null) {
+                            throw e;
+                        }
+                        LOG.warn("kill switch: pauses cannot be re-read, keeping the last ones: {}", e.getMessage());
+                    }
+                }
+                current = pauses;
+            }
+        }
+        return current;
+    }
+
+    /** Re-reads the pauses now (after a pause on this instance, so it applies at once here). */
+    public void refreshPauses() throws SQLException {
+        List<Pause> fresh = store.activePauses();
+        synchronized (this) {
+            pauses = fresh;
+            pausesReadAt = clock.instant();
+        }
+    }
+
+    /** The metering lag as last measured (re-measured at most every {@code refresh}). */
+    public Duration meteringLag() {
+        Instant now = clock.instant();
+        if (!now.isBefore(lagReadAt.plus(policy.refresh()))) {
+            synchronized (this) {
+                if (!now.isBefore(lagReadAt.plus(policy.refresh()))) {
+                    lagReadAt = now;
+                    try {
+                        lag = store.meteringLag(policy.holdTtl().plus(policy.longExpiry()));
+                    } catch (SQLException e) {
+                        LOG.warn("spend control: metering lag cannot be measured: {}", e.getMessage());
+                    }
+                }
+            }
+        }
+        return lag;
+    }
+
+    /** The 503 of the {@code deny} lag policy while metering lags, else empty. */
+    public Optional<Decision> lagRefusal() {
+        if (policy.lagPolicy() == LagPolicy.DENY && lagging()) {
+            return Optional.of(Decision.deny(
+                    503,
+                    "billing_unavailable",
+                    "metering is " + lag.toSeconds() + " s behind the signer (limit "
+                            + policy.lagThreshold().toSeconds() + " s): signing is held until it catches up"));
+        }
+        return Optional.empty();
+    }
+
+    /** Whether metering is behind by more than the threshold. */
+    public boolean lagging() {
+        return meteringLag().compareTo(policy.lagThreshold()) > 0;
+    }
+
+    /**
+     * Expires holds past their time, unless metering lags (then they keep standing in for usage not yet metered).
+     *
+     * @return holds expired
+     */
+    public int expireHolds() throws SQLException {
+        if (lagging()) {
+            return 0;
+        }
+        return store.expire();
+    }
+
+    /**
+     * Reserves the next payment for a customer.
+     *
+     * @param customerKey the customer key
+     * @param request     the webhook request (its {@code state})
+     * @param maxPrice    the key's price ceiling, or null
+     * @param authId      the auth id to answer with
+     * @param cap         the latest expiry allowed (a JWT's exp), or null
+     * @return the decision (200 with expiry, or 483/503)
+     * @throws SQLException when the database does not answer (the caller answers 503)
+     */
+    public Decision reserve(String customerKey, WebhookRequest request, MaxPrice maxPrice, String authId, Instant cap)
+            throws SQLException {
+        Optional<Decision> refusal = lagRefusal();
+        if (refusal.isPresent()) {
+            return refusal.get();
+        }
+        String sessionId = text(request.state().path("StateID"));
+        Long sequence = request.state().path("SequenceNumber").canConvertToLong()
+                        && request.state().hasNonNull("SequenceNumber")
+                ? request.state().path("SequenceNumber").asLong()
+                : null;
+        Optional<BigDecimal> price = usdPerEth.get();
+        BigDecimal markup = markupPercent.get();
+        try {
+            return store.reserve(
+                    customerKey,
+                    sessionId,
+                    sessionId == null ? null : sequence,
+                    policy.defaultOverdraft(),
+                    p -> plan(p, request, maxPrice, authId, cap, price, markup));
+        } catch (SQLException e) {
+            LOG.warn("spend control: the reservation for {} failed: {}", customerKey, e.getMessage());
+            throw e;
+        }
+    }
+
+    private Plan<Decision> plan(
+            Position p,
+            WebhookRequest request,
+            MaxPrice maxPrice,
+            String authId,
+            Instant cap,
+            Optional<BigDecimal> price,
+            BigDecimal markup) {
+        Instant now = p.now();
+        Duration since = p.lastHoldAt() == null ? null : Duration.between(p.lastHoldAt(), now);
+        PaymentEstimate estimate = PaymentEstimate.of(request.state(), maxPrice, since, policy.maxInterval());
+        if (estimate.paymentWei().signum() > 0 && price.isEmpty()) {
+            return new Plan<>(
+                    Decision.deny(503, "billing_unavailable", "no ETH/USD price to estimate the payment with"), null);
+        }
+        BigDecimal payment = micros(estimate.paymentWei(), price, markup).max(policy.minHold());
+        BigDecimal available = p.available();
+        Duration window = Duration.ZERO;
+        BigDecimal hold = payment.add(micros(estimate.windowWei(policy.shortExpiry()), price, markup));
+        if (estimate.timeBound()) {
+            window = policy.shortExpiry();
+            BigDecimal longHold = payment.add(micros(estimate.windowWei(policy.longExpiry()), price, markup));
+            if (available.subtract(policy.floor()).compareTo(longHold.multiply(policy.longCover())) >= 0) {
+                window = policy.longExpiry();
+                hold = longHold;
+            }
+        }
+        if (p.existing() != null) {
+            // the signer retried this very call: the hold is already there
+            return new Plan<>(allow(now, p.existing().windowSeconds(), authId, maxPrice, cap), null);
+        }
+        BigDecimal after = available.subtract(hold);
+        if (after.compareTo(policy.floor()) < 0 || available.compareTo(policy.floor()) <= 0) {
+            boolean overdrawn =
+                    p.overdraft().signum() > 0 && p.balance().subtract(p.held()).compareTo(hold) < 0;
+            String amounts = "balance " + plain(p.balance()) + ", open holds " + plain(p.held()) + ", overdraft limit "
+                    + plain(p.overdraft()) + ", next payment estimated at " + plain(hold) + " USD micros";
+            return new Plan<>(
+                    overdrawn
+                            ? Decision.deny(
+                                    Decision.INSUFFICIENT_BALANCE,
+                                    "overdraft_limit_reached",
+                                    "the overdraft limit of " + p.customerKey() + " is reached (" + amounts + ")")
+                            : Decision.deny(
+                                    Decision.INSUFFICIENT_BALANCE,
+                                    "insufficient_balance",
+                                    "the available balance of " + p.customerKey() + " cannot cover the next payment ("
+                                            + amounts + ")"),
+                    null);
+        }
+        int windowSeconds = (int) window.toSeconds();
+        Instant expiresAt = now.plus(window).plus(policy.holdTtl());
+        return new Plan<>(
+                allow(now, windowSeconds, authId, maxPrice, cap),
+                new NewHold(estimate.type(), hold, windowSeconds, expiresAt));
+    }
+
+    private static Decision allow(Instant now, int windowSeconds, String authId, MaxPrice maxPrice, Instant cap) {
+        Long expiry = null;
+        if (windowSeconds > 0) {
+            Instant until = now.plusSeconds(windowSeconds);
+            if (cap != null && cap.isBefore(until)) {
+                until = cap;
+            }
+            expiry = until.getEpochSecond();
+        }
+        return new Decision(200, null, null, expiry, authId, maxPrice);
+    }
+
+    /** wei → billable USD micros: {@code wei × usdPerEth / 10^12 × (1 + markup/100)}, rounded up at 12 decimals. */
+    static BigDecimal micros(BigInteger wei, Optional<BigDecimal> usdPerEth, BigDecimal markupPercent) {
+        if (wei.signum() == 0 || usdPerEth.isEmpty()) {
+            return BigDecimal.ZERO;
+        }
+        BigDecimal network = new BigDecimal(wei).multiply(usdPerEth.get());
+        BigDecimal factor = BigDecimal.ONE.add(markupPercent.movePointLeft(2));
+        return network.multiply(factor).divide(WEI_PER_ETH_OVER_MICROS, 12, RoundingMode.UP);
+    }
+
+    private static String plain(BigDecimal v) {
+        BigDecimal s = v.stripTrailingZeros();
+        return (s.scale() < 0 ? s.setScale(0) : s).toPlainString();
+    }
+
+    private static String text(com.fasterxml.jackson.databind.JsonNode node) {
+        return node.isTextual() && !node.textValue().isBlank()
+                ? node.textValue().trim()
+                : null;
+    }
+}
