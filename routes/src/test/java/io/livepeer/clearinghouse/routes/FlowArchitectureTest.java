@@ -19,7 +19,15 @@ class FlowArchitectureTest {
 
     static final String ROOT = "io.livepeer.clearinghouse.routes";
     static final List<String> FLOWS = List.of(
-            "metering", "price", "delivery", "usage", "ledger", "bridge", "retention", "reconcile", "orchestrators",
+            "metering",
+            "price",
+            "delivery",
+            "usage",
+            "ledger",
+            "bridge",
+            "retention",
+            "reconcile",
+            "orchestrators",
             "spend");
 
     @ArchTest
