@@ -42,8 +42,8 @@ public class V9__usage_postings_in_outbox extends BaseJavaMigration {
                 + "(usage_debit_account_id IS NULL AND usage_credit_account_id IS NULL)"
                 + " OR (usage_debit_account_id IS NOT NULL AND usage_credit_account_id IS NOT NULL"
                 + " AND usage_debit_account_id <> usage_credit_account_id))",
-        // one customer's usage history, newest first (the credit side is system:usage_revenue: the seq order itself)
-        "CREATE INDEX outbox_events_usage_debit_ix ON outbox_events (usage_debit_account_id, seq)",
+        // no index of its own: one customer's usage history reads outbox_events_subject_seq_ix (subject, seq), the
+        // usage revenue account's the seq order; an index here would cost every metering insert
         "CREATE SEQUENCE ledger_seq",
     };
 

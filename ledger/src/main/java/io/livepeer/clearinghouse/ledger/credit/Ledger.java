@@ -311,10 +311,11 @@ public final class Ledger {
             String where = " WHERE 1 = 1" + (kind == null ? "" : " AND t.kind = :kind") + filters;
             String outboxWhere = " WHERE t.usage_debit_account_id IS NOT NULL" + filters;
             // each part newest first and limited on its own index ((debit_account_id, seq), (credit_account_id, seq),
-            // outbox (usage_debit_account_id, seq) or the seq order), then merged: usage held by outbox rows (V9) and
+            // outbox (subject, seq) or the seq order), then merged: usage held by outbox rows (V9) and
             // the ledger_transfers rows share one seq sequence, so the merged order is the posting order
             List<String> parts = new ArrayList<>();
             boolean outbox = kind == null || kind == TransferKind.USAGE;
+            boolean customerPostings = outbox && account != null && account.startsWith(AccountKeys.customer(""));
             if (accountId == null) {
                 parts.add(TRANSFERS_WITH_KEYS + where);
                 if (outbox) {
@@ -323,8 +324,12 @@ public final class Ledger {
             } else {
                 parts.add(TRANSFERS_WITH_KEYS + where + " AND t.debit_account_id = :account");
                 parts.add(TRANSFERS_WITH_KEYS + where + " AND t.credit_account_id = :account");
+                if (customerPostings) {
+                    // a customer's postings: the outbox's (subject, seq) index, then its account
+                    parts.add(OUTBOX_USAGE + outboxWhere
+                            + " AND t.subject = :subject AND t.usage_debit_account_id = :account");
+                }
                 if (outbox) {
-                    parts.add(OUTBOX_USAGE + outboxWhere + " AND t.usage_debit_account_id = :account");
                     parts.add(OUTBOX_USAGE + outboxWhere + " AND t.usage_credit_account_id = :account");
                 }
             }
@@ -340,6 +345,11 @@ public final class Ledger {
             Query query = h.createQuery(sql).bind("limit", limit);
             if (accountId != null) {
                 query.bind("account", accountId);
+                if (customerPostings) {
+                    query.bind(
+                            "subject",
+                            account.substring(AccountKeys.customer("").length()));
+                }
             }
             if (kind != null) {
                 query.bind("kind", kind.name());
