@@ -126,6 +126,13 @@ public final class Benchmark implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     private final List<String[]> rows = new ArrayList<>();
+    /** Figures the issue 10 targets are checked against, per database ("h2", "postgresql"). */
+    private final Map<String, Double> fanOutCosts = new HashMap<>();
+
+    private final Map<String, Double> fanOnRates = new HashMap<>();
+    private final Map<String, Double> gapTrackingRates = new HashMap<>();
+    private Long latencyP99;
+    private String latencyDatabase;
     private PrintWriter log;
 
     public static void main(String[] args) {
@@ -187,7 +194,11 @@ public final class Benchmark implements Callable<Integer> {
                         withoutFanOut = rate;
                     }
                 }
+                if (withFanOut != null) {
+                    fanOnRates.put(db.toLowerCase(Locale.ROOT), withFanOut);
+                }
                 if (withFanOut != null && withoutFanOut != null) {
+                    fanOutCosts.put(db.toLowerCase(Locale.ROOT), 100 * (1 - withFanOut / withoutFanOut));
                     rows.add(new String[] {
                         "cost of the ledger fan-out, " + db,
                         String.format(Locale.ROOT, "%.0f%%", 100 * (1 - withFanOut / withoutFanOut)),
@@ -210,6 +221,7 @@ public final class Benchmark implements Callable<Integer> {
                             untracked,
                             String.format(Locale.ROOT, "%.0f%% of raw consume", 100 * untracked / consumeRate));
                     if (withoutFanOut != null) {
+                        gapTrackingRates.put(db.toLowerCase(Locale.ROOT), withoutFanOut);
                         rows.add(new String[] {
                             "metering throughput with gap tracking on, " + db,
                             String.format(Locale.ROOT, "%.0f events/s", withoutFanOut),
@@ -360,6 +372,8 @@ public final class Benchmark implements Callable<Integer> {
                 Locale.ROOT, "%d events at %d/s on %s, first %d (warm-up) excluded", total, rate, label, warmup);
         rows.add(new String[] {"end-to-end latency p50", recorder.percentile(50, warmup) + " ms", detail});
         rows.add(new String[] {"end-to-end latency p99", recorder.percentile(99, warmup) + " ms", detail});
+        latencyP99 = recorder.percentile(99, warmup);
+        latencyDatabase = label;
         rows.add(new String[] {"end-to-end latency max", recorder.percentile(100, warmup) + " ms", detail});
         log.printf(
                 Locale.ROOT,
@@ -527,7 +541,54 @@ public final class Benchmark implements Callable<Integer> {
                     .append(r[2])
                     .append(" |\n");
         }
+        md.append("\nTargets (issue 10), from this run:\n\n| target | measured | met |\n|---|---|---|\n");
+        target(
+                md,
+                "ledger fan-out cost, PostgreSQL <= 15 %",
+                percent(fanOutCosts.get("postgresql")),
+                cost("postgresql", 15));
+        target(md, "ledger fan-out cost, H2 <= 30 %", percent(fanOutCosts.get("h2")), cost("h2", 30));
+        Double pgRate = fanOnRates.get("postgresql");
+        target(
+                md,
+                "pipeline, PostgreSQL, fan-out on >= 12,000 events/s",
+                pgRate == null ? null : String.format(Locale.ROOT, "%,.0f events/s", pgRate),
+                pgRate == null ? null : pgRate >= 12_000);
+        boolean latencyOnPg = latencyP99 != null && "postgresql".equals(latencyDatabase) && rate == 1000;
+        target(
+                md,
+                "end-to-end p99 at 1,000 events/s, PostgreSQL <= 300 ms",
+                latencyOnPg ? latencyP99 + " ms" : null,
+                latencyOnPg ? latencyP99 <= 300 : null);
+        for (String db : List.of("postgresql", "h2")) {
+            Double gap = gapTrackingRates.get(db);
+            target(
+                    md,
+                    "metering throughput with gap tracking on, " + db + " (reported, no threshold)",
+                    gap == null ? null : String.format(Locale.ROOT, "%,.0f events/s", gap),
+                    null);
+        }
         return md.toString();
+    }
+
+    private Boolean cost(String db, double maxPercent) {
+        Double cost = fanOutCosts.get(db);
+        return cost == null ? null : cost <= maxPercent;
+    }
+
+    private static String percent(Double value) {
+        return value == null ? null : String.format(Locale.ROOT, "%.0f %%", value);
+    }
+
+    /** A row of the targets table: "not measured" when this run did not measure it (options, databases). */
+    private static void target(StringBuilder md, String what, String measured, Boolean met) {
+        md.append("| ")
+                .append(what)
+                .append(" | ")
+                .append(measured == null ? "not measured in this run" : measured)
+                .append(" | ")
+                .append(measured == null ? "" : met == null ? "—" : met ? "yes" : "**no**")
+                .append(" |\n");
     }
 
     /** A free loopback port (also used by {@link AuthorizeBenchmark}). */

@@ -40,6 +40,9 @@ class BenchmarkSmokeTest {
                 .contains("cost of the ledger fan-out, h2")
                 .contains("single hot account, h2")
                 .contains("end-to-end latency p99")
-                .contains("peak heap");
+                .contains("peak heap")
+                .contains("| ledger fan-out cost, H2 <= 30 % |")
+                .contains("| metering throughput with gap tracking on, h2 (reported, no threshold) |")
+                .contains("| pipeline, PostgreSQL, fan-out on >= 12,000 events/s | not measured in this run |");
     }
 }

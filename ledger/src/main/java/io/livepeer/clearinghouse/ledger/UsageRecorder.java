@@ -3,10 +3,10 @@ package io.livepeer.clearinghouse.ledger;
 import io.livepeer.clearinghouse.ledger.completeness.TicketFacts;
 import io.livepeer.clearinghouse.ledger.completeness.TicketTracker;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
-import io.livepeer.clearinghouse.ledger.credit.UsagePosting;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxWriter;
 import io.livepeer.clearinghouse.ledger.spend.SpendStore;
+import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -17,10 +17,12 @@ import java.util.Map;
 /**
  * Records one consumed batch of signer events in a single database transaction: the metered events into the outbox,
  * their usage into the credit ledger ({@code customer:<subject>} → usage revenue, for new events only), and the bad
- * input into dead letters. Either all of it is committed or none of it, so the Kafka offsets may be committed once
+ * input into dead letters. The outbox row is the usage posting (V9): it records the two accounts, the usage transfer
+ * {@code usage:<event id>} is read from it, and the ledger only updates balances, once per customer per batch
+ * ({@link Ledger#applyUsage}). Either all of it is committed or none of it, so the Kafka offsets may be committed once
  * this returns, and replaying an uncommitted batch never double-counts (event ids and transfer ids are unique).
  *
- * <p>The transaction is opened here; {@link OutboxWriter#append}, {@link Ledger#postUsage} and
+ * <p>The transaction is opened here; {@link OutboxWriter#append}, {@link Ledger#applyUsage} and
  * {@link DeadLetters#append} join it (the one rule of {@link Database}).
  */
 public final class UsageRecorder {
@@ -83,38 +85,35 @@ public final class UsageRecorder {
                 letters = new ArrayList<>(deadLetters);
                 letters.addAll(screened.deadLetters());
             }
-            long[] seqs = outbox.append(stored, now);
-            List<UsagePosting> usage = new ArrayList<>();
+            // the outbox row is the usage posting (V9): no transfer row, only the balances of the new rows' accounts
+            OutboxWriter.UsageAccounts accounts = ledger == null || stored.isEmpty()
+                    ? null
+                    : ledger.usageAccounts(
+                            stored.stream().map(OutboxEntry::subject).toList());
+            long[] seqs = outbox.append(stored, now, accounts);
+            Map<String, BigDecimal> billable = new HashMap<>();
+            List<String> insertedIds = new ArrayList<>();
             for (int i = 0; i < seqs.length; i++) {
                 if (seqs[i] > 0) {
                     OutboxEntry e = stored.get(i);
-                    usage.add(new UsagePosting(
-                            e.eventId(),
-                            e.subject(),
-                            e.billableMicros(),
-                            Metadata.of(
-                                    "fee_wei", e.feeWei().toString(),
-                                    "network_usd_micros",
-                                            Amounts.micros(e.networkMicros()).toPlainString(),
-                                    "orch_address", e.orchAddress(),
-                                    "pipeline", e.pipeline(),
-                                    "model_id", e.modelId())));
+                    insertedIds.add(e.eventId());
+                    billable.merge(e.subject(), e.billableMicros(), BigDecimal::add);
                 }
             }
-            int posted = ledger == null ? 0 : ledger.postUsage(usage, now);
-            if (spend != null && !usage.isEmpty()) {
+            int inserted = insertedIds.size();
+            int posted = 0;
+            if (accounts != null) {
+                ledger.applyUsage(accounts, billable, now);
+                posted = inserted;
+            }
+            if (spend != null && inserted > 0) {
                 spend.settle(settlements(stored, seqs, metered, facts));
             }
             List<DeadLetterEntry> newDeadLetters = deadLetterStore.appendNew(letters, now);
             if (screened != null) {
                 tracker.attachFirstPayloads(screened.forks());
             }
-            return new Result(
-                    usage.size(),
-                    stored.size() - usage.size(),
-                    newDeadLetters,
-                    posted,
-                    usage.stream().map(UsagePosting::eventId).toList());
+            return new Result(inserted, stored.size() - inserted, newDeadLetters, posted, insertedIds);
         });
     }
 

@@ -4,6 +4,7 @@ import io.livepeer.clearinghouse.ledger.Amounts;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.Metadata;
 import io.livepeer.clearinghouse.ledger.Rows;
+import io.livepeer.clearinghouse.ledger.outbox.OutboxWriter;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -57,10 +59,25 @@ public final class Ledger {
     /** Deltas folded into an account row per transaction at most (the rest waits for the next fold). */
     private static final int FOLD_LIMIT = 1000;
 
+    /** Transfers stored as {@code ledger_transfers} rows, with the outbox columns of {@link #OUTBOX_USAGE} as NULL. */
     private static final String TRANSFERS_WITH_KEYS = "SELECT t.seq, t.transfer_id, d.account_key AS debit_key,"
             + " c.account_key AS credit_key, t.amount, t.unit, t.kind, t.reverses_id, t.source_event_id, t.created_at,"
-            + " t.metadata FROM ledger_transfers t JOIN ledger_accounts d ON d.id = t.debit_account_id"
-            + " JOIN ledger_accounts c ON c.id = t.credit_account_id";
+            + " t.metadata, CAST(NULL AS NUMERIC(78, 0)) AS o_fee_wei, CAST(NULL AS NUMERIC(38, 12)) AS o_network,"
+            + " CAST(NULL AS VARCHAR(4000)) AS o_orch, CAST(NULL AS VARCHAR(128)) AS o_pipeline,"
+            + " CAST(NULL AS VARCHAR(128)) AS o_model FROM ledger_transfers t"
+            + " JOIN ledger_accounts d ON d.id = t.debit_account_id JOIN ledger_accounts c ON c.id = t.credit_account_id";
+    /**
+     * Usage transfers held by outbox rows (V9, {@link #applyUsage}): the same columns as {@link #TRANSFERS_WITH_KEYS}
+     * under the alias {@code t}, so the same filters apply; the metadata is built from the {@code o_*} columns.
+     */
+    private static final String OUTBOX_USAGE = "SELECT t.seq, 'usage:' || t.event_id AS transfer_id,"
+            + " d.account_key AS debit_key, c.account_key AS credit_key, t.billable_usd_micros AS amount,"
+            + " 'USD_MICROS' AS unit, 'USAGE' AS kind, CAST(NULL AS VARCHAR(255)) AS reverses_id,"
+            + " t.event_id AS source_event_id, t.created_at, CAST(NULL AS VARCHAR(4000)) AS metadata,"
+            + " t.fee_wei AS o_fee_wei, t.network_usd_micros AS o_network, t.orch_address AS o_orch,"
+            + " t.pipeline AS o_pipeline, t.model_id AS o_model FROM outbox_events t"
+            + " JOIN ledger_accounts d ON d.id = t.usage_debit_account_id"
+            + " JOIN ledger_accounts c ON c.id = t.usage_credit_account_id";
     /** Rows per multi-row statement (7 parameters a row; PostgreSQL allows 32,767 per statement). */
     private static final int ROWS_PER_STATEMENT = 500;
 
@@ -85,7 +102,7 @@ public final class Ledger {
             rs.getString("reverses_id"),
             rs.getString("source_event_id"),
             Rows.instant(rs, "created_at"),
-            rs.getString("metadata"));
+            metadata(rs));
 
     private final Database database;
     private final Clock clock;
@@ -252,10 +269,19 @@ public final class Ledger {
 
     /** The transfer with this id, if any. */
     public Optional<Transfer> transfer(String id) throws SQLException {
-        return database.withHandle(h -> h.createQuery(TRANSFERS_WITH_KEYS + " WHERE t.transfer_id = :id")
-                .bind("id", id)
-                .map(TRANSFER)
-                .findOne());
+        return database.withHandle(h -> {
+            Optional<Transfer> stored = h.createQuery(TRANSFERS_WITH_KEYS + " WHERE t.transfer_id = :id")
+                    .bind("id", id)
+                    .map(TRANSFER)
+                    .findOne();
+            if (stored.isPresent() || !id.startsWith(UsagePosting.transferId(""))) {
+                return stored;
+            }
+            return h.createQuery(OUTBOX_USAGE + " WHERE t.event_id = :event_id")
+                    .bind("event_id", id.substring(UsagePosting.transferId("").length()))
+                    .map(TRANSFER)
+                    .findOne();
+        });
     }
 
     /**
@@ -279,20 +305,51 @@ public final class Ledger {
                     throw new LedgerException.NotFound("account", "no account " + account);
                 }
             }
-            String where = " WHERE 1 = 1"
-                    + (kind == null ? "" : " AND t.kind = :kind")
-                    + (from == null ? "" : " AND t.created_at >= :from")
+            String filters = (from == null ? "" : " AND t.created_at >= :from")
                     + (to == null ? "" : " AND t.created_at < :to")
                     + (before == null ? "" : " AND t.seq < :before");
-            // for one account: one index range per side, merged ((debit_account_id, seq) and (credit_account_id, seq))
-            String sql = accountId == null
-                    ? TRANSFERS_WITH_KEYS + where + " ORDER BY t.seq DESC LIMIT :limit"
-                    : "SELECT * FROM (" + TRANSFERS_WITH_KEYS + where + " AND t.debit_account_id = :account"
-                            + " UNION ALL " + TRANSFERS_WITH_KEYS + where + " AND t.credit_account_id = :account) x"
-                            + " ORDER BY x.seq DESC LIMIT :limit";
+            String where = " WHERE 1 = 1" + (kind == null ? "" : " AND t.kind = :kind") + filters;
+            String outboxWhere = " WHERE t.usage_debit_account_id IS NOT NULL" + filters;
+            // each part newest first and limited on its own index ((debit_account_id, seq), (credit_account_id, seq),
+            // outbox (subject, seq) or the seq order), then merged: usage held by outbox rows (V9) and
+            // the ledger_transfers rows share one seq sequence, so the merged order is the posting order
+            List<String> parts = new ArrayList<>();
+            boolean outbox = kind == null || kind == TransferKind.USAGE;
+            boolean customerPostings = outbox && account != null && account.startsWith(AccountKeys.customer(""));
+            if (accountId == null) {
+                parts.add(TRANSFERS_WITH_KEYS + where);
+                if (outbox) {
+                    parts.add(OUTBOX_USAGE + outboxWhere);
+                }
+            } else {
+                parts.add(TRANSFERS_WITH_KEYS + where + " AND t.debit_account_id = :account");
+                parts.add(TRANSFERS_WITH_KEYS + where + " AND t.credit_account_id = :account");
+                if (customerPostings) {
+                    // a customer's postings: the outbox's (subject, seq) index, then its account
+                    parts.add(OUTBOX_USAGE + outboxWhere
+                            + " AND t.subject = :subject AND t.usage_debit_account_id = :account");
+                }
+                if (outbox) {
+                    parts.add(OUTBOX_USAGE + outboxWhere + " AND t.usage_credit_account_id = :account");
+                }
+            }
+            StringBuilder union = new StringBuilder();
+            for (int i = 0; i < parts.size(); i++) {
+                union.append(i == 0 ? "" : " UNION ALL ")
+                        .append("SELECT * FROM (")
+                        .append(parts.get(i))
+                        .append(" ORDER BY t.seq DESC LIMIT :limit) p")
+                        .append(i);
+            }
+            String sql = "SELECT * FROM (" + union + ") x ORDER BY x.seq DESC LIMIT :limit";
             Query query = h.createQuery(sql).bind("limit", limit);
             if (accountId != null) {
                 query.bind("account", accountId);
+                if (customerPostings) {
+                    query.bind(
+                            "subject",
+                            account.substring(AccountKeys.customer("").length()));
+                }
             }
             if (kind != null) {
                 query.bind("kind", kind.name());
@@ -363,6 +420,77 @@ public final class Ledger {
             }
             return posted;
         });
+    }
+
+    /**
+     * The accounts the usage of these subjects is posted between, for outbox rows that hold their usage posting
+     * ({@link OutboxWriter#append(List, Instant, OutboxWriter.UsageAccounts)}): {@code customer:<subject>} (created on
+     * first use) and {@link AccountKeys#USAGE_REVENUE}. Joins the caller's transaction.
+     */
+    public OutboxWriter.UsageAccounts usageAccounts(Collection<String> subjects) throws SQLException {
+        return database.inTransaction(h -> {
+            long revenue = accountId(h, AccountKeys.USAGE_REVENUE);
+            Map<String, Long> customers = new HashMap<>();
+            for (String subject : subjects) {
+                if (!customers.containsKey(subject)) {
+                    customers.put(subject, accountId(h, AccountKeys.customer(subject)));
+                }
+            }
+            return new OutboxWriter.UsageAccounts(customers, revenue);
+        });
+    }
+
+    /**
+     * The balance side of usage postings held by new outbox rows (V9: the outbox row is the usage transfer, so no
+     * transfer row is written here): debits each customer once with the sum of its new usage, in account-id order,
+     * and credits the usage revenue account with the total without waiting for its row (as {@link #postUsage}).
+     * Joins the caller's transaction, which must be the one that inserted the outbox rows; call it with the billable
+     * amounts of the rows that were new only (a duplicate event id posts nothing).
+     *
+     * @param accounts           the accounts the rows were written with ({@link #usageAccounts})
+     * @param billablePerSubject subject → sum of the billable USD micros of its new rows (exact, no rounding)
+     */
+    public void applyUsage(OutboxWriter.UsageAccounts accounts, Map<String, BigDecimal> billablePerSubject, Instant now)
+            throws SQLException {
+        if (billablePerSubject.isEmpty()) {
+            return;
+        }
+        database.inTransaction(h -> {
+            Map<Long, BigDecimal[]> movements = new TreeMap<>();
+            BigDecimal total = BigDecimal.ZERO;
+            for (Map.Entry<String, BigDecimal> e : billablePerSubject.entrySet()) {
+                Long customer = accounts.debitAccounts().get(e.getKey());
+                if (customer == null) {
+                    throw new IllegalArgumentException("no customer account for subject " + e.getKey());
+                }
+                movements.merge(customer, new BigDecimal[] {e.getValue(), BigDecimal.ZERO}, (a, b) ->
+                        new BigDecimal[] {a[0].add(b[0]), a[1]});
+                total = total.add(e.getValue());
+            }
+            // customers first, the shared account last and never waited for (see postUsage)
+            applyMovements(h, movements, false);
+            creditWithoutWaiting(h, accounts.creditAccount(), total, now);
+            return null;
+        });
+    }
+
+    /**
+     * The metadata of a transfer row: its own column, or, for a usage transfer held by an outbox row, the JSON the
+     * metering batch wrote on usage transfers before V9 (fee_wei, network_usd_micros, orch_address, pipeline,
+     * model_id; null values left out), so the API shows both alike.
+     */
+    private static String metadata(ResultSet rs) throws SQLException {
+        BigDecimal feeWei = rs.getBigDecimal("o_fee_wei");
+        if (feeWei == null) {
+            return rs.getString("metadata");
+        }
+        return Metadata.of(
+                "fee_wei", feeWei.toBigInteger().toString(),
+                "network_usd_micros",
+                        Amounts.micros(rs.getBigDecimal("o_network")).toPlainString(),
+                "orch_address", rs.getString("o_orch"),
+                "pipeline", rs.getString("o_pipeline"),
+                "model_id", rs.getString("o_model"));
     }
 
     /**

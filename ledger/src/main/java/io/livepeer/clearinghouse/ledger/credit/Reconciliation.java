@@ -17,6 +17,10 @@ import org.jdbi.v3.core.Handle;
  * the stored totals: the account row plus its unfolded balance deltas), checks that debits
  * equal credits per unit, and that every metered outbox event has exactly one usage transfer (same customer, same
  * billable amount) and every usage transfer an outbox event. Read-only.
+ *
+ * <p>Transfers are read from the {@code ledger_postings} view (V9): the {@code ledger_transfers} rows plus the usage
+ * postings held by outbox rows (an outbox row with its accounts set is its event's usage transfer, so it cannot miss
+ * or differ in amount; what can go wrong is its accounts, or a second usage transfer row for the same event).
  */
 public final class Reconciliation {
 
@@ -36,13 +40,17 @@ public final class Reconciliation {
             long[] accounts = {0};
             List<BalanceMismatch> balances = new ArrayList<>();
             // an account's totals are its row plus its unfolded balance deltas (Ledger#postUsage)
+            // transfers are the ledger_transfers rows and the usage postings held by outbox rows (V9): the
+            // ledger_postings view; summed per account in one pass per side
             h.createQuery("SELECT a.account_key, a.unit, " + Ledger.DEBITS_POSTED + " AS debits_posted, "
                             + Ledger.CREDITS_POSTED + " AS credits_posted,"
-                            + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t"
-                            + " WHERE t.debit_account_id = a.id), 0) AS debits_from_transfers,"
-                            + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t"
-                            + " WHERE t.credit_account_id = a.id), 0) AS credits_from_transfers"
-                            + " FROM ledger_accounts a ORDER BY a.account_key")
+                            + " COALESCE(d.amount, 0) AS debits_from_transfers,"
+                            + " COALESCE(c.amount, 0) AS credits_from_transfers FROM ledger_accounts a"
+                            + " LEFT JOIN (SELECT debit_account_id AS id, SUM(amount) AS amount FROM ledger_postings"
+                            + " GROUP BY debit_account_id) d ON d.id = a.id"
+                            + " LEFT JOIN (SELECT credit_account_id AS id, SUM(amount) AS amount FROM ledger_postings"
+                            + " GROUP BY credit_account_id) c ON c.id = a.id"
+                            + " ORDER BY a.account_key")
                     .map((rs, ctx) -> new BalanceMismatch(
                             rs.getString("account_key"),
                             Unit.valueOf(rs.getString("unit")),
@@ -65,21 +73,38 @@ public final class Reconciliation {
                             new UnitTotals(Rows.micros(rs, "debits"), Rows.micros(rs, "credits"))))
                     .forEach(t -> totals.put(t.getKey(), t.getValue()));
             long events = count(h, "SELECT COUNT(*) AS n FROM outbox_events");
-            long usageTransfers = count(h, "SELECT COUNT(*) AS n FROM ledger_transfers WHERE kind = 'USAGE'");
-            String missingWhere = " FROM outbox_events o WHERE NOT EXISTS (SELECT 1 FROM ledger_transfers t"
-                    + " WHERE t.transfer_id = 'usage:' || o.event_id)";
+            long usageTransfers = count(h, "SELECT COUNT(*) AS n FROM ledger_postings WHERE kind = 'USAGE'");
+            // an event's usage is its own row (V9: usage_debit_account_id set) or, before V9, a usage transfer row
+            String missingWhere = " FROM outbox_events o WHERE o.usage_debit_account_id IS NULL AND NOT EXISTS"
+                    + " (SELECT 1 FROM ledger_transfers t WHERE t.transfer_id = 'usage:' || o.event_id)";
             long missing = count(h, "SELECT COUNT(*) AS n" + missingWhere);
             List<String> missingSample = sample(h, "SELECT o.event_id AS id" + missingWhere + " ORDER BY o.seq");
             String orphanWhere = " FROM ledger_transfers t WHERE t.kind = 'USAGE' AND NOT EXISTS"
                     + " (SELECT 1 FROM outbox_events o WHERE o.event_id = t.source_event_id)";
             long orphans = count(h, "SELECT COUNT(*) AS n" + orphanWhere);
             List<String> orphanSample = sample(h, "SELECT t.transfer_id AS id" + orphanWhere + " ORDER BY t.seq");
+            // not matching: a usage transfer row whose customer or amount differs from its event; an outbox posting
+            // whose accounts are not the event's customer and the usage revenue account; an event posted twice (its
+            // own posting and a usage transfer row)
             String wrongWhere = " FROM outbox_events o"
                     + " JOIN ledger_transfers t ON t.transfer_id = 'usage:' || o.event_id"
                     + " JOIN ledger_accounts d ON d.id = t.debit_account_id"
-                    + " WHERE t.amount <> o.billable_usd_micros OR d.account_key <> 'customer:' || o.subject";
-            long wrong = count(h, "SELECT COUNT(*) AS n" + wrongWhere);
-            List<String> wrongSample = sample(h, "SELECT o.event_id AS id" + wrongWhere + " ORDER BY o.seq");
+                    + " WHERE t.amount <> o.billable_usd_micros OR d.account_key <> 'customer:' || o.subject"
+                    + " OR o.usage_debit_account_id IS NOT NULL";
+            String wrongPostingWhere = " FROM outbox_events o"
+                    + " LEFT JOIN ledger_accounts d ON d.id = o.usage_debit_account_id"
+                    + " LEFT JOIN ledger_accounts c ON c.id = o.usage_credit_account_id"
+                    + " WHERE o.usage_debit_account_id IS NOT NULL AND (d.account_key IS NULL OR c.account_key IS NULL"
+                    + " OR d.account_key <> 'customer:' || o.subject OR c.account_key <> '" + AccountKeys.USAGE_REVENUE
+                    + "')";
+            long wrong = count(h, "SELECT COUNT(*) AS n" + wrongWhere)
+                    + count(h, "SELECT COUNT(*) AS n" + wrongPostingWhere);
+            List<String> wrongSample =
+                    new ArrayList<>(sample(h, "SELECT o.event_id AS id" + wrongWhere + " ORDER BY o.seq"));
+            if (wrongSample.size() < SAMPLE) {
+                wrongSample.addAll(sample(h, "SELECT o.event_id AS id" + wrongPostingWhere + " ORDER BY o.seq"));
+                wrongSample = wrongSample.subList(0, Math.min(SAMPLE, wrongSample.size()));
+            }
             return new Report(
                     clock.instant(),
                     accounts[0],

@@ -23,14 +23,15 @@ import java.util.Map;
  */
 public final class OutboxWriter {
 
-    /** Rows per multi-row INSERT: 500 × 20 parameters stays far below PostgreSQL's 32,767 per statement. */
+    /** Rows per multi-row INSERT: 500 × 23 parameters stays far below PostgreSQL's 32,767 per statement. */
     private static final int ROWS_PER_STATEMENT = 500;
 
     private static final String EVENT_COLUMNS = "event_id, subject, pipeline, model_id, event_time, fee_wei,"
             + " network_usd_micros, billable_usd_micros, eth_usd_price, cloud_event, kafka_topic, kafka_partition,"
             + " kafka_offset, created_at, payer_address, usd_source, oracle_usd_micros, signer_usd_micros,"
-            + " usd_divergence_micros, price_audit_flagged";
-    private static final String EVENT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " usd_divergence_micros, price_audit_flagged, orch_address, usage_debit_account_id,"
+            + " usage_credit_account_id";
+    private static final String EVENT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     private final Database database;
 
@@ -54,6 +55,18 @@ public final class OutboxWriter {
      * @throws SQLException when a statement fails (the caller's transaction then rolls back as a whole)
      */
     public long[] append(List<OutboxEntry> entries, Instant now) throws SQLException {
+        return append(entries, now, null);
+    }
+
+    /**
+     * Like {@link #append(List, Instant)}, and each new row is also the usage posting of its event (V9: the usage
+     * transfer {@code usage:<event_id>} is a view over the outbox row, no second row is written): it records the
+     * accounts the billable amount moves between. The caller updates the accounts' balances in the same transaction
+     * for the new rows only ({@code Ledger#applyUsage}).
+     *
+     * @param usage the accounts of each subject's usage posting, or null when the usage is not posted (fan-out off)
+     */
+    public long[] append(List<OutboxEntry> entries, Instant now, UsageAccounts usage) throws SQLException {
         long[] seqs = new long[entries.size()];
         if (entries.isEmpty()) {
             return seqs;
@@ -70,7 +83,7 @@ public final class OutboxWriter {
                         new String[] {"seq", "event_id"})) {
                     int p = 1;
                     for (int i = from; i < to; i++) {
-                        p = bind(insert, p, entries.get(i), created);
+                        p = bind(insert, p, entries.get(i), created, usage);
                     }
                     insert.executeUpdate();
                     try (ResultSet keys = insert.getGeneratedKeys()) {
@@ -110,7 +123,8 @@ public final class OutboxWriter {
         }
     }
 
-    private static int bind(PreparedStatement s, int p, OutboxEntry e, OffsetDateTime created) throws SQLException {
+    private static int bind(PreparedStatement s, int p, OutboxEntry e, OffsetDateTime created, UsageAccounts usage)
+            throws SQLException {
         s.setString(p++, e.eventId());
         s.setString(p++, e.subject());
         s.setString(p++, e.pipeline());
@@ -142,7 +156,36 @@ public final class OutboxWriter {
         } else {
             s.setBoolean(p++, audit.flagged());
         }
+        s.setString(p++, e.orchAddress());
+        if (usage == null) {
+            s.setNull(p++, Types.BIGINT);
+            s.setNull(p++, Types.BIGINT);
+        } else {
+            s.setLong(p++, usage.debitAccount(e.subject()));
+            s.setLong(p++, usage.creditAccount());
+        }
         return p;
+    }
+
+    /**
+     * The ledger accounts of usage postings held by outbox rows (see {@link #append(List, Instant, UsageAccounts)}).
+     *
+     * @param debitAccounts subject → id of its {@code customer:<subject>} account (every subject of the entries)
+     * @param creditAccount id of {@code system:usage_revenue}
+     */
+    public record UsageAccounts(Map<String, Long> debitAccounts, long creditAccount) {
+
+        public UsageAccounts {
+            debitAccounts = Map.copyOf(debitAccounts);
+        }
+
+        long debitAccount(String subject) {
+            Long id = debitAccounts.get(subject);
+            if (id == null) {
+                throw new IllegalArgumentException("no customer account for subject " + subject);
+            }
+            return id;
+        }
     }
 
     /** {@code count} copies of a {@code VALUES} row, comma-separated. */

@@ -24,6 +24,8 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,6 +138,10 @@ public final class OutboxDelivery {
     private final Backoff backoff;
     private final ExecutorService pool;
     private final Clock clock;
+    /** Held by the running pass ({@link #deliverPending()}). */
+    private final ReentrantLock passLock = new ReentrantLock();
+    /** A pass was asked for and has not started yet. */
+    private final AtomicBoolean passWanted = new AtomicBoolean();
 
     private volatile State state;
     private volatile int consecutiveFailures;
@@ -204,12 +210,31 @@ public final class OutboxDelivery {
 
     /**
      * One delivery pass: claims and sends due events until none is left, a systemic failure occurs, or about two
-     * seconds have passed. Events failing on their own are rescheduled one by one and do not stop the pass.
+     * seconds have passed. Events failing on their own are rescheduled one by one and do not stop the pass. Passes
+     * never overlap on one instance: called during a pass (timer and commit signal, see {@code DeliveryRoutes}), it
+     * returns 0 at once and the running pass is followed by another.
      *
      * @return events settled (delivered or rejected) in this pass
      * @throws SQLException when the outbox cannot be read or updated (the pass is retried on the next tick)
      */
     public int deliverPending() throws SQLException {
+        // the timer and the commit signal both call this: one pass at a time; a call during a pass asks the running
+        // pass's thread for one more (it re-checks after unlocking), so no signal is lost and none waits
+        int settled = 0;
+        passWanted.set(true);
+        while (passWanted.get() && passLock.tryLock()) {
+            try {
+                passWanted.set(false);
+                settled += pass();
+            } finally {
+                passLock.unlock();
+            }
+        }
+        return settled;
+    }
+
+    /** One pass, see {@link #deliverPending()}; never run by two threads at once. */
+    private int pass() throws SQLException {
         int settled = 0;
         if (ingest == null || (retryAt != null && clock.instant().isBefore(retryAt))) {
             return 0;

@@ -13,6 +13,7 @@ import io.livepeer.clearinghouse.processors.metering.SessionPosition;
 import io.livepeer.clearinghouse.processors.metering.SignerEventMetering;
 import io.livepeer.clearinghouse.processors.money.PriceAudit;
 import io.livepeer.clearinghouse.processors.price.PriceQuote;
+import io.livepeer.clearinghouse.routes.core.OutboxCommits;
 import io.livepeer.clearinghouse.routes.core.PriceService;
 import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
@@ -208,6 +209,7 @@ public final class MeteringBatchProcessor implements Processor {
         }
 
         UsageRecorder.Result result = items.isEmpty() ? UsageRecorder.Result.NONE : store(items);
+        exchange.setProperty(OutboxCommits.NEW_EVENTS, result.inserted());
         sample.stop(metrics.batchTimer());
         metrics.batch(records.size(), result.inserted(), result.duplicates());
         audit(items, java.util.Set.copyOf(result.insertedIds()));

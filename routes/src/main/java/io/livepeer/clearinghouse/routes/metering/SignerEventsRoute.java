@@ -1,5 +1,6 @@
 package io.livepeer.clearinghouse.routes.metering;
 
+import io.livepeer.clearinghouse.routes.core.OutboxCommits;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.Processor;
 import org.apache.camel.builder.RouteBuilder;
@@ -7,7 +8,8 @@ import org.apache.camel.builder.RouteBuilder;
 /**
  * Kafka → metering → outbox: consumes the go-livepeer signer topic at least once (DESIGN.md §9): batches,
  * no auto-commit, manual commit after the batch's database transaction, {@code breakOnFirstError} so a failed batch
- * is re-read rather than skipped. Started only once an ETH/USD price is known.
+ * is re-read rather than skipped. Started only once an ETH/USD price is known. After a batch that stored new events it
+ * signals {@link OutboxCommits#ENDPOINT}, which wakes this instance's delivery.
  */
 public final class SignerEventsRoute extends RouteBuilder {
 
@@ -60,6 +62,12 @@ public final class SignerEventsRoute extends RouteBuilder {
                         .maximumRedeliveryDelay(10_000)
                         .retryAttemptedLogLevel(LoggingLevel.WARN))
                 .process(processor)
-                .id("meter-and-store-batch");
+                .id("meter-and-store-batch")
+                // the batch committed new outbox rows: wake this instance's delivery now (never waits, see
+                // OutboxCommits), so latency is bounded by the batching interval, not the delivery timer
+                .filter(exchangeProperty(OutboxCommits.NEW_EVENTS).isGreaterThan(0))
+                .to(OutboxCommits.ENDPOINT)
+                .id("wake-delivery")
+                .end();
     }
 }
