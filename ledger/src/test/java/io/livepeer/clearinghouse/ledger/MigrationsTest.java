@@ -35,7 +35,8 @@ class MigrationsTest {
                             tuple("7", "V7__ticket_sequences_and_forks.sql", -180183802),
                             tuple("8", "V8__dead_letter_redrive.sql", -1959826260),
                             tuple("11", "V11__orchestrators.sql", 2044191552),
-                            tuple("12", "V12__quartz_job_store.sql", -1097979820));
+                            tuple("12", "V12__quartz_job_store.sql", -1097979820),
+                            tuple("13", "V13__orchestrator_credit_and_autosleep.sql", 1203119144));
         }
     }
 }

@@ -29,11 +29,13 @@ public final class Attribution {
     /**
      * The addresses of a registered orchestrator that attribution and host selection look at; null when unknown.
      *
+     * @param hostName       the registry's {@code host_name}: when set, the host of its {@code /power} API
      * @param healthUrl      the registry {@code health_url}
      * @param forwarderIp    the fresh or stale forwarder snapshot's {@code data.ip}
      */
     public record Addresses(
             String orchestratorId,
+            String hostName,
             String hostPublicIp,
             String lastSeenIp,
             String lastSessionUpstreamAddr,
@@ -88,9 +90,13 @@ public final class Attribution {
     /**
      * The host whose {@code /power} gates session credit ({@code _orchestrator_upstream_addr}): the first IP literal
      * among {@code host_public_ip}, {@code last_seen_ip}, {@code last_session_upstream_addr}, else the
-     * {@code health_url} host, else the event's {@code upstream_addr}.
+     * {@code health_url} host, else the event's {@code upstream_addr}. An explicit {@code host_name} in the registry
+     * comes first (here only: the backend has no such field in this rule).
      */
     public static String powerHost(Addresses a, String eventUpstreamAddr) {
+        if (a.hostName() != null && !a.hostName().isBlank()) {
+            return a.hostName();
+        }
         for (String candidate : new String[] {a.hostPublicIp(), a.lastSeenIp(), a.lastSessionUpstreamAddr()}) {
             if (isIpLiteral(candidate)) {
                 return candidate;
@@ -100,8 +106,14 @@ public final class Attribution {
         return h != null ? h : eventUpstreamAddr;
     }
 
-    /** The host autosleep talks to: the {@code health_url} host, else {@code host_public_ip}, else {@code last_seen_ip}. */
+    /**
+     * The host autosleep talks to: the registry's {@code host_name} when set (here only), else as the backend: the
+     * {@code health_url} host, else {@code host_public_ip}, else {@code last_seen_ip}.
+     */
     public static String autosleepHost(Addresses a) {
+        if (a.hostName() != null && !a.hostName().isBlank()) {
+            return a.hostName();
+        }
         String h = a.healthUrlHost();
         if (h != null) {
             return h;
@@ -124,9 +136,8 @@ public final class Attribution {
             return false;
         }
         try {
-            // a literal only (the pattern has no letters beyond hex), so no lookup happens
-            return java.net.InetAddress.getByName(s) instanceof java.net.Inet6Address
-                    || java.net.InetAddress.getByName(s) instanceof java.net.Inet4Address;
+            // only hex digits, colons and dots reach here: parsed as a literal, never looked up
+            return java.net.InetAddress.getByName(s) instanceof java.net.Inet6Address;
         } catch (java.net.UnknownHostException e) {
             return false;
         }

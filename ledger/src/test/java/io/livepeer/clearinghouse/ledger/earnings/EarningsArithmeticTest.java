@@ -137,8 +137,8 @@ class EarningsArithmeticTest {
 
     @Test
     void attribution_follows_the_backends_order() {
-        var a = new Attribution.Addresses("a", "10.0.0.1", null, null, null, null);
-        var b = new Attribution.Addresses("b", null, "10.0.0.2", null, "http://10.0.0.3:9090/health", "10.0.0.4");
+        var a = new Attribution.Addresses("a", null, "10.0.0.1", null, null, null, null);
+        var b = new Attribution.Addresses("b", null, null, "10.0.0.2", null, "http://10.0.0.3:9090/health", "10.0.0.4");
         List<Attribution.Addresses> reg = List.of(a, b);
         assertThat(Attribution.resolve("b", "10.0.0.1", reg, "c").orElseThrow())
                 .isEqualTo(new Attribution.Attributed("b", "payload"));
@@ -159,12 +159,16 @@ class EarningsArithmeticTest {
 
     @Test
     void power_and_autosleep_hosts_are_chosen_as_the_backend_does() {
-        var named = new Attribution.Addresses("a", "orch.example", null, "10.0.0.9", "http://h.example:9090/x", null);
+        var named =
+                new Attribution.Addresses("a", null, "orch.example", null, "10.0.0.9", "http://h.example:9090/x", null);
         assertThat(Attribution.powerHost(named, "10.1.1.1")).isEqualTo("10.0.0.9");
         assertThat(Attribution.autosleepHost(named)).isEqualTo("h.example");
-        var bare = new Attribution.Addresses("a", null, null, null, null, null);
+        var bare = new Attribution.Addresses("a", null, null, null, null, null, null);
         assertThat(Attribution.powerHost(bare, "10.1.1.1")).isEqualTo("10.1.1.1");
         assertThat(Attribution.autosleepHost(bare)).isNull();
+        var explicit = new Attribution.Addresses("a", "power.example", "10.0.0.1", null, null, null, null);
+        assertThat(Attribution.powerHost(explicit, null)).isEqualTo("power.example");
+        assertThat(Attribution.autosleepHost(explicit)).isEqualTo("power.example");
         assertThat(Attribution.isIpLiteral("::1")).isTrue();
         assertThat(Attribution.isIpLiteral("2001:db8::1")).isTrue();
         assertThat(Attribution.isIpLiteral("256.1.1.1")).isFalse();
