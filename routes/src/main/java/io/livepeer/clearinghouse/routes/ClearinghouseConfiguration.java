@@ -6,6 +6,7 @@ import io.livepeer.clearinghouse.routes.delivery.DeliveryConfiguration;
 import io.livepeer.clearinghouse.routes.http.HttpConfiguration;
 import io.livepeer.clearinghouse.routes.ledger.LedgerConfiguration;
 import io.livepeer.clearinghouse.routes.metering.MeteringConfiguration;
+import io.livepeer.clearinghouse.routes.orchestrators.credit.CreditConfiguration;
 import io.livepeer.clearinghouse.routes.price.PriceConfiguration;
 import io.livepeer.clearinghouse.routes.reconcile.ReconcileConfiguration;
 import io.livepeer.clearinghouse.routes.retention.RetentionConfiguration;
@@ -23,6 +24,7 @@ import org.apache.camel.CamelContext;
  *
  * <pre>
  * core → http → price → metering → delivery → usage → ledger → bridge → retention → reconcile
+ *   → orchestrators (crediting: {@link CreditConfiguration})
  * </pre>
  */
 public class ClearinghouseConfiguration implements CamelConfiguration {
@@ -51,7 +53,8 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
                 new LedgerConfiguration(),
                 new BridgeConfiguration(),
                 new RetentionConfiguration(),
-                new ReconcileConfiguration());
+                new ReconcileConfiguration(),
+                new CreditConfiguration());
     }
 
     @Override

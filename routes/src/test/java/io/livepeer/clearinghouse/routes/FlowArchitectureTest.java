@@ -18,8 +18,8 @@ import java.util.List;
 class FlowArchitectureTest {
 
     static final String ROOT = "io.livepeer.clearinghouse.routes";
-    static final List<String> FLOWS =
-            List.of("metering", "price", "delivery", "usage", "ledger", "bridge", "retention", "reconcile");
+    static final List<String> FLOWS = List.of(
+            "metering", "price", "delivery", "usage", "ledger", "bridge", "retention", "reconcile", "orchestrators");
 
     @ArchTest
     static void flows_do_not_import_each_other_or_the_composition_root(JavaClasses classes) {
