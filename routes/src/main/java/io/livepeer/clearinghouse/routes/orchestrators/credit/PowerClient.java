@@ -30,6 +30,8 @@ public final class PowerClient {
     public PowerClient(int port, Duration connect, Duration timeout) {
         this.http = HttpClient.newBuilder()
                 .connectTimeout(connect)
+                // a plain HTTP/1.1 service on the host: no h2c upgrade round
+                .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
         this.port = port;
