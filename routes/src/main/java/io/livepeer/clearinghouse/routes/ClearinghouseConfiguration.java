@@ -6,6 +6,7 @@ import io.livepeer.clearinghouse.routes.delivery.DeliveryConfiguration;
 import io.livepeer.clearinghouse.routes.http.HttpConfiguration;
 import io.livepeer.clearinghouse.routes.ledger.LedgerConfiguration;
 import io.livepeer.clearinghouse.routes.metering.MeteringConfiguration;
+import io.livepeer.clearinghouse.routes.orchestrators.OrchestratorsConfiguration;
 import io.livepeer.clearinghouse.routes.orchestrators.credit.CreditConfiguration;
 import io.livepeer.clearinghouse.routes.price.PriceConfiguration;
 import io.livepeer.clearinghouse.routes.reconcile.ReconcileConfiguration;
@@ -23,8 +24,8 @@ import org.apache.camel.CamelContext;
  * finds what it needs from earlier ones by type in the registry (flows never import each other).
  *
  * <pre>
- * core → http → price → metering → delivery → usage → ledger → bridge → retention → reconcile
- *   → orchestrators (crediting: {@link CreditConfiguration})
+ * core → http → price → metering → delivery → usage → ledger → bridge → retention → reconcile → orchestrators
+ *   (registry and health, then crediting: {@link CreditConfiguration})
  * </pre>
  */
 public class ClearinghouseConfiguration implements CamelConfiguration {
@@ -54,6 +55,7 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
                 new BridgeConfiguration(),
                 new RetentionConfiguration(),
                 new ReconcileConfiguration(),
+                new OrchestratorsConfiguration(),
                 new CreditConfiguration());
     }
 

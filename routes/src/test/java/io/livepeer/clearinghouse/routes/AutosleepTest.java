@@ -2,10 +2,12 @@ package io.livepeer.clearinghouse.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.livepeer.clearinghouse.ledger.earnings.ActivityLeases;
 import io.livepeer.clearinghouse.ledger.earnings.Autosleep;
 import io.livepeer.clearinghouse.ledger.orchestrators.OrchestratorStore;
 import io.livepeer.clearinghouse.ledger.orchestrators.Registration;
+import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.routes.orchestrators.autosleep.AutosleepJob;
 import io.livepeer.clearinghouse.routes.orchestrators.credit.CreditMetrics;
 import io.livepeer.clearinghouse.routes.orchestrators.credit.CreditSettings;
@@ -48,11 +50,9 @@ class AutosleepTest extends PipelineTestSupport {
         closeables.add(asleep);
         closeables.add(() -> hanging.heal("/power").close());
         MutableClock clock = new MutableClock(Instant.now());
+        Stage stage = stage(TestDatabases.h2(), 1);
         ClearinghouseApp app = start(
-                stage(TestDatabases.h2(), 1),
-                null,
-                Map.of("clearinghouse.orchestrators.credit.power-port", String.valueOf(port)),
-                clock);
+                stage, null, Map.of("clearinghouse.orchestrators.credit.power-port", String.valueOf(port)), clock);
         OrchestratorStore registry = bean(app, OrchestratorStore.class);
         registry.register(orchestrator("idle", "0x52908400098527886E0F7030069857D2E4169EE7", "127.0.0.2"), "t");
         registry.register(orchestrator("in-use", "0x8617E340B3D01FA5F11F306F4090FD50E238070D", "127.0.0.3"), "t");
@@ -93,6 +93,16 @@ class AutosleepTest extends PipelineTestSupport {
                 .as("an orchestrator in use is not even asked")
                 .isEmpty();
         assertThat(asleep.requests("POST", "/power")).isEmpty();
+        JsonNode shown = Json.mapper()
+                .readTree(get(stage.httpPort(), "/api/orchestrators/idle").body());
+        assertThat(shown.path("activity")
+                        .path("autosleep")
+                        .get(0)
+                        .path("decision")
+                        .asText())
+                .isEqualTo("slept");
+        assertThat(shown.path("activity").path("autosleep").get(0).path("host").asText())
+                .isEqualTo("127.0.0.2");
         assertThat(bean(app, Autosleep.class).recent("hanging", 5))
                 .singleElement()
                 .satisfies(d -> assertThat(d.detail()).contains("GET /power"));

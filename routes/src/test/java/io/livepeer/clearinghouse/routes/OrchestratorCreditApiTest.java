@@ -79,6 +79,19 @@ class OrchestratorCreditApiTest extends PipelineTestSupport {
         assertThat(session("s1", "start", "orch-1").statusCode()).isEqualTo(200);
         clock.advance(Duration.ofSeconds(10));
         assertThat(session("s1", "heartbeat", "orch-1").statusCode()).isEqualTo(200);
+        JsonNode inUse = json(admin("GET", "/api/orchestrators/orch-1", null));
+        assertThat(inUse.path("in_use").asBoolean()).isTrue();
+        assertThat(inUse.path("active_reason").asText()).isEqualTo("session");
+        assertThat(inUse.path("active_sessions").asInt()).isEqualTo(1);
+        assertThat(inUse.path("active_activity_leases").asInt())
+                .as("the session's own lease")
+                .isEqualTo(1);
+        assertThat(inUse.path("activity")
+                        .path("sessions")
+                        .get(0)
+                        .path("session_id")
+                        .asText())
+                .isEqualTo("s1");
         HttpResponse<String> end = session("s1", "end", "orch-1");
         assertThat(end.statusCode()).isEqualTo(200);
         JsonNode body = json(end);
@@ -87,6 +100,9 @@ class OrchestratorCreditApiTest extends PipelineTestSupport {
         assertThat(body.path("session").path("billed_eth").asText()).isEqualTo("0.01");
         assertThat(body.path("closed").get(0).path("proof_hash").asText()).startsWith("sha256:");
         assertThat(registry.balanceWei("orch-1")).isEqualTo(new BigInteger("10000000000000000"));
+        JsonNode ended = json(admin("GET", "/api/orchestrators/orch-1", null));
+        assertThat(ended.path("in_use").asBoolean()).isFalse();
+        assertThat(ended.path("balance_wei").asText()).isEqualTo("10000000000000000");
         // repeated: nothing more
         assertThat(json(session("s1", "end", "orch-1")).path("credited_wei").asText())
                 .isEqualTo("0");

@@ -84,6 +84,29 @@ public final class Autosleep {
         });
     }
 
+    /** One orchestrator's activity (as {@link #activity(Duration)}). */
+    public Activity activity(String orchestratorId, Duration sessionIdle) throws SQLException {
+        Instant now = clock.instant();
+        Instant since = now.minus(sessionIdle);
+        return database.withHandle(h -> {
+            Object[] s = h.createQuery("SELECT SUM(CASE WHEN ended_at IS NULL AND last_seen_at >= :since THEN 1 ELSE 0"
+                            + " END) AS active, MAX(last_seen_at) AS last FROM orchestrator_sessions WHERE"
+                            + " orchestrator_id = :id")
+                    .bind("since", since)
+                    .bind("id", orchestratorId)
+                    .map((rs, ctx) -> new Object[] {rs.getInt("active"), Rows.instant(rs, "last")})
+                    .one();
+            Object[] l = h.createQuery("SELECT SUM(CASE WHEN revoked_at IS NULL AND expires_at > :now THEN 1 ELSE 0"
+                            + " END) AS active, MAX(last_seen_at) AS last FROM orchestrator_activity_leases WHERE"
+                            + " orchestrator_id = :id")
+                    .bind("now", now)
+                    .bind("id", orchestratorId)
+                    .map((rs, ctx) -> new Object[] {rs.getInt("active"), Rows.instant(rs, "last")})
+                    .one();
+            return new Activity((Integer) s[0], (Integer) l[0], later((Instant) s[1], (Instant) l[1]));
+        });
+    }
+
     private static Instant later(Instant a, Instant b) {
         if (a == null) {
             return b;

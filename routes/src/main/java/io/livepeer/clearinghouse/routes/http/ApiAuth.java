@@ -27,7 +27,12 @@ public final class ApiAuth {
     /** What a caller may do. */
     public enum Role {
         VIEWER,
-        ADMIN
+        ADMIN,
+        /**
+         * Not an operator token: the route authenticates its caller itself (orchestrator API tokens,
+         * {@code GET /api/orchestrators/me}); the operator token check lets the request through.
+         */
+        ORCHESTRATOR
     }
 
     private static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Bearer realm=\"clearinghouse\"");
@@ -97,6 +102,9 @@ public final class ApiAuth {
      * @throws ApiException 401 for a missing or wrong token, 403 for too weak a token or a disabled API
      */
     public Role check(Exchange exchange, Role needed) {
+        if (needed == Role.ORCHESTRATOR) {
+            return Role.ORCHESTRATOR;
+        }
         if (adminDigest == null && (needed == Role.ADMIN || viewerDigest == null)) {
             throw new ApiException(
                     403,

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The crediting half of the {@code orchestrators} flow (runs after the registry's configuration, which binds the
- * {@link OrchestratorStore}): binds {@link CreditSettings}, the ledger stores ({@link SessionBilling},
+ * {@link OrchestratorStore}): binds the registry's activity hook ({@link CreditActivity}), {@link CreditSettings}, the ledger stores ({@link SessionBilling},
  * {@link Workloads}, {@link ActivityLeases}, {@link PowerMeter}, {@link Autosleep}), {@link CreditMetrics}, the API
  * ({@link SessionRoutes}, {@link WorkloadRoutes}, {@link LeaseRoutes}) and, when enabled, the clustered quartz jobs
  * {@value #AUTOSLEEP_ROUTE} and {@value #POWER_METER_ROUTE} (one instance acts per period).
@@ -49,16 +49,7 @@ public final class CreditConfiguration implements CamelConfiguration {
         Database database = Beans.require(context, Database.class);
         Clock clock = Beans.require(context, Clock.class);
         ApiAuth auth = Beans.require(context, ApiAuth.class);
-        OrchestratorStore found = context.getRegistry().findSingleByType(OrchestratorStore.class);
-        // the registry half of the flow binds the store; without it (alone on a branch) crediting binds its own
-        OrchestratorStore registry = found != null
-                ? found
-                : Beans.bind(
-                        context,
-                        new OrchestratorStore(
-                                database,
-                                Beans.require(context, io.livepeer.clearinghouse.ledger.credit.Ledger.class),
-                                clock));
+        OrchestratorStore registry = Beans.require(context, OrchestratorStore.class);
         CreditMetrics metrics =
                 Beans.bind(context, new CreditMetrics(Beans.require(context, PrometheusMeterRegistry.class)));
         EarningsCredit credit = Registry.credit(registry);
@@ -67,6 +58,7 @@ public final class CreditConfiguration implements CamelConfiguration {
         Workloads workloads = Beans.bind(context, new Workloads(database, clock, credit));
         PowerMeter meter = Beans.bind(context, new PowerMeter(database, clock, credit));
         Autosleep autosleep = Beans.bind(context, new Autosleep(database, clock));
+        Beans.bind(context, new CreditActivity(billing, leases, autosleep, settings.sessionIdle()));
         PowerStates gate = new PowerStates(
                 new PowerClient(settings.powerPort(), half(settings.powerTimeout()), settings.powerTimeout()),
                 clock,
