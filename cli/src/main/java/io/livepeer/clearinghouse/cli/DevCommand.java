@@ -1,5 +1,6 @@
 package io.livepeer.clearinghouse.cli;
 
+import io.livepeer.clearinghouse.ledger.orchestrators.OrchestratorStore;
 import io.livepeer.clearinghouse.routes.Clearinghouse;
 import io.livepeer.clearinghouse.routes.ClearinghouseApp;
 import java.io.PrintWriter;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -126,12 +128,31 @@ final class DevCommand implements Callable<Integer> {
                 waitUntilConsumed(kafka.bootstrapServers(), topic, ch.metering().groupId(), ch);
                 waitForDelivery(ch);
             }
+            OrchestratorStore orchestrators = app.context().getRegistry().findSingleByType(OrchestratorStore.class);
+            Path orchestratorSamples =
+                    (samplesFile != null ? samplesFile : defaultSamples()).resolveSibling("orchestrators.json");
+            if (!noSamples && orchestrators != null && Files.isRegularFile(orchestratorSamples)) {
+                OpsRegistryImport.Report registered =
+                        new OpsRegistryImport(orchestrators).run(List.of(orchestratorSamples));
+                out.println("Registered " + registered.imported().size() + " sample orchestrator(s) from "
+                        + orchestratorSamples);
+                registered.errors().forEach(e -> out.println("  refused: " + e));
+            }
             SummaryReport.print(
                     ch,
                     out,
                     httpPort,
                     managementPort,
                     overrides.getOrDefault("clearinghouse.api.admin-token", "$CLEARINGHOUSE_ADMIN_TOKEN"));
+            if (orchestrators != null) {
+                out.println();
+                out.println("Orchestrators (health polled every minute on one instance; earnings in the ledger,"
+                        + " wei shown as ETH)");
+                OrchestratorsCommand.printTable(out, orchestrators, orchestrators.list());
+                out.println("Orchestrators API: curl -H 'Authorization: Bearer "
+                        + overrides.getOrDefault("clearinghouse.api.admin-token", "$CLEARINGHOUSE_ADMIN_TOKEN")
+                        + "' http://localhost:" + httpPort + "/api/orchestrators");
+            }
             out.flush();
             if (once) {
                 return 0;

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             ReplayCommand.class,
             LedgerCommand.class,
+            OrchestratorsCommand.class,
             ReconcileCommand.class,
             OutboxCommand.class,
             DeadLettersCommand.class,

@@ -67,7 +67,10 @@ class DevLauncherTest {
                 .contains("Admin token for this dev run")
                 .contains("(the books: balanced)")
                 .contains("Delivery to OpenMeter: disabled")
-                .contains("ETH/USD price: 3000 (static)");
+                .contains("ETH/USD price: 3000 (static)")
+                .contains("Registered 2 sample orchestrator(s)")
+                .contains("| orch-sample-2 | 0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359 | yes | - |")
+                .contains("/api/orchestrators");
 
         Run second = dev();
         assertThat(second.exitCode()).as(second.err()).isZero();

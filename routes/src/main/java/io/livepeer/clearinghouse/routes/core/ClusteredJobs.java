@@ -1,9 +1,8 @@
 package io.livepeer.clearinghouse.routes.core;
 
 import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.QuartzConnections;
 import io.livepeer.clearinghouse.ledger.SqlDialect;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.UUID;
@@ -16,7 +15,6 @@ import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
 import org.quartz.impl.SchedulerRepository;
 import org.quartz.impl.StdSchedulerFactory;
-import org.quartz.utils.ConnectionProvider;
 import org.quartz.utils.DBConnectionManager;
 
 /**
@@ -66,7 +64,7 @@ public final class ClusteredJobs {
             // a JVM-wide registry of connection providers: a unique name per application instance (tests run
             // several in one JVM)
             String dataSource = "clearinghouse-" + UUID.randomUUID();
-            DBConnectionManager.getInstance().addConnectionProvider(dataSource, new PoolProvider(database));
+            DBConnectionManager.getInstance().addConnectionProvider(dataSource, new QuartzConnections(database));
             p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
             p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
             p.setProperty("org.quartz.jobStore.dataSource", dataSource);
@@ -123,21 +121,5 @@ public final class ClusteredJobs {
     public static String uri(String name, Duration period) {
         return COMPONENT + ":clearinghouse/" + name + "?trigger.repeatInterval=" + period.toMillis()
                 + "&trigger.repeatCount=-1&stateful=true&deleteJob=false";
-    }
-
-    /** Quartz connections from the application's pool (Quartz manages commits: it turns auto-commit off). */
-    private record PoolProvider(Database database) implements ConnectionProvider {
-        @Override
-        public Connection getConnection() throws SQLException {
-            return database.dataSource().getConnection();
-        }
-
-        @Override
-        public void shutdown() {
-            // the pool belongs to the application
-        }
-
-        @Override
-        public void initialize() {}
     }
 }
