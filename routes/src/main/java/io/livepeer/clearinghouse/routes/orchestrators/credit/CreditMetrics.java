@@ -11,7 +11,8 @@ import java.math.BigInteger;
  *
  * <ul>
  *   <li>{@code clearinghouse_orchestrator_session_events_total{event, outcome}}: session events, outcome
- *       {@code credited}, {@code no_segment} (nothing closed yet), {@code duplicate} (a repeated end, a late heartbeat)
+ *       {@code credited}, {@code no_segment} (nothing closed yet), {@code duplicate} (a repeated end, a late heartbeat),
+ *       {@code fraction_carried} (segments too short for a whole wei yet)
  *       or the reason nothing was credited ({@code rate_zero}, {@code unattributed}, {@code not_eligible},
  *       {@code not_awake}, {@code unregistered})</li>
  *   <li>{@code clearinghouse_orchestrator_credited_wei_total{reason}}: wei credited, by {@code session_time},
@@ -49,7 +50,9 @@ public final class CreditMetrics {
                 ? "duplicate"
                 : applied.segments().isEmpty()
                         ? "no_segment"
-                        : wei.signum() > 0 ? "credited" : String.valueOf(decision.notCredited());
+                        : wei.signum() > 0
+                                ? "credited"
+                                : decision.notCredited() != null ? decision.notCredited() : "fraction_carried";
         Counter.builder("clearinghouse_orchestrator_session_events")
                 .description("Session events by outcome")
                 .tag("event", event)
