@@ -28,7 +28,17 @@ public final class ClearinghouseApp implements AutoCloseable {
      * @throws Exception when the configuration is invalid or a dependency (database) is unreachable
      */
     public static ClearinghouseApp start(Map<String, String> overrides) throws Exception {
-        Main main = create(overrides);
+        return start(overrides, java.time.Clock.systemUTC());
+    }
+
+    /**
+     * Starts the application with a clock of the caller's (tests move a mutable clock through segment and idle
+     * times) and returns.
+     *
+     * @throws Exception as {@link #start(Map)}
+     */
+    public static ClearinghouseApp start(Map<String, String> overrides, java.time.Clock clock) throws Exception {
+        Main main = create(overrides, clock);
         main.start();
         if (main.getCamelContext() == null || !main.getCamelContext().isStarted()) {
             main.stop();
@@ -39,10 +49,10 @@ public final class ClearinghouseApp implements AutoCloseable {
 
     /** Runs until the JVM is asked to stop (SIGTERM, Ctrl-C). */
     public static void run(Map<String, String> overrides) throws Exception {
-        create(overrides).run();
+        create(overrides, java.time.Clock.systemUTC()).run();
     }
 
-    private static Main create(Map<String, String> overrides) {
+    private static Main create(Map<String, String> overrides, java.time.Clock clock) {
         Main main = new Main();
         // camel-main loads application-<profile>.properties only for a profile set before start; as an override
         // property the profile would switch Camel's dev features on but leave the file unread
@@ -50,7 +60,7 @@ public final class ClearinghouseApp implements AutoCloseable {
         if (profile != null && !profile.isBlank()) {
             main.configure().setProfile(profile.trim());
         }
-        main.configure().addConfiguration(new ClearinghouseConfiguration());
+        main.configure().addConfiguration(new ClearinghouseConfiguration(clock));
         overrides.forEach(main::addOverrideProperty);
         return main;
     }

@@ -7,6 +7,7 @@ import io.livepeer.clearinghouse.routes.http.HttpConfiguration;
 import io.livepeer.clearinghouse.routes.ledger.LedgerConfiguration;
 import io.livepeer.clearinghouse.routes.metering.MeteringConfiguration;
 import io.livepeer.clearinghouse.routes.orchestrators.OrchestratorsConfiguration;
+import io.livepeer.clearinghouse.routes.orchestrators.credit.CreditConfiguration;
 import io.livepeer.clearinghouse.routes.price.PriceConfiguration;
 import io.livepeer.clearinghouse.routes.reconcile.ReconcileConfiguration;
 import io.livepeer.clearinghouse.routes.retention.RetentionConfiguration;
@@ -25,6 +26,7 @@ import org.apache.camel.CamelContext;
  *
  * <pre>
  * core → http → price → metering → delivery → usage → ledger → spend → bridge → retention → reconcile → orchestrators
+ *   (registry and health, then crediting: {@link CreditConfiguration})
  * </pre>
  */
 public class ClearinghouseConfiguration implements CamelConfiguration {
@@ -55,7 +57,8 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
                 new BridgeConfiguration(),
                 new RetentionConfiguration(),
                 new ReconcileConfiguration(),
-                new OrchestratorsConfiguration());
+                new OrchestratorsConfiguration(),
+                new CreditConfiguration());
     }
 
     @Override

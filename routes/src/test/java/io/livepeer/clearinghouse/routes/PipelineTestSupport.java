@@ -77,6 +77,12 @@ abstract class PipelineTestSupport {
 
     /** Starts the application; stopped after the test unless stopped before. */
     ClearinghouseApp start(Stage stage, String openmeterUrl, Map<String, String> extra) throws Exception {
+        return start(stage, openmeterUrl, extra, java.time.Clock.systemUTC());
+    }
+
+    /** Starts the application with the given clock; stopped after the test unless stopped before. */
+    ClearinghouseApp start(Stage stage, String openmeterUrl, Map<String, String> extra, java.time.Clock clock)
+            throws Exception {
         Map<String, String> props = new HashMap<>();
         props.put("clearinghouse.kafka.brokers", kafka.bootstrapServers());
         props.put("clearinghouse.kafka.topic", stage.topic());
@@ -108,7 +114,7 @@ abstract class PipelineTestSupport {
         props.put("clearinghouse.bridge.auth-mode", "api_key");
         props.put("clearinghouse.bridge.signer-url", "");
         props.putAll(extra);
-        ClearinghouseApp app = ClearinghouseApp.start(props);
+        ClearinghouseApp app = ClearinghouseApp.start(props, clock);
         closeables.add(app);
         return app;
     }

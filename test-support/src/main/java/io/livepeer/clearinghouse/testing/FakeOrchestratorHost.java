@@ -69,8 +69,16 @@ public final class FakeOrchestratorHost implements AutoCloseable {
      * ({@code vtuber-unreal-game}, {@code vtuber-unreal-signaling}, {@code vtuber-turn-server}).
      */
     public static FakeOrchestratorHost start() {
+        return start(InetAddress.getLoopbackAddress().getHostAddress(), 0);
+    }
+
+    /**
+     * Like {@link #start()}, on a given loopback address and port (0: a free one), so several hosts can share the one
+     * {@code /power} port the application is configured with (e.g. 127.0.0.2 and 127.0.0.3 on the same port).
+     */
+    public static FakeOrchestratorHost start(String bindAddress, int port) {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 0);
             FakeOrchestratorHost host = new FakeOrchestratorHost(server);
             host.services.put("vtuber-unreal-game", "running");
             host.services.put("vtuber-unreal-signaling", "running");
@@ -84,9 +92,14 @@ public final class FakeOrchestratorHost implements AutoCloseable {
         }
     }
 
-    /** {@code http://127.0.0.1:<port>}. */
+    /** {@code http://<bind address>:<port>}, e.g. {@code http://127.0.0.1:<port>}. */
     public String baseUrl() {
-        return "http://127.0.0.1:" + port();
+        return "http://" + host() + ":" + port();
+    }
+
+    /** The address it listens on, e.g. {@code 127.0.0.1}. */
+    public String host() {
+        return server.getAddress().getAddress().getHostAddress();
     }
 
     /** {@code http://127.0.0.1:<port>/health}. */

@@ -40,6 +40,7 @@ public final class ApiAuth {
     private final byte[] adminDigest;
     private final byte[] viewerDigest;
     private final Map<String, Role> routeRoles = new ConcurrentHashMap<>();
+    private final Map<String, java.util.function.Function<Exchange, Role>> routeChecks = new ConcurrentHashMap<>();
 
     /**
      * @param adminToken  admin token, or empty
@@ -76,12 +77,24 @@ public final class ApiAuth {
     }
 
     /**
-     * Checks the caller against the role the exchange's route declared ({@link #protect}); admin when none.
+     * Declares that route {@code routeId} is checked by {@code check} instead of a role (a token of its own, such as
+     * the session reporter token); {@code check} throws {@link ApiException} to refuse.
+     */
+    public void protect(String routeId, java.util.function.Function<Exchange, Role> check) {
+        routeChecks.put(routeId, check);
+    }
+
+    /**
+     * Checks the caller against the role (or check) the exchange's route declared ({@link #protect}); admin when none.
      *
      * @throws ApiException as {@link #check(Exchange, Role)}
      */
     public Role checkRoute(Exchange exchange) {
         String routeId = exchange.getFromRouteId();
+        java.util.function.Function<Exchange, Role> custom = routeId == null ? null : routeChecks.get(routeId);
+        if (custom != null) {
+            return custom.apply(exchange);
+        }
         return check(exchange, routeId == null ? Role.ADMIN : routeRoles.getOrDefault(routeId, Role.ADMIN));
     }
 

@@ -39,6 +39,12 @@ public abstract class ApiRouteBuilder extends RouteBuilder {
         return from(direct(routeId)).routeId(routeId).routeConfigurationId(ApiRouteConfiguration.ID);
     }
 
+    /** Like {@link #api(String, Role)}, with the caller checked by {@code check} (see {@link ApiAuth#protect}). */
+    protected RouteDefinition api(String routeId, java.util.function.Function<org.apache.camel.Exchange, Role> check) {
+        auth.protect(routeId, check);
+        return from(direct(routeId)).routeId(routeId).routeConfigurationId(ApiRouteConfiguration.ID);
+    }
+
     /** The endpoint a verb calls to reach the route {@link #api(String, Role)} declares. */
     protected static String direct(String routeId) {
         return "direct:" + routeId;
