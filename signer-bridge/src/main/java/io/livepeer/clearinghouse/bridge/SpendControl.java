@@ -211,6 +211,19 @@ public final class SpendControl {
     }
 
     /**
+     * The metering lag as last measured, never reading the database: for health checks and metrics, which must
+     * answer while the database hangs (a timer calls {@link #meteringLag()} to keep it fresh).
+     */
+    public Duration lastMeteringLag() {
+        return lag;
+    }
+
+    /** Whether the last measured lag ({@link #lastMeteringLag()}) is above the threshold; never reads the database. */
+    public boolean lastLagging() {
+        return lag.compareTo(policy.lagThreshold()) > 0;
+    }
+
+    /**
      * Expires holds past their time, unless metering lags (then they keep standing in for usage not yet metered).
      *
      * @return holds expired

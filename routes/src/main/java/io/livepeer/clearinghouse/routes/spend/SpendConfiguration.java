@@ -34,6 +34,13 @@ public final class SpendConfiguration implements CamelConfiguration {
     /** The route id of the hold expiry job. */
     public static final String EXPIRY_ROUTE_ID = "spend-hold-expiry";
 
+    /**
+     * Re-measures the metering lag every {@code clearinghouse.spend.refresh}, so the health check and the metrics
+     * read a fresh value without touching the database themselves (a hanging database must not hang
+     * {@code /observe/health} or a scrape).
+     */
+    public static final String LAG_ROUTE_ID = "spend-lag-refresh";
+
     private static final Logger LOG = LoggerFactory.getLogger(SpendConfiguration.class);
 
     @Override
@@ -69,6 +76,11 @@ public final class SpendConfiguration implements CamelConfiguration {
             metrics.pauses(store.activePauses().size());
             return expired;
         }));
+        context.addRoutes(new ScheduledRoute(
+                LAG_ROUTE_ID,
+                Duration.ZERO,
+                settings.policy().refresh(),
+                () -> spend.meteringLag().toSeconds()));
         HealthCheckRegistry.get(context).register(new SpendHealthCheck(spend));
     }
 }

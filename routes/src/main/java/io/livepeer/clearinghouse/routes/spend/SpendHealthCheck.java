@@ -35,8 +35,8 @@ public final class SpendHealthCheck extends AbstractHealthCheck {
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         SpendControl.Policy p = spend.policy();
-        Duration lag = spend.meteringLag();
-        boolean lagging = spend.lagging();
+        Duration lag = spend.lastMeteringLag();
+        boolean lagging = spend.lastLagging();
         builder.up();
         builder.detail("reservations", p.reservations());
         builder.detail("metering_lag_seconds", lag.toSeconds());

@@ -23,10 +23,10 @@ public final class SpendMetrics {
         Gauge.builder(
                         "clearinghouse.spend.metering.lag.seconds",
                         spend,
-                        s -> s.meteringLag().toSeconds())
+                        s -> s.lastMeteringLag().toSeconds())
                 .description("How far metering is behind the signer, from the holds not yet settled")
                 .register(registry);
-        Gauge.builder("clearinghouse.spend.metering.lagging", spend, s -> s.lagging() ? 1 : 0)
+        Gauge.builder("clearinghouse.spend.metering.lagging", spend, s -> s.lastLagging() ? 1 : 0)
                 .description("1 while metering lags more than the threshold and the lag policy applies")
                 .register(registry);
         Gauge.builder("clearinghouse.spend.pauses.active", this, m -> m.pauses)
