@@ -34,7 +34,8 @@ class MigrationsTest {
                             tuple("6", "V6__signer_usd_and_price_audit.sql", 1688459810),
                             tuple("7", "V7__ticket_sequences_and_forks.sql", -180183802),
                             tuple("8", "V8__dead_letter_redrive.sql", -1959826260),
-                            tuple("14", "V14__spend_control.sql", 227133080));
+                            tuple("14", "V14__spend_control.sql", 227133080),
+                            tuple("17", "V17__customer_alerts.sql", -478100406));
         }
     }
 }
