@@ -43,6 +43,7 @@ public final class CustomerAlerts {
     private final AlertSettings settings;
     private final Clock clock;
     private final HttpClient http;
+    private volatile boolean offCleared;
 
     public CustomerAlerts(AlertStore store, AlertSettings settings, Clock clock) {
         this.store = store;
@@ -62,11 +63,22 @@ public final class CustomerAlerts {
     }
 
     /**
-     * One evaluation of every rule; a rule that is off clears its active crossings.
+     * One evaluation of every rule; a rule that is off clears its active crossings. With no rule on, only the first
+     * call touches the database (to clear crossings a previous configuration left active).
      *
      * @return alerts fired
      */
     public int evaluate() throws SQLException {
+        if (!settings.enabled()) {
+            // no rule on (the default): clear what an earlier configuration left active once, then touch nothing
+            if (!offCleared) {
+                for (Rule rule : Rule.values()) {
+                    clear(rule);
+                }
+                offCleared = true;
+            }
+            return 0;
+        }
         int fired = 0;
         fired += settings.balanceBelow()
                 .map(t -> record(Rule.BALANCE_BELOW, t, () -> store.balancesBelow(t)))
