@@ -61,6 +61,36 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
             description = "closed-loop clients of the throughput run (default: ${DEFAULT-VALUE})")
     int connections;
 
+    @Option(
+            names = "--customers",
+            defaultValue = "256",
+            description = "customers sharing the load, each with its own credential and grant, as signers serve"
+                    + " many (default: ${DEFAULT-VALUE})")
+    int customers;
+
+    @Option(
+            names = "--sessions",
+            defaultValue = "4",
+            description = "live sessions per customer; every request is the next payment of one of them"
+                    + " (default: ${DEFAULT-VALUE})")
+    int sessions;
+
+    @Option(
+            names = "--one-customer",
+            defaultValue = "true",
+            fallbackValue = "true",
+            arity = "0..1",
+            description = "also run the worst case: all load on one customer with 64 sessions (API key only)"
+                    + " (default: ${DEFAULT-VALUE})")
+    boolean oneCustomer;
+
+    @Option(
+            names = "--modes",
+            defaultValue = "api_key,oidc",
+            split = ",",
+            description = "credential modes to measure (default: ${DEFAULT-VALUE})")
+    List<String> modes;
+
     @Option(names = "--out", description = "also write the markdown report to this file")
     Path out;
 
@@ -77,13 +107,25 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
         String secret = "bench-webhook-secret";
         try (KafkaTestBroker kafka = KafkaTestBroker.start();
                 TestIssuer issuer = TestIssuer.start()) {
-            for (String mode : List.of("api_key", "oidc")) {
+            List<String[]> runs = new ArrayList<>(); // mode, customers, sessions
+            for (String mode : modes) {
+                runs.add(new String[] {mode, String.valueOf(customers), String.valueOf(sessions)});
+            }
+            if (oneCustomer) {
+                runs.add(new String[] {"api_key", "1", "64"});
+            }
+            int run = 0;
+            for (String[] r : runs) {
+                String mode = r[0];
+                int nCustomers = Integer.parseInt(r[1]);
+                int nSessions = Integer.parseInt(r[2]);
                 int port = Benchmark.freePort();
                 Map<String, String> props = new HashMap<>();
                 props.put("clearinghouse.kafka.brokers", kafka.bootstrapServers());
                 props.put(
                         "clearinghouse.jdbc.url",
-                        "jdbc:h2:file:" + work.resolve("db-" + mode).toAbsolutePath());
+                        "jdbc:h2:file:"
+                                + work.resolve("db-" + mode + "-" + run++).toAbsolutePath());
                 props.put("clearinghouse.price.static", "3000");
                 // reservations on (the default): every allow holds the next payment; with no metering in the
                 // benchmark nothing settles them, so they expire quickly instead (about rate x 3 s stay open)
@@ -100,41 +142,49 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                 props.put("camel.management.port", String.valueOf(Benchmark.freePort()));
                 try (ClearinghouseApp app = ClearinghouseApp.start(props)) {
                     Clearinghouse ch = app.services();
-                    String credential;
-                    String customer;
-                    if (mode.equals("api_key")) {
-                        credential = ch.bridge()
-                                .keys()
-                                .create("bench", "user-1", "external_user_id", null, null, null)
-                                .plaintext();
-                        customer = "bench:user-1";
-                    } else {
-                        credential = issuer.token("livepeer-gateway", "bench", "user-2", Duration.ofHours(1), Map.of());
-                        customer = "bench:user-2";
+                    String[] credentials = new String[nCustomers];
+                    for (int c = 0; c < nCustomers; c++) {
+                        String subject = "user-" + c;
+                        credentials[c] = mode.equals("api_key")
+                                ? ch.bridge()
+                                        .keys()
+                                        .create("bench", subject, "external_user_id", null, null, null)
+                                        .plaintext()
+                                : issuer.token("livepeer-gateway", "bench", subject, Duration.ofHours(1), Map.of());
+                        ch.ledger()
+                                .post(new NewTransfer(
+                                        "bench-credit-" + c,
+                                        AccountKeys.GRANTS,
+                                        AccountKeys.customer("bench:" + subject),
+                                        new BigDecimal("1000000000"),
+                                        TransferKind.GRANT,
+                                        null,
+                                        null,
+                                        null));
                     }
-                    ch.ledger()
-                            .post(new NewTransfer(
-                                    "bench-credit",
-                                    AccountKeys.GRANTS,
-                                    AccountKeys.customer(customer),
-                                    new BigDecimal("1000000000"),
-                                    TransferKind.GRANT,
-                                    null,
-                                    null,
-                                    null));
-                    // each request is the next payment of one of 64 sessions, so each allow makes a new hold
+                    // request n: the next payment of session (n / customers) % sessions of customer n % customers,
+                    // so every allow makes a new hold, spread over customers as a signer serving many would
                     AtomicLong calls = new AtomicLong();
-                    Supplier<HttpRequest> request = () -> HttpRequest.newBuilder(
-                                    URI.create("http://127.0.0.1:" + port + "/authorize"))
-                            .header("Authorization", "Bearer " + secret)
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(body(credential, calls.getAndIncrement())))
-                            .timeout(Duration.ofSeconds(5))
-                            .build();
-                    String label = mode.equals("api_key") ? "API key" : "JWT (RS256)";
+                    Supplier<HttpRequest> request = () -> {
+                        long n = calls.getAndIncrement();
+                        int c = (int) (n % nCustomers);
+                        long perCustomer = n / nCustomers;
+                        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/authorize"))
+                                .header("Authorization", "Bearer " + secret)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body(
+                                        credentials[c],
+                                        "c" + c + "-s" + (perCustomer % nSessions),
+                                        perCustomer / nSessions)))
+                                .timeout(Duration.ofSeconds(5))
+                                .build();
+                    };
+                    String label = (mode.equals("api_key") ? "API key" : "JWT (RS256)") + ", " + nCustomers
+                            + (nCustomers == 1 ? " customer" : " customers") + " × " + nSessions + " sessions";
                     warmUp(request);
                     if (wrkAvailable()) {
-                        wrk(port, secret, body(credential), label, work);
+                        // wrk sends one fixed body: every call after the first is a retry of one hold
+                        wrk(port, secret, body(credentials[0]), label + " (one fixed body: retries)", work);
                     } else {
                         throughput(request, label);
                         latency(request, label);
@@ -243,13 +293,18 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
 
     /** The webhook body of call {@code n}: payment {@code n / 64} of session {@code n % 64}. */
     static String body(String credential, long n) {
+        return body(credential, "s" + (n % 64), n / 64);
+    }
+
+    /** The webhook body of payment {@code sequence} of live session {@code session}. */
+    static String body(String credential, String session, long sequence) {
         return "{\"headers\":{\"Authorization\":[\"Bearer " + credential
                 + "\"],\"Content-Type\":[\"application/json\"],"
-                + "\"User-Agent\":[\"Go-http-client/1.1\"]},\"state\":{\"StateID\":\"s" + (n % 64)
+                + "\"User-Agent\":[\"Go-http-client/1.1\"]},\"state\":{\"StateID\":\"" + session
                 + "\",\"PMSessionID\":\"0x5f\","
                 + "\"LastUpdate\":\"2026-08-20T10:00:00Z\",\"OrchestratorAddress\":\"0x1234\",\"App\":\"\","
                 + "\"AuthExpiry\":0,\"SenderNonce\":7,\"Balance\":\"500\",\"InitialPricePerUnit\":1200,"
-                + "\"InitialPixelsPerUnit\":1,\"Type\":\"live\",\"SequenceNumber\":" + (n / 64)
+                + "\"InitialPixelsPerUnit\":1,\"Type\":\"live\",\"SequenceNumber\":" + sequence
                 + ",\"AuthID\":\"\"}}";
     }
 
@@ -320,12 +375,13 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                             failed.incrementAndGet();
                         }
                         recorder.record((System.nanoTime() - due) / 1000);
-                    }));
+                    })
+                    .exceptionally(e -> null)); // a timed-out request counts as failed, the run goes on
         }
         CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         String note = String.format(
                 Locale.ROOT,
-                "%,d requests at %d/s, from the scheduled send time; %d failed",
+                "%,d requests at %d/s, from the scheduled send time; %d failed (5 s client timeout)",
                 total,
                 rate,
                 failed.get());

@@ -102,7 +102,8 @@ class OpenApiDocumentTest extends PipelineTestSupport {
                         "get /api/admin/spend-audit",
                         "put /api/admin/spend/overdraft",
                         "get /api/spend/customer",
-                        "get /api/spend/holds");
+                        "get /api/spend/holds",
+                        "get /api/alerts");
         assertThat(documented).isEqualTo(registered);
     }
 

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * No secret reaches the log at any level (the root logger at TRACE, as with {@code LOG_LEVEL=trace}) or the health
- * details: the OpenMeter token, the database password, the admin and viewer tokens and the webhook
- * secret (issue 9: at debug Camel's property parser printed every resolved value).
+ * details: the OpenMeter token, the database password, the admin and viewer tokens, the webhook
+ * secret and the customer alert webhook's HMAC secret (issue 9: at debug Camel's property parser printed every resolved value).
  */
 class SecretsNotLoggedTest extends PipelineTestSupport {
 
@@ -34,12 +34,14 @@ class SecretsNotLoggedTest extends PipelineTestSupport {
     void no_secret_in_logs_at_trace_or_in_health_details() throws Exception {
         String dbPassword = "db-secret-" + UUID.randomUUID();
         String openMeterToken = "om-secret-" + UUID.randomUUID();
+        String alertSecret = "alert-secret-" + UUID.randomUUID();
         JdbcTarget db = new JdbcTarget(
                 "h2",
                 "jdbc:h2:mem:secrets" + UUID.randomUUID().toString().replace("-", "") + ";DB_CLOSE_DELAY=-1",
                 "sa",
                 dbPassword);
-        List<String> secrets = List.of(dbPassword, openMeterToken, ADMIN_TOKEN, VIEWER_TOKEN, WEBHOOK_SECRET);
+        List<String> secrets =
+                List.of(dbPassword, openMeterToken, ADMIN_TOKEN, VIEWER_TOKEN, WEBHOOK_SECRET, alertSecret);
 
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         URI testConfiguration = context.getConfigLocation();
@@ -52,8 +54,16 @@ class SecretsNotLoggedTest extends PipelineTestSupport {
         try {
             Stage stage = stage(db, 1);
             FakeOpenMeter openMeter = openMeter();
-            ClearinghouseApp app =
-                    start(stage, openMeter.v1BaseUrl(), Map.of("clearinghouse.openmeter.token", openMeterToken));
+            ClearinghouseApp app = start(
+                    stage,
+                    openMeter.v1BaseUrl(),
+                    Map.of(
+                            "clearinghouse.openmeter.token",
+                            openMeterToken,
+                            "clearinghouse.spend.alerts.webhook-url",
+                            "http://127.0.0.1:9/alerts",
+                            "clearinghouse.spend.alerts.secret",
+                            alertSecret));
             eventually()
                     .until(() -> get(stage.managementPort(), "/observe/health").statusCode() == 200);
             HttpResponse<String> details = get(stage.managementPort(), "/observe/health?data=true");

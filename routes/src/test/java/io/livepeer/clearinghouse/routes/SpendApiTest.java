@@ -129,6 +129,72 @@ class SpendApiTest extends PipelineTestSupport {
                 .contains("clearinghouse_spend_metering_lag_seconds");
     }
 
+    @Test
+    void customer_alerts_fire_on_the_periodic_route_reach_a_signed_webhook_and_are_listed_for_viewers()
+            throws Exception {
+        java.util.concurrent.ConcurrentLinkedQueue<String[]> received =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        com.sun.net.httpserver.HttpServer receiver =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/alerts", exchange -> {
+            received.add(new String[] {
+                new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                exchange.getRequestHeaders().getFirst("X-Clearinghouse-Signature")
+            });
+            exchange.sendResponseHeaders(received.size() == 1 ? 500 : 204, -1); // the first attempt fails
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            Stage stage = stage(TestDatabases.h2(), 1);
+            start(
+                    stage,
+                    null,
+                    Map.of(
+                            "clearinghouse.spend.alerts.balance-below-usd-micros", "1000000",
+                            "clearinghouse.spend.alerts.webhook-url",
+                                    "http://127.0.0.1:" + receiver.getAddress().getPort() + "/alerts",
+                            "clearinghouse.spend.alerts.secret", "alert-secret",
+                            "clearinghouse.spend.alerts.interval", "200ms",
+                            "clearinghouse.spend.alerts.delivery-interval", "100ms",
+                            "clearinghouse.spend.alerts.retry-initial", "100ms"));
+            assertThat(request(
+                                    stage.httpPort(),
+                                    "POST",
+                                    "/api/ledger/grants",
+                                    ADMIN_TOKEN,
+                                    "{\"customer\":\"acme:low\",\"amount_usd_micros\":\"250000\"}",
+                                    Map.of("Idempotency-Key", "grant-low"))
+                            .statusCode())
+                    .isEqualTo(201);
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(20))
+                    .until(() -> received.size() >= 2);
+            for (String[] r : received) {
+                assertThat(r[1])
+                        .isEqualTo(
+                                io.livepeer.clearinghouse.routes.spend.CustomerAlerts.signature("alert-secret", r[0]));
+                assertThat(r[0]).contains("\"customer_key\":\"acme:low\"").contains("customer.balance_below");
+            }
+            JsonNode alerts = json(request(stage.httpPort(), "GET", "/api/alerts", VIEWER_TOKEN, null, Map.of()));
+            assertThat(alerts.path("alerts")).hasSize(1);
+            JsonNode alert = alerts.path("alerts").get(0);
+            assertThat(alert.path("type").asText()).isEqualTo("balance_below");
+            assertThat(alert.path("observed").asText()).isEqualTo("250000");
+            assertThat(alert.path("active").asBoolean()).isTrue();
+            assertThat(alert.path("delivery_status").asText()).isEqualTo("delivered");
+            assertThat(alert.path("deliveries").findValuesAsText("outcome")).containsExactly("RETRY", "DELIVERED");
+            assertThat(request(stage.httpPort(), "GET", "/api/alerts", null, null, Map.of())
+                            .statusCode())
+                    .isEqualTo(401);
+            assertThat(request(stage.httpPort(), "GET", "/api/alerts?limit=0", VIEWER_TOKEN, null, Map.of())
+                            .statusCode())
+                    .isEqualTo(400);
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
     static String created(HttpResponse<String> response) throws Exception {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
         return json(response).path("key").asText();

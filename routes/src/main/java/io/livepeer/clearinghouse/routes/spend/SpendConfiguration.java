@@ -3,6 +3,7 @@ package io.livepeer.clearinghouse.routes.spend;
 import io.livepeer.clearinghouse.bridge.SpendControl;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
+import io.livepeer.clearinghouse.ledger.spend.AlertStore;
 import io.livepeer.clearinghouse.ledger.spend.SpendStore;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.processors.markup.MarkupRule;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The spend control flow (issue 13, {@code docs/spend-control.md}): binds {@link SpendControl} (which the bridge's
  * {@code /authorize} finds by type), the spend API ({@link SpendApiRoutes}), the {@code spend-hold-expiry} timer
- * that expires holds past their time, the {@link SpendHealthCheck} and {@link SpendMetrics}. Runs before the bridge.
+ * that expires holds past their time, the {@link SpendHealthCheck} and {@link SpendMetrics}, and the customer alerts ({@link CustomerAlerts}: the
+ * {@code spend-customer-alerts} evaluation and {@code spend-alert-delivery} webhook jobs, {@code GET /api/alerts}). Runs before the bridge.
  * Holds are priced with the price flow's {@link PriceService} and the largest markup of the metering catalog.
  */
 public final class SpendConfiguration implements CamelConfiguration {
@@ -40,6 +42,12 @@ public final class SpendConfiguration implements CamelConfiguration {
      * {@code /observe/health} or a scrape).
      */
     public static final String LAG_ROUTE_ID = "spend-lag-refresh";
+
+    /** The route id of the customer alert evaluation job. */
+    public static final String ALERTS_ROUTE_ID = "spend-customer-alerts";
+
+    /** The route id of the customer alert webhook delivery job. */
+    public static final String ALERT_DELIVERY_ROUTE_ID = "spend-alert-delivery";
 
     private static final Logger LOG = LoggerFactory.getLogger(SpendConfiguration.class);
 
@@ -82,5 +90,20 @@ public final class SpendConfiguration implements CamelConfiguration {
                 settings.policy().refresh(),
                 () -> spend.meteringLag().toSeconds()));
         HealthCheckRegistry.get(context).register(new SpendHealthCheck(spend));
+
+        AlertSettings alertSettings = AlertSettings.from(SettingsReader.of(context));
+        LOG.info("Customer alerts: {}", alertSettings);
+        CustomerAlerts alerts = Beans.bind(
+                context,
+                new CustomerAlerts(
+                        new AlertStore(Beans.require(context, Database.class), clock), alertSettings, clock));
+        context.addRoutes(new AlertApiRoutes(alerts, Beans.require(context, ApiAuth.class)));
+        context.addRoutes(
+                new ScheduledRoute(ALERTS_ROUTE_ID, Duration.ZERO, alertSettings.interval(), alerts::evaluate));
+        context.addRoutes(new ScheduledRoute(
+                ALERT_DELIVERY_ROUTE_ID,
+                alertSettings.deliveryInterval(),
+                alertSettings.deliveryInterval(),
+                alerts::deliver));
     }
 }
