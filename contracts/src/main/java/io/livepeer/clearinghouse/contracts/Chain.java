@@ -222,7 +222,9 @@ public final class Chain implements AutoCloseable {
         }
         String message = sent.getError().getMessage();
         String lower = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
-        if (lower.contains("already known") || lower.contains("known transaction")) {
+        if (lower.contains("already known")
+                || lower.contains("already imported")
+                || lower.contains("known transaction")) {
             return transaction.hash();
         }
         if (lower.contains("nonce too low") && receipt(transaction.hash()).isPresent()) {
