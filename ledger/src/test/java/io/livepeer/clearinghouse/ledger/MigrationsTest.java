@@ -33,7 +33,8 @@ class MigrationsTest {
                             tuple("5", "V5__balance_deltas_and_retention.sql", 1677049205),
                             tuple("6", "V6__signer_usd_and_price_audit.sql", 1688459810),
                             tuple("7", "V7__ticket_sequences_and_forks.sql", -180183802),
-                            tuple("8", "V8__dead_letter_redrive.sql", -1959826260));
+                            tuple("8", "V8__dead_letter_redrive.sql", -1959826260),
+                            tuple("15", "V15__payout_intents.sql", -1008530330));
         }
     }
 }
