@@ -211,26 +211,34 @@ public final class Chain implements AutoCloseable {
      *     replacement underpriced, insufficient funds)
      */
     public String broadcast(SignedTransaction transaction) {
+        return broadcast(transaction.raw(), transaction.hash());
+    }
+
+    /**
+     * Broadcasts a stored signed transaction (raw {@code 0x} hex with its hash), idempotently as
+     * {@link #broadcast(SignedTransaction)}.
+     */
+    public String broadcast(String raw, String hash) {
         EthSendTransaction sent;
         try {
-            sent = web3j.ethSendRawTransaction(transaction.raw()).send();
+            sent = web3j.ethSendRawTransaction(raw).send();
         } catch (IOException e) {
-            throw new ChainException("eth_sendRawTransaction failed for " + transaction.hash(), e);
+            throw new ChainException("eth_sendRawTransaction failed for " + hash, e);
         }
         if (!sent.hasError()) {
-            return transaction.hash();
+            return hash;
         }
         String message = sent.getError().getMessage();
         String lower = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
         if (lower.contains("already known")
                 || lower.contains("already imported")
                 || lower.contains("known transaction")) {
-            return transaction.hash();
+            return hash;
         }
-        if (lower.contains("nonce too low") && receipt(transaction.hash()).isPresent()) {
-            return transaction.hash();
+        if (lower.contains("nonce too low") && receipt(hash).isPresent()) {
+            return hash;
         }
-        throw new ChainException("eth_sendRawTransaction refused " + transaction.hash() + ": " + message);
+        throw new ChainException("eth_sendRawTransaction refused " + hash + ": " + message);
     }
 
     /** The receipt if the transaction is mined, without waiting. */

@@ -19,7 +19,7 @@ class FlowArchitectureTest {
 
     static final String ROOT = "io.livepeer.clearinghouse.routes";
     static final List<String> FLOWS =
-            List.of("metering", "price", "delivery", "usage", "ledger", "bridge", "retention", "reconcile");
+            List.of("metering", "price", "delivery", "usage", "ledger", "bridge", "retention", "reconcile", "payouts");
 
     @ArchTest
     static void flows_do_not_import_each_other_or_the_composition_root(JavaClasses classes) {

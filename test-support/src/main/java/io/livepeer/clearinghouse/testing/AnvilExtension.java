@@ -28,7 +28,7 @@ public final class AnvilExtension implements ParameterResolver {
     }
 
     /** Closes anvil when the root store is closed (end of the test run). */
-    private record Running(Anvil anvil) implements ExtensionContext.Store.CloseableResource {
+    private record Running(Anvil anvil) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         @Override
         public void close() {
             anvil.close();
