@@ -34,6 +34,8 @@ class MigrationsTest {
                             tuple("6", "V6__signer_usd_and_price_audit.sql", 1688459810),
                             tuple("7", "V7__ticket_sequences_and_forks.sql", -180183802),
                             tuple("8", "V8__dead_letter_redrive.sql", -1959826260),
+                            tuple("11", "V11__orchestrators.sql", 2044191552),
+                            tuple("12", "V12__quartz_job_store.sql", -1097979820),
                             tuple("15", "V15__payout_intents.sql", -1008530330));
         }
     }

@@ -20,6 +20,8 @@ public final class AccountKeys {
     public static final String IMPORT_WEI = "system:import_wei";
     /** Counterpart of on-chain payouts (wei). */
     public static final String SETTLEMENT_WEI = "system:settlement_wei";
+    /** Source of orchestrator earnings (wei): session, workload and power credits are transfers from it. */
+    public static final String ORCHESTRATOR_EARNINGS = "system:orchestrator_earnings";
 
     private static final Map<String, Unit> SYSTEM = Map.of(
             GRANTS,
@@ -33,6 +35,8 @@ public final class AccountKeys {
             IMPORT_WEI,
             Unit.WEI,
             SETTLEMENT_WEI,
+            Unit.WEI,
+            ORCHESTRATOR_EARNINGS,
             Unit.WEI);
     private static final int MAX_KEY = 600;
 

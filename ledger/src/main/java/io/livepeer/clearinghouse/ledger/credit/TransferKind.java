@@ -13,5 +13,10 @@ public enum TransferKind {
     /** Opening balances and journal entries imported from another system. */
     IMPORT,
     /** On-chain payout settlement. */
-    SETTLEMENT
+    SETTLEMENT,
+    /**
+     * Orchestrator earnings (wei): orchestrator earnings → {@code orchestrator:<id>}; the reason (session_time,
+     * workload_time, power_time, ...) is in the metadata. Issue 11.
+     */
+    EARNING
 }
