@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             OutboxCommand.class,
             DeadLettersCommand.class,
             RetentionCommand.class,
+            PayoutsCommand.class,
             BootstrapCommand.class,
             BenchmarkCommand.class,
             CommandLine.HelpCommand.class

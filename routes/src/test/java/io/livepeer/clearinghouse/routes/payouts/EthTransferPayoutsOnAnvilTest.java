@@ -11,6 +11,8 @@ import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.NewTransfer;
 import io.livepeer.clearinghouse.ledger.credit.TransferKind;
+import io.livepeer.clearinghouse.ledger.orchestrators.OrchestratorStore;
+import io.livepeer.clearinghouse.ledger.orchestrators.Registration;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntent;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntents;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutState;
@@ -23,6 +25,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -122,6 +125,37 @@ class EthTransferPayoutsOnAnvilTest {
 
     private long settlements(String intentId) throws Exception {
         return new Ledger(db, clock).transfer(intentId).stream().count();
+    }
+
+    @Test
+    void credit_plan_approve_pay_end_to_end_debits_once_and_credits_during_the_payout_survive() throws Exception {
+        String recipient = newRecipient();
+        OrchestratorStore store = new OrchestratorStore(db, new Ledger(db, clock), clock);
+        store.register(Registration.of("orch-e2e", recipient), "register");
+        store.credit("orch-e2e", AMOUNT, "session-1", "session", Map.of());
+        PayoutPlanner planner =
+                new PayoutPlanner(store, new PayoutIntents(db, clock), BigInteger.TEN.pow(15), "eth_transfer");
+        PayoutPlan plan = planner.plan();
+        assertThat(plan.entries())
+                .singleElement()
+                .satisfies(e -> assertThat(e.amountWei()).isEqualTo(AMOUNT));
+
+        PayoutIntent intent = planner.approve(plan.hash()).get(0);
+        store.credit("orch-e2e", BigInteger.valueOf(777), "session-2", "session", Map.of()); // arrives mid-payout
+        engine(db, chain, OPTIONS).advanceAll();
+        engine(db, chain, OPTIONS).advanceAll();
+
+        assertThat(new PayoutIntents(db, clock)
+                        .get(intent.intentId())
+                        .orElseThrow()
+                        .state())
+                .isEqualTo(PayoutState.CONFIRMED);
+        assertThat(chain.balance(recipient)).isEqualTo(AMOUNT);
+        assertThat(store.balanceWei("orch-e2e")).isEqualTo(777);
+        assertThat(settlements(intent.intentId())).isEqualTo(1);
+        assertThat(planner.plan().entries())
+                .as("777 wei is below the threshold")
+                .isEmpty();
     }
 
     @Test
