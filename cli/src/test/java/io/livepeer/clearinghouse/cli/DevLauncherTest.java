@@ -67,7 +67,8 @@ class DevLauncherTest {
                 .contains("Admin token for this dev run")
                 .contains("(the books: balanced)")
                 .contains("Delivery to OpenMeter: disabled")
-                .contains("ETH/USD price: 3000 (static)");
+                .contains("ETH/USD price: 3000 (static)")
+                .contains("Payouts (dry run: nothing is sent): 0 payout(s), 0 wei, plan hash ");
 
         Run second = dev();
         assertThat(second.exitCode()).as(second.err()).isZero();

@@ -6,6 +6,7 @@ import io.livepeer.clearinghouse.routes.delivery.DeliveryConfiguration;
 import io.livepeer.clearinghouse.routes.http.HttpConfiguration;
 import io.livepeer.clearinghouse.routes.ledger.LedgerConfiguration;
 import io.livepeer.clearinghouse.routes.metering.MeteringConfiguration;
+import io.livepeer.clearinghouse.routes.payouts.PayoutsConfiguration;
 import io.livepeer.clearinghouse.routes.price.PriceConfiguration;
 import io.livepeer.clearinghouse.routes.reconcile.ReconcileConfiguration;
 import io.livepeer.clearinghouse.routes.retention.RetentionConfiguration;
@@ -22,7 +23,7 @@ import org.apache.camel.CamelContext;
  * finds what it needs from earlier ones by type in the registry (flows never import each other).
  *
  * <pre>
- * core → http → price → metering → delivery → usage → ledger → bridge → retention → reconcile
+ * core → http → price → metering → delivery → usage → ledger → bridge → retention → reconcile → payouts
  * </pre>
  */
 public class ClearinghouseConfiguration implements CamelConfiguration {
@@ -51,7 +52,8 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
                 new LedgerConfiguration(),
                 new BridgeConfiguration(),
                 new RetentionConfiguration(),
-                new ReconcileConfiguration());
+                new ReconcileConfiguration(),
+                new PayoutsConfiguration());
     }
 
     @Override

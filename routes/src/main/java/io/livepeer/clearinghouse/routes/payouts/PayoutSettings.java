@@ -27,6 +27,11 @@ import java.util.Optional;
  * @param keystorePasswordFile file holding the keystore password
  * @param keyFile file holding the raw payout key (64 hex digits)
  * @param keyEnvironmentVariable environment variable that may hold the raw payout key
+ * @param scheduled whether the clustered {@code payouts-cycle} job runs at all
+ * @param unattended whether the scheduled cycle pays (approves its own plan and sends); false = dry run: the plan is
+ *     logged and kept, nothing is recorded as an intent and nothing is sent
+ * @param interval period of the scheduled cycle (livepeer-ops {@code PAYMENT_INTERVAL_SECONDS}, 3600)
+ * @param clusterCheckin how often an instance checks in to the Quartz cluster (PostgreSQL)
  */
 public record PayoutSettings(
         BigInteger thresholdWei,
@@ -42,7 +47,11 @@ public record PayoutSettings(
         Optional<Path> keystoreFile,
         Optional<Path> keystorePasswordFile,
         Optional<Path> keyFile,
-        String keyEnvironmentVariable) {
+        String keyEnvironmentVariable,
+        boolean scheduled,
+        boolean unattended,
+        Duration interval,
+        Duration clusterCheckin) {
 
     /** @throws IllegalArgumentException naming the key of a missing or malformed value */
     public static PayoutSettings from(SettingsReader r) {
@@ -75,7 +84,11 @@ public record PayoutSettings(
                 r.optional("clearinghouse.payouts.keystore-file").map(Path::of),
                 r.optional("clearinghouse.payouts.keystore-password-file").map(Path::of),
                 r.optional("clearinghouse.payouts.key-file").map(Path::of),
-                r.required("clearinghouse.payouts.key-env"));
+                r.required("clearinghouse.payouts.key-env"),
+                r.bool("clearinghouse.payouts.scheduled"),
+                r.bool("clearinghouse.payouts.unattended"),
+                positive(r, "clearinghouse.payouts.interval"),
+                positive(r, "clearinghouse.payouts.cluster-checkin"));
     }
 
     /** The engine's options. */
@@ -132,6 +145,7 @@ public record PayoutSettings(
         return "PayoutSettings[" + strategy + ", threshold " + thresholdWei + " wei, chain " + chainId + " at "
                 + rpcUrl.map(SettingsReader::host).orElse("(none)") + ", " + confirmations
                 + " confirmation(s), fee cap "
-                + maxFeePerGasWei + " wei/gas]";
+                + maxFeePerGasWei + " wei/gas, "
+                + (scheduled ? (unattended ? "unattended" : "dry run") + " every " + interval : "not scheduled") + "]";
     }
 }

@@ -1,0 +1,63 @@
+package io.livepeer.clearinghouse.routes.payouts;
+
+import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.credit.Ledger;
+import io.livepeer.clearinghouse.ledger.orchestrators.OrchestratorStore;
+import io.livepeer.clearinghouse.ledger.payouts.PayoutIntents;
+import io.livepeer.clearinghouse.routes.core.Beans;
+import io.livepeer.clearinghouse.routes.core.ClusteredJobs;
+import io.livepeer.clearinghouse.routes.core.SettingsReader;
+import java.time.Clock;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The payouts flow (issue 12, docs/payouts.md): binds {@link PayoutSettings}, {@link PayoutIntents},
+ * {@link PayoutPlanner}, {@link PayoutChain} and {@link PayoutCycle}, and, when {@code clearinghouse.payouts.scheduled},
+ * installs the clustered Quartz job {@value #CYCLE_ROUTE_ID} ({@link ClusteredJobs}: one instance per fire across
+ * the cluster on PostgreSQL). The cycle is a dry run unless {@code clearinghouse.payouts.unattended}.
+ */
+public final class PayoutsConfiguration implements CamelConfiguration {
+
+    /** Route id (and Quartz job name) of the scheduled cycle. */
+    public static final String CYCLE_ROUTE_ID = "payouts-cycle";
+
+    private static final Logger LOG = LoggerFactory.getLogger(PayoutsConfiguration.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        SettingsReader reader = SettingsReader.of(context);
+        PayoutSettings settings = Beans.bind(context, PayoutSettings.from(reader));
+        LOG.info("Payouts: {}", settings);
+        Database database = Beans.require(context, Database.class);
+        Clock clock = Beans.require(context, Clock.class);
+        Ledger ledger = Beans.require(context, Ledger.class);
+        PayoutIntents intents = Beans.bind(context, new PayoutIntents(database, clock));
+        PayoutPlanner planner = Beans.bind(
+                context,
+                new PayoutPlanner(
+                        new OrchestratorStore(database, ledger, clock),
+                        intents,
+                        settings.thresholdWei(),
+                        settings.strategy()));
+        PayoutChain chain =
+                Beans.bind(context, new PayoutChain(settings, settings.key(System.getenv()), intents, ledger, clock));
+        context.addService(
+                new ServiceSupport() {
+                    @Override
+                    protected void doStop() {
+                        chain.close();
+                    }
+                },
+                true,
+                true);
+        PayoutCycle cycle = Beans.bind(context, new PayoutCycle(planner, intents, chain, settings.unattended(), clock));
+        if (settings.scheduled()) {
+            ClusteredJobs.install(context, database, reader.required("camel.main.name"), settings.clusterCheckin());
+            context.addRoutes(ClusteredJobs.route(CYCLE_ROUTE_ID, settings.interval(), cycle::run));
+        }
+    }
+}
