@@ -15,10 +15,13 @@ import io.livepeer.clearinghouse.routes.payouts.EthTransferPayouts;
 import io.livepeer.clearinghouse.routes.payouts.PayoutPlan;
 import io.livepeer.clearinghouse.routes.payouts.PayoutPlanner;
 import io.livepeer.clearinghouse.routes.payouts.PayoutSettings;
+import io.livepeer.clearinghouse.routes.payouts.PayoutStatement;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.YearMonth;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -30,14 +33,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code payouts plan} and {@code payouts run --approve HASH}: operator-approved on-chain payouts of orchestrator
+ * {@code payouts plan}, {@code payouts run --approve HASH} and {@code payouts statement}: operator-approved on-chain payouts of orchestrator
  * earnings (docs/payouts.md). Nothing is paid without an approval of the exact plan by its hash.
  */
 @Command(
         name = "payouts",
         mixinStandardHelpOptions = true,
         description = "Plan and pay orchestrator earnings on chain (docs/payouts.md).",
-        subcommands = {PayoutsCommand.Plan.class, PayoutsCommand.Run.class})
+        subcommands = {PayoutsCommand.Plan.class, PayoutsCommand.Run.class, PayoutsCommand.Statement.class})
 final class PayoutsCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -228,6 +231,52 @@ final class PayoutsCommand implements Callable<Integer> {
                 }
             }
             return open;
+        }
+    }
+
+    @Command(
+            name = "statement",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Print an orchestrator's statement for a UTC month as CSV: every credit, every payout with its"
+                        + " transaction hash, other debits, then the totals and the net change (wei).",
+                "Reads only. Exits 0, 4 for an unknown orchestrator or a malformed month, 1 on an error."
+            })
+    static final class Statement implements Callable<Integer> {
+
+        @Mixin
+        DatabaseOptions database;
+
+        @Option(names = "--orchestrator", paramLabel = "ID", required = true, description = "the orchestrator id")
+        String orchestrator;
+
+        @Option(names = "--month", paramLabel = "YYYY-MM", required = true, description = "the UTC month")
+        String month;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            YearMonth ym;
+            try {
+                ym = YearMonth.parse(month);
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("--month must be YYYY-MM, got '" + month + "'");
+            }
+            Clock clock = Clock.systemUTC();
+            try (Database db = database.open()) {
+                Ledger ledger = new Ledger(db, clock);
+                PayoutStatement statement = PayoutStatement.of(
+                        new OrchestratorStore(db, ledger, clock),
+                        ledger,
+                        new PayoutIntents(db, clock),
+                        orchestrator,
+                        ym);
+                spec.commandLine().getOut().print(statement.csv());
+                spec.commandLine().getOut().flush();
+            }
+            return ExitCodes.OK;
         }
     }
 }

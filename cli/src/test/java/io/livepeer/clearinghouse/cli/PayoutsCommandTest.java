@@ -10,11 +10,14 @@ import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.orchestrators.OrchestratorStore;
 import io.livepeer.clearinghouse.ledger.orchestrators.Registration;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntents;
+import io.livepeer.clearinghouse.ledger.payouts.SignedAttempt;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,5 +82,52 @@ class PayoutsCommandTest {
         try (Database db = Database.open(new DatabaseConfig(url, "sa", "", 2))) {
             assertThat(new PayoutIntents(db, Clock.systemUTC()).open()).isEmpty();
         }
+    }
+
+    @Test
+    void statement_lists_the_months_credits_and_payouts_with_their_transaction_and_the_net() throws Exception {
+        String url = "jdbc:h2:file:" + dir.resolve("db").toAbsolutePath();
+        String txHash = "0x" + "ab".repeat(32);
+        String intentId;
+        try (Database db = Database.open(new DatabaseConfig(url, "sa", "", 2))) {
+            Clock clock = Clock.systemUTC();
+            Ledger ledger = new Ledger(db, clock);
+            OrchestratorStore store = new OrchestratorStore(db, ledger, clock);
+            store.register(Registration.of("orch-s", ADDRESS), "register");
+            store.credit("orch-s", new BigInteger("3000000000000000"), "e1", "session", Map.of());
+            PayoutIntents intents = new PayoutIntents(db, clock);
+            intentId = intents.plan(
+                            "payout-s", "orch-s", ADDRESS, new BigInteger("2000000000000000"), "eth_transfer", null)
+                    .intentId();
+            intents.sign(
+                    intentId,
+                    42161,
+                    ADDRESS.toLowerCase(),
+                    BigInteger.ZERO,
+                    nonce -> new SignedAttempt(
+                            txHash, "0x00", nonce, BigInteger.valueOf(21000), BigInteger.TEN, BigInteger.ONE));
+            intents.markBroadcast(intentId);
+            intents.confirm(intentId, txHash, 7, "0x" + "cd".repeat(32), ledger);
+        }
+        String month = YearMonth.now(ZoneOffset.UTC).toString();
+
+        Run statement = run("payouts", "statement", "--jdbc-url", url, "--orchestrator", "orch-s", "--month", month);
+
+        assertThat(statement.code()).as(statement.out()).isZero();
+        assertThat(statement.out())
+                .startsWith("time,type,transfer_id,kind,amount_wei,tx_hash\n")
+                .containsPattern("credit,[^,]+,earning,3000000000000000,\n")
+                .contains(",payout," + intentId + ",settlement,-2000000000000000," + txHash + "\n")
+                .contains(",total_credits,,,3000000000000000,\n")
+                .contains(",total_payouts,,,2000000000000000,\n")
+                .contains(",net,,,1000000000000000,\n");
+        Run earlier = run("payouts", "statement", "--jdbc-url", url, "--orchestrator", "orch-s", "--month", "2001-01");
+        assertThat(earlier.out()).contains(",net,,,0,").doesNotContain("credit,");
+        Run unknown = run("payouts", "statement", "--jdbc-url", url, "--orchestrator", "nobody", "--month", month);
+        assertThat(unknown.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(unknown.out()).contains("no orchestrator nobody");
+        Run badMonth = run("payouts", "statement", "--jdbc-url", url, "--orchestrator", "orch-s", "--month", "2026-13");
+        assertThat(badMonth.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(badMonth.out()).contains("--month must be YYYY-MM");
     }
 }

@@ -174,6 +174,33 @@ public final class PayoutIntents {
                 .list());
     }
 
+    /**
+     * A page of intents, newest first (created at, then id), for the API.
+     *
+     * @param state only this state, or null for all
+     * @param orchestratorId only this orchestrator's, or null for all
+     * @param offset rows to skip
+     * @param limit page size
+     */
+    public List<PayoutIntent> list(PayoutState state, String orchestratorId, int offset, int limit)
+            throws SQLException {
+        return database.withHandle(h -> {
+            var query = h.createQuery("SELECT " + COLUMNS + " FROM payout_intents WHERE 1 = 1"
+                            + (state == null ? "" : " AND state = :state")
+                            + (orchestratorId == null ? "" : " AND orchestrator_id = :o")
+                            + " ORDER BY created_at DESC, intent_id DESC LIMIT :limit OFFSET :offset")
+                    .bind("limit", limit)
+                    .bind("offset", offset);
+            if (state != null) {
+                query.bind("state", state.name());
+            }
+            if (orchestratorId != null) {
+                query.bind("o", orchestratorId);
+            }
+            return query.map(INTENT).list();
+        });
+    }
+
     /** Every signed attempt of an intent, oldest first (any of them may be the one mined). */
     public List<SignedAttempt> attempts(String intentId) throws SQLException {
         return database.withHandle(h -> h.createQuery("SELECT tx_hash, raw_tx, nonce, gas_limit, max_fee_per_gas,"

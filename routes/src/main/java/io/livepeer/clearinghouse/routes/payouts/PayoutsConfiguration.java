@@ -7,6 +7,7 @@ import io.livepeer.clearinghouse.ledger.payouts.PayoutIntents;
 import io.livepeer.clearinghouse.routes.core.Beans;
 import io.livepeer.clearinghouse.routes.core.ClusteredJobs;
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
+import io.livepeer.clearinghouse.routes.http.ApiAuth;
 import java.time.Clock;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The payouts flow (issue 12, docs/payouts.md): binds {@link PayoutSettings}, {@link PayoutIntents},
- * {@link PayoutPlanner}, {@link PayoutChain} and {@link PayoutCycle}, and, when {@code clearinghouse.payouts.scheduled},
+ * {@link PayoutPlanner}, {@link PayoutChain} and {@link PayoutCycle},, adds the read-only payouts API ({@link PayoutsApiRoutes}) and, when
+ * {@code clearinghouse.payouts.scheduled},
  * installs the clustered Quartz job {@value #CYCLE_ROUTE_ID} ({@link ClusteredJobs}: one instance per fire across
  * the cluster on PostgreSQL). The cycle is a dry run unless {@code clearinghouse.payouts.unattended}.
  */
@@ -36,13 +38,9 @@ public final class PayoutsConfiguration implements CamelConfiguration {
         Clock clock = Beans.require(context, Clock.class);
         Ledger ledger = Beans.require(context, Ledger.class);
         PayoutIntents intents = Beans.bind(context, new PayoutIntents(database, clock));
+        OrchestratorStore orchestrators = new OrchestratorStore(database, ledger, clock);
         PayoutPlanner planner = Beans.bind(
-                context,
-                new PayoutPlanner(
-                        new OrchestratorStore(database, ledger, clock),
-                        intents,
-                        settings.thresholdWei(),
-                        settings.strategy()));
+                context, new PayoutPlanner(orchestrators, intents, settings.thresholdWei(), settings.strategy()));
         PayoutChain chain =
                 Beans.bind(context, new PayoutChain(settings, settings.key(System.getenv()), intents, ledger, clock));
         context.addService(
@@ -55,6 +53,7 @@ public final class PayoutsConfiguration implements CamelConfiguration {
                 true,
                 true);
         PayoutCycle cycle = Beans.bind(context, new PayoutCycle(planner, intents, chain, settings.unattended(), clock));
+        context.addRoutes(new PayoutsApiRoutes(intents, orchestrators, Beans.require(context, ApiAuth.class)));
         if (settings.scheduled()) {
             ClusteredJobs.install(context, database, reader.required("camel.main.name"), settings.clusterCheckin());
             context.addRoutes(ClusteredJobs.route(CYCLE_ROUTE_ID, settings.interval(), cycle::run));

@@ -156,6 +156,23 @@ class EthTransferPayoutsOnAnvilTest {
         assertThat(planner.plan().entries())
                 .as("777 wei is below the threshold")
                 .isEmpty();
+        PayoutIntent paid = new PayoutIntents(db, clock).get(intent.intentId()).orElseThrow();
+        PayoutStatement statement = PayoutStatement.of(
+                store,
+                new Ledger(db, clock),
+                new PayoutIntents(db, clock),
+                "orch-e2e",
+                java.time.YearMonth.from(paid.confirmedAt().atZone(java.time.ZoneOffset.UTC)));
+        assertThat(statement.lines())
+                .filteredOn(l -> l.type().equals("payout"))
+                .singleElement()
+                .satisfies(l -> {
+                    assertThat(l.transferId()).isEqualTo(intent.intentId());
+                    assertThat(l.amountWei()).isEqualTo(AMOUNT.negate());
+                    assertThat(l.txHash()).isEqualTo(paid.txHash());
+                });
+        assertThat(statement.creditsWei()).isEqualTo(AMOUNT.add(BigInteger.valueOf(777)));
+        assertThat(statement.netWei()).isEqualTo(777);
     }
 
     @Test
