@@ -201,6 +201,37 @@ public final class PayoutIntents {
         });
     }
 
+    /**
+     * Counts for metrics and health.
+     *
+     * @param byState intents per state (every state present, zero when none)
+     * @param replacements fee-bumped replacements signed over all intents
+     * @param open every open intent, oldest first
+     */
+    public record Stats(java.util.Map<PayoutState, Long> byState, long replacements, List<PayoutIntent> open) {}
+
+    /** Counts per state, replacements and the open intents, in one read. */
+    public Stats stats() throws SQLException {
+        return database.withHandle(h -> {
+            java.util.Map<PayoutState, Long> byState = new java.util.EnumMap<>(PayoutState.class);
+            for (PayoutState s : PayoutState.values()) {
+                byState.put(s, 0L);
+            }
+            h.createQuery("SELECT state, COUNT(*) AS n FROM payout_intents GROUP BY state")
+                    .map((rs, ctx) -> java.util.Map.entry(PayoutState.valueOf(rs.getString("state")), rs.getLong("n")))
+                    .forEach(e -> byState.put(e.getKey(), e.getValue()));
+            long replacements = h.createQuery("SELECT COALESCE(SUM(replacements), 0) FROM payout_intents")
+                    .mapTo(Long.class)
+                    .one();
+            List<PayoutIntent> open = h.createQuery("SELECT " + COLUMNS
+                            + " FROM payout_intents WHERE state IN ('PLANNED', 'SIGNED', 'BROADCAST')"
+                            + " ORDER BY created_at, intent_id")
+                    .map(INTENT)
+                    .list();
+            return new Stats(byState, replacements, open);
+        });
+    }
+
     /** Every signed attempt of an intent, oldest first (any of them may be the one mined). */
     public List<SignedAttempt> attempts(String intentId) throws SQLException {
         return database.withHandle(h -> h.createQuery("SELECT tx_hash, raw_tx, nonce, gas_limit, max_fee_per_gas,"

@@ -32,6 +32,9 @@ import java.util.Optional;
  *     logged and kept, nothing is recorded as an intent and nothing is sent
  * @param interval period of the scheduled cycle (livepeer-ops {@code PAYMENT_INTERVAL_SECONDS}, 3600)
  * @param clusterCheckin how often an instance checks in to the Quartz cluster (PostgreSQL)
+ * @param openWarningAfter the {@code payouts} health check warns about a payout open longer than this
+ * @param ticketBroker the TicketBroker proxy whose deposit and reserve of the payout key are exported (Arbitrum One
+ *     {@code 0xa8bB618B1520E284046F3dFc448851A1Ff26e41B})
  */
 public record PayoutSettings(
         BigInteger thresholdWei,
@@ -51,7 +54,9 @@ public record PayoutSettings(
         boolean scheduled,
         boolean unattended,
         Duration interval,
-        Duration clusterCheckin) {
+        Duration clusterCheckin,
+        Duration openWarningAfter,
+        String ticketBroker) {
 
     /** @throws IllegalArgumentException naming the key of a missing or malformed value */
     public static PayoutSettings from(SettingsReader r) {
@@ -88,7 +93,9 @@ public record PayoutSettings(
                 r.bool("clearinghouse.payouts.scheduled"),
                 r.bool("clearinghouse.payouts.unattended"),
                 positive(r, "clearinghouse.payouts.interval"),
-                positive(r, "clearinghouse.payouts.cluster-checkin"));
+                positive(r, "clearinghouse.payouts.cluster-checkin"),
+                positive(r, "clearinghouse.payouts.open-warning-after"),
+                address(r, "clearinghouse.payouts.ticket-broker"));
     }
 
     /** The engine's options. */
@@ -130,6 +137,14 @@ public record PayoutSettings(
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " must be a whole number of wei, got '" + value + "'");
         }
+    }
+
+    private static String address(SettingsReader r, String key) {
+        String value = r.required(key);
+        if (!value.matches("0x[0-9a-fA-F]{40}")) {
+            throw new IllegalArgumentException(key + " must be a 0x-prefixed 20-byte hex address, got '" + value + "'");
+        }
+        return value;
     }
 
     private static Duration positive(SettingsReader r, String key) {

@@ -6,18 +6,22 @@ import io.livepeer.clearinghouse.ledger.orchestrators.OrchestratorStore;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntents;
 import io.livepeer.clearinghouse.routes.core.Beans;
 import io.livepeer.clearinghouse.routes.core.ClusteredJobs;
+import io.livepeer.clearinghouse.routes.core.RefreshRoute;
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
 import io.livepeer.clearinghouse.routes.http.ApiAuth;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The payouts flow (issue 12, docs/payouts.md): binds {@link PayoutSettings}, {@link PayoutIntents},
- * {@link PayoutPlanner}, {@link PayoutChain} and {@link PayoutCycle},, adds the read-only payouts API ({@link PayoutsApiRoutes}) and, when
+ * {@link PayoutPlanner}, {@link PayoutChain} and {@link PayoutCycle},, the {@link PayoutMonitor} metrics (refreshed by {@value #METRICS_ROUTE_ID}) and the
+ * {@link PayoutsHealthCheck}, adds the read-only payouts API ({@link PayoutsApiRoutes}) and, when
  * {@code clearinghouse.payouts.scheduled},
  * installs the clustered Quartz job {@value #CYCLE_ROUTE_ID} ({@link ClusteredJobs}: one instance per fire across
  * the cluster on PostgreSQL). The cycle is a dry run unless {@code clearinghouse.payouts.unattended}.
@@ -26,6 +30,9 @@ public final class PayoutsConfiguration implements CamelConfiguration {
 
     /** Route id (and Quartz job name) of the scheduled cycle. */
     public static final String CYCLE_ROUTE_ID = "payouts-cycle";
+
+    /** Route id of the timer that refreshes {@link PayoutMonitor}. */
+    public static final String METRICS_ROUTE_ID = "payouts-metrics";
 
     private static final Logger LOG = LoggerFactory.getLogger(PayoutsConfiguration.class);
 
@@ -53,6 +60,12 @@ public final class PayoutsConfiguration implements CamelConfiguration {
                 true,
                 true);
         PayoutCycle cycle = Beans.bind(context, new PayoutCycle(planner, intents, chain, settings.unattended(), clock));
+        PayoutMonitor monitor = Beans.bind(
+                context,
+                new PayoutMonitor(
+                        Beans.require(context, PrometheusMeterRegistry.class), intents, chain, settings, clock));
+        context.addRoutes(new RefreshRoute(METRICS_ROUTE_ID, "30s", monitor::refresh));
+        HealthCheckRegistry.get(context).register(new PayoutsHealthCheck(monitor));
         context.addRoutes(new PayoutsApiRoutes(intents, orchestrators, Beans.require(context, ApiAuth.class)));
         if (settings.scheduled()) {
             ClusteredJobs.install(context, database, reader.required("camel.main.name"), settings.clusterCheckin());
