@@ -6,6 +6,7 @@ import io.livepeer.clearinghouse.contracts.Fees;
 import io.livepeer.clearinghouse.contracts.PayoutKey;
 import io.livepeer.clearinghouse.contracts.SignedTransaction;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
+import io.livepeer.clearinghouse.ledger.credit.LedgerException;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntent;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntents;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutState;
@@ -96,7 +97,10 @@ public final class EthTransferPayouts {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** Moves every open {@code eth_transfer} intent forward once; a failure of one intent does not stop the others. */
+    /**
+     * Moves every open {@code eth_transfer} intent forward once; a node error or a debit the orchestrator's balance
+     * no longer covers holds that intent only (logged), not the others.
+     */
     public void advanceAll() throws SQLException {
         for (PayoutIntent intent : intents.open()) {
             if (!"eth_transfer".equals(intent.strategy())) {
@@ -106,6 +110,16 @@ public final class EthTransferPayouts {
                 advance(intent.intentId());
             } catch (ChainException e) {
                 LOG.warn("payout {} for {} waits: {}", intent.intentId(), intent.orchestratorId(), e.getMessage());
+            } catch (LedgerException.InsufficientFunds e) {
+                // paid on chain, but the balance no longer covers it (a credit was reversed meanwhile): the debit
+                // of the whole amount waits, the intent stays open (PayoutStuck), never a smaller debit
+                LOG.warn(
+                        "payout {} for {} is paid on chain but cannot be debited: {}; it stays open until the"
+                                + " account covers {} wei again (post an adjustment; docs/payouts.md)",
+                        intent.intentId(),
+                        intent.orchestratorId(),
+                        e.getMessage(),
+                        intent.amountWei());
             }
         }
     }
