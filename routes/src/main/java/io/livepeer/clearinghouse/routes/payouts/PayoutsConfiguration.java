@@ -38,6 +38,33 @@ public final class PayoutsConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
+        configureCycle(context);
+        PayoutSettings settings = Beans.require(context, PayoutSettings.class);
+        PayoutIntents intents = Beans.require(context, PayoutIntents.class);
+        Clock clock = Beans.require(context, Clock.class);
+        Ledger ledger = Beans.require(context, Ledger.class);
+        PayoutMonitor monitor = Beans.bind(
+                context,
+                new PayoutMonitor(
+                        Beans.require(context, PrometheusMeterRegistry.class),
+                        intents,
+                        Beans.require(context, PayoutChain.class),
+                        settings,
+                        clock));
+        context.addRoutes(new RefreshRoute(METRICS_ROUTE_ID, "30s", monitor::refresh));
+        HealthCheckRegistry.get(context).register(new PayoutsHealthCheck(monitor));
+        context.addRoutes(new PayoutsApiRoutes(
+                intents,
+                new OrchestratorStore(Beans.require(context, Database.class), ledger, clock),
+                Beans.require(context, ApiAuth.class)));
+    }
+
+    /**
+     * The cycle alone: binds the settings, intents, planner, chain and {@link PayoutCycle} and, when scheduled, the
+     * clustered job. Needs the core's {@link Database}, {@link Clock} and {@link Ledger}; {@link #configure} adds
+     * the metrics, health check and API on top (tests of the cycle run this part on bare contexts).
+     */
+    public PayoutCycle configureCycle(CamelContext context) throws Exception {
         SettingsReader reader = SettingsReader.of(context);
         PayoutSettings settings = Beans.bind(context, PayoutSettings.from(reader));
         LOG.info("Payouts: {}", settings);
@@ -60,16 +87,10 @@ public final class PayoutsConfiguration implements CamelConfiguration {
                 true,
                 true);
         PayoutCycle cycle = Beans.bind(context, new PayoutCycle(planner, intents, chain, settings.unattended(), clock));
-        PayoutMonitor monitor = Beans.bind(
-                context,
-                new PayoutMonitor(
-                        Beans.require(context, PrometheusMeterRegistry.class), intents, chain, settings, clock));
-        context.addRoutes(new RefreshRoute(METRICS_ROUTE_ID, "30s", monitor::refresh));
-        HealthCheckRegistry.get(context).register(new PayoutsHealthCheck(monitor));
-        context.addRoutes(new PayoutsApiRoutes(intents, orchestrators, Beans.require(context, ApiAuth.class)));
         if (settings.scheduled()) {
             ClusteredJobs.install(context, database, reader.required("camel.main.name"), settings.clusterCheckin());
             context.addRoutes(ClusteredJobs.route(CYCLE_ROUTE_ID, settings.interval(), cycle::run));
         }
+        return cycle;
     }
 }

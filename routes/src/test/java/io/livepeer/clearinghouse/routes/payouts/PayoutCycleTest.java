@@ -85,7 +85,7 @@ class PayoutCycleTest {
         Beans.bind(context, db);
         context.getRegistry().bind("clock", Clock.class, clock);
         Beans.bind(context, new Ledger(db, clock));
-        new PayoutsConfiguration().configure(context);
+        new PayoutsConfiguration().configureCycle(context);
         contexts.add(context);
         return context;
     }
