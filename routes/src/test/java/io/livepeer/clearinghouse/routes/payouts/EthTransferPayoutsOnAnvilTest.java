@@ -116,6 +116,21 @@ class EthTransferPayoutsOnAnvilTest {
                 .plan("payout-" + orchestrator, orchestrator, recipient, amount, "eth_transfer", null);
     }
 
+    /**
+     * Runs engine passes until the intent reaches {@code state} (anvil mines at once, but under a loaded machine its
+     * receipt can lag the broadcast by a pass).
+     */
+    private void advanceUntil(EthTransferPayouts engine, String intentId, PayoutState state) {
+        PayoutIntents intents = new PayoutIntents(db, clock);
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    engine.advanceAll();
+                    return intents.get(intentId).orElseThrow().state() == state;
+                });
+    }
+
     private BigInteger ledgerBalance(String orchestrator) throws Exception {
         var account = new Ledger(db, clock)
                 .account(AccountKeys.orchestrator(orchestrator))
@@ -142,8 +157,7 @@ class EthTransferPayoutsOnAnvilTest {
 
         PayoutIntent intent = planner.approve(plan.hash()).get(0);
         store.credit("orch-e2e", BigInteger.valueOf(777), "session-2", "session", Map.of()); // arrives mid-payout
-        engine(db, chain, OPTIONS).advanceAll();
-        engine(db, chain, OPTIONS).advanceAll();
+        advanceUntil(engine(db, chain, OPTIONS), intent.intentId(), PayoutState.CONFIRMED);
 
         assertThat(new PayoutIntents(db, clock)
                         .get(intent.intentId())
@@ -247,8 +261,8 @@ class EthTransferPayoutsOnAnvilTest {
 
         EthTransferPayouts restarted = engine(db, chain, OPTIONS);
         restarted.advance(intent.intentId());
-        // anvil mines at once, but under load its receipt can lag the broadcast: the next pass confirms
-        restarted.advanceAll();
+        // anvil mines at once, but under load its receipt can lag the broadcast: a later pass confirms
+        advanceUntil(restarted, intent.intentId(), PayoutState.CONFIRMED);
         PayoutIntent after = intents.get(intent.intentId()).orElseThrow();
 
         assertThat(after.state()).isEqualTo(PayoutState.CONFIRMED);
@@ -386,7 +400,7 @@ class EthTransferPayoutsOnAnvilTest {
         planned("orch-other", newRecipient(), AMOUNT);
         EthTransferPayouts engine = engine(db, chain, OPTIONS);
 
-        engine.advanceAll();
+        advanceUntil(engine, "payout-orch-other", PayoutState.CONFIRMED);
         engine.advanceAll();
 
         PayoutIntents intents = new PayoutIntents(db, clock);
