@@ -80,6 +80,8 @@ class PayoutCycleTest {
         }
         props.putAll(overrides);
         CamelContext context = new DefaultCamelContext();
+        // every instance has the same name (camel.main.name): a clustered fire finds its context by that name
+        context.getCamelContextExtension().setName("clearinghouse");
         context.getPropertiesComponent().setInitialProperties(props);
         ((PropertiesComponent) context.getPropertiesComponent()).setEnvironmentVariableMode(0);
         Beans.bind(context, db);
