@@ -195,8 +195,10 @@ class EthTransferPayoutsOnAnvilTest {
         PayoutIntent intent = planned("orch-paid", recipient, AMOUNT);
         EthTransferPayouts engine = engine(db, chain, OPTIONS);
 
-        PayoutIntent done = engine.advance(intent.intentId());
+        engine.advance(intent.intentId());
+        advanceUntil(engine, intent.intentId(), PayoutState.CONFIRMED);
         engine.advanceAll();
+        PayoutIntent done = new PayoutIntents(db, clock).get(intent.intentId()).orElseThrow();
 
         assertThat(done.state()).isEqualTo(PayoutState.CONFIRMED);
         assertThat(chain.balance(recipient)).isEqualTo(AMOUNT);
