@@ -3,6 +3,9 @@ package io.livepeer.clearinghouse.cli;
 import io.livepeer.clearinghouse.ledger.orchestrators.OrchestratorStore;
 import io.livepeer.clearinghouse.routes.Clearinghouse;
 import io.livepeer.clearinghouse.routes.ClearinghouseApp;
+import io.livepeer.clearinghouse.routes.core.Beans;
+import io.livepeer.clearinghouse.routes.payouts.PayoutCycle;
+import io.livepeer.clearinghouse.routes.payouts.PayoutPlan;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,6 +156,7 @@ final class DevCommand implements Callable<Integer> {
                         + overrides.getOrDefault("clearinghouse.api.admin-token", "$CLEARINGHOUSE_ADMIN_TOKEN")
                         + "' http://localhost:" + httpPort + "/api/orchestrators");
             }
+            printPayoutPlan(app);
             out.flush();
             if (once) {
                 return 0;
@@ -200,6 +204,25 @@ final class DevCommand implements Callable<Integer> {
         o.put("camel.server.port", String.valueOf(httpPort));
         o.put("camel.management.port", String.valueOf(managementPort));
         return o;
+    }
+
+    /**
+     * The payout plan the scheduled cycle acts on (docs/payouts.md): in dev a dry run unless PAYOUTS_UNATTENDED=true;
+     * ETH_RPC_URL is optional (without it nothing can be sent).
+     */
+    private void printPayoutPlan(ClearinghouseApp app) throws Exception {
+        PayoutCycle cycle = Beans.require(app.context(), PayoutCycle.class);
+        PayoutPlan plan = cycle.preview();
+        out.println();
+        out.println("Payouts ("
+                + (cycle.unattended() ? "unattended: the scheduled cycle pays" : "dry run: nothing is sent") + "): "
+                + plan.entries().size() + " payout(s), " + plan.totalWei() + " wei, plan hash " + plan.hash());
+        for (PayoutPlan.Entry e : plan.entries()) {
+            out.println("  would pay " + e.amountWei() + " wei to " + e.orchestratorId() + " (" + e.address() + ")");
+        }
+        for (PayoutPlan.Skip s : plan.skipped()) {
+            out.println("  skip " + s.orchestratorId() + " (" + s.reason() + ", balance " + s.balanceWei() + " wei)");
+        }
     }
 
     private void waitUntilConsumed(String brokers, String topic, String groupId, Clearinghouse ch) throws Exception {

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             DeadLettersCommand.class,
             RetentionCommand.class,
             SpendCommand.class,
+            PayoutsCommand.class,
             BootstrapCommand.class,
             BenchmarkCommand.class,
             CommandLine.HelpCommand.class

@@ -70,7 +70,8 @@ class DevLauncherTest {
                 .contains("ETH/USD price: 3000 (static)")
                 .contains("Registered 2 sample orchestrator(s)")
                 .contains("| orch-sample-2 | 0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359 | yes | - |")
-                .contains("/api/orchestrators");
+                .contains("/api/orchestrators")
+                .contains("Payouts (dry run: nothing is sent): 0 payout(s), 0 wei, plan hash ");
 
         Run second = dev();
         assertThat(second.exitCode()).as(second.err()).isZero();

@@ -8,6 +8,7 @@ import io.livepeer.clearinghouse.routes.ledger.LedgerConfiguration;
 import io.livepeer.clearinghouse.routes.metering.MeteringConfiguration;
 import io.livepeer.clearinghouse.routes.orchestrators.OrchestratorsConfiguration;
 import io.livepeer.clearinghouse.routes.orchestrators.credit.CreditConfiguration;
+import io.livepeer.clearinghouse.routes.payouts.PayoutsConfiguration;
 import io.livepeer.clearinghouse.routes.price.PriceConfiguration;
 import io.livepeer.clearinghouse.routes.reconcile.ReconcileConfiguration;
 import io.livepeer.clearinghouse.routes.retention.RetentionConfiguration;
@@ -26,7 +27,7 @@ import org.apache.camel.CamelContext;
  *
  * <pre>
  * core → http → price → metering → delivery → usage → ledger → spend → bridge → retention → reconcile → orchestrators
- *   (registry and health, then crediting: {@link CreditConfiguration})
+ *   → payouts (orchestrators: registry and health, then crediting: {@link CreditConfiguration})
  * </pre>
  */
 public class ClearinghouseConfiguration implements CamelConfiguration {
@@ -58,7 +59,8 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
                 new RetentionConfiguration(),
                 new ReconcileConfiguration(),
                 new OrchestratorsConfiguration(),
-                new CreditConfiguration());
+                new CreditConfiguration(),
+                new PayoutsConfiguration());
     }
 
     @Override

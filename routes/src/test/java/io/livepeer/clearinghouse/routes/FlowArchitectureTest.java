@@ -28,7 +28,8 @@ class FlowArchitectureTest {
             "retention",
             "reconcile",
             "orchestrators",
-            "spend");
+            "spend",
+            "payouts");
 
     @ArchTest
     static void flows_do_not_import_each_other_or_the_composition_root(JavaClasses classes) {

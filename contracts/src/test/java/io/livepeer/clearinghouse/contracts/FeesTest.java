@@ -1,0 +1,31 @@
+package io.livepeer.clearinghouse.contracts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigInteger;
+import org.junit.jupiter.api.Test;
+
+class FeesTest {
+
+    @Test
+    void a_suggestion_is_twice_the_base_fee_plus_the_tip() {
+        Fees fees = Fees.suggest(BigInteger.valueOf(100), BigInteger.valueOf(7));
+        assertThat(fees.maxFeePerGas()).isEqualTo(207);
+        assertThat(fees.maxPriorityFeePerGas()).isEqualTo(7);
+        assertThat(fees.maxCost(BigInteger.valueOf(21000))).isEqualTo(207L * 21000);
+    }
+
+    @Test
+    void a_bump_raises_both_fields_rounding_up_and_never_by_less_than_ten_percent() {
+        Fees bumped = new Fees(BigInteger.valueOf(15), BigInteger.valueOf(101)).bump(10);
+        assertThat(bumped.maxPriorityFeePerGas()).isEqualTo(17); // 16.5 -> 17
+        assertThat(bumped.maxFeePerGas()).isEqualTo(112); // 111.1 -> 112
+        assertThatThrownBy(() -> bumped.bump(9)).hasMessageContaining("10 %");
+    }
+
+    @Test
+    void a_tip_above_the_cap_is_refused() {
+        assertThatThrownBy(() -> new Fees(BigInteger.TEN, BigInteger.ONE)).hasMessageContaining("maxPriorityFeePerGas");
+    }
+}
