@@ -13,7 +13,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code ledger …}: offline operations on the credit ledger. */
 @Command(
@@ -76,14 +75,8 @@ final class LedgerCommand implements Runnable {
             })
     static final class ImportOps implements Callable<Integer> {
 
-        @Parameters(index = "0", paramLabel = "DIR", description = "the livepeer-ops data directory")
-        Path dir;
-
-        @Option(
-                names = "--adopt-balances",
-                description = "post adjustments so orchestrators whose balances.json differs from the journal end at"
-                        + " the balances.json value")
-        boolean adopt;
+        @Mixin
+        OpsDirectoryOptions ops;
 
         @Mixin
         DatabaseOptions database;
@@ -94,11 +87,9 @@ final class LedgerCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (Database db = database.open()) {
-                OpsImport.Report report = new OpsImport(new Ledger(db, Clock.systemUTC())).run(dir, adopt);
+                OpsImport.Report report = new OpsImport(new Ledger(db, Clock.systemUTC())).run(ops.dir, ops.adopt);
                 spec.commandLine().getOut().println(report.markdown());
-                boolean clean =
-                        report.errors().isEmpty() && (report.differences().isEmpty() || adopt);
-                return clean ? ExitCodes.OK : ExitCodes.CONFLICT;
+                return report.clean(ops.adopt) ? ExitCodes.OK : ExitCodes.CONFLICT;
             }
         }
     }

@@ -172,14 +172,8 @@ final class OrchestratorsCommand implements Runnable {
             })
     static final class ImportOps implements Callable<Integer> {
 
-        @Parameters(index = "0", paramLabel = "DIR", description = "the livepeer-ops data directory")
-        Path dir;
-
-        @Option(
-                names = "--adopt-balances",
-                description = "post adjustments so orchestrators whose balances.json differs from the journal end at"
-                        + " the balances.json value")
-        boolean adopt;
+        @Mixin
+        OpsDirectoryOptions ops;
 
         @Mixin
         DatabaseOptions database;
@@ -190,14 +184,14 @@ final class OrchestratorsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            Path registry = dir.resolve("registry.json");
-            Path bootstrap = dir.resolve("orchestrators.json");
-            boolean hasBalances = Files.isRegularFile(dir.resolve("balances.json"))
-                    || Files.isRegularFile(dir.resolve("audit").resolve("ledger-events.log"));
+            Path registry = ops.dir.resolve("registry.json");
+            Path bootstrap = ops.dir.resolve("orchestrators.json");
+            boolean hasBalances = Files.isRegularFile(ops.dir.resolve("balances.json"))
+                    || Files.isRegularFile(ops.dir.resolve("audit").resolve("ledger-events.log"));
             if (!Files.isRegularFile(registry) && !Files.isRegularFile(bootstrap) && !hasBalances) {
                 spec.commandLine()
                         .getErr()
-                        .println("no livepeer-ops data in " + dir
+                        .println("no livepeer-ops data in " + ops.dir
                                 + ": expected registry.json, orchestrators.json, balances.json or"
                                 + " audit/ledger-events.log");
                 return ExitCodes.INVALID_INPUT;
@@ -206,18 +200,16 @@ final class OrchestratorsCommand implements Runnable {
                 Ledger ledger = new Ledger(db, Clock.systemUTC());
                 OrchestratorStore store = new OrchestratorStore(db, ledger, Clock.systemUTC());
                 OpsRegistryImport.Report registered = new OpsRegistryImport(store).run(List.of(registry, bootstrap));
-                out.println("# Orchestrators imported from " + dir);
+                out.println("# Orchestrators imported from " + ops.dir);
                 out.println();
                 out.println("Registered: " + registered.imported().size() + " orchestrator(s)");
                 registered.errors().forEach(e -> out.println("- refused: " + e));
                 boolean clean = registered.errors().isEmpty();
                 if (hasBalances) {
-                    OpsImport.Report balances = new OpsImport(ledger).run(dir, adopt);
+                    OpsImport.Report balances = new OpsImport(ledger).run(ops.dir, ops.adopt);
                     out.println();
                     out.println(balances.markdown());
-                    clean = clean
-                            && balances.errors().isEmpty()
-                            && (balances.differences().isEmpty() || adopt);
+                    clean = clean && balances.clean(ops.adopt);
                 }
                 out.println();
                 printTable(out, store, store.list());

@@ -255,6 +255,16 @@ public final class OpsImport {
             List<Difference> differences,
             int adopted) {
 
+        /**
+         * Whether the import is clean: nothing refused, and the journal matches balances.json (or the differences
+         * were adopted).
+         *
+         * @param adoptBalances whether the run adopted balances.json's values
+         */
+        public boolean clean(boolean adoptBalances) {
+            return errors.isEmpty() && (differences.isEmpty() || adoptBalances);
+        }
+
         /** A readable markdown report. */
         public String markdown() {
             StringBuilder md = new StringBuilder("# Import from livepeer-ops\n\n");
