@@ -90,10 +90,13 @@ public final class PayoutIntents {
 
     private final Database database;
     private final Clock clock;
+    private final Nonces nonces;
 
+    /** Intents kept in {@code database}; nonces come from the shared {@link Nonces} manager. */
     public PayoutIntents(Database database, Clock clock) {
         this.database = Objects.requireNonNull(database, "database");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.nonces = new Nonces(database, clock);
     }
 
     /**
@@ -244,12 +247,7 @@ public final class PayoutIntents {
 
     /** The next nonce the manager would hand out for a key, if it has handed out any. */
     public Optional<BigInteger> nextNonce(long chainId, String fromAddress) throws SQLException {
-        return database.withHandle(
-                h -> h.createQuery("SELECT next_nonce FROM payout_nonces WHERE chain_id = :c AND from_address = :f")
-                        .bind("c", chainId)
-                        .bind("f", fromAddress.toLowerCase(Locale.ROOT))
-                        .map((rs, ctx) -> Rows.integer(rs, "next_nonce"))
-                        .findOne());
+        return nonces.next(chainId, fromAddress);
     }
 
     /**
@@ -264,32 +262,20 @@ public final class PayoutIntents {
             String intentId, long chainId, String fromAddress, BigInteger chainPendingNonce, AttemptSigner signer)
             throws SQLException {
         String from = fromAddress.toLowerCase(Locale.ROOT);
-        ensureNonceRow(chainId, from, chainPendingNonce);
+        nonces.ensure(chainId, from, chainPendingNonce);
         Instant now = clock.instant();
         return database.inTransaction(h -> {
             PayoutIntent intent = lock(h, intentId);
             if (intent.state() != PayoutState.PLANNED) {
                 throw new InvalidTransition("payout " + intentId + " is " + intent.state() + ", not PLANNED");
             }
-            BigInteger stored = h.createQuery("SELECT next_nonce FROM payout_nonces WHERE chain_id = :c AND"
-                            + " from_address = :f " + database.dialect().rowLockForUpdate())
-                    .bind("c", chainId)
-                    .bind("f", from)
-                    .map((rs, ctx) -> Rows.integer(rs, "next_nonce"))
-                    .one();
-            BigInteger nonce = stored.max(chainPendingNonce);
+            BigInteger nonce = nonces.take(h, chainId, from, chainPendingNonce);
             SignedAttempt attempt = signer.sign(nonce);
             if (!nonce.equals(attempt.nonce())) {
                 throw new IllegalStateException("signer used nonce " + attempt.nonce() + ", handed out " + nonce);
             }
             insertAttempt(h, intentId, attempt, now);
-            h.createUpdate("UPDATE payout_nonces SET next_nonce = :n, updated_at = :now WHERE chain_id = :c AND"
-                            + " from_address = :f")
-                    .bind("n", new BigDecimal(nonce.add(BigInteger.ONE)))
-                    .bind("now", now)
-                    .bind("c", chainId)
-                    .bind("f", from)
-                    .execute();
+            nonces.advance(h, chainId, from, nonce);
             h.createUpdate("UPDATE payout_intents SET state = 'SIGNED', chain_id = :c, from_address = :f, nonce = :n,"
                             + " tx_hash = :tx, updated_at = :now WHERE intent_id = :id")
                     .bind("c", chainId)
@@ -441,16 +427,6 @@ public final class PayoutIntents {
                 .bind("id", intentId)
                 .execute();
         return load(h, intentId);
-    }
-
-    private void ensureNonceRow(long chainId, String from, BigInteger start) throws SQLException {
-        database.withHandle(h -> h.createUpdate("INSERT INTO payout_nonces (chain_id, from_address, next_nonce,"
-                        + " updated_at) VALUES (:c, :f, :n, :now) ON CONFLICT DO NOTHING")
-                .bind("c", chainId)
-                .bind("f", from)
-                .bind("n", new BigDecimal(start))
-                .bind("now", clock.instant())
-                .execute());
     }
 
     private static void insertAttempt(Handle h, String intentId, SignedAttempt attempt, Instant now) {
