@@ -31,12 +31,21 @@ import org.quartz.utils.DBConnectionManager;
  * </ul>
  * Jobs are {@code stateful} (Quartz's {@code @DisallowConcurrentExecution}: a fire never overlaps the previous one,
  * cluster-wide) and {@code deleteJob=false} (stopping one instance does not remove the trigger the others share).
- * A failed run is logged and counted by Camel and tried again on the next fire.
+ * A failed run is logged and counted by Camel and tried again on the next fire. A fire missed by more than the
+ * misfire threshold (the scheduler was down or every thread busy) is skipped, not caught up ({@link #MISFIRE_SKIP}).
  */
 public final class ClusteredJobs {
 
     /** The component name routes use: {@code clustered-quartz:<group>/<name>}. */
     public static final String COMPONENT = "clustered-quartz";
+
+    /**
+     * What a fire that is late by more than the misfire threshold (60 s) does: Quartz's
+     * {@code MISFIRE_INSTRUCTION_RESCHEDULE_NEXT_WITH_REMAINING_COUNT}, i.e. missed fires are skipped and the job runs
+     * again at its next regular time, rather than running back to back to catch up (a loaded machine or a paused
+     * cluster would otherwise poll orchestrators or run payout cycles in a burst).
+     */
+    static final int MISFIRE_SKIP = org.quartz.SimpleTrigger.MISFIRE_INSTRUCTION_RESCHEDULE_NEXT_WITH_REMAINING_COUNT;
 
     private ClusteredJobs() {}
 
@@ -120,6 +129,7 @@ public final class ClusteredJobs {
      */
     public static String uri(String name, Duration period) {
         return COMPONENT + ":clearinghouse/" + name + "?trigger.repeatInterval=" + period.toMillis()
-                + "&trigger.repeatCount=-1&stateful=true&deleteJob=false";
+                + "&trigger.repeatCount=-1&trigger.misfireInstruction=" + MISFIRE_SKIP
+                + "&stateful=true&deleteJob=false";
     }
 }

@@ -16,8 +16,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
+import org.quartz.SimpleTrigger;
+import org.quartz.TriggerKey;
 
 class ClusteredJobsTest {
 
@@ -80,9 +83,14 @@ class ClusteredJobsTest {
         JdbcTarget target = TestDatabases.h2();
         CamelContext a = instance(target, "a", fires, open);
         long stored;
+        int misfireInstruction;
         try {
             a.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> fires.size() >= 2);
+            misfireInstruction = a.getComponent(ClusteredJobs.COMPONENT, QuartzComponent.class)
+                    .getScheduler()
+                    .getTrigger(TriggerKey.triggerKey("clustered-test-job", "clearinghouse"))
+                    .getMisfireInstruction();
             stored = open.get(0)
                     .withHandle(h -> h.createQuery("SELECT COUNT(*) FROM qrtz_triggers")
                             .mapTo(Long.class)
@@ -92,6 +100,9 @@ class ClusteredJobsTest {
             open.forEach(Database::close);
         }
         assertThat(stored).as("no trigger in the JDBC tables").isZero();
+        assertThat(misfireInstruction)
+                .as("a late fire is skipped, not caught up back to back")
+                .isEqualTo(SimpleTrigger.MISFIRE_INSTRUCTION_RESCHEDULE_NEXT_WITH_REMAINING_COUNT);
         assertThat(fires).extracting(Fire::instance).containsOnly("a");
     }
 }
