@@ -192,11 +192,16 @@ public final class PayoutTickets {
         if (intentIds.isEmpty()) {
             return out;
         }
-        database.withHandle(h -> h.createQuery(
-                                "SELECT " + TICKET_COLUMNS + " FROM payout_tickets" + " WHERE intent_id IN (<ids>)")
-                        .bindList("ids", List.copyOf(intentIds))
-                        .map(TICKET)
-                        .list())
+        List<String> ids = List.copyOf(intentIds);
+        String marks = String.join(", ", java.util.Collections.nCopies(ids.size(), "?"));
+        database.withHandle(h -> {
+                    var query = h.createQuery(
+                            "SELECT " + TICKET_COLUMNS + " FROM payout_tickets WHERE intent_id IN (" + marks + ")");
+                    for (int i = 0; i < ids.size(); i++) {
+                        query.bind(i, ids.get(i));
+                    }
+                    return query.map(TICKET).list();
+                })
                 .forEach(t -> out.put(t.intentId(), t));
         return out;
     }
