@@ -13,7 +13,7 @@ CREATE TABLE payout_ticket_batches (
     nonce         NUMERIC(78, 0)           NOT NULL,
     -- the current attempt (the latest signed)
     tx_hash       VARCHAR(66)              NOT NULL,
-    -- SIGNED -> BROADCAST -> MINED (receipt confirmed and canonical; status in reverted)
+    -- SIGNED -> BROADCAST -> MINED (receipt confirmed on the canonical chain; reverted = its status was 0)
     state         VARCHAR(16)              NOT NULL,
     face_value_wei NUMERIC(78, 0)          NOT NULL,
     block_number  BIGINT,
