@@ -254,12 +254,14 @@ public final class PayoutTickets {
     /**
      * Tickets waiting to be redeemed: PENDING, in no batch, their intent open; oldest intent first. A ticket returned
      * from a mined batch ({@link Unredeemed#RETRY}) is among them, revealed, with its intent still SIGNED/BROADCAST; a
-     * held one ({@link Unredeemed#HOLD}) keeps its batch and is not.
+     * held one ({@code held: …}, used on chain by another transaction) is not: it is left for an operator and takes
+     * no coverage from the others.
      */
     public List<StoredTicket> pool() throws SQLException {
         return database.withHandle(h -> h.createQuery("SELECT " + prefixed("t") + " FROM payout_tickets t JOIN"
                         + " payout_intents i ON i.intent_id = t.intent_id WHERE t.outcome = 'PENDING' AND"
-                        + " i.state IN ('PLANNED', 'SIGNED', 'BROADCAST') AND t.batch_id IS NULL"
+                        + " i.state IN ('PLANNED', 'SIGNED', 'BROADCAST') AND t.batch_id IS NULL AND (t.waiting_reason IS NULL OR"
+                        + " t.waiting_reason NOT LIKE 'held:%')"
                         + " ORDER BY i.created_at, i.intent_id")
                 .map(TICKET)
                 .list());
