@@ -10,12 +10,16 @@ import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.orchestrators.OrchestratorStore;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntent;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntents;
+import io.livepeer.clearinghouse.ledger.payouts.PayoutTickets;
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
 import io.livepeer.clearinghouse.routes.payouts.EthTransferPayouts;
+import io.livepeer.clearinghouse.routes.payouts.PayoutChain;
+import io.livepeer.clearinghouse.routes.payouts.PayoutEngine;
 import io.livepeer.clearinghouse.routes.payouts.PayoutPlan;
 import io.livepeer.clearinghouse.routes.payouts.PayoutPlanner;
 import io.livepeer.clearinghouse.routes.payouts.PayoutSettings;
 import io.livepeer.clearinghouse.routes.payouts.PayoutStatement;
+import io.livepeer.clearinghouse.routes.payouts.TicketPayouts;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +28,7 @@ import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -60,13 +65,30 @@ final class PayoutsCommand implements Callable<Integer> {
         }
     }
 
-    static PayoutPlanner planner(Database db, PayoutSettings settings) {
+    /**
+     * The planner; with {@code livepeer_ticket} and a chain configured, {@code chain} checks that each recipient is a
+     * registered transcoder (skip reason {@code not_registered_transcoder}).
+     */
+    static PayoutPlanner planner(Database db, PayoutSettings settings, PayoutChain chain) {
         Clock clock = Clock.systemUTC();
         return new PayoutPlanner(
                 new OrchestratorStore(db, new Ledger(db, clock), clock),
                 new PayoutIntents(db, clock),
                 settings.thresholdWei(),
-                settings.strategy());
+                settings.strategy(),
+                chain.recipientCheck());
+    }
+
+    /** The chain for plan checks only (no key; connects on first use, closed by the caller). */
+    static PayoutChain checks(Database db, PayoutSettings settings) {
+        Clock clock = Clock.systemUTC();
+        return new PayoutChain(
+                settings,
+                Optional.empty(),
+                new PayoutIntents(db, clock),
+                new PayoutTickets(db, clock),
+                new Ledger(db, clock),
+                clock);
     }
 
     @Command(
@@ -96,8 +118,9 @@ final class PayoutsCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PayoutSettings settings = settings();
-            try (Database db = database.open()) {
-                PayoutPlan plan = planner(db, settings).plan();
+            try (Database db = database.open();
+                    PayoutChain checks = checks(db, settings)) {
+                PayoutPlan plan = planner(db, settings, checks).plan();
                 switch (format) {
                     case "csv" -> out.print(plan.csv());
                     case "json" -> out.println(json(plan));
@@ -189,18 +212,31 @@ final class PayoutsCommand implements Callable<Integer> {
                             + " PAYOUT_PRIVATE_KEY"));
             Clock clock = Clock.systemUTC();
             try (Database db = database.open();
-                    Chain chain = Chain.connect(rpcUrl, settings.chainId(), settings.receiptPoll())) {
+                    Chain chain = Chain.connect(rpcUrl, settings.chainId(), settings.receiptPoll());
+                    PayoutChain checks = checks(db, settings)) {
                 PayoutIntents intents = new PayoutIntents(db, clock);
+                PayoutTickets tickets = new PayoutTickets(db, clock);
                 List<PayoutIntent> created;
                 try {
-                    created = planner(db, settings).approve(approve);
+                    created = planner(db, settings, checks).approve(approve);
                 } catch (PayoutPlanner.PlanChanged e) {
                     spec.commandLine().getErr().println(e.getMessage());
                     return ExitCodes.CONFLICT;
                 }
                 out.println("approved plan " + approve + ": " + created.size() + " payout(s) from " + key.address());
-                EthTransferPayouts engine = new EthTransferPayouts(
-                        intents, new Ledger(db, clock), chain, key, settings.engineOptions(), clock);
+                Ledger ledger = new Ledger(db, clock);
+                PayoutEngine engine = PayoutEngine.both(
+                        new EthTransferPayouts(intents, ledger, chain, key, settings.engineOptions(), clock),
+                        new TicketPayouts(
+                                intents,
+                                tickets,
+                                ledger,
+                                chain,
+                                key,
+                                settings.ticketBroker(),
+                                settings.engineOptions(),
+                                settings.ticketBatchMax(),
+                                clock));
                 Instant deadline = clock.instant().plus(wait);
                 List<PayoutIntent> open = created;
                 while (true) {
@@ -213,9 +249,14 @@ final class PayoutsCommand implements Callable<Integer> {
                 }
                 for (PayoutIntent c : created) {
                     PayoutIntent now = intents.get(c.intentId()).orElseThrow();
-                    out.println(now.orchestratorId() + " " + now.amountWei() + " wei -> " + now.recipient() + ": "
-                            + now.state() + (now.txHash() == null ? "" : " " + now.txHash())
-                            + (now.failureReason() == null ? "" : " (" + now.failureReason() + ")"));
+                    out.println(now.orchestratorId() + " " + now.amountWei() + " wei -> " + now.recipient() + " ["
+                            + now.strategy() + "]: " + now.state()
+                            + (now.txHash() == null ? "" : " " + now.txHash())
+                            + (now.failureReason() == null ? "" : " (" + now.failureReason() + ")")
+                            + tickets.ticket(now.intentId())
+                                    .map(t -> " ticket " + t.ticketHash() + " " + t.outcome()
+                                            + (t.waitingReason() == null ? "" : " (" + t.waitingReason() + ")"))
+                                    .orElse(""));
                 }
                 return open.isEmpty() ? ExitCodes.OK : ExitCodes.CHANGES_PENDING;
             }
@@ -271,6 +312,7 @@ final class PayoutsCommand implements Callable<Integer> {
                         new OrchestratorStore(db, ledger, clock),
                         ledger,
                         new PayoutIntents(db, clock),
+                        new PayoutTickets(db, clock),
                         orchestrator,
                         ym);
                 spec.commandLine().getOut().print(statement.csv());

@@ -115,12 +115,12 @@ class PayoutsCommandTest {
 
         assertThat(statement.code()).as(statement.out()).isZero();
         assertThat(statement.out())
-                .startsWith("time,type,transfer_id,kind,amount_wei,tx_hash\n")
-                .containsPattern("credit,[^,]+,earning,3000000000000000,\n")
-                .contains(",payout," + intentId + ",settlement,-2000000000000000," + txHash + "\n")
-                .contains(",total_credits,,,3000000000000000,\n")
-                .contains(",total_payouts,,,2000000000000000,\n")
-                .contains(",net,,,1000000000000000,\n");
+                .startsWith("time,type,transfer_id,kind,amount_wei,tx_hash,strategy,ticket_hash,ticket_outcome\n")
+                .containsPattern("credit,[^,]+,earning,3000000000000000,,,,\n")
+                .contains(",payout," + intentId + ",settlement,-2000000000000000," + txHash + ",eth_transfer,,\n")
+                .contains(",total_credits,,,3000000000000000,,,,\n")
+                .contains(",total_payouts,,,2000000000000000,,,,\n")
+                .contains(",net,,,1000000000000000,,,,\n");
         Run earlier = run("payouts", "statement", "--jdbc-url", url, "--orchestrator", "orch-s", "--month", "2001-01");
         assertThat(earlier.out()).contains(",net,,,0,").doesNotContain("credit,");
         Run unknown = run("payouts", "statement", "--jdbc-url", url, "--orchestrator", "nobody", "--month", month);

@@ -28,15 +28,15 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
  * script does (reference/ops-backend-and-payouts.md §4.3): broker registered as both "TicketBroker" and
  * "JobsManager", round 1 initialised, ticket validity period 2 rounds.
  */
-final class LivepeerTestChain {
+public final class LivepeerTestChain {
 
-    final Chain chain;
-    final PayoutKey owner;
-    final String controller;
-    final String roundsManager;
-    final String bondingManager;
-    final String minter;
-    final String broker;
+    public final Chain chain;
+    public final PayoutKey owner;
+    public final String controller;
+    public final String roundsManager;
+    public final String bondingManager;
+    public final String minter;
+    public final String broker;
 
     private LivepeerTestChain(
             Chain chain,
@@ -55,16 +55,16 @@ final class LivepeerTestChain {
         this.broker = broker;
     }
 
-    static Chain connect(Anvil anvil) {
+    public static Chain connect(Anvil anvil) {
         return Chain.connect(anvil.rpcUrl(), Anvil.CHAIN_ID, Duration.ofMillis(50));
     }
 
-    static PayoutKey devKey(int index) {
+    public static PayoutKey devKey(int index) {
         return PayoutKey.ofHex(Anvil.DEV_KEYS.get(index), "anvil dev account " + index);
     }
 
     /** Deploys a fresh protocol owned by dev account {@code ownerIndex}. */
-    static LivepeerTestChain deploy(Anvil anvil, Path contracts, int ownerIndex) {
+    public static LivepeerTestChain deploy(Anvil anvil, Path contracts, int ownerIndex) {
         Chain chain = connect(anvil);
         PayoutKey owner = devKey(ownerIndex);
         String controller = deploy(chain, owner, standIn("TestController"), List.of());
@@ -94,7 +94,7 @@ final class LivepeerTestChain {
     }
 
     /** Starts round {@code round} (its block hash is the previous block's). */
-    void initializeRound(long round) {
+    public void initializeRound(long round) {
         transact(
                 owner,
                 roundsManager,
@@ -103,7 +103,7 @@ final class LivepeerTestChain {
     }
 
     /** Registers {@code address} as a transcoder in the stand-in BondingManager. */
-    void registerTranscoder(String address) {
+    public void registerTranscoder(String address) {
         transact(
                 owner,
                 bondingManager,
@@ -112,7 +112,7 @@ final class LivepeerTestChain {
     }
 
     /** Fees the stand-in BondingManager credited to {@code transcoder}, wei. */
-    BigInteger feesOf(String transcoder) {
+    public BigInteger feesOf(String transcoder) {
         return (BigInteger) chain.callView(
                         bondingManager,
                         new Function(
@@ -123,19 +123,19 @@ final class LivepeerTestChain {
                 .getValue();
     }
 
-    void pause(boolean paused) {
+    public void pause(boolean paused) {
         transact(owner, controller, BigInteger.ZERO, new Function("setPaused", List.of(new Bool(paused)), List.of()));
     }
 
     /** Signs, sends and mines a call from {@code from}; asserts it succeeded. */
-    TransactionReceipt transact(PayoutKey from, String to, BigInteger value, Function function) {
+    public TransactionReceipt transact(PayoutKey from, String to, BigInteger value, Function function) {
         TransactionReceipt receipt = send(from, to, value, FunctionEncoder.encode(function), null);
         assertThat(receipt.isStatusOK()).as("%s succeeded", function.getName()).isTrue();
         return receipt;
     }
 
     /** Signs, sends and mines a call with a given gas limit (estimated when null); answers the receipt as mined. */
-    TransactionReceipt send(PayoutKey from, String to, BigInteger value, String data, BigInteger gasLimit) {
+    public TransactionReceipt send(PayoutKey from, String to, BigInteger value, String data, BigInteger gasLimit) {
         BigInteger gas = gasLimit != null ? gasLimit : chain.estimateGas(from.address(), to, value, data);
         SignedTransaction tx =
                 chain.sign(from, chain.pendingNonce(from.address()), to, value, data, gas, chain.suggestFees());

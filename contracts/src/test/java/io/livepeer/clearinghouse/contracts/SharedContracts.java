@@ -14,16 +14,16 @@ import org.junit.jupiter.api.Assumptions;
  * system property (set by the build) or as {@code shared/contracts} beside a parent of the working directory. Where
  * it is absent, tests that need it are skipped with a message.
  */
-final class SharedContracts {
+public final class SharedContracts {
 
     private SharedContracts() {}
 
-    static Optional<Path> dir() {
+    public static Optional<Path> dir() {
         return OpenApiContract.contractsDir().filter(dir -> Files.isRegularFile(dir.resolve("TicketBrokerTarget.bin")));
     }
 
     /** The folder, or skips the calling test with a message. */
-    static Path require() {
+    public static Path require() {
         Optional<Path> dir = dir();
         Assumptions.assumeTrue(
                 dir.isPresent(),
@@ -31,7 +31,7 @@ final class SharedContracts {
         return dir.get();
     }
 
-    static String read(Path dir, String file) {
+    public static String read(Path dir, String file) {
         try {
             return Files.readString(dir.resolve(file)).strip();
         } catch (IOException e) {

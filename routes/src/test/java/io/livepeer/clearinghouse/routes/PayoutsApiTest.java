@@ -8,6 +8,7 @@ import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.orchestrators.OrchestratorStore;
 import io.livepeer.clearinghouse.ledger.orchestrators.Registration;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntents;
+import io.livepeer.clearinghouse.ledger.payouts.PayoutTickets;
 import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.testing.TestDatabases;
 import java.math.BigInteger;
@@ -40,7 +41,10 @@ class PayoutsApiTest extends PipelineTestSupport {
                 "p-a2", "orch-a", "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", BigInteger.TWO, "eth_transfer", "h");
         intents.plan(
                 "p-b1", "orch-b", "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc", BigInteger.ONE, "eth_transfer", "h");
+        this.db = db;
     }
+
+    Database db;
 
     HttpResponse<String> get(String path, String token) throws Exception {
         return request(stage.httpPort(), "GET", path, token, null, Map.of());
@@ -75,6 +79,52 @@ class PayoutsApiTest extends PipelineTestSupport {
         assertThat(json(get("/api/orchestrators/orch-none/payouts", VIEWER_TOKEN))
                         .path("payouts"))
                 .isEmpty();
+    }
+
+    @Test
+    void a_ticket_payout_shows_its_strategy_ticket_hash_and_outcome() throws Exception {
+        Clock clock = Clock.systemUTC();
+        String recipient = "0x15d34aaf54267db7d7c367839aaf71a00a2c6a65";
+        new OrchestratorStore(db, new Ledger(db, clock), clock)
+                .register(Registration.of("orch-t", recipient), "register");
+        new PayoutIntents(db, clock).plan("p-t1", "orch-t", recipient, BigInteger.TEN, "livepeer_ticket", "h");
+        String hash = "0x" + "5f".repeat(32);
+        new PayoutTickets(db, clock)
+                .store(new PayoutTickets.StoredTicket(
+                        "p-t1",
+                        hash,
+                        recipient,
+                        "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+                        BigInteger.TEN,
+                        BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE),
+                        BigInteger.ONE,
+                        BigInteger.TWO,
+                        "0x" + "11".repeat(32),
+                        "0x" + "22".repeat(64),
+                        BigInteger.valueOf(7),
+                        "0x" + "33".repeat(65),
+                        PayoutTickets.Outcome.PENDING,
+                        null,
+                        null,
+                        null,
+                        false));
+        new PayoutTickets(db, clock).waiting("p-t1", "waiting_for_coverage: deposit too low");
+
+        JsonNode mine =
+                json(get("/api/orchestrators/orch-t/payouts", VIEWER_TOKEN)).path("payouts");
+
+        assertThat(mine).singleElement().satisfies(p -> {
+            assertThat(p.path("strategy").asText()).isEqualTo("livepeer_ticket");
+            assertThat(p.path("ticket").path("hash").asText()).isEqualTo(hash);
+            assertThat(p.path("ticket").path("outcome").asText()).isEqualTo("pending");
+            assertThat(p.path("ticket").path("creation_round").asText()).isEqualTo("7");
+            assertThat(p.path("ticket").path("waiting_reason").asText()).startsWith("waiting_for_coverage");
+        });
+        JsonNode transfer =
+                json(get("/api/orchestrators/orch-a/payouts", VIEWER_TOKEN)).path("payouts");
+        assertThat(transfer.get(0).path("ticket").isNull())
+                .as("no ticket for eth_transfer")
+                .isTrue();
     }
 
     @Test

@@ -367,25 +367,7 @@ public final class PayoutIntents {
                     .bind("now", now)
                     .bind("id", intentId)
                     .execute();
-            ledger.post(new NewTransfer(
-                    intentId,
-                    AccountKeys.orchestrator(intent.orchestratorId()),
-                    AccountKeys.SETTLEMENT_WEI,
-                    new BigDecimal(intent.amountWei()),
-                    TransferKind.SETTLEMENT,
-                    null,
-                    null,
-                    Metadata.of(
-                            "payout",
-                            intentId,
-                            "tx_hash",
-                            txHash,
-                            "recipient",
-                            intent.recipient(),
-                            "block_number",
-                            blockNumber,
-                            "strategy",
-                            intent.strategy())));
+            postDebit(ledger, intent, txHash, blockNumber);
             return load(h, intentId);
         });
     }
@@ -417,7 +399,33 @@ public final class PayoutIntents {
         });
     }
 
-    private PayoutIntent finish(Handle h, String intentId, String txHash, String reason) {
+    /**
+     * The ledger debit of a confirmed intent (id = intent id, {@code orchestrator:<id>} → {@code system:settlement_wei},
+     * the intent's amount); joins the caller's transaction. Shared with {@link PayoutTickets}.
+     */
+    static void postDebit(Ledger ledger, PayoutIntent intent, String txHash, long blockNumber) throws SQLException {
+        ledger.post(new NewTransfer(
+                intent.intentId(),
+                AccountKeys.orchestrator(intent.orchestratorId()),
+                AccountKeys.SETTLEMENT_WEI,
+                new BigDecimal(intent.amountWei()),
+                TransferKind.SETTLEMENT,
+                null,
+                null,
+                Metadata.of(
+                        "payout",
+                        intent.intentId(),
+                        "tx_hash",
+                        txHash,
+                        "recipient",
+                        intent.recipient(),
+                        "block_number",
+                        blockNumber,
+                        "strategy",
+                        intent.strategy())));
+    }
+
+    PayoutIntent finish(Handle h, String intentId, String txHash, String reason) {
         Instant now = clock.instant();
         h.createUpdate("UPDATE payout_intents SET state = 'FAILED', open_orchestrator = NULL, failure_reason = :r,"
                         + " tx_hash = COALESCE(:tx, tx_hash), updated_at = :now WHERE intent_id = :id")
@@ -457,7 +465,7 @@ public final class PayoutIntents {
         }
     }
 
-    private PayoutIntent lock(Handle h, String intentId) {
+    PayoutIntent lock(Handle h, String intentId) {
         return h.createQuery("SELECT " + COLUMNS + " FROM payout_intents WHERE intent_id = :id "
                         + database.dialect().rowLockForUpdate())
                 .bind("id", intentId)
@@ -466,7 +474,7 @@ public final class PayoutIntents {
                 .orElseThrow(() -> new IllegalArgumentException("no payout " + intentId));
     }
 
-    private static PayoutIntent load(Handle h, String intentId) {
+    static PayoutIntent load(Handle h, String intentId) {
         return h.createQuery("SELECT " + COLUMNS + " FROM payout_intents WHERE intent_id = :id")
                 .bind("id", intentId)
                 .map(INTENT)

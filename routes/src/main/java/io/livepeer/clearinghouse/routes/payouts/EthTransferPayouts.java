@@ -42,10 +42,9 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
  *       {@code maxFeePerGas}; never above it.
  * </ul>
  *
- * Amounts in wei; fees in wei per gas. This class is the engine only: the scheduled flow, settings and CLI around it
- * are not built yet (docs/payouts.md).
+ * Amounts in wei; fees in wei per gas. {@link TicketPayouts} is the {@code livepeer_ticket} counterpart.
  */
-public final class EthTransferPayouts {
+public final class EthTransferPayouts implements PayoutEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(EthTransferPayouts.class);
 
@@ -101,6 +100,7 @@ public final class EthTransferPayouts {
      * Moves every open {@code eth_transfer} intent forward once; a node error or a debit the orchestrator's balance
      * no longer covers holds that intent only (logged), not the others.
      */
+    @Override
     public void advanceAll() throws SQLException {
         for (PayoutIntent intent : intents.open()) {
             if (!"eth_transfer".equals(intent.strategy())) {

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  *       intent and sends nothing.
  *   <li><b>Unattended</b> ({@code clearinghouse.payouts.unattended=true}, a chain and a key): approves its own plan by
  *       its hash (a plan that changed between computing and approving is left for the next cycle), then moves every
- *       open intent forward once ({@link EthTransferPayouts#advanceAll()}): a payout started by an earlier cycle,
+ *       open intent forward once ({@link PayoutEngine#advanceAll()}, both strategies): a payout started by an earlier cycle,
  *       another instance or {@code payouts run} is carried on, never duplicated (one open payout per orchestrator).
  * </ul>
  *
@@ -42,7 +42,7 @@ public final class PayoutCycle {
          * @return the engine, or empty (no chain or no key configured)
          * @throws ChainException when the configured chain cannot be reached now
          */
-        Optional<EthTransferPayouts> engine();
+        Optional<PayoutEngine> engine();
     }
 
     /**
@@ -109,7 +109,7 @@ public final class PayoutCycle {
         if (!unattended) {
             return dry(now, plan, "dry_run");
         }
-        Optional<EthTransferPayouts> engine;
+        Optional<PayoutEngine> engine;
         try {
             engine = engines.engine();
         } catch (ChainException e) {

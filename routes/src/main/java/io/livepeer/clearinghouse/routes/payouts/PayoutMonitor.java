@@ -7,6 +7,7 @@ import io.livepeer.clearinghouse.contracts.TicketBroker;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntent;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntents;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutState;
+import io.livepeer.clearinghouse.ledger.payouts.PayoutTickets;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -39,7 +40,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code clearinghouse_payout_key_can_pay_gas}: 1 when that balance covers one transfer's gas at the current fee
  *       (the node's suggestion capped at {@code max-fee-per-gas-wei}), else 0;
  *   <li>{@code clearinghouse_payout_deposit_eth}, {@code clearinghouse_payout_reserve_eth}: the key's TicketBroker
- *       deposit and remaining reserve ({@code getSenderInfo}).
+ *       deposit and remaining reserve ({@code getSenderInfo});
+ *   <li>{@code clearinghouse_payout_tickets_refused}, {@code clearinghouse_payout_tickets_waiting_for_coverage}:
+ *       {@code livepeer_ticket} payouts refused before sending, and waiting for the deposit to cover them.
  * </ul>
  *
  * Chain values are NaN without a chain or key, or while the node (or the broker) cannot be read. ETH values are
@@ -62,6 +65,7 @@ public final class PayoutMonitor {
      * @param keyBalanceWei its ETH balance, if read
      * @param gasCostWei one transfer's most possible gas cost at the current capped fee, if read
      * @param sender the key's deposit and reserve, if read
+     * @param tickets {@code livepeer_ticket} counts: refused, waiting for coverage (and their face values)
      */
     public record Snapshot(
             Instant at,
@@ -72,7 +76,8 @@ public final class PayoutMonitor {
             Optional<String> keyAddress,
             Optional<BigInteger> keyBalanceWei,
             Optional<BigInteger> gasCostWei,
-            Optional<SenderInfo> sender) {
+            Optional<SenderInfo> sender,
+            PayoutTickets.Stats tickets) {
 
         /** Empty when unknown; else whether the key can pay one transfer's gas. */
         public Optional<Boolean> keyCanPayGas() {
@@ -81,14 +86,28 @@ public final class PayoutMonitor {
     }
 
     private final PayoutIntents intents;
+    private final PayoutTickets tickets;
     private final PayoutChain chain;
     private final PayoutSettings settings;
     private final Clock clock;
     private final AtomicReference<Snapshot> last = new AtomicReference<>();
 
+    /** A monitor without ticket counts (they read as zero). */
     public PayoutMonitor(
             MeterRegistry registry, PayoutIntents intents, PayoutChain chain, PayoutSettings settings, Clock clock) {
+        this(registry, intents, null, chain, settings, clock);
+    }
+
+    /** A monitor of intents, {@code livepeer_ticket} tickets (null: none), the chain and the key. */
+    public PayoutMonitor(
+            MeterRegistry registry,
+            PayoutIntents intents,
+            PayoutTickets tickets,
+            PayoutChain chain,
+            PayoutSettings settings,
+            Clock clock) {
         this.intents = intents;
+        this.tickets = tickets;
         this.chain = chain;
         this.settings = settings;
         this.clock = clock;
@@ -141,6 +160,24 @@ public final class PayoutMonitor {
                         m -> eth(m.snapshot().flatMap(Snapshot::sender).map(SenderInfo::reserveFundsRemaining)))
                 .description("TicketBroker remaining reserve of the payout key; NaN when unknown")
                 .register(registry);
+        Gauge.builder(
+                        "clearinghouse.payout.tickets.refused",
+                        this,
+                        m -> m.snapshot()
+                                .map(s -> (double) s.tickets().refused())
+                                .orElse(0.0))
+                .description("livepeer_ticket payouts refused before sending (not a registered transcoder, eth_call"
+                        + " pre-check failed); their balances stay")
+                .register(registry);
+        Gauge.builder(
+                        "clearinghouse.payout.tickets.waiting.for.coverage",
+                        this,
+                        m -> m.snapshot()
+                                .map(s -> (double) s.tickets().waitingForCoverage())
+                                .orElse(0.0))
+                .description("livepeer_ticket payouts waiting because the payout key's TicketBroker deposit + reserve"
+                        + " do not cover their face values")
+                .register(registry);
     }
 
     /** The last refresh, if any. */
@@ -190,7 +227,8 @@ public final class PayoutMonitor {
                 key,
                 balance,
                 gasCost,
-                sender);
+                sender,
+                tickets == null ? new PayoutTickets.Stats(0, 0, BigInteger.ZERO) : tickets.stats());
         last.set(s);
         return s;
     }

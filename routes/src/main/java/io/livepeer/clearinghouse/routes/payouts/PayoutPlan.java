@@ -22,7 +22,10 @@ public record PayoutPlan(List<Entry> entries, List<Skip> skipped) {
     /** One payout: the orchestrator's whole balance at planning time, in wei. */
     public record Entry(String orchestratorId, String address, BigInteger amountWei, String strategy) {}
 
-    /** An orchestrator left out: {@code below_threshold}, {@code denylisted}, {@code no_address}, {@code open_payout}. */
+    /**
+     * An orchestrator left out: {@code below_threshold}, {@code denylisted}, {@code no_address}, {@code open_payout},
+     * or ({@code livepeer_ticket}) {@code not_registered_transcoder}.
+     */
     public record Skip(String orchestratorId, String reason, BigInteger balanceWei) {}
 
     public PayoutPlan {

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -18,7 +19,8 @@ import java.util.UUID;
  * Plans payouts the livepeer-ops way ({@code payments/processor.py _evaluate_orchestrator}): every registered
  * orchestrator with a payout address, not denylisted, whose balance is at least the threshold, is paid its whole
  * balance at that moment; credits that arrive later stay for the next cycle. One without an address, denylisted,
- * below the threshold, or with a payout still open is skipped with that reason.
+ * below the threshold, or with a payout still open is skipped with that reason; with {@code livepeer_ticket}, so is
+ * a recipient that is not a registered transcoder ({@code not_registered_transcoder}).
  */
 public final class PayoutPlanner {
 
@@ -31,17 +33,47 @@ public final class PayoutPlanner {
         }
     }
 
+    /**
+     * Checks a {@code livepeer_ticket} recipient before it is planned: a ticket only pays a registered transcoder
+     * (BondingManager {@code isRegisteredTranscoder}), so any other recipient is skipped up front.
+     */
+    @FunctionalInterface
+    public interface RecipientCheck {
+        /** The skip reason (e.g. {@code not_registered_transcoder}), or empty when {@code address} can be paid. */
+        Optional<String> refuse(String address);
+
+        /** Accepts every recipient (no chain to ask). */
+        RecipientCheck NONE = address -> Optional.empty();
+    }
+
     private final OrchestratorStore orchestrators;
     private final PayoutIntents intents;
     private final BigInteger thresholdWei;
     private final String strategy;
+    private final RecipientCheck recipients;
 
     /**
+     * A planner without a recipient check.
+     *
      * @param thresholdWei smallest balance paid out, wei (livepeer-ops default 0.001 ETH = 10^15 wei)
      * @param strategy {@code eth_transfer} or {@code livepeer_ticket}
      */
     public PayoutPlanner(
             OrchestratorStore orchestrators, PayoutIntents intents, BigInteger thresholdWei, String strategy) {
+        this(orchestrators, intents, thresholdWei, strategy, RecipientCheck.NONE);
+    }
+
+    /**
+     * @param thresholdWei smallest balance paid out, wei (livepeer-ops default 0.001 ETH = 10^15 wei)
+     * @param strategy {@code eth_transfer} or {@code livepeer_ticket}
+     * @param recipients asked about every {@code livepeer_ticket} recipient that would be paid
+     */
+    public PayoutPlanner(
+            OrchestratorStore orchestrators,
+            PayoutIntents intents,
+            BigInteger thresholdWei,
+            String strategy,
+            RecipientCheck recipients) {
         this.orchestrators = Objects.requireNonNull(orchestrators, "orchestrators");
         this.intents = Objects.requireNonNull(intents, "intents");
         if (thresholdWei == null || thresholdWei.signum() <= 0) {
@@ -49,6 +81,7 @@ public final class PayoutPlanner {
         }
         this.thresholdWei = thresholdWei;
         this.strategy = Objects.requireNonNull(strategy, "strategy");
+        this.recipients = Objects.requireNonNull(recipients, "recipients");
     }
 
     /** The plan for now; reads only. */
@@ -73,6 +106,8 @@ public final class PayoutPlanner {
                 reason = "open_payout";
             } else if (balance.compareTo(thresholdWei) < 0) {
                 reason = "below_threshold";
+            } else if ("livepeer_ticket".equals(strategy)) {
+                reason = recipients.refuse(o.address()).orElse(null);
             }
             if (reason != null) {
                 skipped.add(new PayoutPlan.Skip(o.orchestratorId(), reason, balance));

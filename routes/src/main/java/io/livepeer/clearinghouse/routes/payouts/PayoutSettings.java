@@ -14,7 +14,8 @@ import java.util.Optional;
  * holds a raw key.
  *
  * @param thresholdWei smallest balance paid out (livepeer-ops {@code PAYMENT_PAYOUT_THRESHOLD_ETH} 0.001)
- * @param strategy payout strategy; only {@code eth_transfer} is built so far
+ * @param strategy payout strategy of new plans: {@code eth_transfer} (EIP-1559 transfer) or {@code livepeer_ticket}
+ *     (an always-winning TicketBroker ticket, redeemed singly or in batches)
  * @param rpcUrl the chain's JSON-RPC URL; empty = no chain configured (plans only)
  * @param chainId chain id signed into every transaction (Arbitrum One 42161)
  * @param confirmations blocks (the receipt's included) before a payout counts as paid and is debited
@@ -34,7 +35,9 @@ import java.util.Optional;
  * @param clusterCheckin how often an instance checks in to the Quartz cluster (PostgreSQL)
  * @param openWarningAfter the {@code payouts} health check warns about a payout open longer than this
  * @param ticketBroker the TicketBroker proxy whose deposit and reserve of the payout key are exported (Arbitrum One
- *     {@code 0xa8bB618B1520E284046F3dFc448851A1Ff26e41B})
+ *     {@code 0xa8bB618B1520E284046F3dFc448851A1Ff26e41B}); {@code livepeer_ticket} payouts redeem there
+ * @param ticketBatchMax most tickets in one {@code batchRedeemWinningTickets} transaction (livepeer-ops
+ *     {@code PAYMENTS_LIVEPEER_BATCH_MAX_TICKETS}, 20)
  */
 public record PayoutSettings(
         BigInteger thresholdWei,
@@ -56,14 +59,15 @@ public record PayoutSettings(
         Duration interval,
         Duration clusterCheckin,
         Duration openWarningAfter,
-        String ticketBroker) {
+        String ticketBroker,
+        int ticketBatchMax) {
 
     /** @throws IllegalArgumentException naming the key of a missing or malformed value */
     public static PayoutSettings from(SettingsReader r) {
         String strategy = r.required("clearinghouse.payouts.strategy");
-        if (!"eth_transfer".equals(strategy)) {
-            throw new IllegalArgumentException("clearinghouse.payouts.strategy must be eth_transfer (livepeer_ticket"
-                    + " payouts are not built yet), got '" + strategy + "'");
+        if (!"eth_transfer".equals(strategy) && !"livepeer_ticket".equals(strategy)) {
+            throw new IllegalArgumentException(
+                    "clearinghouse.payouts.strategy must be eth_transfer or livepeer_ticket, got '" + strategy + "'");
         }
         int share = r.positiveInt("clearinghouse.payouts.max-gas-share-percent");
         if (share > 100) {
@@ -95,7 +99,8 @@ public record PayoutSettings(
                 positive(r, "clearinghouse.payouts.interval"),
                 positive(r, "clearinghouse.payouts.cluster-checkin"),
                 positive(r, "clearinghouse.payouts.open-warning-after"),
-                address(r, "clearinghouse.payouts.ticket-broker"));
+                address(r, "clearinghouse.payouts.ticket-broker"),
+                r.positiveInt("clearinghouse.payouts.ticket-batch-max"));
     }
 
     /** The engine's options. */

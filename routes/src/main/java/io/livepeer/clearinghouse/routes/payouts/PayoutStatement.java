@@ -7,6 +7,7 @@ import io.livepeer.clearinghouse.ledger.credit.TransferKind;
 import io.livepeer.clearinghouse.ledger.orchestrators.OrchestratorStore;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntent;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntents;
+import io.livepeer.clearinghouse.ledger.payouts.PayoutTickets;
 import java.math.BigInteger;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -39,8 +40,20 @@ public record PayoutStatement(String orchestratorId, YearMonth month, List<Line>
      * @param kind the ledger transfer kind (EARNING, SETTLEMENT, ADJUSTMENT, ...)
      * @param amountWei signed: positive credits the orchestrator, negative debits it
      * @param txHash the payout's mined transaction, else null
+     * @param strategy the payout's strategy ({@code eth_transfer}, {@code livepeer_ticket}), else null
+     * @param ticketHash a {@code livepeer_ticket} payout's ticket, else null
+     * @param ticketOutcome that ticket's outcome ({@code redeemed}: its own WinningTicketRedeemed log), else null
      */
-    public record Line(Instant at, String type, String transferId, String kind, BigInteger amountWei, String txHash) {}
+    public record Line(
+            Instant at,
+            String type,
+            String transferId,
+            String kind,
+            BigInteger amountWei,
+            String txHash,
+            String strategy,
+            String ticketHash,
+            String ticketOutcome) {}
 
     private static final int PAGE = 500;
 
@@ -53,6 +66,22 @@ public record PayoutStatement(String orchestratorId, YearMonth month, List<Line>
             OrchestratorStore orchestrators,
             Ledger ledger,
             PayoutIntents intents,
+            String orchestratorId,
+            YearMonth month)
+            throws SQLException {
+        return of(orchestrators, ledger, intents, null, orchestratorId, month);
+    }
+
+    /**
+     * Builds the statement, with each ticket payout's ticket hash and outcome from {@code tickets} (none when null).
+     *
+     * @throws IllegalArgumentException for an unknown orchestrator
+     */
+    public static PayoutStatement of(
+            OrchestratorStore orchestrators,
+            Ledger ledger,
+            PayoutIntents intents,
+            PayoutTickets tickets,
             String orchestratorId,
             YearMonth month)
             throws SQLException {
@@ -82,12 +111,31 @@ public record PayoutStatement(String orchestratorId, YearMonth month, List<Line>
             boolean credit = account.equals(t.creditAccount());
             String type = credit ? "credit" : t.kind() == TransferKind.SETTLEMENT ? "payout" : "debit";
             String txHash = null;
+            String strategy = null;
+            String ticketHash = null;
+            String ticketOutcome = null;
             if ("payout".equals(type)) {
                 Optional<PayoutIntent> intent = intents.get(t.id());
                 txHash = intent.map(PayoutIntent::txHash).orElse(null);
+                strategy = intent.map(PayoutIntent::strategy).orElse(null);
+                if (tickets != null) {
+                    Optional<PayoutTickets.StoredTicket> ticket = tickets.ticket(t.id());
+                    ticketHash =
+                            ticket.map(PayoutTickets.StoredTicket::ticketHash).orElse(null);
+                    ticketOutcome = ticket.map(k -> k.outcome().name().toLowerCase(Locale.ROOT))
+                            .orElse(null);
+                }
             }
-            lines.add(
-                    new Line(t.createdAt(), type, t.id(), t.kind().name(), credit ? amount : amount.negate(), txHash));
+            lines.add(new Line(
+                    t.createdAt(),
+                    type,
+                    t.id(),
+                    t.kind().name(),
+                    credit ? amount : amount.negate(),
+                    txHash,
+                    strategy,
+                    ticketHash,
+                    ticketOutcome));
         }
         return new PayoutStatement(orchestratorId, month, lines);
     }
@@ -120,12 +168,14 @@ public record PayoutStatement(String orchestratorId, YearMonth month, List<Line>
     }
 
     /**
-     * The statement as CSV: header {@code time,type,transfer_id,kind,amount_wei,tx_hash}, one row per movement, then
+     * The statement as CSV: header {@code time,type,transfer_id,kind,amount_wei,tx_hash,strategy,ticket_hash,
+     * ticket_outcome}, one row per movement, then
      * the rows {@code total_credits}, {@code total_payouts}, {@code total_other_debits} and {@code net} (type column,
      * amount in {@code amount_wei}).
      */
     public String csv() {
-        StringBuilder out = new StringBuilder("time,type,transfer_id,kind,amount_wei,tx_hash\n");
+        StringBuilder out = new StringBuilder(
+                "time,type,transfer_id,kind,amount_wei,tx_hash,strategy,ticket_hash,ticket_outcome\n");
         for (Line l : lines) {
             out.append(l.at())
                     .append(',')
@@ -138,12 +188,18 @@ public record PayoutStatement(String orchestratorId, YearMonth month, List<Line>
                     .append(l.amountWei())
                     .append(',')
                     .append(l.txHash() == null ? "" : l.txHash())
+                    .append(',')
+                    .append(l.strategy() == null ? "" : l.strategy())
+                    .append(',')
+                    .append(l.ticketHash() == null ? "" : l.ticketHash())
+                    .append(',')
+                    .append(l.ticketOutcome() == null ? "" : l.ticketOutcome())
                     .append('\n');
         }
-        out.append(",total_credits,,,").append(creditsWei()).append(",\n");
-        out.append(",total_payouts,,,").append(payoutsWei()).append(",\n");
-        out.append(",total_other_debits,,,").append(otherDebitsWei()).append(",\n");
-        out.append(",net,,,").append(netWei()).append(",\n");
+        out.append(",total_credits,,,").append(creditsWei()).append(",,,,\n");
+        out.append(",total_payouts,,,").append(payoutsWei()).append(",,,,\n");
+        out.append(",total_other_debits,,,").append(otherDebitsWei()).append(",,,,\n");
+        out.append(",net,,,").append(netWei()).append(",,,,\n");
         return out.toString();
     }
 

@@ -7,6 +7,7 @@ import io.livepeer.clearinghouse.ledger.orchestrators.OrchestratorStore;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntent;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntents;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutState;
+import io.livepeer.clearinghouse.ledger.payouts.PayoutTickets;
 import io.livepeer.clearinghouse.routes.http.ApiAuth;
 import io.livepeer.clearinghouse.routes.http.ApiAuth.Role;
 import io.livepeer.clearinghouse.routes.http.ApiRouteBuilder;
@@ -15,6 +16,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.camel.Exchange;
 
 /**
@@ -45,6 +47,7 @@ public final class PayoutsApiRoutes extends ApiRouteBuilder {
      * @param blockHash hash of that block
      * @param replacements fee-bumped replacements so far
      * @param failureReason why it failed
+     * @param ticket the {@code livepeer_ticket} payout's ticket, else null
      */
     @JsonNaming(SnakeCaseStrategy.class)
     public record PayoutView(
@@ -66,9 +69,10 @@ public final class PayoutsApiRoutes extends ApiRouteBuilder {
             Instant createdAt,
             Instant updatedAt,
             Instant broadcastAt,
-            Instant confirmedAt) {
+            Instant confirmedAt,
+            TicketView ticket) {
 
-        static PayoutView of(PayoutIntent i) {
+        static PayoutView of(PayoutIntent i, PayoutTickets.StoredTicket t) {
             return new PayoutView(
                     i.intentId(),
                     i.orchestratorId(),
@@ -88,7 +92,43 @@ public final class PayoutsApiRoutes extends ApiRouteBuilder {
                     i.createdAt(),
                     i.updatedAt(),
                     i.broadcastAt(),
-                    i.confirmedAt());
+                    i.confirmedAt(),
+                    t == null ? null : TicketView.of(t));
+        }
+    }
+
+    /**
+     * The ticket of a {@code livepeer_ticket} payout (docs/payouts.md).
+     *
+     * @param hash TicketBroker ticket hash (the same on every retry)
+     * @param faceValueWei face value, wei (the payout's amount)
+     * @param creationRound round it was created in (its auxData)
+     * @param outcome {@code pending}, {@code redeemed} (its own WinningTicketRedeemed log), {@code refused} (pre-check
+     *     failed before sending) or {@code failed} (sent, not redeemed, no longer redeemable)
+     * @param outcomeReason why refused or failed, or the transaction that redeemed it
+     * @param waitingReason why a pending ticket waits ({@code waiting_for_coverage: …}, {@code waiting_for_gas_share:
+     *     …}, {@code retry: …}, {@code held: …}), else null
+     * @param batchId the redemption batch it is (or was last) part of
+     */
+    @JsonNaming(SnakeCaseStrategy.class)
+    public record TicketView(
+            String hash,
+            String faceValueWei,
+            String creationRound,
+            String outcome,
+            String outcomeReason,
+            String waitingReason,
+            String batchId) {
+
+        static TicketView of(PayoutTickets.StoredTicket t) {
+            return new TicketView(
+                    t.ticketHash(),
+                    t.faceValueWei().toString(),
+                    t.creationRound().toString(),
+                    t.outcome().name().toLowerCase(Locale.ROOT),
+                    t.outcomeReason(),
+                    t.waitingReason(),
+                    t.batchId());
         }
     }
 
@@ -102,11 +142,15 @@ public final class PayoutsApiRoutes extends ApiRouteBuilder {
     public record PayoutPage(List<PayoutView> payouts, String nextCursor) {}
 
     private final PayoutIntents intents;
+    private final PayoutTickets tickets;
     private final OrchestratorStore orchestrators;
 
-    public PayoutsApiRoutes(PayoutIntents intents, OrchestratorStore orchestrators, ApiAuth auth) {
+    /** The routes over {@code intents} and their {@code tickets}, authorised by {@code auth}. */
+    public PayoutsApiRoutes(
+            PayoutIntents intents, PayoutTickets tickets, OrchestratorStore orchestrators, ApiAuth auth) {
         super(auth);
         this.intents = intents;
+        this.tickets = tickets;
         this.orchestrators = orchestrators;
     }
 
@@ -155,10 +199,17 @@ public final class PayoutsApiRoutes extends ApiRouteBuilder {
             throw new ApiSupport.BadRequest("cursor", "cursor must be the next_cursor of a previous page");
         }
         List<PayoutIntent> page = intents.list(state, orchestratorId, (int) offset, limit);
+        Map<String, PayoutTickets.StoredTicket> ticketsOf = tickets.tickets(page.stream()
+                .filter(i -> "livepeer_ticket".equals(i.strategy()))
+                .map(PayoutIntent::intentId)
+                .toList());
         ApiSupport.respond(
                 exchange,
                 200,
                 new PayoutPage(
-                        page.stream().map(PayoutView::of).toList(), ApiSupport.nextOffsetCursor(page, limit, offset)));
+                        page.stream()
+                                .map(i -> PayoutView.of(i, ticketsOf.get(i.intentId())))
+                                .toList(),
+                        ApiSupport.nextOffsetCursor(page, limit, offset)));
     }
 }

@@ -4,6 +4,7 @@ import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.orchestrators.OrchestratorStore;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntents;
+import io.livepeer.clearinghouse.ledger.payouts.PayoutTickets;
 import io.livepeer.clearinghouse.routes.core.Beans;
 import io.livepeer.clearinghouse.routes.core.ClusteredJobs;
 import io.livepeer.clearinghouse.routes.core.RefreshRoute;
@@ -48,6 +49,7 @@ public final class PayoutsConfiguration implements CamelConfiguration {
                 new PayoutMonitor(
                         Beans.require(context, PrometheusMeterRegistry.class),
                         intents,
+                        Beans.require(context, PayoutTickets.class),
                         Beans.require(context, PayoutChain.class),
                         settings,
                         clock));
@@ -55,6 +57,7 @@ public final class PayoutsConfiguration implements CamelConfiguration {
         HealthCheckRegistry.get(context).register(new PayoutsHealthCheck(monitor));
         context.addRoutes(new PayoutsApiRoutes(
                 intents,
+                Beans.require(context, PayoutTickets.class),
                 new OrchestratorStore(Beans.require(context, Database.class), ledger, clock),
                 Beans.require(context, ApiAuth.class)));
     }
@@ -73,10 +76,13 @@ public final class PayoutsConfiguration implements CamelConfiguration {
         Ledger ledger = Beans.require(context, Ledger.class);
         PayoutIntents intents = Beans.bind(context, new PayoutIntents(database, clock));
         OrchestratorStore orchestrators = new OrchestratorStore(database, ledger, clock);
+        PayoutTickets tickets = Beans.bind(context, new PayoutTickets(database, clock));
+        PayoutChain chain = Beans.bind(
+                context, new PayoutChain(settings, settings.key(System.getenv()), intents, tickets, ledger, clock));
         PayoutPlanner planner = Beans.bind(
-                context, new PayoutPlanner(orchestrators, intents, settings.thresholdWei(), settings.strategy()));
-        PayoutChain chain =
-                Beans.bind(context, new PayoutChain(settings, settings.key(System.getenv()), intents, ledger, clock));
+                context,
+                new PayoutPlanner(
+                        orchestrators, intents, settings.thresholdWei(), settings.strategy(), chain.recipientCheck()));
         context.addService(
                 new ServiceSupport() {
                     @Override

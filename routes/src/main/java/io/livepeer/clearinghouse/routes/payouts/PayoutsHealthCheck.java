@@ -63,6 +63,17 @@ public final class PayoutsHealthCheck extends AbstractHealthCheck {
                     + s.gasCostWei().orElseThrow()
                     + " wei for one transfer");
         }
+        if (s.tickets().waitingForCoverage() > 0) {
+            builder.detail("tickets_waiting_for_coverage", s.tickets().waitingForCoverage());
+            warnings.add(s.tickets().waitingForCoverage() + " ticket payout(s) ("
+                    + s.tickets().waitingFaceValueWei()
+                    + " wei) wait: the payout key's TicketBroker deposit + reserve"
+                    + s.sender().map(i -> " (" + i.coverage() + " wei)").orElse("")
+                    + " do not cover them; fund the deposit (escrow autofund)");
+        }
+        if (s.tickets().refused() > 0) {
+            builder.detail("tickets_refused", s.tickets().refused());
+        }
         if (warnings.isEmpty()) {
             builder.message("no stuck payouts" + (s.keyCanPayGas().isPresent() ? ", the payout key can pay gas" : ""));
         } else {

@@ -9,6 +9,7 @@ import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DatabaseConfig;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntents;
+import io.livepeer.clearinghouse.ledger.payouts.PayoutTickets;
 import io.livepeer.clearinghouse.ledger.payouts.SignedAttempt;
 import io.livepeer.clearinghouse.testing.Anvil;
 import io.livepeer.clearinghouse.testing.AnvilExtension;
@@ -80,7 +81,8 @@ class PayoutMonitorTest {
         }
         PayoutSettings settings = PayoutSettingsTest.settings(o);
         PayoutIntents intents = new PayoutIntents(db, clock);
-        chain = new PayoutChain(settings, settings.key(Map.of()), intents, new Ledger(db, clock), clock);
+        chain = new PayoutChain(
+                settings, settings.key(Map.of()), intents, new PayoutTickets(db, clock), new Ledger(db, clock), clock);
         return new PayoutMonitor(registry, intents, chain, settings, clock);
     }
 

@@ -54,6 +54,36 @@ class PayoutPlannerTest {
     }
 
     @Test
+    void a_ticket_plan_skips_a_recipient_that_is_not_a_registered_transcoder_and_a_transfer_plan_does_not_ask()
+            throws Exception {
+        earn("orch-a", "2000000000000000", "a-1");
+        earn("orch-b", "3000000000000000", "b-1");
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        PayoutPlanner.RecipientCheck onlyA = address -> {
+            asked.add(address);
+            return address.equalsIgnoreCase(ADDRESS_A)
+                    ? java.util.Optional.empty()
+                    : java.util.Optional.of("not_registered_transcoder");
+        };
+
+        PayoutPlan tickets = new PayoutPlanner(store, intents, THRESHOLD, "livepeer_ticket", onlyA).plan();
+
+        assertThat(tickets.entries()).singleElement().satisfies(e -> {
+            assertThat(e.orchestratorId()).isEqualTo("orch-a");
+            assertThat(e.strategy()).isEqualTo("livepeer_ticket");
+        });
+        assertThat(tickets.skipped())
+                .singleElement()
+                .satisfies(k -> assertThat(k.reason()).isEqualTo("not_registered_transcoder"));
+        asked.clear();
+        assertThat(new PayoutPlanner(store, intents, THRESHOLD, "eth_transfer", onlyA)
+                        .plan()
+                        .entries())
+                .hasSize(2);
+        assertThat(asked).isEmpty();
+    }
+
+    @Test
     void the_plan_pays_whole_balances_at_or_above_the_threshold_and_says_why_others_wait() throws Exception {
         earn("orch-a", "3000000000000000", "t1");
         earn("orch-b", "999999999999999", "t2");

@@ -64,13 +64,22 @@ class PayoutSettingsTest {
     }
 
     @Test
+    void livepeer_ticket_is_a_strategy_with_a_batch_size_of_twenty_by_default() throws Exception {
+        PayoutSettings tickets = settings(Map.of("clearinghouse.payouts.strategy", "livepeer_ticket"));
+        assertThat(tickets.strategy()).isEqualTo("livepeer_ticket");
+        assertThat(tickets.ticketBatchMax()).isEqualTo(20);
+    }
+
+    @Test
     void bad_values_are_refused_naming_the_key() {
         assertThatThrownBy(() -> settings(Map.of("clearinghouse.payouts.threshold-wei", "0.001")))
                 .hasMessageContaining("clearinghouse.payouts.threshold-wei");
         assertThatThrownBy(() -> settings(Map.of("clearinghouse.payouts.fee-bump-percent", "5")))
                 .hasMessageContaining("clearinghouse.payouts.fee-bump-percent");
-        assertThatThrownBy(() -> settings(Map.of("clearinghouse.payouts.strategy", "livepeer_ticket")))
-                .hasMessageContaining("not built yet");
+        assertThatThrownBy(() -> settings(Map.of("clearinghouse.payouts.strategy", "ticket")))
+                .hasMessageContaining("clearinghouse.payouts.strategy");
+        assertThatThrownBy(() -> settings(Map.of("clearinghouse.payouts.ticket-batch-max", "0")))
+                .hasMessageContaining("clearinghouse.payouts.ticket-batch-max");
         assertThatThrownBy(() -> settings(Map.of("clearinghouse.payouts.rpc-url", "ftp://node")))
                 .hasMessageContaining("clearinghouse.payouts.rpc-url");
     }
