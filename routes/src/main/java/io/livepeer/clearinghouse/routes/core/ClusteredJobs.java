@@ -10,7 +10,12 @@ import java.util.concurrent.Callable;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.quartz.QuartzComponent;
+import org.apache.camel.component.quartz.QuartzConstants;
+import org.apache.camel.component.quartz.QuartzHelper;
 import org.apache.camel.support.service.ServiceSupport;
+import org.quartz.JobExecutionContext;
+import org.quartz.JobExecutionException;
+import org.quartz.JobListener;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
 import org.quartz.impl.SchedulerRepository;
@@ -85,6 +90,7 @@ public final class ClusteredJobs {
             p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         }
         Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
+        scheduler.getListenerManager().addJobListener(new RunOnThisContext(context));
         // Quartz keeps schedulers in a JVM-wide repository by name; every instance shares the name, so this one
         // is taken out again (the component holds it): a second application in the same JVM gets its own
         SchedulerRepository.getInstance().remove(schedulerName);
@@ -103,6 +109,39 @@ public final class ClusteredJobs {
                 true,
                 true);
         return component;
+    }
+
+    /**
+     * Makes every fire run on this instance's Camel context. camel-quartz stores, with each job, the name of the
+     * context that created it (its JMX management name) and looks that name up when the job fires; in one JVM with
+     * several instances (tests, or a name clash in JMX) the management names differ ({@code clearinghouse},
+     * {@code clearinghouse-1}), so a fire handed to another instance than the creator failed with "No CamelContext
+     * could be found". Every instance runs the same routes, so the fire is pointed at the local context.
+     */
+    private static final class RunOnThisContext implements JobListener {
+
+        private final CamelContext context;
+
+        RunOnThisContext(CamelContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public String getName() {
+            return "clearinghouse-run-on-this-context";
+        }
+
+        @Override
+        public void jobToBeExecuted(JobExecutionContext fire) {
+            fire.getMergedJobDataMap()
+                    .put(QuartzConstants.QUARTZ_CAMEL_CONTEXT_NAME, QuartzHelper.getQuartzContextName(context));
+        }
+
+        @Override
+        public void jobExecutionVetoed(JobExecutionContext fire) {}
+
+        @Override
+        public void jobWasExecuted(JobExecutionContext fire, JobExecutionException failure) {}
     }
 
     /**

@@ -74,6 +74,37 @@ class ClusteredJobsTest {
         assertThat(fires.stream().map(Fire::scheduledAt).distinct().count()).isEqualTo(fires.size());
         assertThat(fires.stream().collect(Collectors.groupingBy(Fire::instance, Collectors.counting())))
                 .isNotEmpty();
+        // a fire handed to an instance that cannot run it (e.g. it looks the job's Camel context up by another
+        // instance's name) is lost: the scheduled times must follow each other without a hole
+        List<Long> times =
+                fires.stream().map(f -> f.scheduledAt().getTime()).sorted().toList();
+        for (int i = 1; i < times.size(); i++) {
+            assertThat(times.get(i) - times.get(i - 1))
+                    .as("fire %d follows fire %d by one period (no fire lost)", i, i - 1)
+                    .isEqualTo(250L);
+        }
+    }
+
+    @Test
+    void when_the_instance_that_created_a_job_stops_another_instance_runs_it() throws Exception {
+        JdbcTarget target = TestDatabases.postgres();
+        List<Fire> fires = new CopyOnWriteArrayList<>();
+        List<Database> open = new ArrayList<>();
+        CamelContext a = instance(target, "a", fires, open);
+        CamelContext b = instance(target, "b", fires, open);
+        try {
+            a.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !fires.isEmpty());
+            b.start();
+            a.stop();
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() ->
+                            fires.stream().filter(f -> f.instance().equals("b")).count() >= 3);
+        } finally {
+            b.stop();
+            a.stop();
+            open.forEach(Database::close);
+        }
     }
 
     @Test
