@@ -4,6 +4,7 @@ import io.livepeer.clearinghouse.ledger.Amounts;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.Metadata;
 import io.livepeer.clearinghouse.ledger.Rows;
+import io.livepeer.clearinghouse.ledger.SqlDialect;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxWriter;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -630,11 +631,21 @@ public final class Ledger {
         for (int from = 0; from < sorted.size(); from += ROWS_PER_STATEMENT) {
             List<Map.Entry<Long, BigDecimal[]>> chunk =
                     sorted.subList(from, Math.min(sorted.size(), from + ROWS_PER_STATEMENT));
-            try (PreparedStatement lock =
-                    c.prepareStatement("SELECT id FROM ledger_accounts WHERE id IN (" + rows("?", chunk.size())
-                            + ") ORDER BY id " + database.dialect().rowLockForUpdate())) {
-                for (int i = 0; i < chunk.size(); i++) {
-                    lock.setLong(i + 1, chunk.get(i).getKey());
+            boolean pg = database.dialect() == SqlDialect.POSTGRESQL;
+            // PostgreSQL: the ids as one array (one statement text, planned once per connection)
+            try (PreparedStatement lock = c.prepareStatement("SELECT id FROM ledger_accounts WHERE "
+                    + (pg ? "id = ANY(?)" : "id IN (" + rows("?", chunk.size()) + ")") + " ORDER BY id "
+                    + database.dialect().rowLockForUpdate())) {
+                if (pg) {
+                    lock.setArray(
+                            1,
+                            c.createArrayOf(
+                                    "int8",
+                                    chunk.stream().map(Map.Entry::getKey).toArray()));
+                } else {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        lock.setLong(i + 1, chunk.get(i).getKey());
+                    }
                 }
                 try (ResultSet rs = lock.executeQuery()) {
                     while (rs.next()) {
@@ -660,6 +671,31 @@ public final class Ledger {
 
     /** Adds {debits, credits} to the rows of accounts this transaction has locked, in one statement. */
     private void updateTotals(Handle h, List<Map.Entry<Long, BigDecimal[]>> chunk) throws SQLException {
+        if (database.dialect() == SqlDialect.POSTGRESQL) {
+            // one array per column: one statement text whatever the number of accounts (a VALUES list of 1,200
+            // parameters is parsed, bound and planned anew per batch)
+            Connection c = h.getConnection();
+            try (PreparedStatement update = c.prepareStatement("UPDATE ledger_accounts a SET debits_posted ="
+                    + " a.debits_posted + v.d, credits_posted = a.credits_posted + v.c FROM unnest(CAST(? AS BIGINT[]),"
+                    + " CAST(? AS NUMERIC[]), CAST(? AS NUMERIC[])) AS v (id, d, c) WHERE a.id = v.id")) {
+                update.setArray(
+                        1,
+                        c.createArrayOf(
+                                "int8", chunk.stream().map(Map.Entry::getKey).toArray()));
+                update.setArray(
+                        2,
+                        c.createArrayOf(
+                                "numeric",
+                                chunk.stream().map(m -> m.getValue()[0]).toArray()));
+                update.setArray(
+                        3,
+                        c.createArrayOf(
+                                "numeric",
+                                chunk.stream().map(m -> m.getValue()[1]).toArray()));
+                update.executeUpdate();
+            }
+            return;
+        }
         // NUMERIC(90, 12) is the columns' type: H2 would otherwise cut the fraction off an untyped NUMERIC
         try (PreparedStatement update = h.getConnection()
                 .prepareStatement(database.dialect()
