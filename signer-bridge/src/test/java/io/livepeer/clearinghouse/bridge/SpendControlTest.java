@@ -383,6 +383,55 @@ class SpendControlTest {
 
     @ParameterizedTest
     @MethodSource("io.livepeer.clearinghouse.testing.TestDatabases#both")
+    void a_group_commit_batch_decides_as_one_call_after_the_other_and_a_retry_in_the_same_batch_holds_once(
+            JdbcTarget target) throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-01T10:00:00Z"));
+        Instance i = instance(target, clock, policy(SpendControl.LagPolicy.DENY, "0"));
+        grant(i, "acme:batch", "25");
+        grant(i, "acme:other", "10");
+        // holds 10 while the available amount covers it; says what it saw
+        SpendStore.Planner<String> tenMicros = p -> {
+            if (p.existing() != null) {
+                return new SpendStore.Plan<>("retry", null);
+            }
+            String seen = p.lastHoldAt() == null ? "first" : "after " + p.lastHoldAt();
+            return p.available().compareTo(BigDecimal.TEN) >= 0
+                    ? new SpendStore.Plan<>(
+                            "held " + seen,
+                            new SpendStore.NewHold(
+                                    "live", BigDecimal.TEN, 0, clock.instant().plusSeconds(60)))
+                    : new SpendStore.Plan<>(
+                            "refused " + p.available().stripTrailingZeros().toPlainString(), null);
+        };
+        BigDecimal zero = BigDecimal.ZERO;
+        List<Object> decisions = i.store()
+                .reserveAll(List.of(
+                        new SpendStore.Reservation<>("acme:batch", "s1", 0L, zero, tenMicros),
+                        new SpendStore.Reservation<>("acme:batch", "s1", 0L, zero, tenMicros),
+                        new SpendStore.Reservation<>("acme:other", "o1", 0L, zero, tenMicros),
+                        new SpendStore.Reservation<>("acme:batch", "s2", 0L, zero, tenMicros),
+                        new SpendStore.Reservation<>("acme:batch", "s1", 1L, zero, tenMicros),
+                        new SpendStore.Reservation<>("acme:other", "o1", 1L, zero, tenMicros)));
+        assertThat(decisions)
+                .containsExactly("held first", "retry", "held first", "held first", "refused 5", "refused 0");
+        assertThat(i.store().customer("acme:batch").held()).isEqualByComparingTo("20");
+        assertThat(i.store().customer("acme:other").held()).isEqualByComparingTo("10");
+        assertThat(i.store().holds("acme:batch", HoldStatus.OPEN, 10)).hasSize(2);
+        assertThat(i.store().heldDrift()).isEmpty();
+
+        // the next batch sees the first one's holds in the database: the session's latest hold, the retried call
+        clock.advance(Duration.ofSeconds(3));
+        grant(i, "acme:batch", "100");
+        assertThat(i.store()
+                        .reserveAll(List.of(
+                                new SpendStore.Reservation<>("acme:batch", "s1", 0L, zero, tenMicros),
+                                new SpendStore.Reservation<>("acme:batch", "s1", 1L, zero, tenMicros))))
+                .containsExactly("retry", "held after 2026-11-01T10:00:00Z");
+        assertThat(i.store().heldDrift()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.livepeer.clearinghouse.testing.TestDatabases#both")
     void the_running_open_hold_total_follows_reserve_settle_and_expiry_and_a_drift_is_found_and_repaired(
             JdbcTarget target) throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-11-01T10:00:00Z"));

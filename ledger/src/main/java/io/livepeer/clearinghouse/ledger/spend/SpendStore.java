@@ -12,13 +12,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -28,10 +32,16 @@ import org.jdbi.v3.core.statement.Query;
  * Spend control's tables (V14): holds reserved at {@code /authorize}, per-customer overdraft limits, the kill switch
  * and its audit trail. Amounts are USD micros ({@code BigDecimal}, scale up to 12, never rounded here). Thread-safe.
  *
- * <p><b>Concurrency.</b> {@link #reserve} locks the customer's {@code spend_customers} row for the length of its
- * transaction, so reservations of one customer are decided one after the other on every instance sharing the
- * database; the settling of holds ({@link #settle}) runs inside the metering batch transaction that posts the usage,
- * so a reservation sees a payment either as a hold or as posted usage, never both or neither.
+ * <p><b>Concurrency.</b> {@link #reserve} (and {@link #reserveAll}, several reservations in one transaction) locks the
+ * customer's {@code spend_customers} row for the length of its transaction, so reservations of one customer are
+ * decided one after the other on every instance sharing the database; the settling of holds ({@link #settle}) runs
+ * inside the metering batch transaction that posts the usage, so a reservation sees a payment either as a hold or as
+ * posted usage, never both or neither. Every writer locks {@code spend_customers} rows in key order.
+ *
+ * <p><b>Running total (V21).</b> {@code spend_customers.held_usd_micros} is the sum of the customer's open holds'
+ * remaining amounts, kept in the same transaction by every change of an open hold (reserve adds, settle and expiry
+ * subtract), so a reservation reads one locked row instead of summing the open holds. {@link #heldDrift} checks the
+ * invariant, {@link #reconcileHeld} repairs it.
  */
 public final class SpendStore {
 
@@ -121,56 +131,125 @@ public final class SpendStore {
     public List<Object> reserveAll(List<? extends Reservation<?>> reservations) throws SQLException {
         Instant now = clock.instant();
         return database.inTransaction(h -> {
-            Map<String, Locked> customers = new TreeMap<>();
-            reservations.forEach(r -> customers.put(r.customerKey(), null));
-            for (String key : customers.keySet()) {
-                Locked locked = lockCustomer(h, key, now);
-                locked.balance = Amounts.micros(ledger.account(AccountKeys.customer(key))
-                        .map(Account::balance)
-                        .orElse(BigDecimal.ZERO));
-                customers.put(key, locked);
-            }
+            Map<String, Locked> customers = lockCustomers(h, reservations, now);
+            Map<String, String> accountKeys = new HashMap<>();
+            customers.keySet().forEach(c -> accountKeys.put(AccountKeys.customer(c), c));
+            ledger.accounts(accountKeys.keySet())
+                    .forEach((key, account) ->
+                            customers.get(accountKeys.get(key)).balance = Amounts.micros(account.balance()));
+            Batch batch = new Batch(h, now);
             List<Object> decisions = new ArrayList<>(reservations.size());
             for (Reservation<?> r : reservations) {
-                decisions.add(decide(h, r, customers.get(r.customerKey()), now));
+                decisions.add(decide(batch, r, customers.get(r.customerKey())));
             }
-            for (Map.Entry<String, Locked> e : customers.entrySet()) {
-                if (e.getValue().added.signum() != 0) {
-                    h.createUpdate("UPDATE spend_customers SET held_usd_micros = held_usd_micros + :d"
-                                    + " WHERE customer_key = :c")
-                            .bind("d", e.getValue().added)
-                            .bind("c", e.getKey())
-                            .execute();
-                }
-            }
+            batch.write(customers);
             return decisions;
         });
     }
 
-    private <T> T decide(Handle h, Reservation<T> r, Locked customer, Instant now) {
+    /**
+     * The writes of one {@link #reserveAll}, made at its end as JDBC batches; until then the holds it decided are
+     * known here, so later reservations of the batch see them as the database would (session's latest hold, the open
+     * hold of a retried call).
+     */
+    private static final class Batch {
+        final Handle h;
+        final Instant now;
+        final Map<List<Object>, Hold> decided = new HashMap<>(); // (customer, session, sequence) -> hold of this batch
+        final Set<List<Object>> sessions = new HashSet<>(); // (customer, session) with a hold in this batch
+        final List<Object[]> inserts = new ArrayList<>();
+        final List<Object[]> reopens = new ArrayList<>();
+
+        Batch(Handle h, Instant now) {
+            this.h = h;
+            this.now = now;
+        }
+
+        void write(Map<String, Locked> customers) {
+            if (!inserts.isEmpty()) {
+                PreparedBatch insert = h.prepareBatch("INSERT INTO spend_holds (customer_key, session_id,"
+                        + " sequence_number, payment_type, amount, remaining, window_seconds, status, created_at,"
+                        + " expires_at) VALUES (:c, :s, :n, :type, :amount, :amount, :window, 'OPEN', :now, :expires)");
+                for (Object[] i : inserts) {
+                    NewHold hold = (NewHold) i[3];
+                    insert.bind("c", i[0])
+                            .bind("s", i[1])
+                            .bind("n", i[2])
+                            .bind("type", hold.paymentType())
+                            .bind("amount", hold.amount())
+                            .bind("window", hold.windowSeconds())
+                            .bind("now", now)
+                            .bind("expires", hold.expiresAt())
+                            .add();
+                }
+                insert.execute();
+            }
+            if (!reopens.isEmpty()) {
+                // asked again after its hold settled or expired: the same row is opened again
+                PreparedBatch reopen = h.prepareBatch("UPDATE spend_holds SET payment_type = :type, amount = :amount,"
+                        + " remaining = :amount, window_seconds = :window, status = 'OPEN', created_at = :now,"
+                        + " expires_at = :expires, closed_at = NULL, closed_by = NULL WHERE id = :id");
+                for (Object[] r : reopens) {
+                    NewHold hold = (NewHold) r[1];
+                    reopen.bind("id", r[0])
+                            .bind("type", hold.paymentType())
+                            .bind("amount", hold.amount())
+                            .bind("window", hold.windowSeconds())
+                            .bind("now", now)
+                            .bind("expires", hold.expiresAt())
+                            .add();
+                }
+                reopen.execute();
+            }
+            PreparedBatch held = h.prepareBatch(
+                    "UPDATE spend_customers SET held_usd_micros = held_usd_micros + :d WHERE customer_key = :c");
+            boolean any = false;
+            for (Map.Entry<String, Locked> e : customers.entrySet()) {
+                if (e.getValue().added.signum() != 0) {
+                    held.bind("d", e.getValue().added).bind("c", e.getKey()).add();
+                    any = true;
+                }
+            }
+            if (any) {
+                held.execute();
+            }
+        }
+    }
+
+    private <T> T decide(Batch batch, Reservation<T> r, Locked customer) {
+        Handle h = batch.h;
+        Instant now = batch.now;
         String customerKey = r.customerKey();
         String sessionId = r.sessionId();
         Long sequenceNumber = r.sequenceNumber();
         Instant lastHoldAt = null;
         Hold twin = null; // the hold of this very session and sequence, whatever its status
+        List<Object> sessionKey = Arrays.asList(customerKey, sessionId);
+        List<Object> holdKey = Arrays.asList(customerKey, sessionId, sequenceNumber);
         if (sessionId != null) {
-            // the session's holds (unique key customer_key, session_id, sequence_number)
-            lastHoldAt = h.createQuery("SELECT MAX(created_at) AS last FROM spend_holds WHERE customer_key = :c"
-                            + " AND session_id = :s")
+            // the session's latest hold and the id of this sequence's (unique key customer_key, session_id,
+            // sequence_number), in one indexed look-up
+            Long twinId = null;
+            var row = h.createQuery("SELECT MAX(created_at) AS last, MAX(CASE WHEN sequence_number = :n THEN id END)"
+                            + " AS twin FROM spend_holds WHERE customer_key = :c AND session_id = :s")
                     .bind("c", customerKey)
                     .bind("s", sessionId)
-                    .map((rs, ctx) -> Rows.instant(rs, "last"))
-                    .findOne()
-                    .orElse(null);
-            if (sequenceNumber != null && lastHoldAt != null) {
-                twin = h.createQuery("SELECT " + HOLD_COLUMNS + " FROM spend_holds WHERE customer_key = :c"
-                                + " AND session_id = :s AND sequence_number = :n")
-                        .bind("c", customerKey)
-                        .bind("s", sessionId)
-                        .bind("n", sequenceNumber)
+                    .bind("n", sequenceNumber)
+                    .map((rs, ctx) -> new Object[] {Rows.instant(rs, "last"), rs.getObject("twin", Long.class)})
+                    .one();
+            lastHoldAt = (Instant) row[0];
+            twinId = (Long) row[1];
+            if (batch.sessions.contains(sessionKey)) {
+                lastHoldAt = now; // a hold of this batch
+            }
+            Hold inBatch = batch.decided.get(holdKey);
+            if (sequenceNumber != null && inBatch != null) {
+                twin = inBatch;
+            } else if (sequenceNumber != null && twinId != null) {
+                twin = h.createQuery("SELECT " + HOLD_COLUMNS + " FROM spend_holds WHERE id = :id")
+                        .bind("id", twinId)
                         .map(HOLD)
-                        .findOne()
-                        .orElse(null);
+                        .one();
             }
         }
         Hold existing = twin != null && twin.status() == HoldStatus.OPEN ? twin : null;
@@ -184,33 +263,34 @@ public final class SpendStore {
                         existing,
                         now));
         NewHold hold = plan.hold();
-        if (hold != null && existing == null && twin != null) {
-            // asked again after its hold settled or expired: the same row is opened again
-            h.createUpdate("UPDATE spend_holds SET payment_type = :type, amount = :amount, remaining = :amount,"
-                            + " window_seconds = :window, status = 'OPEN', created_at = :now, expires_at ="
-                            + " :expires, closed_at = NULL, closed_by = NULL WHERE id = :id")
-                    .bind("id", twin.id())
-                    .bind("type", hold.paymentType())
-                    .bind("amount", hold.amount())
-                    .bind("window", hold.windowSeconds())
-                    .bind("now", now)
-                    .bind("expires", hold.expiresAt())
-                    .execute();
+        if (hold != null && existing == null) {
+            if (twin != null) {
+                batch.reopens.add(new Object[] {twin.id(), hold});
+            } else {
+                batch.inserts.add(new Object[] {customerKey, sessionId, sequenceNumber, hold});
+            }
             customer.added = customer.added.add(hold.amount());
-        } else if (hold != null && existing == null) {
-            h.createUpdate("INSERT INTO spend_holds (customer_key, session_id, sequence_number, payment_type,"
-                            + " amount, remaining, window_seconds, status, created_at, expires_at) VALUES (:c, :s,"
-                            + " :n, :type, :amount, :amount, :window, 'OPEN', :now, :expires)")
-                    .bind("c", customerKey)
-                    .bind("s", sessionId)
-                    .bind("n", sequenceNumber)
-                    .bind("type", hold.paymentType())
-                    .bind("amount", hold.amount())
-                    .bind("window", hold.windowSeconds())
-                    .bind("now", now)
-                    .bind("expires", hold.expiresAt())
-                    .execute();
-            customer.added = customer.added.add(hold.amount());
+            if (sessionId != null) {
+                batch.sessions.add(sessionKey);
+                if (sequenceNumber != null) {
+                    batch.decided.put(
+                            holdKey,
+                            new Hold(
+                                    twin == null ? -1 : twin.id(),
+                                    customerKey,
+                                    sessionId,
+                                    sequenceNumber,
+                                    hold.paymentType(),
+                                    hold.amount(),
+                                    hold.amount(),
+                                    hold.windowSeconds(),
+                                    HoldStatus.OPEN,
+                                    now,
+                                    hold.expiresAt(),
+                                    null,
+                                    null));
+                }
+            }
         }
         return plan.decision();
     }
@@ -228,24 +308,48 @@ public final class SpendStore {
         }
     }
 
-    /** The customer's own overdraft limit (empty: the default) and running open-hold total, taking the row lock. */
-    private Locked lockCustomer(Handle h, String customerKey, Instant now) {
-        String select = "SELECT overdraft_usd_micros, held_usd_micros FROM spend_customers WHERE customer_key = :c "
-                + database.dialect().rowLockForUpdate();
-        RowMapper<Locked> mapper = (rs, ctx) -> new Locked(
-                Optional.ofNullable(rs.getBigDecimal("overdraft_usd_micros")).map(Amounts::micros),
-                Rows.micros(rs, "held_usd_micros"));
-        List<Locked> rows =
-                h.createQuery(select).bind("c", customerKey).map(mapper).list();
-        if (rows.isEmpty()) {
-            h.createUpdate("INSERT INTO spend_customers (customer_key, updated_at) VALUES (:c, :now)"
-                            + " ON CONFLICT DO NOTHING")
-                    .bind("c", customerKey)
-                    .bind("now", now)
-                    .execute();
-            rows = h.createQuery(select).bind("c", customerKey).map(mapper).list();
+    /**
+     * Locks the reservations' customers' {@code spend_customers} rows in key order (one query; rows of customers not
+     * seen before are inserted, in key order, then locked), reading each one's own overdraft limit (empty: the
+     * default) and running open-hold total.
+     */
+    private Map<String, Locked> lockCustomers(Handle h, List<? extends Reservation<?>> reservations, Instant now) {
+        Set<String> keys = new TreeSet<>();
+        reservations.forEach(r -> keys.add(r.customerKey()));
+        Map<String, Locked> locked = selectForUpdate(h, keys);
+        if (locked.size() < keys.size()) {
+            Set<String> missing = new TreeSet<>(keys);
+            missing.removeAll(locked.keySet());
+            PreparedBatch insert = h.prepareBatch(
+                    "INSERT INTO spend_customers (customer_key, updated_at) VALUES (:c, :now) ON CONFLICT DO NOTHING");
+            missing.forEach(c -> insert.bind("c", c).bind("now", now).add());
+            insert.execute();
+            locked.putAll(selectForUpdate(h, missing));
         }
-        return rows.get(0);
+        return locked;
+    }
+
+    private Map<String, Locked> selectForUpdate(Handle h, Collection<String> keys) {
+        List<String> list = new ArrayList<>(keys);
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < list.size(); i++) {
+            in.append(i == 0 ? ":c" : ", :c").append(i);
+        }
+        Query query = h.createQuery("SELECT customer_key, overdraft_usd_micros, held_usd_micros FROM spend_customers"
+                + " WHERE customer_key IN (" + in + ") ORDER BY customer_key "
+                + database.dialect().rowLockForUpdate());
+        for (int i = 0; i < list.size(); i++) {
+            query.bind("c" + i, list.get(i));
+        }
+        Map<String, Locked> locked = new TreeMap<>();
+        query.map((rs, ctx) -> Map.entry(
+                        rs.getString("customer_key"),
+                        new Locked(
+                                Optional.ofNullable(rs.getBigDecimal("overdraft_usd_micros"))
+                                        .map(Amounts::micros),
+                                Rows.micros(rs, "held_usd_micros"))))
+                .forEach(e -> locked.put(e.getKey(), e.getValue()));
+        return locked;
     }
 
     /**
@@ -393,13 +497,16 @@ public final class SpendStore {
     }
 
     /**
-     * Takes closed or drawn-down amounts off the customers' running open-hold totals, in customer key order (the
-     * order every writer locks {@code spend_customers} rows in, so these updates cannot deadlock with reservations).
+     * Takes closed or drawn-down amounts off the customers' running open-hold totals, locking their rows first in
+     * customer key order (the order every writer locks {@code spend_customers} rows in, so this cannot deadlock with
+     * reservations).
      */
-    private static void release(Handle h, Map<String, BigDecimal> released) {
+    private void release(Handle h, Map<String, BigDecimal> released) {
         if (released.isEmpty()) {
             return;
         }
+        // lock in the database's order of keys, the order reservations lock in (Java's order may differ by collation)
+        selectForUpdate(h, released.keySet());
         PreparedBatch batch = h.prepareBatch(
                 "UPDATE spend_customers SET held_usd_micros = held_usd_micros - :d" + " WHERE customer_key = :c");
         released.forEach((customer, amount) ->
