@@ -131,6 +131,9 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                 // benchmark nothing settles them, so they expire quickly instead (about rate x 3 s stay open)
                 props.put("clearinghouse.spend.hold-ttl", "2s");
                 props.put("clearinghouse.spend.expiry-interval", "1s");
+                // nothing meters the holds here, which spend control reads as metering lag after 60 s: under the
+                // default policy (deny) every call would be refused from then on; allow keeps reserving
+                props.put("clearinghouse.spend.metering-lag-policy", "allow");
                 props.put("clearinghouse.bridge.webhook-secret", secret);
                 props.put("clearinghouse.bridge.auth-mode", mode);
                 props.put("clearinghouse.bridge.oidc.issuer", issuer.issuer());
