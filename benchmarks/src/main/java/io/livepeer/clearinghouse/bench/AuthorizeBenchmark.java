@@ -131,6 +131,9 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                 // benchmark nothing settles them, so they expire quickly instead (about rate x 3 s stay open)
                 props.put("clearinghouse.spend.hold-ttl", "2s");
                 props.put("clearinghouse.spend.expiry-interval", "1s");
+                // nothing meters the holds here, which spend control reads as metering lag after 60 s: under the
+                // default policy (deny) every call would be refused from then on; allow keeps reserving
+                props.put("clearinghouse.spend.metering-lag-policy", "allow");
                 props.put("clearinghouse.bridge.webhook-secret", secret);
                 props.put("clearinghouse.bridge.auth-mode", mode);
                 props.put("clearinghouse.bridge.oidc.issuer", issuer.issuer());
@@ -183,8 +186,8 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                             + (nCustomers == 1 ? " customer" : " customers") + " × " + nSessions + " sessions";
                     warmUp(request);
                     if (wrkAvailable()) {
-                        // wrk sends one fixed body: every call after the first is a retry of one hold
-                        wrk(port, secret, body(credentials[0]), label + " (one fixed body: retries)", work);
+                        // wrk generates the bodies in Lua the same way: every call is a new payment (a new hold)
+                        wrk(port, secret, credentials, nSessions, label, work);
                     } else {
                         throughput(request, label);
                         latency(request, label);
@@ -220,18 +223,22 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
         }
     }
 
-    /** A saturating wrk run and a paced one (Lua delay per connection), both parsed from wrk's report. */
-    private void wrk(int port, String secret, String body, String label, Path work) throws Exception {
+    /**
+     * A saturating wrk run and a paced one (Lua delay per connection), both parsed from wrk's report. The Lua
+     * {@code request()} builds call {@code n}'s body as the in-JVM client does (the next payment of session
+     * {@code (n / customers) % sessions} of customer {@code n % customers}), under a session prefix of its own per
+     * run, so every call is a new reservation, never a retry of an earlier one.
+     */
+    private void wrk(int port, String secret, String[] credentials, int nSessions, String label, Path work)
+            throws Exception {
         String url = "http://127.0.0.1:" + port + "/authorize";
-        String request = "wrk.method = \"POST\"\n"
-                + "wrk.headers[\"Authorization\"] = \"Bearer " + secret + "\"\n"
-                + "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
-                + "wrk.body = '" + body + "'\n";
-        Path saturate = Files.writeString(work.resolve("saturate.lua"), request);
+        Path saturate =
+                Files.writeString(work.resolve("saturate.lua"), wrkScript(secret, credentials, nSessions, "w1-"));
         int pacedConnections = 10;
         Path paced = Files.writeString(
                 work.resolve("paced.lua"),
-                request + "function delay() return " + (pacedConnections * 1000 / rate) + " end\n");
+                wrkScript(secret, credentials, nSessions, "w2-") + "function delay() return "
+                        + (pacedConnections * 1000 / rate) + " end\n");
         Map<String, String> full = runWrk(saturate, connections, url);
         rows.add(new String[] {
             "sustained rate, " + label,
@@ -280,11 +287,59 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
             } else if (t.startsWith("Latency") && !t.startsWith("Latency Distribution")) {
                 String[] parts = t.split("\\s+");
                 result.put("max", parts[3]);
+            } else if (t.startsWith("Denied:") && !t.equals("Denied: 0")) {
+                throw new IllegalStateException("the webhook did not allow every call: " + t);
             } else if (t.startsWith("Non-2xx")) {
                 throw new IllegalStateException("the webhook answered non-2xx: " + t);
             }
         }
         return result;
+    }
+
+    /** wrk's Lua: headers, the customers' credentials and a {@code request()} that makes each call's body. */
+    static String wrkScript(String secret, String[] credentials, int nSessions, String prefix) {
+        String marker = "\u0001";
+        String[] parts = body(marker, marker, 987_654_321_987L)
+                .replace("987654321987", marker)
+                .split(marker, -1);
+        StringBuilder lua = new StringBuilder()
+                .append("wrk.method = \"POST\"\n")
+                .append("wrk.headers[\"Authorization\"] = \"Bearer ")
+                .append(secret)
+                .append("\"\n")
+                .append("wrk.headers[\"Content-Type\"] = \"application/json\"\n")
+                .append("local creds = {");
+        for (String c : credentials) {
+            lua.append("[==[").append(c).append("]==],");
+        }
+        lua.append("}\nlocal p = {");
+        for (String part : parts) {
+            lua.append("[==[").append(part).append("]==],");
+        }
+        lua.append("}\nlocal sessions = ")
+                .append(nSessions)
+                .append("\nlocal n = 0\n")
+                .append("request = function()\n")
+                .append("  local c = n % #creds\n")
+                .append("  local per = math.floor(n / #creds)\n")
+                .append("  n = n + 1\n")
+                .append("  local body = p[1] .. creds[c + 1] .. p[2] .. \"")
+                .append(prefix)
+                .append("c\" .. c .. \"-s\" .. (per % sessions) .. p[3] .. math.floor(per / sessions) .. p[4]\n")
+                .append("  return wrk.format(nil, nil, nil, body)\n")
+                .append("end\n")
+                // every answer must be an allow: count the others and print them at the end
+                .append("denied = 0\nlocal threads = {}\n")
+                .append("function setup(thread) table.insert(threads, thread) end\n")
+                .append("function response(status, headers, body)\n")
+                .append("  if not string.find(body, '\"status\":200', 1, true) then denied = denied + 1 end\n")
+                .append("end\n")
+                .append("function done(summary, latency, requests)\n")
+                .append("  local d = 0\n")
+                .append("  for _, t in ipairs(threads) do d = d + t:get(\"denied\") end\n")
+                .append("  print(\"Denied: \" .. d)\n")
+                .append("end\n");
+        return lua.toString();
     }
 
     static String body(String credential) {

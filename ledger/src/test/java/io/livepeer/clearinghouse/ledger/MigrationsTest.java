@@ -42,7 +42,8 @@ class MigrationsTest {
                             tuple("14", "V14__spend_control.sql", 227133080),
                             tuple("15", "V15__payout_intents.sql", -1008530330),
                             tuple("17", "V17__customer_alerts.sql", -478100406),
-                            tuple("18", "V18__payout_tickets.sql", 1513605802));
+                            tuple("18", "V18__payout_tickets.sql", 1513605802),
+                            tuple("21", "V21__spend_held_total.sql", -966888896));
         }
     }
 }

@@ -1,10 +1,12 @@
 package io.livepeer.clearinghouse.bridge;
 
+import io.livepeer.clearinghouse.ledger.spend.GroupCommit;
 import io.livepeer.clearinghouse.ledger.spend.SpendStore;
 import io.livepeer.clearinghouse.ledger.spend.SpendStore.NewHold;
 import io.livepeer.clearinghouse.ledger.spend.SpendStore.Pause;
 import io.livepeer.clearinghouse.ledger.spend.SpendStore.Plan;
 import io.livepeer.clearinghouse.ledger.spend.SpendStore.Position;
+import io.livepeer.clearinghouse.ledger.spend.SpendStore.Reservation;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
@@ -86,6 +88,7 @@ public final class SpendControl {
     public record Outcome(Decision decision, BigDecimal hold, Duration window) {}
 
     private final SpendStore store;
+    private final GroupCommit groupCommit;
     private final Policy policy;
     private final Clock clock;
     private final Supplier<Optional<BigDecimal>> usdPerEth;
@@ -109,7 +112,26 @@ public final class SpendControl {
             Clock clock,
             Supplier<Optional<BigDecimal>> usdPerEth,
             Supplier<BigDecimal> markupPercent) {
+        this(store, null, policy, clock, usdPerEth, markupPercent);
+    }
+
+    /**
+     * @param store         the spend tables
+     * @param groupCommit   decides reservations several per transaction (null: one transaction per call)
+     * @param policy        settings
+     * @param clock         clock
+     * @param usdPerEth     the current ETH/USD price, empty when unknown
+     * @param markupPercent the largest markup percent that may apply (holds are billable amounts)
+     */
+    public SpendControl(
+            SpendStore store,
+            GroupCommit groupCommit,
+            Policy policy,
+            Clock clock,
+            Supplier<Optional<BigDecimal>> usdPerEth,
+            Supplier<BigDecimal> markupPercent) {
         this.store = store;
+        this.groupCommit = groupCommit;
         this.policy = policy;
         this.clock = clock;
         this.usdPerEth = usdPerEth;
@@ -259,13 +281,21 @@ public final class SpendControl {
                 : null;
         Optional<BigDecimal> price = usdPerEth.get();
         BigDecimal markup = markupPercent.get();
+        Reservation<Decision> reservation = new Reservation<>(
+                customerKey,
+                sessionId,
+                sessionId == null ? null : sequence,
+                policy.defaultOverdraft(),
+                p -> plan(p, request, maxPrice, authId, cap, price, markup));
         try {
-            return store.reserve(
-                    customerKey,
-                    sessionId,
-                    sessionId == null ? null : sequence,
-                    policy.defaultOverdraft(),
-                    p -> plan(p, request, maxPrice, authId, cap, price, markup));
+            return groupCommit == null
+                    ? store.reserve(
+                            reservation.customerKey(),
+                            reservation.sessionId(),
+                            reservation.sequenceNumber(),
+                            reservation.defaultOverdraft(),
+                            reservation.planner())
+                    : groupCommit.reserve(reservation);
         } catch (SQLException e) {
             LOG.warn("spend control: the reservation for {} failed: {}", customerKey, e.getMessage());
             throw e;

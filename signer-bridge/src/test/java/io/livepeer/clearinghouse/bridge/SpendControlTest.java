@@ -14,6 +14,7 @@ import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.NewTransfer;
 import io.livepeer.clearinghouse.ledger.credit.TransferKind;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
+import io.livepeer.clearinghouse.ledger.spend.GroupCommit;
 import io.livepeer.clearinghouse.ledger.spend.SpendStore;
 import io.livepeer.clearinghouse.ledger.spend.SpendStore.HoldStatus;
 import io.livepeer.clearinghouse.ledger.spend.SpendStore.Scope;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Spend control on a real database (H2 and embedded PostgreSQL; several application instances on one PostgreSQL
@@ -86,11 +88,22 @@ class SpendControlTest {
             Clock clock) {}
 
     Instance instance(JdbcTarget target, Clock clock, SpendControl.Policy policy) {
+        return instance(target, clock, policy, false);
+    }
+
+    /** One instance; with {@code groupCommit} its reservations are decided several per transaction (2 lanes). */
+    Instance instance(JdbcTarget target, Clock clock, SpendControl.Policy policy, boolean groupCommit) {
         Database db = Database.open(new DatabaseConfig(target.url(), target.user(), target.password(), 8));
         closeables.add(db);
         Ledger ledger = new Ledger(db, clock);
         SpendStore store = new SpendStore(db, ledger, clock);
-        SpendControl spend = new SpendControl(store, policy, clock, () -> Optional.of(ETH_USD), () -> BigDecimal.ZERO);
+        GroupCommit lanes = null;
+        if (groupCommit) {
+            lanes = new GroupCommit(store, 2, 16, 10_000);
+            closeables.add(0, lanes); // closed before its database
+        }
+        SpendControl spend =
+                new SpendControl(store, lanes, policy, clock, () -> Optional.of(ETH_USD), () -> BigDecimal.ZERO);
         CredentialVerifier verifier = new CredentialVerifier() {
             @Override
             public Verification verify(String credential) {
@@ -265,6 +278,7 @@ class SpendControlTest {
                 .singleElement()
                 .satisfies(h -> assertThat(h.sequenceNumber()).isZero());
         assertThat(i.store().customer("acme:sam").held()).isEqualByComparingTo("0");
+        assertThat(i.store().heldDrift()).isEmpty();
     }
 
     @ParameterizedTest
@@ -322,32 +336,144 @@ class SpendControlTest {
         assertThat(allow.spend().expireHolds()).isPositive();
     }
 
-    @Test
-    void concurrent_authorizations_on_two_instances_never_hold_more_than_the_available_balance() throws Exception {
+    @ParameterizedTest(name = "group commit {0}")
+    @ValueSource(booleans = {false, true})
+    void concurrent_authorizations_on_two_instances_never_hold_more_than_the_available_balance(boolean groupCommit)
+            throws Exception {
         JdbcTarget pg = TestDatabases.postgres();
         Clock clock = Clock.systemUTC();
-        Instance a = instance(pg, clock, policy(SpendControl.LagPolicy.DENY, "0"));
-        Instance b = instance(pg, clock, policy(SpendControl.LagPolicy.DENY, "0"));
-        grant(a, "acme:race", "100"); // ten first payments of 10 micros
+        Instance a = instance(pg, clock, policy(SpendControl.LagPolicy.DENY, "0"), groupCommit);
+        Instance b = instance(pg, clock, policy(SpendControl.LagPolicy.DENY, "0"), groupCommit);
+        String race = "race-" + groupCommit;
+        String other = "other-" + groupCommit;
+        grant(a, "acme:" + race, "100"); // ten first payments of 10 micros
+        grant(a, "acme:" + other, "50"); // five: its calls share batches (and lanes) with the first customer's
         ExecutorService pool = Executors.newFixedThreadPool(16);
         try {
             List<Callable<Decision>> calls = new ArrayList<>();
-            for (int n = 0; n < 40; n++) {
+            for (int n = 0; n < 60; n++) {
                 Instance on = n % 2 == 0 ? a : b;
+                String subject = n % 3 == 0 ? other : race;
                 String session = "race-" + n;
-                calls.add(() -> on.authorizer().decide(live("acme", "race", session, 0)));
+                calls.add(() -> on.authorizer().decide(live("acme", subject, session, 0)));
             }
-            int allowed = 0;
+            int allowedRace = 0;
+            int allowedOther = 0;
+            int n = 0;
             for (Future<Decision> f : pool.invokeAll(calls)) {
                 Decision d = f.get();
                 assertThat(d.status()).as(d.toString()).isIn(200, 483);
-                allowed += d.allowed() ? 1 : 0;
+                if (n++ % 3 == 0) {
+                    allowedOther += d.allowed() ? 1 : 0;
+                } else {
+                    allowedRace += d.allowed() ? 1 : 0;
+                }
             }
-            assertThat(allowed).isEqualTo(10);
-            assertThat(a.store().customer("acme:race").held()).isEqualByComparingTo("100");
+            assertThat(allowedRace).isEqualTo(10);
+            assertThat(allowedOther).isEqualTo(5);
+            assertThat(a.store().customer("acme:" + race).held()).isEqualByComparingTo("100");
+            assertThat(b.store().customer("acme:" + other).held()).isEqualByComparingTo("50");
+            assertThat(a.store().heldDrift())
+                    .as("running totals equal the open holds")
+                    .isEmpty();
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.livepeer.clearinghouse.testing.TestDatabases#both")
+    void a_group_commit_batch_decides_as_one_call_after_the_other_and_a_retry_in_the_same_batch_holds_once(
+            JdbcTarget target) throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-01T10:00:00Z"));
+        Instance i = instance(target, clock, policy(SpendControl.LagPolicy.DENY, "0"));
+        grant(i, "acme:batch", "25");
+        grant(i, "acme:other", "10");
+        // holds 10 while the available amount covers it; says what it saw
+        SpendStore.Planner<String> tenMicros = p -> {
+            if (p.existing() != null) {
+                return new SpendStore.Plan<>("retry", null);
+            }
+            String seen = p.lastHoldAt() == null ? "first" : "after " + p.lastHoldAt();
+            return p.available().compareTo(BigDecimal.TEN) >= 0
+                    ? new SpendStore.Plan<>(
+                            "held " + seen,
+                            new SpendStore.NewHold(
+                                    "live", BigDecimal.TEN, 0, clock.instant().plusSeconds(60)))
+                    : new SpendStore.Plan<>(
+                            "refused " + p.available().stripTrailingZeros().toPlainString(), null);
+        };
+        BigDecimal zero = BigDecimal.ZERO;
+        List<Object> decisions = i.store()
+                .reserveAll(List.of(
+                        new SpendStore.Reservation<>("acme:batch", "s1", 0L, zero, tenMicros),
+                        new SpendStore.Reservation<>("acme:batch", "s1", 0L, zero, tenMicros),
+                        new SpendStore.Reservation<>("acme:other", "o1", 0L, zero, tenMicros),
+                        new SpendStore.Reservation<>("acme:batch", "s2", 0L, zero, tenMicros),
+                        new SpendStore.Reservation<>("acme:batch", "s1", 1L, zero, tenMicros),
+                        new SpendStore.Reservation<>("acme:other", "o1", 1L, zero, tenMicros)));
+        assertThat(decisions)
+                .containsExactly("held first", "retry", "held first", "held first", "refused 5", "refused 0");
+        assertThat(i.store().customer("acme:batch").held()).isEqualByComparingTo("20");
+        assertThat(i.store().customer("acme:other").held()).isEqualByComparingTo("10");
+        assertThat(i.store().holds("acme:batch", HoldStatus.OPEN, 10)).hasSize(2);
+        assertThat(i.store().heldDrift()).isEmpty();
+
+        // the next batch sees the first one's holds in the database: the session's latest hold, the retried call
+        clock.advance(Duration.ofSeconds(3));
+        grant(i, "acme:batch", "100");
+        assertThat(i.store()
+                        .reserveAll(List.of(
+                                new SpendStore.Reservation<>("acme:batch", "s1", 0L, zero, tenMicros),
+                                new SpendStore.Reservation<>("acme:batch", "s1", 1L, zero, tenMicros))))
+                .containsExactly("retry", "held after 2026-11-01T10:00:00Z");
+        assertThat(i.store().heldDrift()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.livepeer.clearinghouse.testing.TestDatabases#both")
+    void the_running_open_hold_total_follows_reserve_settle_and_expiry_and_a_drift_is_found_and_repaired(
+            JdbcTarget target) throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-01T10:00:00Z"));
+        Instance i = instance(target, clock, policy(SpendControl.LagPolicy.DENY, "0"), true);
+        grant(i, "acme:sum", "1000");
+        grant(i, "acme:sum2", "15");
+        i.authorizer().decide(live("acme", "sum", "w", 0)); // a long window hold (70)
+        i.authorizer().decide(live("acme", "sum2", "a", 0)); // single payments (10 each)
+        clock.advance(Duration.ofSeconds(5));
+        i.authorizer().decide(live("acme", "sum2", "b", 0));
+        assertThat(i.store().customer("acme:sum").held()).isEqualByComparingTo("70");
+        assertThat(i.store().customer("acme:sum2").held()).isEqualByComparingTo("10");
+        assertThat(i.store().heldDrift()).isEmpty();
+
+        meter(i, "acme:sum", "w", 0, new BigDecimal("10")); // draws the window hold down
+        meter(i, "acme:sum2", "a", 0, new BigDecimal("3")); // closes the hold (its remaining no longer counts)
+        assertThat(i.store().customer("acme:sum").held()).isEqualByComparingTo("60");
+        assertThat(i.store().customer("acme:sum2").held()).isZero();
+        assertThat(i.store().heldDrift()).isEmpty();
+
+        clock.advance(Duration.ofSeconds(200)); // past every hold's time
+        assertThat(i.spend().expireHolds()).isEqualTo(1);
+        assertThat(i.store().customer("acme:sum").held()).isZero();
+        assertThat(i.store().heldDrift()).isEmpty();
+
+        grant(i, "acme:sum2", "200");
+        // asked again: the settled row is opened again (one payment of up to the 60 s cap)
+        assertThat(i.authorizer().decide(live("acme", "sum2", "a", 0)).status()).isEqualTo(200);
+        BigDecimal reopened = i.store().customer("acme:sum2").held();
+        assertThat(reopened).isPositive();
+        assertThat(i.store().heldDrift()).isEmpty();
+
+        i.db().withHandle(h ->
+                h.execute("UPDATE spend_customers SET held_usd_micros = 3 WHERE customer_key = 'acme:sum2'")); // a bug
+        assertThat(i.store().heldDrift()).singleElement().satisfies(d -> {
+            assertThat(d.customerKey()).isEqualTo("acme:sum2");
+            assertThat(d.runningTotal()).isEqualByComparingTo("3");
+            assertThat(d.openHolds()).isEqualByComparingTo(reopened);
+        });
+        assertThat(i.store().reconcileHeld()).hasSize(1);
+        assertThat(i.store().heldDrift()).isEmpty();
+        assertThat(i.store().customer("acme:sum2").held()).isEqualByComparingTo(reopened);
     }
 
     @Test
@@ -467,5 +593,8 @@ class SpendControlTest {
                 .as("lowest balance after %d payments (largest %s micros)", payments, largestPayment)
                 .isGreaterThanOrEqualTo(new BigDecimal("-25").subtract(largestPayment));
         assertThat(lowest).as("the test reaches the overdraft").isNegative();
+        assertThat(i.store().heldDrift())
+                .as("running total equals the open holds")
+                .isEmpty();
     }
 }

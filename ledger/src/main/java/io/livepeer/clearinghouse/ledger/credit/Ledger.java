@@ -132,6 +132,33 @@ public final class Ledger {
     }
 
     /**
+     * The accounts with these keys that exist, in one query (spend control reads the balances of a group commit's
+     * customers with it).
+     *
+     * @return by account key; keys without an account are absent
+     */
+    public Map<String, Account> accounts(Collection<String> keys) throws SQLException {
+        if (keys.isEmpty()) {
+            return Map.of();
+        }
+        List<String> list = new ArrayList<>(keys);
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < list.size(); i++) {
+            in.append(i == 0 ? ":k" : ", :k").append(i);
+        }
+        return database.withHandle(h -> {
+            Query query = h.createQuery(
+                    "SELECT " + ACCOUNT_COLUMNS + " FROM ledger_accounts a WHERE a.account_key IN (" + in + ")");
+            for (int i = 0; i < list.size(); i++) {
+                query.bind("k" + i, list.get(i));
+            }
+            Map<String, Account> found = new HashMap<>();
+            query.map(ACCOUNT).forEach(a -> found.put(a.key(), a));
+            return found;
+        });
+    }
+
+    /**
      * Accounts ordered by key, optionally of one kind.
      *
      * @param kind   filter, or null

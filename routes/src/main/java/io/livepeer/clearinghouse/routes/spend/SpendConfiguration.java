@@ -4,6 +4,7 @@ import io.livepeer.clearinghouse.bridge.SpendControl;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.spend.AlertStore;
+import io.livepeer.clearinghouse.ledger.spend.GroupCommit;
 import io.livepeer.clearinghouse.ledger.spend.SpendStore;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
 import io.livepeer.clearinghouse.processors.markup.MarkupRule;
@@ -17,17 +18,20 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The spend control flow (issue 13, {@code docs/spend-control.md}): binds {@link SpendControl} (which the bridge's
  * {@code /authorize} finds by type), the spend API ({@link SpendApiRoutes}), the {@code spend-hold-expiry} timer
- * that expires holds past their time, the {@link SpendHealthCheck} and {@link SpendMetrics}, and the customer alerts ({@link CustomerAlerts}: the
+ * that expires holds past their time, reservations' group commit ({@link GroupCommit}, closed with the context), the
+ * {@code spend-held-reconcile} check of the running open-hold totals, the {@link SpendHealthCheck} and {@link SpendMetrics}, and the customer alerts ({@link CustomerAlerts}: the
  * {@code spend-customer-alerts} evaluation and {@code spend-alert-delivery} webhook jobs, {@code GET /api/alerts}). Runs before the bridge.
  * Holds are priced with the price flow's {@link PriceService} and the largest markup of the metering catalog.
  */
@@ -42,6 +46,16 @@ public final class SpendConfiguration implements CamelConfiguration {
      * {@code /observe/health} or a scrape).
      */
     public static final String LAG_ROUTE_ID = "spend-lag-refresh";
+
+    /**
+     * Checks (and repairs) the customers' running open-hold totals against their open holds every
+     * {@code clearinghouse.spend.held-reconcile-interval}; drifts are logged at WARN and counted in
+     * {@code clearinghouse_spend_held_drift_customers}.
+     */
+    public static final String RECONCILE_ROUTE_ID = "spend-held-reconcile";
+
+    /** go-livepeer's webhook timeout: a reservation not decided by then is answered 503 (the signer gave up). */
+    private static final long SIGNER_WEBHOOK_TIMEOUT_MS = 5_000;
 
     /** The route id of the customer alert evaluation job. */
     public static final String ALERTS_ROUTE_ID = "spend-customer-alerts";
@@ -67,10 +81,23 @@ public final class SpendConfiguration implements CamelConfiguration {
                         .max(BigDecimal::compareTo)
                         .orElse(BigDecimal.ZERO)
                         .max(BigDecimal.ZERO);
+        GroupCommit groupCommit = null;
+        if (settings.policy().reservations() && settings.groupCommitLanes() > 0) {
+            GroupCommit lanes = new GroupCommit(
+                    store, settings.groupCommitLanes(), settings.groupCommitBatch(), SIGNER_WEBHOOK_TIMEOUT_MS);
+            context.addService(new ServiceSupport() {
+                @Override
+                protected void doStop() {
+                    lanes.close();
+                }
+            });
+            groupCommit = lanes;
+        }
         SpendControl spend = Beans.bind(
                 context,
                 new SpendControl(
                         store,
+                        groupCommit,
                         settings.policy(),
                         clock,
                         () -> price == null ? Optional.empty() : price.current().map(PriceQuote::usdPerEth),
@@ -84,6 +111,18 @@ public final class SpendConfiguration implements CamelConfiguration {
             metrics.pauses(store.activePauses().size());
             return expired;
         }));
+        context.addRoutes(new ScheduledRoute(
+                RECONCILE_ROUTE_ID, settings.reconcileInterval(), settings.reconcileInterval(), () -> {
+                    List<SpendStore.HeldDrift> drifts = store.reconcileHeld();
+                    metrics.heldDrift(drifts.size());
+                    drifts.forEach(d -> LOG.warn(
+                            "spend control: the running open-hold total of {} was {} USD micros, its open holds sum"
+                                    + " to {}: repaired",
+                            d.customerKey(),
+                            d.runningTotal().toPlainString(),
+                            d.openHolds().toPlainString()));
+                    return drifts.size();
+                }));
         context.addRoutes(new ScheduledRoute(
                 LAG_ROUTE_ID,
                 Duration.ZERO,

@@ -12,9 +12,17 @@ import java.util.Locale;
  * and {@code clearinghouse.bridge.balance-floor-usd-micros}, so one knob each serves both gates.
  *
  * @param policy         what {@link SpendControl} applies
- * @param expiryInterval how often open holds past their time are expired
+ * @param expiryInterval    how often open holds past their time are expired
+ * @param groupCommitLanes  group commit lanes of reservations (0: one transaction per {@code /authorize})
+ * @param groupCommitBatch  the most reservations per group commit transaction
+ * @param reconcileInterval how often the customers' running open-hold totals are checked against their holds
  */
-public record SpendSettings(SpendControl.Policy policy, Duration expiryInterval) {
+public record SpendSettings(
+        SpendControl.Policy policy,
+        Duration expiryInterval,
+        int groupCommitLanes,
+        int groupCommitBatch,
+        Duration reconcileInterval) {
 
     /** @throws IllegalArgumentException naming the key of a bad value */
     public static SpendSettings from(SettingsReader r) {
@@ -41,6 +49,17 @@ public record SpendSettings(SpendControl.Policy policy, Duration expiryInterval)
             throw new IllegalArgumentException(
                     "clearinghouse.spend.refresh must be at most 1s (a pause must apply everywhere within a second)");
         }
+        int lanes;
+        try {
+            lanes = Integer.parseInt(
+                    r.required("clearinghouse.spend.group-commit-lanes").trim());
+        } catch (NumberFormatException e) {
+            lanes = -1;
+        }
+        if (lanes < 0 || lanes > 64) {
+            throw new IllegalArgumentException(
+                    "clearinghouse.spend.group-commit-lanes must be a whole number from 0 (off) to 64");
+        }
         return new SpendSettings(
                 new SpendControl.Policy(
                         r.bool("clearinghouse.spend.reservations"),
@@ -55,7 +74,10 @@ public record SpendSettings(SpendControl.Policy policy, Duration expiryInterval)
                         r.duration("clearinghouse.spend.metering-lag-threshold"),
                         SpendControl.LagPolicy.valueOf(policy),
                         refresh),
-                r.duration("clearinghouse.spend.expiry-interval"));
+                r.duration("clearinghouse.spend.expiry-interval"),
+                lanes,
+                r.positiveInt("clearinghouse.spend.group-commit-max-batch"),
+                r.duration("clearinghouse.spend.held-reconcile-interval"));
     }
 
     @Override
@@ -64,6 +86,7 @@ public record SpendSettings(SpendControl.Policy policy, Duration expiryInterval)
         return "SpendSettings[reservations=" + p.reservations() + ", overdraft="
                 + p.defaultOverdraft().toPlainString()
                 + ", short expiry=" + p.shortExpiry() + ", long expiry=" + p.longExpiry() + ", hold ttl="
-                + p.holdTtl() + ", lag " + p.lagPolicy().name().toLowerCase() + " above " + p.lagThreshold() + "]";
+                + p.holdTtl() + ", lag " + p.lagPolicy().name().toLowerCase() + " above " + p.lagThreshold()
+                + ", group commit lanes=" + groupCommitLanes + " batch<=" + groupCommitBatch + "]";
     }
 }
