@@ -187,7 +187,7 @@ class ComposeServicesTest {
      * from routes' application.properties, so the stack and the jar never disagree).
      */
     @Test
-    void theCompletenessPriceAuditAndReconcileSettingsArePassedThroughWithTheApplicationsDefaults() {
+    void theCompletenessOperationsAndSpendSettingsArePassedThroughWithTheApplicationsDefaults() {
         Map<String, String> appDefaults = new LinkedHashMap<>();
         java.util.regex.Matcher m = Pattern.compile("\\{\\{env:([A-Z0-9_]+):([^}]*)}}")
                 .matcher(ComposeProject.read(
@@ -198,6 +198,25 @@ class ComposeServicesTest {
         List<String> names = new java.util.ArrayList<>(
                 List.of("METERING_USD_SOURCE", "PRICE_AUDIT_TOLERANCE", "METERING_TRACK_SEQUENCES"));
         appDefaults.keySet().stream().filter(n -> n.startsWith("RECONCILE_")).forEach(names::add);
+        // the operations half's main settings (orchestrators, payouts, spend control)
+        names.addAll(List.of(
+                "ORCHESTRATOR_HEALTH_POLL_INTERVAL",
+                "PAYMENTS_SESSION_CREDIT_ETH_PER_MINUTE",
+                "PAYMENTS_AUTOSLEEP_ENABLED",
+                "ETH_CHAIN_ID",
+                "PAYMENTS_STRATEGY",
+                "PAYMENT_PAYOUT_THRESHOLD_WEI",
+                "PAYOUT_CONFIRMATIONS",
+                "PAYOUT_MAX_FEE_PER_GAS_WEI",
+                "PAYOUTS_UNATTENDED",
+                "PAYOUTS_TICKET_BATCH_MAX",
+                "TICKET_BROKER_ADDRESS",
+                "PAYOUT_KEYSTORE_PATH",
+                "PAYOUT_PRIVATE_KEY_FILE",
+                "SPEND_RESERVATIONS",
+                "SPEND_DEFAULT_OVERDRAFT_USD_MICROS",
+                "SPEND_METERING_LAG_POLICY",
+                "SPEND_ALERTS_WEBHOOK_URL"));
         JsonNode environment =
                 services(ComposeProject.compose()).get("clearinghouse").path("environment");
 
