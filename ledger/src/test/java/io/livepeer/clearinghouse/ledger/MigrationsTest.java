@@ -41,7 +41,8 @@ class MigrationsTest {
                             tuple("13", "V13__orchestrator_credit_and_autosleep.sql", 1203119144),
                             tuple("14", "V14__spend_control.sql", 227133080),
                             tuple("15", "V15__payout_intents.sql", -1008530330),
-                            tuple("17", "V17__customer_alerts.sql", -478100406));
+                            tuple("17", "V17__customer_alerts.sql", -478100406),
+                            tuple("19", "V19__escrow_fundings.sql", -130752396));
         }
     }
 }
