@@ -217,11 +217,12 @@ public final class Fundings {
                 .findFirst();
     }
 
-    /** The latest fundings, newest first; {@code beneficiary} null = all. */
-    public List<Funding> recent(String beneficiary, int limit) throws SQLException {
-        return database.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM escrow_fundings"
-                        + (beneficiary == null ? "" : " WHERE beneficiary = :b")
+    /** The latest fundings for {@code purpose}, newest first; {@code beneficiary} null = any. */
+    public List<Funding> recent(FundingPurpose purpose, String beneficiary, int limit) throws SQLException {
+        return database.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM escrow_fundings WHERE purpose = :p"
+                        + (beneficiary == null ? "" : " AND beneficiary = :b")
                         + " ORDER BY created_at DESC, funding_id DESC LIMIT :limit")
+                .bind("p", purpose.name())
                 .bind("b", beneficiary == null ? null : beneficiary.toLowerCase(Locale.ROOT))
                 .bind("limit", limit)
                 .map((rs, ctx) -> map(rs))
