@@ -201,10 +201,10 @@ public final class Fundings {
         });
     }
 
-    /** Fundings still SIGNED or BROADCAST, oldest first. */
+    /** Fundings still SIGNED or BROADCAST, per sending key in nonce order (the order they must be mined in). */
     public List<Funding> open() throws SQLException {
         return database.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM escrow_fundings WHERE state IN"
-                        + " ('SIGNED', 'BROADCAST') ORDER BY created_at, funding_id")
+                        + " ('SIGNED', 'BROADCAST') ORDER BY from_address, nonce")
                 .map((rs, ctx) -> map(rs))
                 .list());
     }
@@ -221,7 +221,7 @@ public final class Fundings {
     public List<Funding> recent(FundingPurpose purpose, String beneficiary, int limit) throws SQLException {
         return database.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM escrow_fundings WHERE purpose = :p"
                         + (beneficiary == null ? "" : " AND beneficiary = :b")
-                        + " ORDER BY created_at DESC, funding_id DESC LIMIT :limit")
+                        + " ORDER BY created_at DESC, nonce DESC LIMIT :limit")
                 .bind("p", purpose.name())
                 .bind("b", beneficiary == null ? null : beneficiary.toLowerCase(Locale.ROOT))
                 .bind("limit", limit)
