@@ -125,6 +125,44 @@ class FundingsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
+    void two_instances_funding_at_once_stay_within_the_cap_and_take_distinct_nonces(JdbcTarget target)
+            throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
+        try (Database one = open(target);
+                Database two = open(target)) {
+            List<Fundings> instances = List.of(new Fundings(one, clock), new Fundings(two, clock));
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<Funding>> results = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    Fundings f = instances.get(i % 2);
+                    String tag = Integer.toHexString(10 + i);
+                    results.add(pool.submit(() -> f.record(request(600, 0), signer(tag))));
+                }
+                int stored = 0;
+                int refused = 0;
+                for (java.util.concurrent.Future<Funding> r : results) {
+                    try {
+                        r.get();
+                        stored++;
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        assertThat(e.getCause()).isInstanceOf(Fundings.CapReached.class);
+                        refused++;
+                    }
+                }
+                assertThat(stored).isEqualTo(1);
+                assertThat(refused).isEqualTo(3);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(instances.get(0).countedToday(FundingPurpose.SIGNER_TOPUP, SIGNER))
+                    .isEqualTo(600);
+            assertThat(new Nonces(one, clock).next(CHAIN, TREASURY)).contains(BigInteger.valueOf(4));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
     void metered_fee_wei_is_summed_per_payer_within_the_window(JdbcTarget target) throws Exception {
         Instant now = Instant.parse("2026-11-28T12:00:00Z");
         try (Database db = open(target)) {

@@ -1,5 +1,6 @@
 package io.livepeer.clearinghouse.routes.escrow;
 
+import io.livepeer.clearinghouse.contracts.ChainException;
 import io.livepeer.clearinghouse.contracts.PayoutKey;
 import io.livepeer.clearinghouse.contracts.SenderInfo;
 import io.livepeer.clearinghouse.contracts.TicketBroker;
@@ -185,6 +186,9 @@ public final class EscrowCycle {
             return "top-up " + f.fundingId() + " " + f.state() + ": " + what + " (tx " + f.txHash() + ")";
         } catch (Fundings.CapReached e) {
             return e.getMessage();
+        } catch (ChainException e) {
+            LOG.warn("Escrow: top-up of signer {} not sent: {}", signer, e.getMessage());
+            return "top-up of " + what + " not sent: " + e.getMessage();
         }
     }
 
@@ -230,6 +234,9 @@ public final class EscrowCycle {
             return "autofund " + f.fundingId() + " " + f.state() + ": " + what;
         } catch (Fundings.CapReached e) {
             return e.getMessage();
+        } catch (ChainException e) {
+            LOG.warn("Escrow: autofund of the payout key not sent: {}", e.getMessage());
+            return "autofund of " + what + " not sent: " + e.getMessage();
         }
     }
 }
