@@ -43,6 +43,7 @@ class MigrationsTest {
                             tuple("15", "V15__payout_intents.sql", -1008530330),
                             tuple("17", "V17__customer_alerts.sql", -478100406),
                             tuple("18", "V18__payout_tickets.sql", 1513605802),
+                            tuple("19", "V19__escrow_fundings.sql", -130752396),
                             tuple("21", "V21__spend_held_total.sql", -966888896));
         }
     }

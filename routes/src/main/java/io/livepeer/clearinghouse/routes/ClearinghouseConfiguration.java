@@ -3,6 +3,7 @@ package io.livepeer.clearinghouse.routes;
 import io.livepeer.clearinghouse.routes.bridge.BridgeConfiguration;
 import io.livepeer.clearinghouse.routes.core.CoreConfiguration;
 import io.livepeer.clearinghouse.routes.delivery.DeliveryConfiguration;
+import io.livepeer.clearinghouse.routes.escrow.EscrowConfiguration;
 import io.livepeer.clearinghouse.routes.http.HttpConfiguration;
 import io.livepeer.clearinghouse.routes.ledger.LedgerConfiguration;
 import io.livepeer.clearinghouse.routes.metering.MeteringConfiguration;
@@ -27,7 +28,7 @@ import org.apache.camel.CamelContext;
  *
  * <pre>
  * core → http → price → metering → delivery → usage → ledger → spend → bridge → retention → reconcile → orchestrators
- *   → payouts (orchestrators: registry and health, then crediting: {@link CreditConfiguration})
+ *   → payouts → escrow (orchestrators: registry and health, then crediting: {@link CreditConfiguration})
  * </pre>
  */
 public class ClearinghouseConfiguration implements CamelConfiguration {
@@ -60,7 +61,8 @@ public class ClearinghouseConfiguration implements CamelConfiguration {
                 new ReconcileConfiguration(),
                 new OrchestratorsConfiguration(),
                 new CreditConfiguration(),
-                new PayoutsConfiguration());
+                new PayoutsConfiguration(),
+                new EscrowConfiguration());
     }
 
     @Override

@@ -29,7 +29,8 @@ class FlowArchitectureTest {
             "reconcile",
             "orchestrators",
             "spend",
-            "payouts");
+            "payouts",
+            "escrow");
 
     @ArchTest
     static void flows_do_not_import_each_other_or_the_composition_root(JavaClasses classes) {
