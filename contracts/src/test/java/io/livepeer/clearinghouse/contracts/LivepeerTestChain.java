@@ -63,6 +63,31 @@ public final class LivepeerTestChain {
         return PayoutKey.ofHex(Anvil.DEV_KEYS.get(index), "anvil dev account " + index);
     }
 
+    /**
+     * A new random key holding {@code wei}, sent from anvil dev account 8 (nothing sent when zero), so a test's key
+     * shares no nonces with other tests.
+     */
+    public static PayoutKey freshKey(Chain chain, BigInteger wei) {
+        PayoutKey key = PayoutKey.ofHex(
+                "0x" + java.util.UUID.randomUUID().toString().replace("-", "").repeat(2), "test key");
+        if (wei.signum() > 0) {
+            PayoutKey bank = devKey(8);
+            SignedTransaction tx = chain.sign(
+                    bank,
+                    chain.pendingNonce(bank.address()),
+                    key.address(),
+                    wei,
+                    "0x",
+                    BigInteger.valueOf(21_000),
+                    chain.suggestFees());
+            TransactionReceipt receipt = chain.awaitReceipt(chain.broadcast(tx), Duration.ofSeconds(10));
+            if (!receipt.isStatusOK()) {
+                throw new IllegalStateException("funding a test key failed: " + receipt);
+            }
+        }
+        return key;
+    }
+
     /** Deploys a fresh protocol owned by dev account {@code ownerIndex}. */
     public static LivepeerTestChain deploy(Anvil anvil, Path contracts, int ownerIndex) {
         Chain chain = connect(anvil);

@@ -55,6 +55,23 @@ public final class ClusteredJobs {
     private ClusteredJobs() {}
 
     /**
+     * {@link #install(CamelContext, Database, String, Duration)} with the application's settings: the scheduler name
+     * {@code camel.main.name} (the context's name when unset) and {@code clearinghouse.quartz.checkin-interval}, the
+     * one check-in setting of every clustered job.
+     *
+     * @throws IllegalArgumentException when the check-in interval is missing or not positive
+     */
+    public static QuartzComponent install(CamelContext context, Database database) throws Exception {
+        SettingsReader r = SettingsReader.of(context);
+        Duration checkin = r.duration("clearinghouse.quartz.checkin-interval");
+        if (checkin.isZero() || checkin.isNegative()) {
+            throw new IllegalArgumentException(
+                    "clearinghouse.quartz.checkin-interval must be positive, got " + checkin);
+        }
+        return install(context, database, r.optional("camel.main.name").orElse(context.getName()), checkin);
+    }
+
+    /**
      * Creates the scheduler for this application (once per Camel context) and registers it as the component
      * {@link #COMPONENT}. Call before adding clustered routes; later calls return the same component.
      *

@@ -75,7 +75,7 @@ public final class EscrowConfiguration implements CamelConfiguration {
                         EscrowCycle.defaultFunders(settings, fundings, chain),
                         clock));
         if (settings.active()) {
-            ClusteredJobs.install(context, database, reader.required("camel.main.name"), settings.clusterCheckin());
+            ClusteredJobs.install(context, database);
             context.addRoutes(ClusteredJobs.route(CYCLE_ROUTE_ID, settings.interval(), cycle::run));
         }
         EscrowMonitor monitor = Beans.bind(

@@ -20,7 +20,6 @@ import java.util.Optional;
  * @param ticketBroker the TicketBroker proxy ({@code TICKET_BROKER_ADDRESS}, shared with payouts)
  * @param receiptPoll how often receipts are polled
  * @param interval period of the clustered {@code escrow-cycle} job
- * @param clusterCheckin how often an instance checks in to the Quartz cluster (PostgreSQL)
  * @param burnWindow the metered {@code fee_wei} of this window, per hour, is the burn rate
  * @param runwayWarnHours below this runway the {@code escrow} check warns (alert EscrowRunwayLow)
  * @param runwayCriticalHours below this runway the check is DOWN (alert EscrowRunwayCritical)
@@ -46,7 +45,6 @@ public record EscrowSettings(
         String ticketBroker,
         Duration receiptPoll,
         Duration interval,
-        Duration clusterCheckin,
         Duration burnWindow,
         int runwayWarnHours,
         int runwayCriticalHours,
@@ -98,7 +96,6 @@ public record EscrowSettings(
                 address(P + "ticket-broker", r.required(P + "ticket-broker")),
                 positive(r, P + "receipt-poll"),
                 positive(r, P + "interval"),
-                positive(r, P + "cluster-checkin"),
                 positive(r, P + "burn-window"),
                 warn,
                 critical,

@@ -52,8 +52,7 @@ public final class OrchestratorsConfiguration implements CamelConfiguration {
         context.addRoutes(new OrchestratorsApiRoutes(
                 store, health, tokens, stats, settings, Beans.require(context, ApiAuth.class), clock));
 
-        String schedulerName = reader.optional("camel.main.name").orElse(context.getName());
-        ClusteredJobs.install(context, database, schedulerName, settings.quartzCheckin());
+        ClusteredJobs.install(context, database);
         if (!settings.healthEnabled()) {
             LOG.info("Orchestrator health polling is disabled");
             return;
@@ -70,10 +69,8 @@ public final class OrchestratorsConfiguration implements CamelConfiguration {
                 true);
         context.addRoutes(ClusteredJobs.route(HEALTH_ROUTE_ID, settings.pollInterval(), poller::runOnce));
         LOG.info(
-                "Orchestrator health polling every {} (clustered job, scheduler {}), misses to cooldown {}, cooldown {},"
-                        + " snapshot TTL {}",
+                "Orchestrator health polling every {} (clustered job), misses to cooldown {}, cooldown {}, snapshot TTL {}",
                 settings.pollInterval(),
-                schedulerName,
                 settings.missThreshold(),
                 settings.cooldown(),
                 settings.forwarderTtl());

@@ -21,7 +21,6 @@ import java.time.Duration;
  * @param historyMaxSamples    health samples kept per orchestrator at most
  * @param defaultMinUptime     percent, shown when an orchestrator sets none ({@code PAYMENTS_DEFAULT_MIN_SERVICE_UPTIME})
  * @param maxSnapshotBytes     largest forwarder snapshot {@code data} accepted (larger: 413)
- * @param quartzCheckin        how often an instance checks in to the Quartz cluster (PostgreSQL)
  */
 public record OrchestratorsSettings(
         boolean healthEnabled,
@@ -34,8 +33,7 @@ public record OrchestratorsSettings(
         Duration historyRetention,
         int historyMaxSamples,
         BigDecimal defaultMinUptime,
-        int maxSnapshotBytes,
-        Duration quartzCheckin) {
+        int maxSnapshotBytes) {
 
     /** @throws IllegalArgumentException naming the key of a missing or malformed value */
     public static OrchestratorsSettings from(SettingsReader r) {
@@ -60,8 +58,7 @@ public record OrchestratorsSettings(
                 positive(r, "clearinghouse.orchestrators.health.history-retention"),
                 r.positiveInt("clearinghouse.orchestrators.health.history-max-samples"),
                 minUptime,
-                r.positiveInt("clearinghouse.orchestrators.max-snapshot-bytes"),
-                positive(r, "clearinghouse.quartz.checkin-interval"));
+                r.positiveInt("clearinghouse.orchestrators.max-snapshot-bytes"));
     }
 
     private static Duration positive(SettingsReader r, String key) {

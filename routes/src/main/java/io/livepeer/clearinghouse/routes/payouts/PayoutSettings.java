@@ -32,7 +32,6 @@ import java.util.Optional;
  * @param unattended whether the scheduled cycle pays (approves its own plan and sends); false = dry run: the plan is
  *     logged and kept, nothing is recorded as an intent and nothing is sent
  * @param interval period of the scheduled cycle (livepeer-ops {@code PAYMENT_INTERVAL_SECONDS}, 3600)
- * @param clusterCheckin how often an instance checks in to the Quartz cluster (PostgreSQL)
  * @param openWarningAfter the {@code payouts} health check warns about a payout open longer than this
  * @param ticketBroker the TicketBroker proxy whose deposit and reserve of the payout key are exported (Arbitrum One
  *     {@code 0xa8bB618B1520E284046F3dFc448851A1Ff26e41B}); {@code livepeer_ticket} payouts redeem there
@@ -57,7 +56,6 @@ public record PayoutSettings(
         boolean scheduled,
         boolean unattended,
         Duration interval,
-        Duration clusterCheckin,
         Duration openWarningAfter,
         String ticketBroker,
         int ticketBatchMax) {
@@ -97,7 +95,6 @@ public record PayoutSettings(
                 r.bool("clearinghouse.payouts.scheduled"),
                 r.bool("clearinghouse.payouts.unattended"),
                 positive(r, "clearinghouse.payouts.interval"),
-                positive(r, "clearinghouse.payouts.cluster-checkin"),
                 positive(r, "clearinghouse.payouts.open-warning-after"),
                 address(r, "clearinghouse.payouts.ticket-broker"),
                 r.positiveInt("clearinghouse.payouts.ticket-batch-max"));

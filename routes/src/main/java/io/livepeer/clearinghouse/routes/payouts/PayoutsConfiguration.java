@@ -94,7 +94,7 @@ public final class PayoutsConfiguration implements CamelConfiguration {
                 true);
         PayoutCycle cycle = Beans.bind(context, new PayoutCycle(planner, intents, chain, settings.unattended(), clock));
         if (settings.scheduled()) {
-            ClusteredJobs.install(context, database, reader.required("camel.main.name"), settings.clusterCheckin());
+            ClusteredJobs.install(context, database);
             context.addRoutes(ClusteredJobs.route(CYCLE_ROUTE_ID, settings.interval(), cycle::run));
         }
         return cycle;

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.livepeer.clearinghouse.contracts.KeySource;
+import io.livepeer.clearinghouse.contracts.LivepeerTestChain;
 import io.livepeer.clearinghouse.contracts.PayoutKey;
+import io.livepeer.clearinghouse.contracts.Protocol;
+import io.livepeer.clearinghouse.contracts.SharedContracts;
 import io.livepeer.clearinghouse.contracts.SignedTicket;
 import io.livepeer.clearinghouse.contracts.TicketBroker;
 import io.livepeer.clearinghouse.contracts.TicketSigner;
@@ -56,7 +59,8 @@ class EscrowOnAnvilTest {
     private static final BigInteger FACE = BigInteger.TEN.pow(15); // 0.001 ETH
     private static final Duration WINDOW = Duration.ofHours(6);
 
-    private EscrowTestChain net;
+    private LivepeerTestChain net;
+    private Protocol protocol;
     private Anvil anvil;
     private String orchestrator;
     private Database db;
@@ -66,8 +70,9 @@ class EscrowOnAnvilTest {
     void deploy(Anvil anvil) {
         this.anvil = anvil;
         anvil.automine(true);
-        net = EscrowTestChain.deploy(anvil);
-        orchestrator = EscrowTestChain.freshKey(net.chain, BigInteger.ZERO).address();
+        net = LivepeerTestChain.deploy(anvil, SharedContracts.require(), 7);
+        protocol = Protocol.of(net.chain, net.broker);
+        orchestrator = LivepeerTestChain.freshKey(net.chain, BigInteger.ZERO).address();
         net.registerTranscoder(orchestrator);
     }
 
@@ -171,7 +176,7 @@ class EscrowOnAnvilTest {
     void a_top_up_crosses_the_threshold_once_respects_the_daily_cap_and_survives_a_crash_before_broadcast()
             throws Exception {
         PayoutKey signer = fundedSigner(FACE.multiply(BigInteger.TWO), BigInteger.ZERO);
-        PayoutKey treasury = EscrowTestChain.freshKey(net.chain, BigInteger.TEN.pow(18));
+        PayoutKey treasury = LivepeerTestChain.freshKey(net.chain, BigInteger.TEN.pow(18));
         meter(signer.address(), FACE.multiply(BigInteger.valueOf(6))); // 0.001 ETH/h, runway 2 h
         // below 24 h: top up to 48 h of burn (0.048 ETH) = + 0.046 ETH, cut to the 0.03 ETH daily cap
         EscrowSettings settings = settings(List.of(signer.address()), true, false, false);
@@ -241,13 +246,13 @@ class EscrowOnAnvilTest {
         assertThat(all).hasSize(2);
         assertThat(all.get(0).state()).isEqualTo(FundingState.CONFIRMED);
         assertThat(all.get(0).depositWei()).isEqualTo(FACE.multiply(BigInteger.valueOf(26)));
-        assertThat(net.protocol.ticketBroker().senderInfo(signer.address()).deposit())
+        assertThat(protocol.ticketBroker().senderInfo(signer.address()).deposit())
                 .isEqualTo(FACE.multiply(BigInteger.valueOf(48)));
     }
 
     @Test
     void autofund_tops_up_the_payout_keys_deposit_from_below_the_watermark_after_a_dry_run() throws Exception {
-        PayoutKey payoutKey = EscrowTestChain.freshKey(net.chain, BigInteger.TEN.pow(18));
+        PayoutKey payoutKey = LivepeerTestChain.freshKey(net.chain, BigInteger.TEN.pow(18));
         EscrowSettings dry = settings(List.of(), false, true, true);
 
         EscrowCycle.Report dryRun =
@@ -270,7 +275,7 @@ class EscrowOnAnvilTest {
         assertThat(next.fundings()).singleElement().extracting(Funding::state).isEqualTo(FundingState.CONFIRMED);
         assertThat(next.autofundDecision())
                 .hasValueSatisfying(d -> assertThat(d).contains("not below"));
-        assertThat(net.protocol.ticketBroker().senderInfo(payoutKey.address()).deposit())
+        assertThat(protocol.ticketBroker().senderInfo(payoutKey.address()).deposit())
                 .isEqualTo(FACE.multiply(BigInteger.valueOf(20)));
         assertThat(net.chain.latestNonce(payoutKey.address())).isEqualTo(BigInteger.ONE);
     }
@@ -286,7 +291,7 @@ class EscrowOnAnvilTest {
 
     /** A fresh signer whose deposit and reserve a third party funded. */
     private PayoutKey fundedSigner(BigInteger deposit, BigInteger reserve) {
-        PayoutKey signer = EscrowTestChain.freshKey(net.chain, BigInteger.ZERO);
+        PayoutKey signer = LivepeerTestChain.freshKey(net.chain, BigInteger.ZERO);
         net.transact(
                 net.owner,
                 net.broker,
@@ -299,9 +304,8 @@ class EscrowOnAnvilTest {
     private void redeem(PayoutKey signer, int n) {
         TicketSigner tickets = new TicketSigner(signer, new SecureRandom());
         for (int i = 0; i < n; i++) {
-            BigInteger round = net.protocol.currentRound();
-            SignedTicket ticket =
-                    tickets.alwaysWinning(orchestrator, FACE, round, net.protocol.blockHashForRound(round));
+            BigInteger round = protocol.currentRound();
+            SignedTicket ticket = tickets.alwaysWinning(orchestrator, FACE, round, protocol.blockHashForRound(round));
             net.transact(net.owner, net.broker, BigInteger.ZERO, TicketBroker.redeemWinningTicket(ticket));
         }
     }
@@ -364,7 +368,6 @@ class EscrowOnAnvilTest {
                 net.broker,
                 Duration.ofMillis(50),
                 Duration.ofMinutes(5),
-                Duration.ofSeconds(20),
                 WINDOW,
                 15,
                 5,

@@ -100,7 +100,7 @@ class PayoutCycleTest {
         o.put("clearinghouse.payouts.key-file", keyFile.toString());
         o.put("clearinghouse.payouts.receipt-poll", "50ms");
         o.put("clearinghouse.payouts.interval", interval);
-        o.put("clearinghouse.payouts.cluster-checkin", "1s");
+        o.put("clearinghouse.quartz.checkin-interval", "1s");
         return o;
     }
 

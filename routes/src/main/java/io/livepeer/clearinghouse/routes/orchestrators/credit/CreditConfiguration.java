@@ -79,8 +79,7 @@ public final class CreditConfiguration implements CamelConfiguration {
         context.addRoutes(new WorkloadRoutes(auth, workloads, registry, settings.workloadRate(), metrics));
         context.addRoutes(new LeaseRoutes(auth, leases, registry, clock));
         if (settings.autosleep() || settings.powerMeter()) {
-            ClusteredJobs.install(
-                    context, database, SettingsReader.of(context).required("camel.main.name"), Duration.ofSeconds(15));
+            ClusteredJobs.install(context, database);
         }
         if (settings.autosleep()) {
             AutosleepJob job =
