@@ -198,7 +198,7 @@ class ComposeServicesTest {
         List<String> names = new java.util.ArrayList<>(
                 List.of("METERING_USD_SOURCE", "PRICE_AUDIT_TOLERANCE", "METERING_TRACK_SEQUENCES"));
         appDefaults.keySet().stream().filter(n -> n.startsWith("RECONCILE_")).forEach(names::add);
-        // the operations half's main settings (orchestrators, payouts, spend control)
+        // the operations half's main settings (orchestrators, payouts, escrow, spend control)
         names.addAll(List.of(
                 "ORCHESTRATOR_HEALTH_POLL_INTERVAL",
                 "PAYMENTS_SESSION_CREDIT_ETH_PER_MINUTE",
@@ -216,7 +216,11 @@ class ComposeServicesTest {
                 "SPEND_RESERVATIONS",
                 "SPEND_DEFAULT_OVERDRAFT_USD_MICROS",
                 "SPEND_METERING_LAG_POLICY",
-                "SPEND_ALERTS_WEBHOOK_URL"));
+                "SPEND_ALERTS_WEBHOOK_URL",
+                "ESCROW_SIGNERS",
+                "ESCROW_FUNDING_DRY_RUN",
+                "ESCROW_TOPUP_ENABLED",
+                "ESCROW_AUTOFUND_ENABLED"));
         JsonNode environment =
                 services(ComposeProject.compose()).get("clearinghouse").path("environment");
 
