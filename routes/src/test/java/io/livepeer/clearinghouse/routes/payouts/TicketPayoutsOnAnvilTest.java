@@ -95,8 +95,13 @@ class TicketPayoutsOnAnvilTest {
     @AfterEach
     void stop() {
         anvil.automine(true);
-        chain.close();
-        db.close();
+        // null when start() skipped the test (../shared/contracts absent)
+        if (chain != null) {
+            chain.close();
+        }
+        if (db != null) {
+            db.close();
+        }
     }
 
     private Database openDatabase() {
