@@ -45,6 +45,28 @@ public record Fees(BigInteger maxPriorityFeePerGas, BigInteger maxFeePerGas) {
         return qr[1].signum() == 0 ? qr[0] : qr[0].add(BigInteger.ONE);
     }
 
+    /**
+     * These fees under an operator's cap (wei per gas): unchanged when {@code maxFeePerGas ≤ cap}, else the fee cap
+     * becomes {@code cap} and the tip at most {@code cap}.
+     */
+    public Fees cappedAt(BigInteger cap) {
+        if (maxFeePerGas.compareTo(cap) <= 0) {
+            return this;
+        }
+        return new Fees(maxPriorityFeePerGas.min(cap), cap);
+    }
+
+    /**
+     * The fees of a replacement: the stuck attempt's fees bumped by {@code percent} ({@link #bump}), raised to the
+     * market's where the market asks more.
+     */
+    public Fees replacing(int percent, Fees market) {
+        Fees bumped = bump(percent);
+        return new Fees(
+                bumped.maxPriorityFeePerGas.max(market.maxPriorityFeePerGas),
+                bumped.maxFeePerGas.max(market.maxFeePerGas));
+    }
+
     /** The most this transaction can cost in wei: {@code gasLimit × maxFeePerGas}. */
     public BigInteger maxCost(BigInteger gasLimit) {
         return gasLimit.multiply(maxFeePerGas);

@@ -25,6 +25,25 @@ class FeesTest {
     }
 
     @Test
+    void fees_above_an_operator_cap_are_cut_to_it_and_fees_under_it_are_kept() {
+        Fees market = new Fees(BigInteger.valueOf(30), BigInteger.valueOf(200));
+        assertThat(market.cappedAt(BigInteger.valueOf(500))).isSameAs(market);
+        assertThat(market.cappedAt(BigInteger.valueOf(100)))
+                .isEqualTo(new Fees(BigInteger.valueOf(30), BigInteger.valueOf(100)));
+        assertThat(market.cappedAt(BigInteger.valueOf(20)))
+                .isEqualTo(new Fees(BigInteger.valueOf(20), BigInteger.valueOf(20)));
+    }
+
+    @Test
+    void a_replacement_is_the_bumped_stuck_fees_or_the_market_where_it_asks_more() {
+        Fees stuck = new Fees(BigInteger.valueOf(10), BigInteger.valueOf(100));
+        assertThat(stuck.replacing(12, new Fees(BigInteger.ONE, BigInteger.TEN)))
+                .isEqualTo(new Fees(BigInteger.valueOf(12), BigInteger.valueOf(112)));
+        assertThat(stuck.replacing(12, new Fees(BigInteger.valueOf(5), BigInteger.valueOf(300))))
+                .isEqualTo(new Fees(BigInteger.valueOf(12), BigInteger.valueOf(300)));
+    }
+
+    @Test
     void a_tip_above_the_cap_is_refused() {
         assertThatThrownBy(() -> new Fees(BigInteger.TEN, BigInteger.ONE)).hasMessageContaining("maxPriorityFeePerGas");
     }

@@ -104,7 +104,7 @@ public final class EscrowFunder {
         BigInteger gasLimit = estimate.multiply(BigInteger.valueOf(125))
                 .add(BigInteger.valueOf(99))
                 .divide(BigInteger.valueOf(100));
-        Fees fees = clip(chain.suggestFees());
+        Fees fees = chain.suggestFees().cappedAt(maxFeePerGasWei);
         Funding stored = fundings.record(
                 new Fundings.Request(
                         purpose,
@@ -199,12 +199,5 @@ public final class EscrowFunder {
                     "Funding {} (tx {}) broadcast refused, retried next cycle: {}", f.fundingId(), f.txHash(), message);
             return fundings.noteError(f.fundingId(), message);
         }
-    }
-
-    private Fees clip(Fees suggested) {
-        if (suggested.maxFeePerGas().compareTo(maxFeePerGasWei) <= 0) {
-            return suggested;
-        }
-        return new Fees(suggested.maxPriorityFeePerGas().min(maxFeePerGasWei), maxFeePerGasWei);
     }
 }

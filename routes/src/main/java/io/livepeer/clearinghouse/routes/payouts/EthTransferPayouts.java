@@ -4,7 +4,6 @@ import io.livepeer.clearinghouse.contracts.Chain;
 import io.livepeer.clearinghouse.contracts.ChainException;
 import io.livepeer.clearinghouse.contracts.Fees;
 import io.livepeer.clearinghouse.contracts.PayoutKey;
-import io.livepeer.clearinghouse.contracts.SignedTransaction;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.LedgerException;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntent;
@@ -152,7 +151,7 @@ public final class EthTransferPayouts implements PayoutEngine {
     }
 
     private Optional<PayoutIntent> sign(PayoutIntent intent) throws SQLException {
-        Fees fees = capped(chain.suggestFees());
+        Fees fees = chain.suggestFees().cappedAt(options.maxFeePerGas());
         BigInteger maxGasCost = fees.maxCost(TRANSFER_GAS);
         BigInteger allowed = intent.amountWei()
                 .multiply(BigInteger.valueOf(options.maxGasSharePercent()))
@@ -169,7 +168,7 @@ public final class EthTransferPayouts implements PayoutEngine {
                 chain.chainId(),
                 key.address(),
                 pending,
-                nonce -> attempt(
+                nonce -> Attempts.of(
                         chain.sign(key, nonce, intent.recipient(), intent.amountWei(), "0x", TRANSFER_GAS, fees))));
     }
 
@@ -229,11 +228,8 @@ public final class EthTransferPayouts implements PayoutEngine {
     }
 
     private Optional<PayoutIntent> replace(PayoutIntent intent, SignedAttempt current) throws SQLException {
-        Fees bumped = new Fees(current.maxPriorityFeePerGas(), current.maxFeePerGas()).bump(options.bumpPercent());
-        Fees market = chain.suggestFees();
-        Fees wanted = new Fees(
-                bumped.maxPriorityFeePerGas().max(market.maxPriorityFeePerGas()),
-                bumped.maxFeePerGas().max(market.maxFeePerGas()));
+        Fees wanted = new Fees(current.maxPriorityFeePerGas(), current.maxFeePerGas())
+                .replacing(options.bumpPercent(), chain.suggestFees());
         if (wanted.maxFeePerGas().compareTo(options.maxFeePerGas()) > 0) {
             LOG.warn(
                     "payout {} is stuck at {} wei/gas; a replacement would need {} wei/gas, above the cap {}",
@@ -243,7 +239,7 @@ public final class EthTransferPayouts implements PayoutEngine {
                     options.maxFeePerGas());
             return Optional.empty();
         }
-        SignedAttempt replacement = attempt(
+        SignedAttempt replacement = Attempts.of(
                 chain.sign(key, intent.nonce(), intent.recipient(), intent.amountWei(), "0x", TRANSFER_GAS, wanted));
         PayoutIntent stored = intents.replace(intent.intentId(), replacement);
         LOG.info(
@@ -264,23 +260,5 @@ public final class EthTransferPayouts implements PayoutEngine {
             }
         }
         throw new IllegalStateException("payout " + intent.intentId() + " has no stored attempt " + intent.txHash());
-    }
-
-    private Fees capped(Fees suggested) {
-        BigInteger cap = options.maxFeePerGas();
-        if (suggested.maxFeePerGas().compareTo(cap) <= 0) {
-            return suggested;
-        }
-        return new Fees(suggested.maxPriorityFeePerGas().min(cap), cap);
-    }
-
-    private static SignedAttempt attempt(SignedTransaction tx) {
-        return new SignedAttempt(
-                tx.hash(),
-                tx.raw(),
-                tx.nonce(),
-                tx.gasLimit(),
-                tx.fees().maxFeePerGas(),
-                tx.fees().maxPriorityFeePerGas());
     }
 }

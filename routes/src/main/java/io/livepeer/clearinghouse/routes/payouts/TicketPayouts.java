@@ -6,7 +6,6 @@ import io.livepeer.clearinghouse.contracts.Fees;
 import io.livepeer.clearinghouse.contracts.PayoutKey;
 import io.livepeer.clearinghouse.contracts.Protocol;
 import io.livepeer.clearinghouse.contracts.SignedTicket;
-import io.livepeer.clearinghouse.contracts.SignedTransaction;
 import io.livepeer.clearinghouse.contracts.Ticket;
 import io.livepeer.clearinghouse.contracts.TicketBroker;
 import io.livepeer.clearinghouse.contracts.TicketRedemption;
@@ -318,7 +317,7 @@ public final class TicketPayouts implements PayoutEngine {
     }
 
     private void send(TicketRedemption.PreCheck check, List<StoredTicket> members) throws SQLException {
-        Fees fees = capped(chain.suggestFees());
+        Fees fees = chain.suggestFees().cappedAt(options.maxFeePerGas());
         BigInteger maxGasCost = fees.maxCost(check.gasLimit());
         BigInteger allowed = check.faceValueTotal()
                 .multiply(BigInteger.valueOf(options.maxGasSharePercent()))
@@ -341,7 +340,8 @@ public final class TicketPayouts implements PayoutEngine {
                 brokerAddress,
                 chain.pendingNonce(key.address()),
                 members.stream().map(StoredTicket::intentId).toList(),
-                nonce -> attempt(chain.sign(key, nonce, brokerAddress, BigInteger.ZERO, data, check.gasLimit(), fees)));
+                nonce -> Attempts.of(
+                        chain.sign(key, nonce, brokerAddress, BigInteger.ZERO, data, check.gasLimit(), fees)));
         LOG.info(
                 "ticket batch {}: {} ticket(s), {} wei, gas limit {}, transaction {} stored",
                 batchId,
@@ -452,11 +452,8 @@ public final class TicketPayouts implements PayoutEngine {
     }
 
     private boolean replace(Batch batch, SignedAttempt current) throws SQLException {
-        Fees bumped = new Fees(current.maxPriorityFeePerGas(), current.maxFeePerGas()).bump(options.bumpPercent());
-        Fees market = chain.suggestFees();
-        Fees wanted = new Fees(
-                bumped.maxPriorityFeePerGas().max(market.maxPriorityFeePerGas()),
-                bumped.maxFeePerGas().max(market.maxFeePerGas()));
+        Fees wanted = new Fees(current.maxPriorityFeePerGas(), current.maxFeePerGas())
+                .replacing(options.bumpPercent(), chain.suggestFees());
         if (wanted.maxFeePerGas().compareTo(options.maxFeePerGas()) > 0) {
             LOG.warn(
                     "ticket batch {} is stuck at {} wei/gas; a replacement would need {} wei/gas, above the cap {}",
@@ -473,7 +470,7 @@ public final class TicketPayouts implements PayoutEngine {
                 sent.size() == 1
                         ? TicketBroker.redeemWinningTicket(sent.get(0))
                         : TicketBroker.batchRedeemWinningTickets(sent));
-        SignedAttempt replacement = attempt(
+        SignedAttempt replacement = Attempts.of(
                 chain.sign(key, batch.nonce(), batch.broker(), BigInteger.ZERO, data, current.gasLimit(), wanted));
         tickets.replace(batch.batchId(), replacement);
         LOG.info(
@@ -495,23 +492,5 @@ public final class TicketPayouts implements PayoutEngine {
             }
         }
         throw new IllegalStateException("ticket batch " + batch.batchId() + " has no stored attempt " + batch.txHash());
-    }
-
-    private Fees capped(Fees suggested) {
-        BigInteger cap = options.maxFeePerGas();
-        if (suggested.maxFeePerGas().compareTo(cap) <= 0) {
-            return suggested;
-        }
-        return new Fees(suggested.maxPriorityFeePerGas().min(cap), cap);
-    }
-
-    private static SignedAttempt attempt(SignedTransaction tx) {
-        return new SignedAttempt(
-                tx.hash(),
-                tx.raw(),
-                tx.nonce(),
-                tx.gasLimit(),
-                tx.fees().maxFeePerGas(),
-                tx.fees().maxPriorityFeePerGas());
     }
 }
