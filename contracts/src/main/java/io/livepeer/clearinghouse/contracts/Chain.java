@@ -12,6 +12,9 @@ import org.web3j.abi.datatypes.Function;
 import org.web3j.abi.datatypes.Type;
 import org.web3j.crypto.Hash;
 import org.web3j.crypto.RawTransaction;
+import org.web3j.crypto.SignedRawTransaction;
+import org.web3j.crypto.TransactionDecoder;
+import org.web3j.crypto.transaction.type.Transaction1559;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
@@ -171,6 +174,80 @@ public final class Chain implements AutoCloseable {
                 value,
                 gasLimit,
                 fees);
+    }
+
+    /**
+     * Reads back a stored signed EIP-1559 transaction ({@code 0x} hex, as {@link SignedTransaction#raw()}): chain id,
+     * sender (recovered from the signature), recipient, nonce, value, gas limit and fees; the hash is keccak256 of the
+     * bytes. Nothing is sent.
+     *
+     * @throws IllegalArgumentException when {@code raw} is not a signed type-2 transaction to an address
+     */
+    public static SignedTransaction decode(String raw) {
+        Decoded d = decoded(raw);
+        return new SignedTransaction(
+                raw,
+                Numeric.toHexString(Hash.sha3(Numeric.hexStringToByteArray(raw))),
+                d.tx().getChainId(),
+                d.from(),
+                d.to(),
+                d.raw().getNonce(),
+                d.raw().getValue(),
+                d.raw().getGasLimit(),
+                new Fees(d.tx().getMaxPriorityFeePerGas(), d.tx().getMaxFeePerGas()));
+    }
+
+    /**
+     * Signs a same-nonce replacement of the stored signed transaction {@code raw}: the same recipient, value, calldata
+     * and gas limit with {@code fees} (a node takes it in place of the original only when both fee fields are ≥ 10 %
+     * higher, see {@link Fees#replacing}). Nothing is sent.
+     *
+     * @throws IllegalArgumentException when {@code raw} is not a signed EIP-1559 transaction of {@code key} on this
+     *     chain
+     */
+    public SignedTransaction resign(PayoutKey key, String raw, Fees fees) {
+        Decoded d = decoded(raw);
+        if (d.tx().getChainId() != chainId) {
+            throw new IllegalArgumentException(
+                    "transaction signed for chain " + d.tx().getChainId() + ", this chain is " + chainId);
+        }
+        if (!d.from().equalsIgnoreCase(key.address())) {
+            throw new IllegalArgumentException(
+                    "transaction signed by " + d.from() + ", not by the key " + key.address());
+        }
+        return sign(
+                key,
+                d.raw().getNonce(),
+                d.to(),
+                d.raw().getValue(),
+                d.raw().getData(),
+                d.raw().getGasLimit(),
+                fees);
+    }
+
+    private record Decoded(RawTransaction raw, Transaction1559 tx, String from, String to) {}
+
+    private static Decoded decoded(String raw) {
+        RawTransaction decoded;
+        try {
+            decoded = TransactionDecoder.decode(raw);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a signed transaction: " + e.getMessage(), e);
+        }
+        if (!(decoded instanceof SignedRawTransaction signed)
+                || !(decoded.getTransaction() instanceof Transaction1559 tx)) {
+            throw new IllegalArgumentException("not a signed EIP-1559 transaction");
+        }
+        if (decoded.getTo() == null || decoded.getTo().isEmpty() || "0x".equals(decoded.getTo())) {
+            throw new IllegalArgumentException("a contract creation is not replaced");
+        }
+        String from;
+        try {
+            from = signed.getFrom();
+        } catch (java.security.SignatureException e) {
+            throw new IllegalArgumentException("signature does not recover a sender: " + e.getMessage(), e);
+        }
+        return new Decoded(decoded, tx, Addresses.normalise("from", from), Addresses.normalise("to", decoded.getTo()));
     }
 
     /**

@@ -44,7 +44,8 @@ class MigrationsTest {
                             tuple("17", "V17__customer_alerts.sql", -478100406),
                             tuple("18", "V18__payout_tickets.sql", 1513605802),
                             tuple("19", "V19__escrow_fundings.sql", -130752396),
-                            tuple("21", "V21__spend_held_total.sql", -966888896));
+                            tuple("21", "V21__spend_held_total.sql", -966888896),
+                            tuple("24", "V24__escrow_funding_replacements.sql", -1649916679));
         }
     }
 }

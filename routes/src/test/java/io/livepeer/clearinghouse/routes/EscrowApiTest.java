@@ -100,6 +100,7 @@ class EscrowApiTest extends PipelineTestSupport {
             assertThat(t.path("reserve_wei").asText()).isEqualTo("300");
             assertThat(t.path("value_wei").asText()).isEqualTo("1000");
             assertThat(t.path("tx_hash").asText()).isEqualTo("0x" + "e5".repeat(32));
+            assertThat(t.path("replacements").asInt()).isZero();
         });
         JsonNode b = body.path("signers").get(1);
         assertThat(b.path("signer").asText()).isEqualTo(SIGNER_B);

@@ -35,6 +35,8 @@ class EscrowSettingsTest {
         assertThat(s.autofundTargetWei()).isEqualTo(new BigInteger("20000000000000000"));
         assertThat(s.payoutKey().environmentVariable()).isEqualTo("PAYOUT_PRIVATE_KEY");
         assertThat(s.treasury().environmentVariable()).isEqualTo("ESCROW_TREASURY_PRIVATE_KEY");
+        assertThat(s.stuckAfter()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(s.feeBumpPercent()).isEqualTo(12);
     }
 
     @Test
@@ -64,5 +66,10 @@ class EscrowSettingsTest {
                 .hasMessageContaining("clearinghouse.escrow.autofund.low-watermark-wei");
         assertThatThrownBy(() -> settings(Map.of("clearinghouse.escrow.burn-window", "0s")))
                 .hasMessageContaining("clearinghouse.escrow.burn-window");
+        assertThatThrownBy(() -> settings(Map.of("clearinghouse.escrow.fee-bump-percent", "9")))
+                .hasMessageContaining("clearinghouse.escrow.fee-bump-percent")
+                .hasMessageContaining("at least 10");
+        assertThatThrownBy(() -> settings(Map.of("clearinghouse.escrow.stuck-after", "0s")))
+                .hasMessageContaining("clearinghouse.escrow.stuck-after");
     }
 }

@@ -24,6 +24,8 @@ import java.time.LocalDate;
  * @param blockNumber block of the receipt once mined (null before)
  * @param blockHash hash of that block
  * @param lastError the last broadcast error or the failure reason
+ * @param replacements fee-bumped replacements signed (same nonce, V24); {@code rawTx}/{@code txHash} are the current
+ *     attempt's, and the mined one's once confirmed or failed
  */
 public record Funding(
         String fundingId,
@@ -45,7 +47,8 @@ public record Funding(
         Instant createdAt,
         Instant updatedAt,
         Instant broadcastAt,
-        Instant confirmedAt) {
+        Instant confirmedAt,
+        int replacements) {
 
     /** Whether it is still SIGNED or BROADCAST (not yet confirmed or failed). */
     public boolean open() {

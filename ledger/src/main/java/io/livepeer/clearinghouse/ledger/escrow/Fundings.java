@@ -23,7 +23,8 @@ import org.jdbi.v3.core.Handle;
  * transaction <b>before</b> broadcast, with its nonce from the shared {@link Nonces} manager in the same database
  * transaction, and counted against its beneficiary's daily cap (per purpose, per UTC day, every funding not FAILED)
  * under the sending key's nonce row lock, so two instances or a crash can neither double a funding nor exceed the cap.
- * Amounts in wei.
+ * A stuck funding gets fee-bumped replacements with the same nonce ({@link #replace}, V24), each stored before it is
+ * broadcast; whichever attempt is mined confirms or fails it. Amounts in wei.
  */
 public final class Fundings {
 
@@ -90,7 +91,7 @@ public final class Fundings {
 
     private static final String COLUMNS = "funding_id, purpose, beneficiary, deposit_wei, reserve_wei, value_wei,"
             + " funding_day, chain_id, from_address, nonce, raw_tx, tx_hash, state, block_number, block_hash,"
-            + " last_error, created_at, updated_at, broadcast_at, confirmed_at";
+            + " last_error, created_at, updated_at, broadcast_at, confirmed_at, replacements";
 
     private final Database database;
     private final Clock clock;
@@ -151,6 +152,7 @@ public final class Fundings {
                     .bind("tx", signed.hash())
                     .bind("now", now)
                     .execute();
+            insertAttempt(h, id, 0, signed, now);
             nonces.advance(h, request.chainId(), request.fromAddress(), nonce);
             return load(h, id);
         });
@@ -170,15 +172,31 @@ public final class Fundings {
         return update(fundingId, "last_error = :err", error);
     }
 
-    /** Mined with status 1 and confirmed in {@code blockHash}. */
+    /** Mined with status 1 and confirmed in {@code blockHash}, by its current attempt. */
     public Funding markConfirmed(String fundingId, long blockNumber, String blockHash) throws SQLException {
+        return markConfirmed(fundingId, null, blockNumber, blockHash);
+    }
+
+    /**
+     * Mined with status 1 and confirmed in {@code blockHash} by the attempt {@code txHash} (the original or a
+     * replacement: whichever was mined), which becomes the funding's transaction. A funding no longer open is left as
+     * it is.
+     *
+     * @param txHash one of the funding's attempts; null = its current one
+     * @throws IllegalArgumentException when {@code txHash} is not an attempt of this funding
+     */
+    public Funding markConfirmed(String fundingId, String txHash, long blockNumber, String blockHash)
+            throws SQLException {
         Instant now = clock.instant();
         return database.inTransaction(h -> {
+            FundingAttempt mined = attemptOrCurrent(h, fundingId, txHash);
             h.createUpdate("UPDATE escrow_fundings SET state = 'CONFIRMED', block_number = :bn, block_hash = :bh,"
-                            + " confirmed_at = :now, updated_at = :now WHERE funding_id = :id AND state IN"
-                            + " ('SIGNED', 'BROADCAST')")
+                            + " tx_hash = :tx, raw_tx = :raw, last_error = NULL, confirmed_at = :now,"
+                            + " updated_at = :now WHERE funding_id = :id AND state IN ('SIGNED', 'BROADCAST')")
                     .bind("bn", blockNumber)
                     .bind("bh", blockHash)
+                    .bind("tx", mined.txHash())
+                    .bind("raw", mined.rawTx())
                     .bind("now", now)
                     .bind("id", fundingId)
                     .execute();
@@ -188,17 +206,68 @@ public final class Fundings {
 
     /** Reverted, or its nonce was used by another transaction: it no longer counts against the cap. */
     public Funding markFailed(String fundingId, Long blockNumber, String reason) throws SQLException {
+        return markFailed(fundingId, null, blockNumber, reason);
+    }
+
+    /**
+     * Reverted (the attempt {@code txHash} was mined with status 0, and becomes the funding's transaction), or its
+     * nonce was used by another transaction: it no longer counts against the cap.
+     *
+     * @param txHash the reverted attempt; null = the current one (e.g. the nonce went elsewhere)
+     */
+    public Funding markFailed(String fundingId, String txHash, Long blockNumber, String reason) throws SQLException {
         Instant now = clock.instant();
         return database.inTransaction(h -> {
+            FundingAttempt attempt = attemptOrCurrent(h, fundingId, txHash);
             h.createUpdate("UPDATE escrow_fundings SET state = 'FAILED', block_number = :bn, last_error = :err,"
-                            + " updated_at = :now WHERE funding_id = :id AND state IN ('SIGNED', 'BROADCAST')")
+                            + " tx_hash = :tx, raw_tx = :raw, updated_at = :now WHERE funding_id = :id AND state IN"
+                            + " ('SIGNED', 'BROADCAST')")
                     .bind("bn", blockNumber)
                     .bind("err", truncate(reason))
+                    .bind("tx", attempt.txHash())
+                    .bind("raw", attempt.rawTx())
                     .bind("now", now)
                     .bind("id", fundingId)
                     .execute();
             return load(h, fundingId);
         });
+    }
+
+    /**
+     * Stores a fee-bumped replacement of an open funding, signed with the <b>same nonce</b> (the caller's duty: the
+     * store holds raw bytes only), as its next attempt; it becomes the current transaction (the one broadcast next)
+     * and {@code last_error} is cleared. Committed before it is broadcast; earlier attempts stay stored, since any one
+     * of them may still be mined.
+     *
+     * @throws IllegalStateException when the funding is no longer open (confirmed or failed meanwhile): nothing stored
+     */
+    public Funding replace(String fundingId, Signed replacement) throws SQLException {
+        Instant now = clock.instant();
+        return database.inTransaction(h -> {
+            Funding f = h.createQuery("SELECT " + COLUMNS + " FROM escrow_fundings WHERE funding_id = :id FOR UPDATE")
+                    .bind("id", fundingId)
+                    .map((rs, ctx) -> map(rs))
+                    .one();
+            if (!f.open()) {
+                throw new IllegalStateException("funding " + fundingId + " is " + f.state() + ", cannot replace");
+            }
+            int attempt = f.replacements() + 1;
+            insertAttempt(h, fundingId, attempt, replacement, now);
+            h.createUpdate("UPDATE escrow_fundings SET tx_hash = :tx, raw_tx = :raw, replacements = :n,"
+                            + " last_error = NULL, updated_at = :now WHERE funding_id = :id")
+                    .bind("tx", replacement.hash())
+                    .bind("raw", replacement.raw())
+                    .bind("n", attempt)
+                    .bind("now", now)
+                    .bind("id", fundingId)
+                    .execute();
+            return load(h, fundingId);
+        });
+    }
+
+    /** Every signed attempt of a funding, oldest first (the last one is the current). */
+    public List<FundingAttempt> attempts(String fundingId) throws SQLException {
+        return database.withHandle(h -> attempts(h, fundingId));
     }
 
     /** Fundings still SIGNED or BROADCAST, per sending key in nonce order (the order they must be mined in). */
@@ -259,6 +328,45 @@ public final class Fundings {
         });
     }
 
+    private static List<FundingAttempt> attempts(Handle h, String fundingId) {
+        return h.createQuery("SELECT funding_id, attempt, tx_hash, raw_tx, created_at FROM escrow_funding_attempts"
+                        + " WHERE funding_id = :id ORDER BY attempt")
+                .bind("id", fundingId)
+                .map((rs, ctx) -> new FundingAttempt(
+                        rs.getString("funding_id"),
+                        rs.getInt("attempt"),
+                        rs.getString("tx_hash"),
+                        rs.getString("raw_tx"),
+                        Rows.instant(rs, "created_at")))
+                .list();
+    }
+
+    private static FundingAttempt attemptOrCurrent(Handle h, String fundingId, String txHash) {
+        List<FundingAttempt> all = attempts(h, fundingId);
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("no funding " + fundingId);
+        }
+        if (txHash == null) {
+            return all.get(all.size() - 1);
+        }
+        return all.stream()
+                .filter(a -> a.txHash().equalsIgnoreCase(txHash))
+                .findFirst()
+                .orElseThrow(() ->
+                        new IllegalArgumentException("transaction " + txHash + " is not an attempt of " + fundingId));
+    }
+
+    private static void insertAttempt(Handle h, String fundingId, int attempt, Signed signed, Instant now) {
+        h.createUpdate("INSERT INTO escrow_funding_attempts (funding_id, attempt, tx_hash, raw_tx, created_at)"
+                        + " VALUES (:id, :a, :tx, :raw, :now)")
+                .bind("id", fundingId)
+                .bind("a", attempt)
+                .bind("tx", signed.hash())
+                .bind("raw", signed.raw())
+                .bind("now", now)
+                .execute();
+    }
+
     private static BigInteger counted(Handle h, FundingPurpose purpose, String beneficiary, LocalDate day) {
         return h.createQuery("SELECT COALESCE(SUM(value_wei), 0) AS total FROM escrow_fundings WHERE beneficiary = :b"
                         + " AND purpose = :p AND funding_day = :day AND state <> 'FAILED'")
@@ -303,6 +411,7 @@ public final class Fundings {
                 Rows.instant(rs, "created_at"),
                 Rows.instant(rs, "updated_at"),
                 Rows.instant(rs, "broadcast_at"),
-                Rows.instant(rs, "confirmed_at"));
+                Rows.instant(rs, "confirmed_at"),
+                rs.getInt("replacements"));
     }
 }

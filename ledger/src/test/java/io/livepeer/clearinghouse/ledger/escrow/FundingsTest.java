@@ -125,6 +125,58 @@ class FundingsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
+    void a_replacement_is_stored_as_the_next_attempt_and_whichever_attempt_was_mined_confirms(JdbcTarget target)
+            throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
+        try (Database db = open(target)) {
+            Fundings fundings = new Fundings(db, clock);
+            Funding original = fundings.record(request(600, 0), signer("a"));
+            fundings.markBroadcast(original.fundingId());
+            fundings.noteError(original.fundingId(), "max fee per gas less than block base fee");
+            clock.advance(Duration.ofMinutes(10));
+
+            Funding replaced =
+                    fundings.replace(original.fundingId(), new Fundings.Signed("0x02b3", "0x" + "b3".repeat(32)));
+
+            assertThat(replaced.replacements()).isEqualTo(1);
+            assertThat(replaced.txHash()).isEqualTo("0x" + "b3".repeat(32));
+            assertThat(replaced.rawTx()).isEqualTo("0x02b3");
+            assertThat(replaced.nonce()).isEqualTo(original.nonce());
+            assertThat(replaced.state()).isEqualTo(FundingState.BROADCAST);
+            assertThat(replaced.lastError()).isNull();
+            assertThat(fundings.attempts(original.fundingId()))
+                    .extracting(FundingAttempt::attempt, FundingAttempt::txHash)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple(0, original.txHash()),
+                            org.assertj.core.groups.Tuple.tuple(1, "0x" + "b3".repeat(32)));
+            assertThat(fundings.attempts(original.fundingId()).get(1).createdAt())
+                    .isEqualTo(clock.instant());
+            assertThat(fundings.countedToday(FundingPurpose.SIGNER_TOPUP, SIGNER))
+                    .as("a replacement funds nothing more")
+                    .isEqualTo(600);
+            assertThat(new Nonces(db, clock).next(CHAIN, TREASURY))
+                    .as("a replacement takes no new nonce")
+                    .contains(BigInteger.valueOf(4));
+
+            // the original was mined after all: it confirms the funding and becomes its transaction
+            Funding confirmed =
+                    fundings.markConfirmed(original.fundingId(), original.txHash(), 12, "0x" + "cd".repeat(32));
+            assertThat(confirmed.state()).isEqualTo(FundingState.CONFIRMED);
+            assertThat(confirmed.txHash()).isEqualTo(original.txHash());
+            assertThat(confirmed.rawTx()).isEqualTo(original.rawTx());
+            assertThatThrownBy(() -> fundings.replace(
+                            original.fundingId(), new Fundings.Signed("0x02c3", "0x" + "c3".repeat(32))))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("CONFIRMED");
+            assertThat(fundings.attempts(original.fundingId())).hasSize(2);
+            assertThatThrownBy(() -> fundings.markFailed(original.fundingId(), "0x" + "dd".repeat(32), 13L, "x"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("not an attempt");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
     void two_instances_funding_at_once_stay_within_the_cap_and_take_distinct_nonces(JdbcTarget target)
             throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));

@@ -42,7 +42,8 @@ public final class EscrowApiRoutes extends ApiRouteBuilder {
      * @param fundingDay UTC day of the cap it counts against
      * @param fromAddress sending key
      * @param nonce its nonce
-     * @param txHash its hash
+     * @param txHash its current transaction's hash (the mined one's once confirmed or failed)
+     * @param replacements fee-bumped replacements signed for it (same nonce)
      * @param state {@code signed}, {@code broadcast}, {@code confirmed} or {@code failed}
      * @param blockNumber block of its receipt
      * @param lastError last broadcast error or failure reason
@@ -59,6 +60,7 @@ public final class EscrowApiRoutes extends ApiRouteBuilder {
             String fromAddress,
             String nonce,
             String txHash,
+            int replacements,
             String state,
             Long blockNumber,
             String lastError,
@@ -78,6 +80,7 @@ public final class EscrowApiRoutes extends ApiRouteBuilder {
                     f.fromAddress(),
                     f.nonce().toString(),
                     f.txHash(),
+                    f.replacements(),
                     f.state().name().toLowerCase(Locale.ROOT),
                     f.blockNumber(),
                     f.lastError(),

@@ -72,7 +72,7 @@ public final class EscrowConfiguration implements CamelConfiguration {
                         chain,
                         treasury,
                         payoutKey,
-                        EscrowCycle.defaultFunders(settings, fundings, chain),
+                        EscrowCycle.defaultFunders(settings, fundings, chain, clock),
                         clock));
         if (settings.active()) {
             ClusteredJobs.install(context, database);

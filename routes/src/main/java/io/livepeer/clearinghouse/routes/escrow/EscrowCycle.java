@@ -22,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One run of the clustered {@code escrow-cycle} job (docs/escrow.md): (1) reconcile open fundings; (2) for each
+ * One run of the clustered {@code escrow-cycle} job (docs/escrow.md): (1) reconcile open fundings (confirm or fail what is mined, replace what is stuck with
+ * a fee bump under the cap, re-broadcast the rest: {@link EscrowFunder}); (2) for each
  * monitored signer, read {@code getSenderInfo}, compute the {@link Runway} from metered {@code fee_wei}, store the poll,
  * and, with top-up on, fund a signer below {@code topup.below-hours} up to {@code topup.target-hours} from the treasury
  * key (capped per day); (3) with autofund on, fund the payout key's deposit from below the low watermark up to the
@@ -76,9 +77,9 @@ public final class EscrowCycle {
 
     /** The default funder for {@code settings}. */
     public static Function<TicketBroker, EscrowFunder> defaultFunders(
-            EscrowSettings settings, Fundings fundings, EscrowChain chain) {
+            EscrowSettings settings, Fundings fundings, EscrowChain chain, Clock clock) {
         return broker -> new EscrowFunder(
-                fundings, chain.chain().orElseThrow(), broker, settings.confirmations(), settings.maxFeePerGasWei());
+                fundings, chain.chain().orElseThrow(), broker, EscrowFunder.Options.of(settings), clock);
     }
 
     /**
@@ -96,7 +97,10 @@ public final class EscrowCycle {
         }
         TicketBroker broker = maybeBroker.get();
         EscrowFunder funder = funders.apply(broker);
-        List<Funding> moved = new ArrayList<>(funder.reconcile());
+        List<PayoutKey> keys = new ArrayList<>();
+        treasury.ifPresent(keys::add);
+        payoutKey.ifPresent(keys::add);
+        List<Funding> moved = new ArrayList<>(funder.reconcile(keys));
         Instant now = clock.instant();
         EscrowSigners.Spend spend = signers.spend(now.minus(settings.burnWindow()), now);
         List<SignerObservation> observations = new ArrayList<>();

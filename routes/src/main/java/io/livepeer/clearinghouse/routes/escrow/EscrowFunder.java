@@ -7,10 +7,14 @@ import io.livepeer.clearinghouse.contracts.PayoutKey;
 import io.livepeer.clearinghouse.contracts.SignedTransaction;
 import io.livepeer.clearinghouse.contracts.TicketBroker;
 import io.livepeer.clearinghouse.ledger.escrow.Funding;
+import io.livepeer.clearinghouse.ledger.escrow.FundingAttempt;
 import io.livepeer.clearinghouse.ledger.escrow.FundingPurpose;
+import io.livepeer.clearinghouse.ledger.escrow.FundingState;
 import io.livepeer.clearinghouse.ledger.escrow.Fundings;
 import java.math.BigInteger;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,17 +27,64 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
 /**
  * Sends TicketBroker funding transactions so that none is ever sent twice: {@link #fund} stores the signed raw
  * transaction (state SIGNED, nonce from the shared nonce manager, daily cap re-checked under the key's lock) and only
- * then broadcasts it; {@link #reconcile} re-broadcasts every open funding's same bytes (idempotent: same nonce, same
- * hash) and moves it to CONFIRMED after the configured confirmations in a canonical block, or FAILED when it reverted
- * or its nonce went to another transaction. Gas limit = {@code eth_estimateGas × 1.25} (L2 estimates are tight);
- * fees = the node's suggestion with the fee cap clipped to {@code maxFeePerGasWei}.
+ * then broadcasts it; {@link #reconcile} moves every open funding on:
+ *
+ * <ul>
+ *   <li>any of its attempts (the original and its replacements, all with the same nonce) mined: a status-1 receipt
+ *       with {@code confirmations} blocks in a canonical block confirms the funding with that attempt, a status-0 one
+ *       fails it; whichever attempt was mined, the funding is funded once;
+ *   <li>none mined and the current attempt signed at least {@code stuckAfter} ago: a replacement with the same nonce,
+ *       recipient, value, calldata and gas limit and fees bumped by {@code bumpPercent} (≥ 10, or the market's if
+ *       higher; contracts {@link Fees#replacing}) is signed, stored as the next attempt, committed, then broadcast; never
+ *       above {@code maxFeePerGasWei} (then the current attempt is re-broadcast and the funding's {@code last_error}
+ *       says so), and not while the node refuses for insufficient funds (a higher fee would not help);
+ *   <li>otherwise the current attempt's same bytes are re-broadcast (idempotent: same nonce, same hash).
+ * </ul>
+ *
+ * A broadcast refused with "nonce too low" while no attempt has a receipt fails the funding (another transaction
+ * used the nonce). Gas limit = {@code eth_estimateGas × 1.25} (L2 estimates are tight); fees = the node's suggestion
+ * with the fee cap clipped to {@code maxFeePerGasWei}. Amounts in wei, fees in wei per gas.
  */
 public final class EscrowFunder {
 
-    /** Runs after a funding is stored and before it is broadcast (tests simulate a crash here). */
+    /** Runs after a funding or a replacement is stored and before it is broadcast (tests simulate a crash here). */
     @FunctionalInterface
     interface BeforeBroadcast {
         void run(Funding funding);
+    }
+
+    /**
+     * Funder options.
+     *
+     * @param confirmations blocks (the receipt's included) before a funding is confirmed (≥ 1)
+     * @param maxFeePerGasWei fee cap never exceeded, by a funding or its replacement
+     * @param stuckAfter a funding whose current attempt was signed this long ago and is not mined is replaced
+     * @param bumpPercent fee increase of a replacement, percent (nodes require ≥ 10)
+     */
+    public record Options(int confirmations, BigInteger maxFeePerGasWei, Duration stuckAfter, int bumpPercent) {
+        public Options {
+            if (confirmations < 1) {
+                throw new IllegalArgumentException("confirmations must be at least 1, got " + confirmations);
+            }
+            if (maxFeePerGasWei == null || maxFeePerGasWei.signum() <= 0) {
+                throw new IllegalArgumentException("maxFeePerGasWei must be positive wei, got " + maxFeePerGasWei);
+            }
+            if (stuckAfter == null || stuckAfter.isNegative() || stuckAfter.isZero()) {
+                throw new IllegalArgumentException("stuckAfter must be positive, got " + stuckAfter);
+            }
+            if (bumpPercent < 10) {
+                throw new IllegalArgumentException("bumpPercent must be at least 10, got " + bumpPercent);
+            }
+        }
+
+        /** The options of {@code settings}. */
+        public static Options of(EscrowSettings settings) {
+            return new Options(
+                    settings.confirmations(),
+                    settings.maxFeePerGasWei(),
+                    settings.stuckAfter(),
+                    settings.feeBumpPercent());
+        }
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(EscrowFunder.class);
@@ -41,31 +92,26 @@ public final class EscrowFunder {
     private final Fundings fundings;
     private final Chain chain;
     private final TicketBroker broker;
-    private final int confirmations;
-    private final BigInteger maxFeePerGasWei;
+    private final Options options;
+    private final Clock clock;
     private final BeforeBroadcast beforeBroadcast;
 
-    /**
-     * @param confirmations blocks (the receipt's included) before a funding is confirmed
-     * @param maxFeePerGasWei fee cap never exceeded
-     */
-    public EscrowFunder(
-            Fundings fundings, Chain chain, TicketBroker broker, int confirmations, BigInteger maxFeePerGasWei) {
-        this(fundings, chain, broker, confirmations, maxFeePerGasWei, f -> {});
+    public EscrowFunder(Fundings fundings, Chain chain, TicketBroker broker, Options options, Clock clock) {
+        this(fundings, chain, broker, options, clock, f -> {});
     }
 
     EscrowFunder(
             Fundings fundings,
             Chain chain,
             TicketBroker broker,
-            int confirmations,
-            BigInteger maxFeePerGasWei,
+            Options options,
+            Clock clock,
             BeforeBroadcast beforeBroadcast) {
         this.fundings = Objects.requireNonNull(fundings, "fundings");
         this.chain = Objects.requireNonNull(chain, "chain");
         this.broker = Objects.requireNonNull(broker, "broker");
-        this.confirmations = confirmations;
-        this.maxFeePerGasWei = Objects.requireNonNull(maxFeePerGasWei, "maxFeePerGasWei");
+        this.options = Objects.requireNonNull(options, "options");
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.beforeBroadcast = Objects.requireNonNull(beforeBroadcast, "beforeBroadcast");
     }
 
@@ -104,7 +150,7 @@ public final class EscrowFunder {
         BigInteger gasLimit = estimate.multiply(BigInteger.valueOf(125))
                 .add(BigInteger.valueOf(99))
                 .divide(BigInteger.valueOf(100));
-        Fees fees = chain.suggestFees().cappedAt(maxFeePerGasWei);
+        Fees fees = chain.suggestFees().cappedAt(options.maxFeePerGasWei());
         Funding stored = fundings.record(
                 new Fundings.Request(
                         purpose,
@@ -135,15 +181,17 @@ public final class EscrowFunder {
     }
 
     /**
-     * Moves every open funding on: re-broadcasts what is not mined, confirms or fails what is.
+     * Moves every open funding on: confirms or fails what is mined, replaces what is stuck, re-broadcasts the rest.
      *
+     * @param keys the sending keys this instance holds (treasury, payout key): a stuck funding from a key not among
+     *     them is re-broadcast, never replaced
      * @return the fundings as they are afterwards
      */
-    public List<Funding> reconcile() throws SQLException {
+    public List<Funding> reconcile(List<PayoutKey> keys) throws SQLException {
         List<Funding> out = new ArrayList<>();
         for (Funding f : fundings.open()) {
             try {
-                out.add(step(f));
+                out.add(step(f, keys));
             } catch (ChainException e) {
                 LOG.warn("Funding {} (tx {}) not reconciled this time: {}", f.fundingId(), f.txHash(), e.getMessage());
                 out.add(fundings.noteError(f.fundingId(), e.getMessage()));
@@ -152,22 +200,52 @@ public final class EscrowFunder {
         return out;
     }
 
-    private Funding step(Funding f) throws SQLException {
-        Optional<TransactionReceipt> receipt = chain.receipt(f.txHash());
-        if (receipt.isEmpty()) {
-            return broadcast(f);
+    private Funding step(Funding f, List<PayoutKey> keys) throws SQLException {
+        List<FundingAttempt> attempts = fundings.attempts(f.fundingId());
+        for (FundingAttempt attempt : attempts) {
+            Optional<TransactionReceipt> receipt = chain.receipt(attempt.txHash());
+            if (receipt.isPresent()) {
+                return settle(f, attempt, receipt.get());
+            }
         }
-        TransactionReceipt r = receipt.get();
+        FundingAttempt current = attempts.get(attempts.size() - 1);
+        if (stuck(f, current)) {
+            Optional<PayoutKey> key = keys.stream()
+                    .filter(k -> k.address().equalsIgnoreCase(f.fromAddress()))
+                    .findFirst();
+            if (key.isEmpty()) {
+                LOG.warn(
+                        "Funding {} (tx {}) is stuck, but the key {} is not loaded here: re-broadcast only",
+                        f.fundingId(),
+                        f.txHash(),
+                        f.fromAddress());
+            } else {
+                return replace(f, current, key.get());
+            }
+        }
+        return broadcast(f);
+    }
+
+    private boolean stuck(Funding f, FundingAttempt current) {
+        if (f.state() == FundingState.SIGNED && f.lastError() == null) {
+            return false; // never offered to the node (a crash before broadcast): its own bytes go first
+        }
+        if (Duration.between(current.createdAt(), clock.instant()).compareTo(options.stuckAfter()) < 0) {
+            return false;
+        }
+        // a higher fee only raises what the key must hold
+        return f.lastError() == null || !f.lastError().toLowerCase(Locale.ROOT).contains("insufficient funds");
+    }
+
+    private Funding settle(Funding f, FundingAttempt attempt, TransactionReceipt r) throws SQLException {
         long block = r.getBlockNumber().longValueExact();
         if (!r.isStatusOK()) {
-            LOG.warn("Funding {} (tx {}) reverted in block {}", f.fundingId(), f.txHash(), block);
-            return fundings.markFailed(f.fundingId(), block, "reverted in block " + block);
+            LOG.warn("Funding {} (tx {}) reverted in block {}", f.fundingId(), attempt.txHash(), block);
+            return fundings.markFailed(f.fundingId(), attempt.txHash(), block, "reverted in block " + block);
         }
         long head = chain.blockNumber();
-        if (head - block + 1 < confirmations) {
-            return f.state() == io.livepeer.clearinghouse.ledger.escrow.FundingState.SIGNED
-                    ? fundings.markBroadcast(f.fundingId())
-                    : f;
+        if (head - block + 1 < options.confirmations()) {
+            return f.state() == FundingState.SIGNED ? fundings.markBroadcast(f.fundingId()) : f;
         }
         Optional<String> canonical = chain.blockHash(block);
         if (canonical.isEmpty() || !canonical.get().equalsIgnoreCase(r.getBlockHash())) {
@@ -175,8 +253,44 @@ public final class EscrowFunder {
             // re-broadcast next time
             return f;
         }
-        LOG.info("Funding {} confirmed in block {} (tx {})", f.fundingId(), block, f.txHash());
-        return fundings.markConfirmed(f.fundingId(), block, r.getBlockHash());
+        LOG.info(
+                "Funding {} confirmed in block {} (tx {}, attempt {} of {})",
+                f.fundingId(),
+                block,
+                attempt.txHash(),
+                attempt.attempt(),
+                f.replacements());
+        return fundings.markConfirmed(f.fundingId(), attempt.txHash(), block, r.getBlockHash());
+    }
+
+    private Funding replace(Funding f, FundingAttempt current, PayoutKey key) throws SQLException {
+        SignedTransaction stuck = Chain.decode(current.rawTx());
+        Fees wanted = stuck.fees().replacing(options.bumpPercent(), chain.suggestFees());
+        if (wanted.maxFeePerGas().compareTo(options.maxFeePerGasWei()) > 0) {
+            String why = "stuck at " + stuck.fees().maxFeePerGas() + " wei/gas since " + current.createdAt()
+                    + "; a replacement would need " + wanted.maxFeePerGas() + " wei/gas, above the cap "
+                    + options.maxFeePerGasWei() + " (ESCROW_MAX_FEE_PER_GAS_WEI)";
+            LOG.warn("Funding {} (tx {}) {}", f.fundingId(), f.txHash(), why);
+            Funding rebroadcast = broadcast(f);
+            return rebroadcast.lastError() == null ? fundings.noteError(f.fundingId(), why) : rebroadcast;
+        }
+        SignedTransaction replacement = chain.resign(key, current.rawTx(), wanted);
+        if (!replacement.nonce().equals(f.nonce())) {
+            throw new IllegalStateException("funding " + f.fundingId() + " has nonce " + f.nonce() + ", its attempt "
+                    + current.txHash() + " " + replacement.nonce());
+        }
+        Funding stored = fundings.replace(f.fundingId(), new Fundings.Signed(replacement.raw(), replacement.hash()));
+        LOG.info(
+                "Funding {} stuck since {} at {} wei/gas: replacement {} stored, nonce {}, {} wei/gas (tip {})",
+                f.fundingId(),
+                current.createdAt(),
+                stuck.fees().maxFeePerGas(),
+                replacement.hash(),
+                replacement.nonce(),
+                wanted.maxFeePerGas(),
+                wanted.maxPriorityFeePerGas());
+        beforeBroadcast.run(stored);
+        return broadcast(stored);
     }
 
     private Funding broadcast(Funding f) throws SQLException {
@@ -186,7 +300,18 @@ public final class EscrowFunder {
         } catch (ChainException e) {
             String message = e.getMessage() == null ? "" : e.getMessage();
             if (message.toLowerCase(Locale.ROOT).contains("nonce too low")) {
-                // the nonce went to another transaction and this one is not mined: it can never be
+                for (FundingAttempt attempt : fundings.attempts(f.fundingId())) {
+                    if (chain.receipt(attempt.txHash()).isPresent()) {
+                        // an earlier attempt was mined meanwhile: the next reconcile confirms (or fails) with it
+                        LOG.info(
+                                "Funding {}: attempt {} was mined, {} is not needed",
+                                f.fundingId(),
+                                attempt.txHash(),
+                                f.txHash());
+                        return f;
+                    }
+                }
+                // the nonce went to another transaction and no attempt of ours is mined: none ever can be
                 LOG.warn(
                         "Funding {} (tx {}) failed: nonce {} was used by another transaction",
                         f.fundingId(),

@@ -25,7 +25,10 @@ import java.util.Optional;
  * @param runwayCriticalHours below this runway the check is DOWN (alert EscrowRunwayCritical)
  * @param dryRun when true (the default) fundings are decided and logged, never signed or sent
  * @param confirmations blocks (the receipt's included) before a funding counts as confirmed
- * @param maxFeePerGasWei never sign a fee cap above this (the fee suggestion is clipped to it)
+ * @param maxFeePerGasWei never sign a fee cap above this (the fee suggestion is clipped to it, and a replacement
+ *     that would need more is not signed)
+ * @param stuckAfter a funding not mined this long after its current transaction was signed is replaced (same nonce)
+ * @param feeBumpPercent fee increase of a replacement, percent (at least 10: nodes refuse less)
  * @param topUpEnabled whether signers are topped up from the treasury key
  * @param topUpBelowHours a signer whose runway is below this is topped up
  * @param topUpTargetHours a top-up brings deposit + reserve to cover this many hours of burn
@@ -51,6 +54,8 @@ public record EscrowSettings(
         boolean dryRun,
         int confirmations,
         BigInteger maxFeePerGasWei,
+        Duration stuckAfter,
+        int feeBumpPercent,
         boolean topUpEnabled,
         int topUpBelowHours,
         int topUpTargetHours,
@@ -102,6 +107,8 @@ public record EscrowSettings(
                 r.bool(P + "dry-run"),
                 r.positiveInt(P + "confirmations"),
                 wei(r, P + "max-fee-per-gas-wei", false),
+                positive(r, P + "stuck-after"),
+                bump(r, P + "fee-bump-percent"),
                 r.bool(P + "topup.enabled"),
                 below,
                 target,
@@ -150,6 +157,15 @@ public record EscrowSettings(
                     key + " must hold 0x-prefixed 20-byte hex addresses, got '" + value + "'");
         }
         return value.toLowerCase(Locale.ROOT);
+    }
+
+    private static int bump(SettingsReader r, String key) {
+        int percent = r.positiveInt(key);
+        if (percent < 10) {
+            throw new IllegalArgumentException(
+                    key + " must be at least 10 (nodes refuse a smaller bump), got " + percent);
+        }
+        return percent;
     }
 
     private static Duration positive(SettingsReader r, String key) {

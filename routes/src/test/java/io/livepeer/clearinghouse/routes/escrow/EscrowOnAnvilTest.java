@@ -3,6 +3,8 @@ package io.livepeer.clearinghouse.routes.escrow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.livepeer.clearinghouse.contracts.Chain;
+import io.livepeer.clearinghouse.contracts.Fees;
 import io.livepeer.clearinghouse.contracts.KeySource;
 import io.livepeer.clearinghouse.contracts.LivepeerTestChain;
 import io.livepeer.clearinghouse.contracts.PayoutKey;
@@ -15,6 +17,7 @@ import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DatabaseConfig;
 import io.livepeer.clearinghouse.ledger.escrow.EscrowSigners;
 import io.livepeer.clearinghouse.ledger.escrow.Funding;
+import io.livepeer.clearinghouse.ledger.escrow.FundingAttempt;
 import io.livepeer.clearinghouse.ledger.escrow.FundingPurpose;
 import io.livepeer.clearinghouse.ledger.escrow.FundingState;
 import io.livepeer.clearinghouse.ledger.escrow.Fundings;
@@ -36,6 +39,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterAll;
@@ -50,7 +54,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The escrow flow against the real TicketBroker on anvil and a real database: the runway follows a deposit drawn down
  * by redeemed winning tickets and metered fee_wei; a top-up crosses the threshold once, respects the daily cap and
  * survives a crash between signing and broadcast with one transaction on chain; autofund tops up the payout key's
- * deposit. Skipped with a message when ../shared/contracts is absent.
+ * deposit; a stuck funding is replaced with a fee bump under the cap, and whichever of its transactions is mined funds
+ * once. Skipped with a message when ../shared/contracts is absent.
  */
 @ExtendWith(AnvilExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -58,6 +63,7 @@ class EscrowOnAnvilTest {
 
     private static final BigInteger FACE = BigInteger.TEN.pow(15); // 0.001 ETH
     private static final Duration WINDOW = Duration.ofHours(6);
+    private static final Duration STUCK_AFTER = Duration.ofMinutes(10);
 
     private LivepeerTestChain net;
     private Protocol protocol;
@@ -280,6 +286,142 @@ class EscrowOnAnvilTest {
         assertThat(net.chain.latestNonce(payoutKey.address())).isEqualTo(BigInteger.ONE);
     }
 
+    @Test
+    void a_stuck_funding_is_replaced_with_a_fee_bump_under_the_cap_and_funds_once() throws Exception {
+        PayoutKey payoutKey = LivepeerTestChain.freshKey(net.chain, BigInteger.TEN.pow(18));
+        EscrowCycle cycle =
+                cycle(settings(List.of(), false, true, false), Optional.empty(), Optional.of(payoutKey), null);
+        Fundings fundings = new Fundings(db, clock);
+        anvil.automine(false);
+        try {
+            Funding first = cycle.run().fundings().get(0);
+            assertThat(first.state()).isEqualTo(FundingState.BROADCAST);
+
+            clock.advance(STUCK_AFTER.minusSeconds(1));
+            EscrowCycle.Report early = cycle.run();
+            assertThat(early.fundings()).singleElement().satisfies(f -> {
+                assertThat(f.replacements()).as("not stuck yet").isZero();
+                assertThat(f.txHash()).isEqualTo(first.txHash());
+            });
+            assertThat(early.autofundDecision())
+                    .hasValueSatisfying(
+                            d -> assertThat(d).contains(first.fundingId()).contains("still"));
+
+            clock.advance(Duration.ofSeconds(1));
+            Funding replaced = cycle.run().fundings().get(0);
+            assertThat(replaced.replacements()).isEqualTo(1);
+            assertThat(replaced.txHash()).isNotEqualTo(first.txHash());
+            assertThat(replaced.nonce()).isEqualTo(first.nonce());
+            assertThat(replaced.state()).isEqualTo(FundingState.BROADCAST);
+            assertThat(replaced.lastError()).isNull();
+            List<FundingAttempt> attempts = fundings.attempts(first.fundingId());
+            assertThat(attempts).extracting(FundingAttempt::txHash).containsExactly(first.txHash(), replaced.txHash());
+            Fees before = Chain.decode(attempts.get(0).rawTx()).fees();
+            Fees after = Chain.decode(attempts.get(1).rawTx()).fees();
+            assertThat(after.maxFeePerGas())
+                    .isGreaterThanOrEqualTo(before.bump(12).maxFeePerGas());
+            assertThat(after.maxPriorityFeePerGas())
+                    .isGreaterThanOrEqualTo(before.bump(12).maxPriorityFeePerGas());
+            assertThat(Chain.decode(attempts.get(1).rawTx()).value()).isEqualTo(first.valueWei());
+
+            anvil.mine(1);
+            mined(replaced.txHash());
+            EscrowCycle.Report done = cycle.run();
+
+            assertThat(done.fundings()).singleElement().satisfies(f -> {
+                assertThat(f.state()).isEqualTo(FundingState.CONFIRMED);
+                assertThat(f.txHash()).isEqualTo(replaced.txHash());
+            });
+            assertThat(done.autofundDecision())
+                    .hasValueSatisfying(d -> assertThat(d).contains("not below"));
+            assertThat(net.chain.receipt(first.txHash()))
+                    .as("the original was replaced")
+                    .isEmpty();
+            assertThat(net.chain.latestNonce(payoutKey.address()))
+                    .as("one transaction on chain")
+                    .isEqualTo(1);
+            assertThat(protocol.ticketBroker().senderInfo(payoutKey.address()).deposit())
+                    .as("funded once")
+                    .isEqualTo(FACE.multiply(BigInteger.valueOf(20)));
+            assertThat(fundings.recent(FundingPurpose.PAYOUT_DEPOSIT, payoutKey.address(), 10))
+                    .hasSize(1);
+        } finally {
+            anvil.automine(true);
+        }
+    }
+
+    @Test
+    void the_original_mined_after_its_replacement_was_stored_confirms_the_funding_once() throws Exception {
+        PayoutKey payoutKey = LivepeerTestChain.freshKey(net.chain, BigInteger.TEN.pow(18));
+        EscrowSettings live = settings(List.of(), false, true, false);
+        AtomicInteger stored = new AtomicInteger();
+        EscrowCycle crashing = cycle(live, Optional.empty(), Optional.of(payoutKey), f -> {
+            if (stored.incrementAndGet() == 2) {
+                throw new IllegalStateException("simulated crash between storing the replacement and its broadcast");
+            }
+        });
+        Fundings fundings = new Fundings(db, clock);
+        anvil.automine(false);
+        try {
+            Funding first = crashing.run().fundings().get(0);
+            clock.advance(STUCK_AFTER);
+            assertThatThrownBy(crashing::run).hasMessageContaining("simulated crash");
+            Funding open = fundings.open().get(0);
+            assertThat(open.replacements()).isEqualTo(1);
+            String replacement = open.txHash();
+            assertThat(replacement).isNotEqualTo(first.txHash());
+
+            anvil.mine(1); // the node only ever had the original
+            mined(first.txHash());
+            EscrowCycle.Report restarted =
+                    cycle(live, Optional.empty(), Optional.of(payoutKey), null).run();
+
+            assertThat(restarted.fundings()).singleElement().satisfies(f -> {
+                assertThat(f.state()).isEqualTo(FundingState.CONFIRMED);
+                assertThat(f.txHash())
+                        .as("confirmed by the attempt that was mined")
+                        .isEqualTo(first.txHash());
+            });
+            assertThat(restarted.autofundDecision())
+                    .hasValueSatisfying(d -> assertThat(d).contains("not below"));
+            assertThat(net.chain.receipt(replacement)).isEmpty();
+            assertThat(net.chain.latestNonce(payoutKey.address())).isEqualTo(1);
+            assertThat(protocol.ticketBroker().senderInfo(payoutKey.address()).deposit())
+                    .isEqualTo(FACE.multiply(BigInteger.valueOf(20)));
+        } finally {
+            anvil.automine(true);
+        }
+    }
+
+    @Test
+    void a_stuck_funding_is_never_replaced_above_the_fee_cap() throws Exception {
+        PayoutKey payoutKey = LivepeerTestChain.freshKey(net.chain, BigInteger.TEN.pow(18));
+        // the cap is the market fee itself: the funding fits, a 12 % bump does not
+        BigInteger market = net.chain.suggestFees().maxFeePerGas();
+        EscrowCycle cycle =
+                cycle(settings(List.of(), false, true, false, market), Optional.empty(), Optional.of(payoutKey), null);
+        anvil.automine(false);
+        try {
+            Funding first = cycle.run().fundings().get(0);
+            clock.advance(STUCK_AFTER);
+
+            Funding after = cycle.run().fundings().get(0);
+
+            assertThat(after.state()).isEqualTo(FundingState.BROADCAST);
+            assertThat(after.replacements()).isZero();
+            assertThat(after.txHash()).isEqualTo(first.txHash());
+            assertThat(after.lastError()).contains("above the cap " + market);
+            anvil.mine(1);
+            mined(first.txHash());
+            assertThat(cycle.run().fundings())
+                    .singleElement()
+                    .extracting(Funding::state)
+                    .isEqualTo(FundingState.CONFIRMED);
+        } finally {
+            anvil.automine(true);
+        }
+    }
+
     // ---- helpers ----
 
     /** Waits until anvil has mined the transaction (automine answers at once, but not necessarily before we ask). */
@@ -353,13 +495,18 @@ class EscrowOnAnvilTest {
                         fundings,
                         chain.chain().orElseThrow(),
                         broker,
-                        settings.confirmations(),
-                        settings.maxFeePerGasWei(),
+                        EscrowFunder.Options.of(settings),
+                        clock,
                         hook == null ? f -> {} : hook),
                 clock);
     }
 
     private EscrowSettings settings(List<String> signers, boolean topUp, boolean autofund, boolean dryRun) {
+        return settings(signers, topUp, autofund, dryRun, BigInteger.valueOf(100_000_000_000L));
+    }
+
+    private EscrowSettings settings(
+            List<String> signers, boolean topUp, boolean autofund, boolean dryRun, BigInteger maxFeePerGasWei) {
         KeySource none = new KeySource(Optional.empty(), Optional.empty(), Optional.empty(), "UNSET_TEST_KEY", "test");
         return new EscrowSettings(
                 signers,
@@ -373,7 +520,9 @@ class EscrowOnAnvilTest {
                 5,
                 dryRun,
                 1,
-                BigInteger.valueOf(100_000_000_000L),
+                maxFeePerGasWei,
+                STUCK_AFTER,
+                12,
                 topUp,
                 24,
                 48,
