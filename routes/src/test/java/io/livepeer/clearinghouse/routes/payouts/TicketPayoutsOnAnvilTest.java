@@ -404,4 +404,113 @@ class TicketPayoutsOnAnvilTest {
         assertThat(net.feesOf(recipient)).isEqualTo(AMOUNT);
         assertThat(settlements(intent.intentId())).isEqualTo(1);
     }
+
+    /** Starts the round after which every ticket made so far has expired (creation round + validity ≤ current). */
+    private void expireTicketsMadeSoFar() {
+        Protocol protocol = Protocol.of(chain, net.broker);
+        BigInteger next = protocol.currentRound().add(protocol.ticketBroker().validityPeriod());
+        net.initializeRound(next.longValueExact());
+    }
+
+    @Test
+    void a_sent_ticket_that_expires_before_it_is_mined_fails_its_payout_keeps_the_balance_and_a_new_ticket_pays_it()
+            throws Exception {
+        String recipient = orchestrator("orch-exp", true);
+        fundDeposit(AMOUNT.multiply(BigInteger.TWO));
+        PayoutIntent intent = approvedFor("orch-exp");
+        TicketPayouts engine = engine(20);
+        anvil.automine(false);
+        engine.advanceAll();
+        PayoutIntent sent = intent(intent.intentId());
+        assertThat(sent.state()).isEqualTo(PayoutState.BROADCAST);
+        StoredTicket expiring = ticket(intent.intentId());
+        // the node loses the redemption (dropped from its pool) while the rounds move past the ticket's validity
+        anvil.rpc("anvil_dropTransaction", sent.txHash());
+        anvil.automine(true);
+        expireTicketsMadeSoFar();
+
+        // the stored redemption goes out again (its nonce must be used), is mined and reverts: "ticket is expired"
+        advanceUntil(engine, intent.intentId(), PayoutState.FAILED);
+
+        PayoutIntent failed = intent(intent.intentId());
+        assertThat(failed.failureReason()).contains("reverted").contains("the ticket has expired");
+        assertThat(chain.receipt(failed.txHash()))
+                .hasValueSatisfying(r -> assertThat(r.isStatusOK()).isFalse());
+        StoredTicket dead = ticket(intent.intentId());
+        assertThat(dead.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(dead.ticketHash()).isEqualTo(expiring.ticketHash());
+        assertThat(settlements(intent.intentId())).as("not debited").isZero();
+        assertThat(store().balanceWei("orch-exp")).as("the balance stays").isEqualTo(AMOUNT);
+        assertThat(net.feesOf(recipient)).isZero();
+        assertThat(new TicketBroker(chain, net.broker).senderInfo(key.address()).deposit())
+                .as("nothing drawn on the deposit")
+                .isEqualTo(AMOUNT.multiply(BigInteger.TWO));
+
+        // the next plan pays the same balance with a new ticket of the current round
+        PayoutIntent retry = approvedFor("orch-exp");
+        assertThat(retry.intentId()).isNotEqualTo(intent.intentId());
+        advanceUntil(engine, retry.intentId(), PayoutState.CONFIRMED);
+        StoredTicket fresh = ticket(retry.intentId());
+        assertThat(fresh.ticketHash()).isNotEqualTo(expiring.ticketHash());
+        assertThat(fresh.creationRound()).isGreaterThan(expiring.creationRound());
+        assertThat(fresh.outcome()).isEqualTo(Outcome.REDEEMED);
+        assertThat(net.feesOf(recipient)).as("paid once").isEqualTo(AMOUNT);
+        assertThat(settlements(retry.intentId())).isEqualTo(1);
+        assertThat(store().balanceWei("orch-exp")).isZero();
+        assertThat(planner().plan().entries()).isEmpty();
+    }
+
+    @Test
+    void a_sent_ticket_retried_after_a_reverted_batch_that_expires_in_the_pool_fails_without_being_sent_again()
+            throws Exception {
+        String recipient = orchestrator("orch-exp-pool", true);
+        fundDeposit(AMOUNT.multiply(BigInteger.TWO));
+        PayoutIntent intent = approvedFor("orch-exp-pool");
+        TicketPayouts engine = engine(20);
+        PayoutTickets tickets = new PayoutTickets(db, clock);
+        anvil.automine(false);
+        engine.advanceAll();
+        PayoutIntent sent = intent(intent.intentId());
+        assertThat(sent.state()).isEqualTo(PayoutState.BROADCAST);
+        anvil.rpc("anvil_dropTransaction", sent.txHash());
+        anvil.automine(true);
+        net.pause(true);
+        try {
+            // the redemption goes out again while the protocol is paused: it reverts, the ticket (revealed now, but
+            // not expired and not used) goes back to the pool, where the pre-check refuses it for now
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> {
+                        engine.advanceAll();
+                        String reason = ticket(intent.intentId()).waitingReason();
+                        return reason != null && reason.startsWith("pre-check:");
+                    });
+            assertThat(chain.receipt(sent.txHash()))
+                    .hasValueSatisfying(r -> assertThat(r.isStatusOK()).isFalse());
+            assertThat(intent(intent.intentId()).state().isOpen()).isTrue();
+            assertThat(ticket(intent.intentId()).outcome()).isEqualTo(Outcome.PENDING);
+            assertThat(tickets.pool()).extracting(StoredTicket::intentId).containsExactly(intent.intentId());
+        } finally {
+            net.pause(false);
+        }
+        BigInteger noncesBefore = chain.latestNonce(key.address());
+        expireTicketsMadeSoFar();
+
+        advanceUntil(engine, intent.intentId(), PayoutState.FAILED);
+
+        PayoutIntent failed = intent(intent.intentId());
+        assertThat(failed.failureReason()).contains("expired");
+        assertThat(ticket(intent.intentId()).outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(chain.latestNonce(key.address()))
+                .as("the expired ticket is not sent again")
+                .isEqualTo(noncesBefore);
+        assertThat(settlements(intent.intentId())).isZero();
+        assertThat(store().balanceWei("orch-exp-pool")).isEqualTo(AMOUNT);
+        assertThat(net.feesOf(recipient)).isZero();
+        assertThat(planner().plan().entries())
+                .as("the next plan includes the orchestrator again")
+                .singleElement()
+                .satisfies(e -> assertThat(e.orchestratorId()).isEqualTo("orch-exp-pool"));
+    }
 }
