@@ -4,6 +4,7 @@ import io.livepeer.clearinghouse.contracts.Chain;
 import io.livepeer.clearinghouse.contracts.ChainException;
 import io.livepeer.clearinghouse.contracts.Fees;
 import io.livepeer.clearinghouse.contracts.PayoutKey;
+import io.livepeer.clearinghouse.contracts.SameNonce;
 import io.livepeer.clearinghouse.contracts.SignedTransaction;
 import io.livepeer.clearinghouse.contracts.TicketBroker;
 import io.livepeer.clearinghouse.ledger.escrow.Funding;
@@ -22,7 +23,6 @@ import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.web3j.protocol.core.methods.response.TransactionReceipt;
 
 /**
  * Sends TicketBroker funding transactions so that none is ever sent twice: {@link #fund} stores the signed raw
@@ -30,12 +30,12 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
  * then broadcasts it; {@link #reconcile} moves every open funding on:
  *
  * <ul>
- *   <li>any of its attempts (the original and its replacements, all with the same nonce) mined: a status-1 receipt
- *       with {@code confirmations} blocks in a canonical block confirms the funding with that attempt, a status-0 one
- *       fails it; whichever attempt was mined, the funding is funded once;
+ *   <li>any of its attempts (the original and its replacements, all with the same nonce) mined with
+ *       {@code confirmations} blocks in a canonical block ({@link SameNonce#standing}): status 1 confirms the funding
+ *       with that attempt, status 0 fails it; whichever attempt was mined, the funding is funded once;
  *   <li>none mined and the current attempt signed at least {@code stuckAfter} ago: a replacement with the same nonce,
  *       recipient, value, calldata and gas limit and fees bumped by {@code bumpPercent} (≥ 10, or the market's if
- *       higher; contracts {@link Fees#replacing}) is signed, stored as the next attempt, committed, then broadcast; never
+ *       higher; {@link SameNonce#replacement}) is signed, stored as the next attempt, committed, then broadcast; never
  *       above {@code maxFeePerGasWei} (then the current attempt is re-broadcast and the funding's {@code last_error}
  *       says so), and not while the node refuses for insufficient funds (a higher fee would not help);
  *   <li>otherwise the current attempt's same bytes are re-broadcast (idempotent: same nonce, same hash).
@@ -202,11 +202,15 @@ public final class EscrowFunder {
 
     private Funding step(Funding f, List<PayoutKey> keys) throws SQLException {
         List<FundingAttempt> attempts = fundings.attempts(f.fundingId());
-        for (FundingAttempt attempt : attempts) {
-            Optional<TransactionReceipt> receipt = chain.receipt(attempt.txHash());
-            if (receipt.isPresent()) {
-                return settle(f, attempt, receipt.get());
-            }
+        SameNonce.Standing standing = SameNonce.standing(
+                chain, attempts.stream().map(FundingAttempt::txHash).toList(), options.confirmations());
+        if (standing instanceof SameNonce.Unsettled) {
+            // mined, not deep enough yet, or its block was replaced (reorg: it goes back to the pool or is
+            // re-broadcast)
+            return f.state() == FundingState.SIGNED ? fundings.markBroadcast(f.fundingId()) : f;
+        }
+        if (standing instanceof SameNonce.Settled mined) {
+            return settle(f, attempts, mined);
         }
         FundingAttempt current = attempts.get(attempts.size() - 1);
         if (stuck(f, current)) {
@@ -237,44 +241,39 @@ public final class EscrowFunder {
         return f.lastError() == null || !f.lastError().toLowerCase(Locale.ROOT).contains("insufficient funds");
     }
 
-    private Funding settle(Funding f, FundingAttempt attempt, TransactionReceipt r) throws SQLException {
-        long block = r.getBlockNumber().longValueExact();
-        if (!r.isStatusOK()) {
-            LOG.warn("Funding {} (tx {}) reverted in block {}", f.fundingId(), attempt.txHash(), block);
-            return fundings.markFailed(f.fundingId(), attempt.txHash(), block, "reverted in block " + block);
+    private Funding settle(Funding f, List<FundingAttempt> attempts, SameNonce.Settled mined) throws SQLException {
+        if (!mined.succeeded()) {
+            LOG.warn("Funding {} (tx {}) reverted in block {}", f.fundingId(), mined.txHash(), mined.block());
+            return fundings.markFailed(
+                    f.fundingId(), mined.txHash(), mined.block(), "reverted in block " + mined.block());
         }
-        long head = chain.blockNumber();
-        if (head - block + 1 < options.confirmations()) {
-            return f.state() == FundingState.SIGNED ? fundings.markBroadcast(f.fundingId()) : f;
-        }
-        Optional<String> canonical = chain.blockHash(block);
-        if (canonical.isEmpty() || !canonical.get().equalsIgnoreCase(r.getBlockHash())) {
-            // the block was replaced (reorg): the receipt is stale, the transaction goes back to the pool or is
-            // re-broadcast next time
-            return f;
-        }
+        int attempt = attempts.stream()
+                .filter(a -> a.txHash().equalsIgnoreCase(mined.txHash()))
+                .findFirst()
+                .orElseThrow()
+                .attempt();
         LOG.info(
                 "Funding {} confirmed in block {} (tx {}, attempt {} of {})",
                 f.fundingId(),
-                block,
-                attempt.txHash(),
-                attempt.attempt(),
+                mined.block(),
+                mined.txHash(),
+                attempt,
                 f.replacements());
-        return fundings.markConfirmed(f.fundingId(), attempt.txHash(), block, r.getBlockHash());
+        return fundings.markConfirmed(f.fundingId(), mined.txHash(), mined.block(), mined.blockHash());
     }
 
     private Funding replace(Funding f, FundingAttempt current, PayoutKey key) throws SQLException {
-        SignedTransaction stuck = Chain.decode(current.rawTx());
-        Fees wanted = stuck.fees().replacing(options.bumpPercent(), chain.suggestFees());
-        if (wanted.maxFeePerGas().compareTo(options.maxFeePerGasWei()) > 0) {
-            String why = "stuck at " + stuck.fees().maxFeePerGas() + " wei/gas since " + current.createdAt()
-                    + "; a replacement would need " + wanted.maxFeePerGas() + " wei/gas, above the cap "
+        SameNonce.Replacement r =
+                SameNonce.replacement(chain, key, current.rawTx(), options.bumpPercent(), options.maxFeePerGasWei());
+        if (r.transaction().isEmpty()) {
+            String why = "stuck at " + r.stuck().maxFeePerGas() + " wei/gas since " + current.createdAt()
+                    + "; a replacement would need " + r.wanted().maxFeePerGas() + " wei/gas, above the cap "
                     + options.maxFeePerGasWei() + " (ESCROW_MAX_FEE_PER_GAS_WEI)";
             LOG.warn("Funding {} (tx {}) {}", f.fundingId(), f.txHash(), why);
             Funding rebroadcast = broadcast(f);
             return rebroadcast.lastError() == null ? fundings.noteError(f.fundingId(), why) : rebroadcast;
         }
-        SignedTransaction replacement = chain.resign(key, current.rawTx(), wanted);
+        SignedTransaction replacement = r.transaction().get();
         if (!replacement.nonce().equals(f.nonce())) {
             throw new IllegalStateException("funding " + f.fundingId() + " has nonce " + f.nonce() + ", its attempt "
                     + current.txHash() + " " + replacement.nonce());
@@ -284,11 +283,11 @@ public final class EscrowFunder {
                 "Funding {} stuck since {} at {} wei/gas: replacement {} stored, nonce {}, {} wei/gas (tip {})",
                 f.fundingId(),
                 current.createdAt(),
-                stuck.fees().maxFeePerGas(),
+                r.stuck().maxFeePerGas(),
                 replacement.hash(),
                 replacement.nonce(),
-                wanted.maxFeePerGas(),
-                wanted.maxPriorityFeePerGas());
+                r.wanted().maxFeePerGas(),
+                r.wanted().maxPriorityFeePerGas());
         beforeBroadcast.run(stored);
         return broadcast(stored);
     }

@@ -4,6 +4,7 @@ import io.livepeer.clearinghouse.contracts.Chain;
 import io.livepeer.clearinghouse.contracts.ChainException;
 import io.livepeer.clearinghouse.contracts.Fees;
 import io.livepeer.clearinghouse.contracts.PayoutKey;
+import io.livepeer.clearinghouse.contracts.SameNonce;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.credit.LedgerException;
 import io.livepeer.clearinghouse.ledger.payouts.PayoutIntent;
@@ -19,7 +20,6 @@ import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.web3j.protocol.core.methods.response.TransactionReceipt;
 
 /**
  * The {@code eth_transfer} payout strategy: moves each open intent forward without blocking, so a cycle can be cut
@@ -174,46 +174,38 @@ public final class EthTransferPayouts implements PayoutEngine {
 
     private PayoutIntent settle(PayoutIntent intent) throws SQLException {
         List<SignedAttempt> attempts = intents.attempts(intent.intentId());
-        long head = chain.blockNumber();
-        for (SignedAttempt attempt : attempts) {
-            Optional<TransactionReceipt> receipt = chain.receipt(attempt.txHash());
-            if (receipt.isEmpty()) {
-                continue;
-            }
-            TransactionReceipt mined = receipt.get();
-            long block = mined.getBlockNumber().longValueExact();
-            Optional<String> canonical = chain.blockHash(block);
-            if (canonical.isEmpty() || !canonical.get().equalsIgnoreCase(mined.getBlockHash())) {
+        SameNonce.Standing standing = SameNonce.standing(
+                chain, attempts.stream().map(SignedAttempt::txHash).toList(), options.confirmations());
+        if (standing instanceof SameNonce.Unsettled u) {
+            if (u.reorged()) {
                 LOG.warn(
-                        "payout {}: receipt of {} names block {} {}, no longer canonical; waiting",
+                        "payout {}: receipt of {} names block {}, no longer canonical; waiting",
                         intent.intentId(),
-                        attempt.txHash(),
-                        block,
-                        mined.getBlockHash());
-                return intent;
+                        u.txHash(),
+                        u.block());
             }
-            if (head - block + 1 < options.confirmations()) {
-                return intent; // mined, not deep enough yet
-            }
-            if (mined.isStatusOK()) {
+            return intent; // mined, not deep enough yet, or reorged
+        }
+        if (standing instanceof SameNonce.Settled mined) {
+            if (mined.succeeded()) {
                 PayoutIntent confirmed =
-                        intents.confirm(intent.intentId(), attempt.txHash(), block, mined.getBlockHash(), ledger);
+                        intents.confirm(intent.intentId(), mined.txHash(), mined.block(), mined.blockHash(), ledger);
                 LOG.info(
                         "payout {} paid {} wei to {} for {} in {} (block {})",
                         intent.intentId(),
                         intent.amountWei(),
                         intent.recipient(),
                         intent.orchestratorId(),
-                        attempt.txHash(),
-                        block);
+                        mined.txHash(),
+                        mined.block());
                 return confirmed;
             }
             LOG.warn(
                     "payout {}: {} reverted in block {}; the balance stays and the next plan retries",
                     intent.intentId(),
-                    attempt.txHash(),
-                    block);
-            return intents.failReverted(intent.intentId(), attempt.txHash(), "reverted in block " + block);
+                    mined.txHash(),
+                    mined.block());
+            return intents.failReverted(intent.intentId(), mined.txHash(), "reverted in block " + mined.block());
         }
         // nothing mined: replace when stuck, else make sure the node still has the current attempt
         if (intent.broadcastAt() != null
@@ -228,26 +220,25 @@ public final class EthTransferPayouts implements PayoutEngine {
     }
 
     private Optional<PayoutIntent> replace(PayoutIntent intent, SignedAttempt current) throws SQLException {
-        Fees wanted = new Fees(current.maxPriorityFeePerGas(), current.maxFeePerGas())
-                .replacing(options.bumpPercent(), chain.suggestFees());
-        if (wanted.maxFeePerGas().compareTo(options.maxFeePerGas()) > 0) {
+        SameNonce.Replacement r =
+                SameNonce.replacement(chain, key, current.rawTx(), options.bumpPercent(), options.maxFeePerGas());
+        if (r.transaction().isEmpty()) {
             LOG.warn(
                     "payout {} is stuck at {} wei/gas; a replacement would need {} wei/gas, above the cap {}",
                     intent.intentId(),
-                    current.maxFeePerGas(),
-                    wanted.maxFeePerGas(),
+                    r.stuck().maxFeePerGas(),
+                    r.wanted().maxFeePerGas(),
                     options.maxFeePerGas());
             return Optional.empty();
         }
-        SignedAttempt replacement = Attempts.of(
-                chain.sign(key, intent.nonce(), intent.recipient(), intent.amountWei(), "0x", TRANSFER_GAS, wanted));
+        SignedAttempt replacement = Attempts.of(r.transaction().get());
         PayoutIntent stored = intents.replace(intent.intentId(), replacement);
         LOG.info(
                 "payout {} stuck since {}: replaced by {} at {} wei/gas",
                 intent.intentId(),
                 intent.broadcastAt(),
                 replacement.txHash(),
-                wanted.maxFeePerGas());
+                r.wanted().maxFeePerGas());
         chain.broadcast(replacement.rawTx(), replacement.txHash());
         return Optional.of(intents.markBroadcast(stored.intentId()));
     }

@@ -5,6 +5,7 @@ import io.livepeer.clearinghouse.contracts.ChainException;
 import io.livepeer.clearinghouse.contracts.Fees;
 import io.livepeer.clearinghouse.contracts.PayoutKey;
 import io.livepeer.clearinghouse.contracts.Protocol;
+import io.livepeer.clearinghouse.contracts.SameNonce;
 import io.livepeer.clearinghouse.contracts.SignedTicket;
 import io.livepeer.clearinghouse.contracts.Ticket;
 import io.livepeer.clearinghouse.contracts.TicketBroker;
@@ -32,7 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -364,27 +364,20 @@ public final class TicketPayouts implements PayoutEngine {
 
     private void settle(Batch batch) throws SQLException {
         List<SignedAttempt> attempts = tickets.attempts(batch.batchId());
-        long head = chain.blockNumber();
-        for (SignedAttempt attempt : attempts) {
-            Optional<TransactionReceipt> receipt = chain.receipt(attempt.txHash());
-            if (receipt.isEmpty()) {
-                continue;
-            }
-            TransactionReceipt mined = receipt.get();
-            long block = mined.getBlockNumber().longValueExact();
-            Optional<String> canonical = chain.blockHash(block);
-            if (canonical.isEmpty() || !canonical.get().equalsIgnoreCase(mined.getBlockHash())) {
+        SameNonce.Standing standing = SameNonce.standing(
+                chain, attempts.stream().map(SignedAttempt::txHash).toList(), options.confirmations());
+        if (standing instanceof SameNonce.Unsettled u) {
+            if (u.reorged()) {
                 LOG.warn(
                         "ticket batch {}: receipt of {} names block {}, no longer canonical; waiting",
                         batch.batchId(),
-                        attempt.txHash(),
-                        block);
-                return;
+                        u.txHash(),
+                        u.block());
             }
-            if (head - block + 1 < options.confirmations()) {
-                return;
-            }
-            applyMined(batch, attempt.txHash(), mined, block);
+            return;
+        }
+        if (standing instanceof SameNonce.Settled mined) {
+            applyMined(batch, mined.txHash(), mined.receipt(), mined.block());
             return;
         }
         if (batch.broadcastAt() != null
@@ -452,33 +445,25 @@ public final class TicketPayouts implements PayoutEngine {
     }
 
     private boolean replace(Batch batch, SignedAttempt current) throws SQLException {
-        Fees wanted = new Fees(current.maxPriorityFeePerGas(), current.maxFeePerGas())
-                .replacing(options.bumpPercent(), chain.suggestFees());
-        if (wanted.maxFeePerGas().compareTo(options.maxFeePerGas()) > 0) {
+        SameNonce.Replacement r =
+                SameNonce.replacement(chain, key, current.rawTx(), options.bumpPercent(), options.maxFeePerGas());
+        if (r.transaction().isEmpty()) {
             LOG.warn(
                     "ticket batch {} is stuck at {} wei/gas; a replacement would need {} wei/gas, above the cap {}",
                     batch.batchId(),
-                    current.maxFeePerGas(),
-                    wanted.maxFeePerGas(),
+                    r.stuck().maxFeePerGas(),
+                    r.wanted().maxFeePerGas(),
                     options.maxFeePerGas());
             return false;
         }
-        List<SignedTicket> sent = tickets.batchTickets(batch.batchId()).stream()
-                .map(TicketPayouts::signed)
-                .toList();
-        String data = TicketBroker.encode(
-                sent.size() == 1
-                        ? TicketBroker.redeemWinningTicket(sent.get(0))
-                        : TicketBroker.batchRedeemWinningTickets(sent));
-        SignedAttempt replacement = Attempts.of(
-                chain.sign(key, batch.nonce(), batch.broker(), BigInteger.ZERO, data, current.gasLimit(), wanted));
+        SignedAttempt replacement = Attempts.of(r.transaction().get());
         tickets.replace(batch.batchId(), replacement);
         LOG.info(
                 "ticket batch {} stuck since {}: replaced by {} at {} wei/gas",
                 batch.batchId(),
                 batch.broadcastAt(),
                 replacement.txHash(),
-                wanted.maxFeePerGas());
+                r.wanted().maxFeePerGas());
         chain.broadcast(replacement.rawTx(), replacement.txHash());
         tickets.markBroadcast(batch.batchId());
         return true;
