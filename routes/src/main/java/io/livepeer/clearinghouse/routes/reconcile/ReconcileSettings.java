@@ -65,19 +65,19 @@ public record ReconcileSettings(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("clearinghouse.reconcile.*-meter: " + e.getMessage(), e);
         }
+        String windowSizeText = r.required("clearinghouse.reconcile.window-size");
         Optional<WindowSize> windowSize;
         try {
-            windowSize = windowSize(r.required("clearinghouse.reconcile.window-size"));
+            windowSize = windowSize(windowSizeText);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("clearinghouse.reconcile.window-size: " + e.getMessage(), e);
         }
+        String listingWindows = r.required("clearinghouse.reconcile.listing-windows");
+        String listingPages = r.required("clearinghouse.reconcile.listing-pages");
         OpenMeterReconciliation.ListingLimits listing;
         try {
             listing = new OpenMeterReconciliation.ListingLimits(
-                    Integer.parseInt(r.required("clearinghouse.reconcile.listing-windows")
-                            .trim()),
-                    Integer.parseInt(
-                            r.required("clearinghouse.reconcile.listing-pages").trim()));
+                    Integer.parseInt(listingWindows.trim()), Integer.parseInt(listingPages.trim()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
                     "clearinghouse.reconcile.listing-windows / listing-pages: " + e.getMessage(), e);
