@@ -267,6 +267,13 @@ public final class OpenMeterReconciliation {
      * double-counted; any other unknown id is extra; our ids it does not hold are missing.
      */
     DriftReport.Listing list(String subject, Instant from, Instant to) throws SQLException {
+        if (subject.isEmpty()) {
+            return DriftReport.Listing.notConclusive(
+                    DriftReport.ListingStatus.UNAVAILABLE,
+                    0,
+                    "OpenMeter's rows without a subject cannot be listed by subject; classified from the totals"
+                            + " (heuristic)");
+        }
         IngestedEvents listed;
         try {
             listed = openmeter.listEvents(subject, from, to, limits.maxPages());
