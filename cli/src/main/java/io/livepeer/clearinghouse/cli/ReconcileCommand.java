@@ -7,14 +7,17 @@ import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.outbox.DeliveredUsage;
 import io.livepeer.clearinghouse.ledger.outbox.DeliveryQueue;
 import io.livepeer.clearinghouse.openmeter.Dialect;
+import io.livepeer.clearinghouse.openmeter.WindowSize;
 import io.livepeer.clearinghouse.processors.json.Json;
 import io.livepeer.clearinghouse.routes.reconcile.DriftReport;
 import io.livepeer.clearinghouse.routes.reconcile.OpenMeterReconciliation;
 import io.livepeer.clearinghouse.routes.reconcile.ReconcileMeters;
+import io.livepeer.clearinghouse.routes.reconcile.ReconcileSettings;
 import io.livepeer.clearinghouse.routes.reconcile.Tolerance;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,8 +54,12 @@ final class ReconcileCommand implements Runnable {
                         + " time) with OpenMeter's meter query results: event count, network_fee_usd_micros,"
                         + " billable_usd_micros. Only delivered events count (pending and rejected ones are listed"
                         + " apart). Both dialects (v1 self-hosted, v3 / Konnect). Read-only.",
-                "Drift: missing (OpenMeter has less), extra (OpenMeter has more), double-counted (OpenMeter has"
-                        + " k × ours).",
+                "Drift: missing (OpenMeter has less), extra (OpenMeter holds events we never delivered),"
+                        + " double-counted (OpenMeter counted events of ours more than once). Where OpenMeter has more,"
+                        + " its events of the subject and window are listed to tell the two apart by event id (bounded:"
+                        + " --listing-windows, --listing-pages); when the listing is truncated or refused, OpenMeter"
+                        + " ≈ k × ours is double-counted, anything else more is extra, and the report says so.",
+                "--window-size HOUR (MINUTE, DAY) compares per subject and UTC window, to locate drift in time.",
                 "--resend-missing lists the delivered events of the subjects with missing usage; with --apply they"
                         + " are queued for delivery again (OpenMeter deduplicates by CloudEvent source and id;"
                         + " self-hosted only with dedupe.enabled: confirm with --openmeter-dedupes).",
@@ -88,6 +95,30 @@ final class ReconcileCommand implements Runnable {
 
         @Option(names = "--json", description = "print the report as JSON (every subject) instead of a table")
         boolean json;
+
+        @Option(
+                names = "--window-size",
+                paramLabel = "PERIOD|MINUTE|HOUR|DAY",
+                defaultValue = "PERIOD",
+                description = "compare per subject and time window (UTC; OpenMeter's windowSize / granularity), with a"
+                        + " total line per subject; PERIOD: one window = the period (default: ${DEFAULT-VALUE})")
+        String windowSize;
+
+        @Option(
+                names = "--listing-windows",
+                paramLabel = "N",
+                defaultValue = "20",
+                description = "where OpenMeter has more, list its events to tell double-counted from extra, for at"
+                        + " most N subject-windows (0: never, classify from the totals; default: ${DEFAULT-VALUE})")
+        int listingWindows;
+
+        @Option(
+                names = "--listing-pages",
+                paramLabel = "N",
+                defaultValue = "10",
+                description = "at most N requests of 100 events per listed window (v3 / Konnect pages; v1 lists one"
+                        + " page of at most 100; default: ${DEFAULT-VALUE})")
+        int listingPages;
 
         @Option(
                 names = "--count-meter",
@@ -142,12 +173,25 @@ final class ReconcileCommand implements Runnable {
         public Integer call() throws Exception {
             Tolerance allowance;
             ReconcileMeters meters;
+            Optional<WindowSize> windows;
+            OpenMeterReconciliation.ListingLimits limits;
             try {
                 OpenMeterReconciliation.requireWholeSecondPeriod(from, to);
                 allowance = Tolerance.parse(tolerance);
                 meters = new ReconcileMeters(countMeter, networkMeter, billableMeter);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            try {
+                windows = ReconcileSettings.windowSize(windowSize);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--window-size " + e.getMessage());
+            }
+            try {
+                limits = new OpenMeterReconciliation.ListingLimits(listingWindows, listingPages);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--listing-windows / --listing-pages: " + e.getMessage());
             }
             if (apply && !resendMissing) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--apply goes with --resend-missing");
@@ -163,8 +207,9 @@ final class ReconcileCommand implements Runnable {
                                 + " already counted would count them twice");
             }
             try (Database db = database.open()) {
-                DriftReport report =
-                        new OpenMeterReconciliation(new DeliveredUsage(db), client, meters, allowance).run(from, to);
+                DriftReport report = new OpenMeterReconciliation(
+                                new DeliveredUsage(db), client, meters, allowance, windows, limits)
+                        .run(from, to);
                 List<DeliveryQueue.Resendable> resend = resendMissing ? resend(db, report) : List.of();
                 if (json) {
                     ObjectNode root = (ObjectNode) Json.mapper().readTree(report.json());
@@ -196,7 +241,10 @@ final class ReconcileCommand implements Runnable {
             DeliveryQueue queue = new DeliveryQueue(db, "reconcile-resend", java.time.Duration.ofMinutes(1));
             List<DeliveryQueue.Resendable> found = new java.util.ArrayList<>();
             for (DriftReport.SubjectDrift subject : report.drifted()) {
-                if (subject.comparisons().stream().noneMatch(c -> c.drift() == DriftReport.Drift.MISSING)) {
+                if (subject.comparisons().stream().noneMatch(c -> c.drift() == DriftReport.Drift.MISSING)
+                        && subject.windows().stream()
+                                .flatMap(w -> w.comparisons().stream())
+                                .noneMatch(c -> c.drift() == DriftReport.Drift.MISSING)) {
                     continue;
                 }
                 DeliveryQueue.Resendable r = queue.resendable(subject.subject(), from, to);

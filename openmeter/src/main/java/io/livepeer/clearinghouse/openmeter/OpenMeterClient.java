@@ -256,6 +256,229 @@ public final class OpenMeterClient implements EventIngest {
         return new MeterUsage(meterKey, from, to, rows);
     }
 
+    /**
+     * Queries a meter's usage over {@code [from, to)} per subject and time window of {@code windowSize} (UTC), in the
+     * endpoint's dialect:
+     * <ul>
+     *   <li>v1: {@code GET {root}/meters/{key}/query?from&to&windowSize=HOUR&windowTimeZone=UTC&groupBy=subject}
+     *       (spec {@code queryMeter}); rows {@code {subject, windowStart, windowEnd, value: number}}</li>
+     *   <li>v3 / Konnect: the meter's id by key, then {@code POST {root}/meters/{id}/query} with {@code {from, to,
+     *       granularity: "PT1H", time_zone: "UTC", group_by_dimensions: ["subject"]}} (spec {@code query-meter}); rows
+     *       {@code {from, to, dimensions: {subject}, value: "decimal"}}</li>
+     * </ul>
+     * Each row is keyed by its window's aligned start ({@link WindowSize#windowStart} of the row's start), so a first
+     * window that OpenMeter clips to {@code from} keys the same as an unclipped one. Read-only; retried like every
+     * call.
+     *
+     * @throws ApiProblem when OpenMeter refuses (404: no such meter), answers something unreadable (a row without a
+     *                    window start), or stays unreachable (status 0)
+     */
+    public WindowedMeterUsage queryMeterBySubjectAndWindow(
+            String meterKey, Instant from, Instant to, WindowSize windowSize) {
+        String operation =
+                "query meter " + meterKey + " per " + windowSize.name().toLowerCase(java.util.Locale.ROOT);
+        List<WindowedMeterUsage.Row> rows = new ArrayList<>();
+        if (dialect() == Dialect.V1) {
+            JsonNode body = decimals(
+                    operation,
+                    send(
+                            operation,
+                            "GET",
+                            OpenMeterUrl.METERS + "/" + enc(meterKey) + "/query",
+                            query(
+                                    "from",
+                                    from.toString(),
+                                    "to",
+                                    to.toString(),
+                                    "windowSize",
+                                    windowSize.v1(),
+                                    "windowTimeZone",
+                                    "UTC",
+                                    "groupBy",
+                                    "subject"),
+                            null));
+            for (JsonNode row : body.path("data")) {
+                JsonNode subject = row.get("subject");
+                rows.add(new WindowedMeterUsage.Row(
+                        subject == null || subject.isNull() ? "" : subject.asText(),
+                        windowSize.windowStart(time(operation, row, "windowStart")),
+                        value(operation, row)));
+            }
+        } else {
+            String id = v3MeterId(meterKey);
+            ObjectNode request = JSON.createObjectNode()
+                    .put("from", from.toString())
+                    .put("to", to.toString())
+                    .put("granularity", windowSize.v3())
+                    .put("time_zone", "UTC");
+            request.putArray("group_by_dimensions").add("subject");
+            JsonNode body = decimals(
+                    operation,
+                    send(operation, "POST", OpenMeterUrl.METERS + "/" + enc(id) + "/query", Map.of(), request));
+            for (JsonNode row : body.path("data")) {
+                rows.add(new WindowedMeterUsage.Row(
+                        row.path("dimensions").path("subject").asText(""),
+                        windowSize.windowStart(time(operation, row, "from")),
+                        value(operation, row)));
+            }
+        }
+        return new WindowedMeterUsage(meterKey, from, to, windowSize, rows);
+    }
+
+    /**
+     * Lists the events OpenMeter stored for one subject whose time lies in {@code [from, to)}, to tell what it
+     * counted: duplicates of an id, copies of a ticket under another id, events we never sent. Read-only; bounded.
+     * <ul>
+     *   <li>v1: {@code GET {root}/events?subject=…&from=…&to=…&limit=100} (spec {@code listEvents}: {@code to}
+     *       inclusive, so {@code to − 1 ms} is sent; {@code subject} matches partially, so other subjects are dropped
+     *       here). That endpoint has no paging: a full page of 100 is reported {@linkplain IngestedEvents#truncated()
+     *       truncated} (a smaller window lists fewer)</li>
+     *   <li>v3 / Konnect: {@code GET {root}/events?filter[subject][eq]=…&filter[time][gte]=…&filter[time][lt]=…
+     *       &page[size]=100} (spec {@code list-metering-events}), following {@code meta.page.next}'s
+     *       {@code page[after]} cursor for at most {@code maxPages} pages</li>
+     * </ul>
+     * Event times are compared truncated to the second (OpenMeter stores seconds).
+     *
+     * @param subject  CloudEvent subject (customer key)
+     * @param from     start, inclusive
+     * @param to       end, exclusive
+     * @param maxPages most requests to make, ≥ 1
+     * @throws ApiProblem when OpenMeter refuses, answers something unreadable, or stays unreachable (status 0)
+     */
+    public IngestedEvents listEvents(String subject, Instant from, Instant to, int maxPages) {
+        if (maxPages < 1) {
+            throw new IllegalArgumentException("maxPages must be at least 1, got " + maxPages);
+        }
+        String operation = "list events of " + subject;
+        List<JsonNode> events = new ArrayList<>();
+        int pages = 0;
+        boolean truncated;
+        if (dialect() == Dialect.V1) {
+            pages++;
+            JsonNode body = listing(
+                    operation,
+                    send(
+                            operation,
+                            "GET",
+                            OpenMeterUrl.EVENTS,
+                            query(
+                                    "subject",
+                                    subject,
+                                    "from",
+                                    from.toString(),
+                                    "to",
+                                    to.minusMillis(1).toString(),
+                                    "limit",
+                                    String.valueOf(LIST_PAGE_SIZE)),
+                            null));
+            if (!body.isArray()) {
+                throw new ApiProblem(operation, 200, null, "answer is not an array of events", List.of());
+            }
+            body.forEach(e -> keep(events, e.path("event"), subject, from, to));
+            truncated = body.size() >= LIST_PAGE_SIZE;
+        } else {
+            String after = null;
+            while (true) {
+                pages++;
+                JsonNode body = listing(
+                        operation,
+                        send(
+                                operation,
+                                "GET",
+                                OpenMeterUrl.EVENTS,
+                                query(
+                                        "filter[subject][eq]",
+                                        subject,
+                                        "filter[time][gte]",
+                                        from.toString(),
+                                        "filter[time][lt]",
+                                        to.toString(),
+                                        "page[size]",
+                                        String.valueOf(LIST_PAGE_SIZE),
+                                        "page[after]",
+                                        after),
+                                null));
+                if (!body.path("data").isArray()) {
+                    throw new ApiProblem(operation, 200, null, "answer has no data array", List.of());
+                }
+                body.path("data").forEach(e -> keep(events, e.path("event"), subject, from, to));
+                JsonNode next = body.path("meta").path("page").path("next");
+                after = next.isTextual() ? cursorAfter(next.asText()) : null;
+                boolean more = next.isTextual() && !next.asText().isEmpty();
+                if (!more) {
+                    truncated = false;
+                    break;
+                }
+                if (after == null || pages >= maxPages) {
+                    truncated = true; // a next page we cannot or may not follow
+                    break;
+                }
+            }
+        }
+        return new IngestedEvents(events, truncated, pages);
+    }
+
+    /** Page size of the events listing: the most both dialects return per request. */
+    public static final int LIST_PAGE_SIZE = 100;
+
+    private static void keep(List<JsonNode> events, JsonNode event, String subject, Instant from, Instant to) {
+        if (!event.isObject() || !subject.equals(event.path("subject").asText(null))) {
+            return;
+        }
+        try {
+            Instant time = java.time.OffsetDateTime.parse(event.path("time").asText())
+                    .toInstant()
+                    .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            if (!time.isBefore(from) && time.isBefore(to)) {
+                events.add(event);
+            }
+        } catch (java.time.DateTimeException e) {
+            // an event without a readable time cannot be placed in the period: not listed
+        }
+    }
+
+    /** The {@code page[after]} value of a v3 {@code meta.page.next} URI, or null. */
+    static String cursorAfter(String next) {
+        int q = next.indexOf('?');
+        if (q < 0) {
+            return null;
+        }
+        for (String pair : next.substring(q + 1).split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                String name = java.net.URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
+                if (name.equals("page[after]")) {
+                    return java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                }
+            }
+        }
+        return null;
+    }
+
+    private static JsonNode listing(String operation, OpenMeterResponse response) {
+        if (!response.ok()) {
+            throw response.problem(operation);
+        }
+        try {
+            JsonNode body = DECIMALS.readTree(response.body());
+            if (body == null) {
+                throw new ApiProblem(operation, response.status(), null, "answer is empty", List.of());
+            }
+            return body;
+        } catch (JsonProcessingException e) {
+            throw new ApiProblem(operation, response.status(), null, "answer is not JSON", List.of());
+        }
+    }
+
+    private static Instant time(String operation, JsonNode row, String field) {
+        try {
+            return java.time.OffsetDateTime.parse(row.path(field).asText()).toInstant();
+        } catch (java.time.DateTimeException e) {
+            throw new ApiProblem(
+                    operation, 200, null, "row " + field + " is not a date-time: " + row.get(field), List.of());
+        }
+    }
+
     /** The ULID of the live v3 meter with this key. */
     private String v3MeterId(String meterKey) {
         String operation = "find meter " + meterKey;

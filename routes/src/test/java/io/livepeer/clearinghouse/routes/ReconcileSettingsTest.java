@@ -62,4 +62,30 @@ class ReconcileSettingsTest {
                 .contains("token set")
                 .contains("us.api.konghq.com");
     }
+
+    @Test
+    void windows_are_the_whole_period_by_default_and_listing_is_bounded() throws Exception {
+        ReconcileSettings s = settings(Map.of());
+        assertThat(s.windowSize()).isEmpty();
+        assertThat(s.listing().maxWindows()).isEqualTo(20);
+        assertThat(s.listing().maxPages()).isEqualTo(10);
+        assertThat(settings(Map.of("clearinghouse.reconcile.window-size", "hour"))
+                        .windowSize())
+                .contains(io.livepeer.clearinghouse.openmeter.WindowSize.HOUR);
+        assertThat(settings(Map.of("clearinghouse.reconcile.window-size", "DAY"))
+                        .toString())
+                .contains("windows DAY");
+    }
+
+    @Test
+    void a_bad_window_size_or_listing_limit_fails_the_start_naming_the_key() {
+        assertThatThrownBy(() -> settings(Map.of("clearinghouse.reconcile.window-size", "MONTH")))
+                .hasMessageStartingWith("clearinghouse.reconcile.window-size: must be PERIOD, MINUTE, HOUR or DAY");
+        assertThatThrownBy(() -> settings(Map.of("clearinghouse.reconcile.listing-pages", "0")))
+                .hasMessageStartingWith("clearinghouse.reconcile.listing-windows / listing-pages");
+        assertThatThrownBy(() -> settings(Map.of("clearinghouse.reconcile.listing-windows", "many")))
+                .hasMessageStartingWith("clearinghouse.reconcile.listing-windows / listing-pages");
+        assertThatThrownBy(() -> settings(Map.of("clearinghouse.reconcile.window-size", "")))
+                .hasMessage("clearinghouse.reconcile.window-size is required");
+    }
 }

@@ -298,7 +298,9 @@ public final class FakeOpenMeter implements AutoCloseable {
             synchronized (this) {
                 response = path.contains("/meters")
                         ? meterApi(exchange.getRequestMethod(), path, rawQuery, headers, body)
-                        : respond(exchange.getRequestMethod(), path, headers, body);
+                        : exchange.getRequestMethod().equals("GET") && path.endsWith("/events")
+                                ? eventsApi(path, rawQuery, headers)
+                                : respond(exchange.getRequestMethod(), path, headers, body);
                 if (retainEvents) {
                     received.add(new Received(exchange.getRequestMethod(), path, headers, body, response.status()));
                 }
@@ -418,6 +420,10 @@ public final class FakeOpenMeter implements AutoCloseable {
             Instant from = instant(first(query, "from"), Instant.EPOCH);
             Instant to = instant(first(query, "to"), Instant.now().truncatedTo(ChronoUnit.SECONDS));
             boolean bySubject = query.getOrDefault("groupBy", List.of()).contains("subject");
+            String windowSize = first(query, "windowSize");
+            if (windowSize != null) {
+                return windowedV1(meter, from, to, bySubject, windowSize, first(query, "windowTimeZone"));
+            }
             ObjectNode result =
                     JSON.createObjectNode().put("from", from.toString()).put("to", to.toString());
             ArrayNode data = result.putArray("data");
@@ -486,6 +492,15 @@ public final class FakeOpenMeter implements AutoCloseable {
                     JSON.createObjectNode().put("from", from.toString()).put("to", to.toString());
             ArrayNode data = result.putArray("data");
             boolean grouped = bySubject;
+            if (request.hasNonNull("granularity")) {
+                return windowedV3(
+                        meter,
+                        from,
+                        to,
+                        grouped,
+                        request.path("granularity").asText(),
+                        request.path("time_zone").asText("UTC"));
+            }
             aggregate(meter, from, to, bySubject).forEach((subject, value) -> {
                 ObjectNode row = data.addObject().put("from", from.toString()).put("to", to.toString());
                 ObjectNode dimensions = row.putObject("dimensions");
@@ -498,6 +513,280 @@ public final class FakeOpenMeter implements AutoCloseable {
             return json(result);
         }
         return problem(404, v1, "no route for " + method + " " + specPath);
+    }
+
+    /** Window lengths in seconds by v1 {@code windowSize} and v3 {@code granularity}; UTC only. */
+    private static final Map<String, Long> WINDOW_SECONDS =
+            Map.of("MINUTE", 60L, "HOUR", 3_600L, "DAY", 86_400L, "PT1M", 60L, "PT1H", 3_600L, "P1D", 86_400L);
+
+    private static long windowSeconds(String size, String timeZone) {
+        Long seconds = WINDOW_SECONDS.get(size);
+        if (seconds == null) {
+            throw new IllegalArgumentException("the fake aggregates MINUTE/HOUR/DAY windows only, got " + size);
+        }
+        if (timeZone != null && !timeZone.equals("UTC")) {
+            throw new IllegalArgumentException("the fake aggregates in UTC only, got " + timeZone);
+        }
+        return seconds;
+    }
+
+    private Scripted windowedV1(
+            MeterDef meter, Instant from, Instant to, boolean bySubject, String size, String timeZone) {
+        long seconds = windowSeconds(size, timeZone);
+        ObjectNode result = JSON.createObjectNode()
+                .put("from", from.toString())
+                .put("to", to.toString())
+                .put("windowSize", size);
+        ArrayNode data = result.putArray("data");
+        aggregateWindows(meter, from, to, bySubject, seconds).forEach((key, value) -> {
+            ObjectNode row = data.addObject();
+            if (bySubject) {
+                row.put("subject", key.subject());
+            } else {
+                row.putNull("subject");
+            }
+            row.put("value", value.doubleValue()); // OpenMeter aggregates in float64
+            row.put("windowStart", key.start().toString())
+                    .put("windowEnd", key.start().plusSeconds(seconds).toString());
+            row.putObject("groupBy");
+        });
+        return json(result);
+    }
+
+    private Scripted windowedV3(
+            MeterDef meter, Instant from, Instant to, boolean bySubject, String granularity, String timeZone) {
+        long seconds = windowSeconds(granularity, timeZone);
+        ObjectNode result = JSON.createObjectNode().put("from", from.toString()).put("to", to.toString());
+        ArrayNode data = result.putArray("data");
+        aggregateWindows(meter, from, to, bySubject, seconds).forEach((key, value) -> {
+            ObjectNode row = data.addObject()
+                    .put("from", key.start().toString())
+                    .put("to", key.start().plusSeconds(seconds).toString());
+            ObjectNode dimensions = row.putObject("dimensions");
+            if (bySubject) {
+                dimensions.put("subject", key.subject());
+            }
+            BigDecimal plain = value.stripTrailingZeros();
+            row.put("value", (plain.scale() < 0 ? plain.setScale(0) : plain).toPlainString());
+        });
+        return json(result);
+    }
+
+    /** A subject's window (aligned start). */
+    private record WindowKey(String subject, Instant start) implements Comparable<WindowKey> {
+        @Override
+        public int compareTo(WindowKey o) {
+            int c = subject.compareTo(o.subject);
+            return c != 0 ? c : start.compareTo(o.start);
+        }
+    }
+
+    /** Per subject and window aligned to {@code seconds} since the epoch (UTC), windows without usage left out. */
+    private Map<WindowKey, BigDecimal> aggregateWindows(
+            MeterDef meter, Instant from, Instant to, boolean bySubject, long seconds) {
+        Map<WindowKey, BigDecimal> totals = new TreeMap<>();
+        for (JsonNode event : accepted) {
+            if (!meter.eventType().equals(event.path("type").asText())) {
+                continue;
+            }
+            Instant time = OffsetDateTime.parse(event.path("time").asText())
+                    .toInstant()
+                    .truncatedTo(ChronoUnit.SECONDS);
+            if (time.isBefore(from) || !time.isBefore(to)) {
+                continue;
+            }
+            int times = lostUsage.test(event) ? 0 : doubledUsage.test(event) ? 2 : 1;
+            if (times == 0) {
+                continue;
+            }
+            BigDecimal value = BigDecimal.ONE;
+            if (meter.aggregation().equals("SUM")) {
+                JsonNode v = event.path("data").path(meter.valueProperty().substring(2));
+                value = v.isNumber() ? v.decimalValue() : new BigDecimal(v.asText("0"));
+            }
+            Instant start = Instant.ofEpochSecond(Math.floorDiv(time.getEpochSecond(), seconds) * seconds);
+            totals.merge(
+                    new WindowKey(bySubject ? event.path("subject").asText() : "", start),
+                    value.multiply(BigDecimal.valueOf(times)),
+                    BigDecimal::add);
+        }
+        return totals;
+    }
+
+    // ---- events listing (v1 GET /api/v1/events, v3 GET …/openmeter/events) ----------------------------------------
+
+    private int listPageSize = 100;
+
+    private int refuseListingStatus;
+
+    /** Events listing requests get this status with a problem body (e.g. 403: a token without the role), 0 ends it. */
+    public synchronized FakeOpenMeter refuseEventListing(int status) {
+        this.refuseListingStatus = status;
+        return this;
+    }
+
+    /** Page size of the v3 events listing (default 100, the most the specs allow), to exercise paging. */
+    public synchronized FakeOpenMeter listPageSize(int size) {
+        this.listPageSize = size;
+        return this;
+    }
+
+    /** Events listing requests so far (either dialect). */
+    public synchronized long listRequests() {
+        return received.stream()
+                .filter(r -> r.method().equals("GET") && r.path().endsWith("/events"))
+                .count();
+    }
+
+    /**
+     * The stored events, duplicates included (this fake does not deduplicate), newest last: v1 filters {@code subject}
+     * (partial, as OpenMeter does), {@code from}/{@code to} (inclusive, by time truncated to the second) and
+     * {@code limit} (≤ 100, no paging); v3 {@code filter[subject][eq]}, {@code filter[time][gte|lt]} and cursor pages
+     * ({@code page[size]}, {@code page[after]} = the index of the next event, {@code meta.page.next}).
+     */
+    private synchronized Scripted eventsApi(String path, String rawQuery, Map<String, List<String>> headers) {
+        boolean v1 = path.equals("/api/v1/events");
+        boolean v3 = path.equals("/v3/openmeter/events") || path.equals("/api/v3/openmeter/events");
+        if (!v1 && !v3) {
+            return problem(404, v1, "no route for GET " + path);
+        }
+        String specPath = v1 ? path : "/openmeter/events";
+        Optional<OpenApiContract> contract = checkContract
+                ? OpenApiContract.load(v1 ? OpenApiContract.Spec.V1 : OpenApiContract.Spec.V3)
+                : Optional.empty();
+        String checked = v1 ? rawQuery : nestedFiltersChecked(rawQuery);
+        contract.ifPresent(spec -> violations.addAll(spec.validate("GET", specPath, checked, headers, null)));
+        if (requiredToken != null && !("Bearer " + requiredToken).equals(header(headers, "Authorization"))) {
+            return problem(401, v1, "missing or wrong bearer token");
+        }
+        if (!script.isEmpty()) {
+            return script.poll();
+        }
+        if (refuseListingStatus != 0) {
+            return problem(refuseListingStatus, v1, "listing events is not allowed");
+        }
+        Map<String, List<String>> query = query(rawQuery);
+        Scripted answer;
+        try {
+            answer = v1 ? listV1(query) : listV3(query, path);
+        } catch (IllegalArgumentException e) {
+            answer = problem(400, v1, e.getMessage());
+        }
+        if (answer.status() == 200) {
+            String answered = answer.body();
+            contract.ifPresent(spec ->
+                    violations.addAll(spec.validateResponse("GET", specPath, 200, "application/json", answered)));
+        }
+        return answer;
+    }
+
+    /** {@code ListEventsParamsFilter}'s fields and the operators of their filter objects, as in the v3 spec. */
+    private static final Map<String, List<String>> V3_EVENT_FILTERS = Map.of(
+            "id", List.of("eq", "neq", "contains", "ocontains", "oeq", "gt", "gte", "lt", "lte", "exists"),
+            "source", List.of("eq", "neq", "contains", "ocontains", "oeq", "gt", "gte", "lt", "lte", "exists"),
+            "subject", List.of("eq", "neq", "contains", "ocontains", "oeq", "gt", "gte", "lt", "lte", "exists"),
+            "type", List.of("eq", "neq", "contains", "ocontains", "oeq", "gt", "gte", "lt", "lte", "exists"),
+            "customer_id", List.of("eq", "neq", "oeq", "exists"),
+            "time", List.of("eq", "lt", "lte", "gt", "gte"),
+            "ingested_at", List.of("eq", "lt", "lte", "gt", "gte"),
+            "stored_at", List.of("eq", "lt", "lte", "gt", "gte"));
+
+    /**
+     * The v3 listing's nested filters ({@code filter[subject][eq]=…}, the form the spec's own description gives) are
+     * checked here against {@code ListEventsParamsFilter}, because the OpenAPI validator reads deepObject one level
+     * deep only; the rest of the query is left for the validator.
+     */
+    private String nestedFiltersChecked(String rawQuery) {
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return rawQuery;
+        }
+        List<String> kept = new ArrayList<>();
+        for (String pair : rawQuery.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("filter\\[([a-z_]+)]\\[([a-z]+)]")
+                    .matcher(name);
+            if (m.matches()) {
+                List<String> ops = V3_EVENT_FILTERS.get(m.group(1));
+                if (ops == null || !ops.contains(m.group(2))) {
+                    violations.add("V3 GET /openmeter/events: filter " + name + " is not in ListEventsParamsFilter");
+                }
+                if (m.group(1).equals("time") || m.group(1).endsWith("_at")) {
+                    String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                    try {
+                        OffsetDateTime.parse(value);
+                    } catch (RuntimeException e) {
+                        violations.add("V3 GET /openmeter/events: filter " + name + " is not a date-time: " + value);
+                    }
+                }
+            } else {
+                kept.add(pair);
+            }
+        }
+        return String.join("&", kept);
+    }
+
+    private Scripted listV1(Map<String, List<String>> query) {
+        String subject = first(query, "subject");
+        Instant from = instant(first(query, "from"), Instant.EPOCH);
+        Instant to = instant(first(query, "to"), Instant.MAX);
+        int limit = first(query, "limit") == null ? 100 : Integer.parseInt(first(query, "limit"));
+        ArrayNode result = JSON.createArrayNode();
+        for (JsonNode event : accepted) {
+            Instant time = secondOf(event);
+            if ((subject == null || event.path("subject").asText().contains(subject))
+                    && !time.isBefore(from.truncatedTo(ChronoUnit.SECONDS))
+                    && !time.isAfter(to)
+                    && result.size() < limit) {
+                result.addObject()
+                        .<ObjectNode>set("event", event)
+                        .put("ingestedAt", time.toString())
+                        .put("storedAt", time.toString());
+            }
+        }
+        return json(result);
+    }
+
+    private Scripted listV3(Map<String, List<String>> query, String path) {
+        String subject = first(query, "filter[subject][eq]");
+        Instant from = instant(first(query, "filter[time][gte]"), Instant.EPOCH);
+        Instant to = instant(first(query, "filter[time][lt]"), Instant.MAX);
+        int size = Math.min(
+                listPageSize,
+                first(query, "page[size]") == null ? listPageSize : Integer.parseInt(first(query, "page[size]")));
+        int after = first(query, "page[after]") == null ? 0 : Integer.parseInt(first(query, "page[after]"));
+        List<JsonNode> matching = new ArrayList<>();
+        for (JsonNode event : accepted) {
+            Instant time = secondOf(event);
+            if ((subject == null || event.path("subject").asText().equals(subject))
+                    && !time.isBefore(from)
+                    && time.isBefore(to)) {
+                matching.add(event);
+            }
+        }
+        ObjectNode result = JSON.createObjectNode();
+        ArrayNode data = result.putArray("data");
+        int end = Math.min(matching.size(), after + size);
+        for (int i = after; i < end; i++) {
+            Instant time = secondOf(matching.get(i));
+            data.addObject()
+                    .<ObjectNode>set("event", matching.get(i))
+                    .put("ingested_at", time.toString())
+                    .put("stored_at", time.toString());
+        }
+        ObjectNode page = result.putObject("meta").putObject("page").put("size", size);
+        String base = path.startsWith("/api") ? "/api/v3/openmeter/events" : "/v3/openmeter/events";
+        if (end < matching.size()) {
+            page.put("next", base + "?page%5Bafter%5D=" + end + "&page%5Bsize%5D=" + size);
+        } else {
+            page.putNull("next");
+        }
+        page.putNull("previous");
+        return json(result);
+    }
+
+    private static Instant secondOf(JsonNode event) {
+        return OffsetDateTime.parse(event.path("time").asText()).toInstant().truncatedTo(ChronoUnit.SECONDS);
     }
 
     /** Per subject (or one total under {@code ""}), from the accepted events, in subject order. */

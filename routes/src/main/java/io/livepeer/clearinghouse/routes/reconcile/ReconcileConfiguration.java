@@ -50,7 +50,9 @@ public final class ReconcileConfiguration implements CamelConfiguration {
                 new DeliveredUsage(Beans.require(context, Database.class)),
                 client,
                 settings.meters(),
-                settings.tolerance());
+                settings.tolerance(),
+                settings.windowSize(),
+                settings.listing());
         ReconcileJob job = Beans.bind(context, new ReconcileJob(reconciliation, settings, metrics, clock));
         context.addRoutes(new ScheduledRoute(ROUTE_ID, settings.initialDelay(), settings.interval(), job::run));
     }

@@ -63,13 +63,16 @@ public final class ReconcileJob {
                                 .append(')'));
                 LOG.warn(
                         "Outbox and OpenMeter drift, {} to {}: {} subject(s) beyond the tolerance: {}. Run"
-                                + " ./clearinghouse reconcile openmeter --from {} --to {} for the report",
+                                + " ./clearinghouse reconcile openmeter --from {} --to {}{} for the report",
                         from,
                         to,
                         report.drifted().size(),
                         subjects,
                         from,
-                        to);
+                        to,
+                        settings.windowSize()
+                                .map(w -> " --window-size " + w.name())
+                                .orElse(""));
             }
             return report;
         } catch (Exception e) {

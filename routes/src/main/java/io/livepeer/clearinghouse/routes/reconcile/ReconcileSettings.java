@@ -1,5 +1,6 @@
 package io.livepeer.clearinghouse.routes.reconcile;
 
+import io.livepeer.clearinghouse.openmeter.WindowSize;
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
 import java.time.Duration;
 import java.util.List;
@@ -22,6 +23,9 @@ import java.util.Optional;
  * @param tolerance      allowance for amounts
  * @param meters         meters compared
  * @param requestTimeout timeout of each OpenMeter request
+ * @param windowSize     per-window comparison ({@code MINUTE|HOUR|DAY}, UTC), empty for one window = the checked
+ *                       period ({@code PERIOD}, the default)
+ * @param listing        bounds of the events listing that tells double-counted from extra
  */
 public record ReconcileSettings(
         boolean enabled,
@@ -33,7 +37,9 @@ public record ReconcileSettings(
         Duration settle,
         Tolerance tolerance,
         ReconcileMeters meters,
-        Duration requestTimeout) {
+        Duration requestTimeout,
+        Optional<WindowSize> windowSize,
+        OpenMeterReconciliation.ListingLimits listing) {
 
     /** @throws IllegalArgumentException naming the key of a missing or malformed value */
     public static ReconcileSettings from(SettingsReader r) {
@@ -59,6 +65,23 @@ public record ReconcileSettings(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("clearinghouse.reconcile.*-meter: " + e.getMessage(), e);
         }
+        String windowSizeText = r.required("clearinghouse.reconcile.window-size");
+        Optional<WindowSize> windowSize;
+        try {
+            windowSize = windowSize(windowSizeText);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("clearinghouse.reconcile.window-size: " + e.getMessage(), e);
+        }
+        String listingWindows = r.required("clearinghouse.reconcile.listing-windows");
+        String listingPages = r.required("clearinghouse.reconcile.listing-pages");
+        OpenMeterReconciliation.ListingLimits listing;
+        try {
+            listing = new OpenMeterReconciliation.ListingLimits(
+                    Integer.parseInt(listingWindows.trim()), Integer.parseInt(listingPages.trim()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "clearinghouse.reconcile.listing-windows / listing-pages: " + e.getMessage(), e);
+        }
         return new ReconcileSettings(
                 enabled,
                 url,
@@ -69,7 +92,25 @@ public record ReconcileSettings(
                 wholeSeconds(r, "clearinghouse.reconcile.settle", false),
                 tolerance,
                 meters,
-                positive(r, "clearinghouse.reconcile.request-timeout"));
+                positive(r, "clearinghouse.reconcile.request-timeout"),
+                windowSize,
+                listing);
+    }
+
+    /**
+     * Reads a window size: {@code PERIOD} (one window = the period) or {@code MINUTE|HOUR|DAY}, any case.
+     *
+     * @throws IllegalArgumentException for anything else
+     */
+    public static Optional<WindowSize> windowSize(String text) {
+        if (text != null && text.trim().equalsIgnoreCase("PERIOD")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(WindowSize.parse(text));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("must be PERIOD, MINUTE, HOUR or DAY, got '" + text + "'");
+        }
     }
 
     private static Duration positive(SettingsReader r, String key) {
@@ -94,6 +135,7 @@ public record ReconcileSettings(
         return "ReconcileSettings[" + (enabled ? "every " + interval : "off") + ", window " + window + " ending "
                 + settle + " before now, tolerance " + tolerance + ", meters " + meters.events() + "/"
                 + meters.network() + "/" + meters.billable()
+                + ", windows " + windowSize.map(Enum::name).orElse("PERIOD")
                 + openmeterUrl.map(u -> ", OpenMeter " + SettingsReader.host(u)).orElse("")
                 + (openmeterToken.isPresent() ? " (token set)" : "") + "]";
     }

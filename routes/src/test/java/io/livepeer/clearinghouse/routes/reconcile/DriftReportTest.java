@@ -64,4 +64,39 @@ class DriftReportTest {
         assertThatThrownBy(() -> OpenMeterReconciliation.requireWholeSecondPeriod(t, t.plusMillis(1500)))
                 .hasMessageContaining("whole seconds");
     }
+
+    @Test
+    void a_listing_proves_extra_over_double_counted_and_only_when_complete() {
+        DriftReport.Duplicate twice = new DriftReport.Duplicate("a2", 2, null);
+        DriftReport.Duplicate copy = new DriftReport.Duplicate("x", 1, "a3");
+        assertThat(twice.surplus()).isEqualTo(1);
+        assertThat(copy.surplus()).isEqualTo(1);
+        DriftReport.Listing dup =
+                new DriftReport.Listing(DriftReport.ListingStatus.LISTED, 3, List.of(twice), List.of(), List.of(), "n");
+        DriftReport.Listing both = new DriftReport.Listing(
+                DriftReport.ListingStatus.LISTED,
+                4,
+                List.of(twice),
+                List.of(new DriftReport.Extra("z", 1)),
+                List.of(),
+                "n");
+        assertThat(dup.proves()).isEqualTo(Drift.DOUBLE_COUNTED);
+        assertThat(both.proves()).isEqualTo(Drift.EXTRA);
+        assertThat(DriftReport.Listing.notConclusive(DriftReport.ListingStatus.TRUNCATED, 100, "n")
+                        .proves())
+                .isNull();
+
+        List<DriftReport.Comparison> comparisons = List.of(
+                compare(Measure.EVENTS, "2", "4", ONE_MICRO), compare(Measure.NETWORK_USD_MICROS, "5", "5", ONE_MICRO));
+        assertThat(DriftReport.reclassify(comparisons, Drift.EXTRA))
+                .extracting(DriftReport.Comparison::drift, DriftReport.Comparison::factor)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(Drift.EXTRA, null),
+                        org.assertj.core.groups.Tuple.tuple(Drift.IN_SYNC, null));
+        assertThat(DriftReport.reclassify(comparisons, Drift.DOUBLE_COUNTED)
+                        .get(0)
+                        .factor())
+                .isEqualTo(2);
+        assertThat(DriftReport.reclassify(comparisons, null)).isSameAs(comparisons);
+    }
 }
