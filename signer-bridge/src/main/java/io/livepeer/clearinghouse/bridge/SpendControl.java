@@ -107,7 +107,7 @@ public final class SpendControl {
     private volatile Instant lagReadAt = Instant.MIN;
     private volatile SpendLeases leases;
 
-    /** What this instance knows of a session's latest hold: for the estimate and to recognise a retried call. */
+    /** What this instance knows of a session's latest hold: for the estimate; a retried call takes the exact path. */
     private record SessionMemo(Instant lastAt, Long sequence, int windowSeconds) {}
 
     private final Cache<String, SessionMemo> sessions;
@@ -350,34 +350,23 @@ public final class SpendControl {
         String memoKey = sessionId == null ? null : customerKey + "\u0000" + sessionId;
         if (leased != null) {
             SessionMemo memo = memoKey == null ? null : sessions.getIfPresent(memoKey);
-            SpendStore.Hold retried = memo != null && seq != null && seq.equals(memo.sequence())
-                    ? new SpendStore.Hold(
-                            -1,
+            // a retried call (same session and sequence) is held once only if its hold is still open, which only the
+            // database knows (its event may have settled it): retries take the exact path
+            boolean retry = memo != null && seq != null && seq.equals(memo.sequence());
+            Decision quick = retry
+                    ? null
+                    : leased.tryAllow(
                             customerKey,
                             sessionId,
                             seq,
-                            "",
-                            BigDecimal.ZERO,
-                            BigDecimal.ZERO,
-                            memo.windowSeconds(),
-                            SpendStore.HoldStatus.OPEN,
-                            memo.lastAt(),
+                            memo == null ? null : memo.lastAt(),
                             null,
-                            null,
-                            null)
-                    : null;
-            Decision quick = leased.tryAllow(
-                    customerKey,
-                    sessionId,
-                    seq,
-                    memo == null ? null : memo.lastAt(),
-                    retried,
-                    policy.defaultOverdraft(),
-                    (p, far) -> {
-                        Plan<Decision> plan = plan(p, far, request, maxPrice, authId, cap, price, markup);
-                        planned.set(new Object[] {plan, p.now()});
-                        return plan;
-                    });
+                            policy.defaultOverdraft(),
+                            (p, far) -> {
+                                Plan<Decision> plan = plan(p, far, request, maxPrice, authId, cap, price, markup);
+                                planned.set(new Object[] {plan, p.now()});
+                                return plan;
+                            });
             if (quick != null) {
                 remember(memoKey, seq, planned.get());
                 return quick;

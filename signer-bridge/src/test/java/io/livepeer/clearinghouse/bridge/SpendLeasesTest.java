@@ -218,7 +218,7 @@ class SpendLeasesTest {
         assertThat(i.leases().inMemoryAllows()).isEqualTo(3);
         assertThat(holds(i, customer, "fixed")).hasSize(2);
         assertThat(i.leases().leasedAmount()).isEqualByComparingTo(lease.subtract(new BigDecimal("30")));
-        // a retried call holds once
+        // a retried call takes the exact path; the sync finds its open hold and gives the in-memory one back
         assertThat(i.authorizer().decide(fixed("acme", subject, "s", 4)).status())
                 .isEqualTo(200);
         assertThat(i.leases().leasedAmount()).isEqualByComparingTo(lease.subtract(new BigDecimal("30")));

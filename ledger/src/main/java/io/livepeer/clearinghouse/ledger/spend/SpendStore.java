@@ -784,7 +784,10 @@ public final class SpendStore {
                         releases = true;
                     }
                 } else {
-                    if (s.topUp().signum() > 0) {
+                    if (remaining != null && headroom.signum() < 0) {
+                        // usage beyond the holds took the balance below what is held: no more in-memory allows
+                        closeToZero = true;
+                    } else if (s.topUp().signum() > 0) {
                         BigDecimal cap = headroom.multiply(maxFraction).setScale(12, RoundingMode.DOWN);
                         grant = s.topUp().min(cap).max(BigDecimal.ZERO);
                         if (grant.compareTo(s.minGrant()) < 0 || grant.signum() == 0) {
