@@ -1,5 +1,7 @@
 package io.livepeer.clearinghouse.bench;
 
+import io.livepeer.clearinghouse.bridge.SpendControl;
+import io.livepeer.clearinghouse.bridge.SpendLeases;
 import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
 import io.livepeer.clearinghouse.ledger.credit.NewTransfer;
 import io.livepeer.clearinghouse.ledger.credit.TransferKind;
@@ -229,6 +231,20 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                     } else {
                         throughput(request, label);
                         latency(request, label);
+                    }
+                    SpendControl spend = app.context().getRegistry().findSingleByType(SpendControl.class);
+                    SpendLeases leases = spend == null ? null : spend.leases();
+                    if (leases != null) {
+                        rows.add(new String[] {
+                            "reservations decided in memory (budget leases), " + label,
+                            String.format(
+                                    Locale.ROOT,
+                                    "%,d of %,d",
+                                    leases.inMemoryAllows(),
+                                    leases.inMemoryAllows() + leases.fallbacks()),
+                            "the rest took the database path (first calls of a customer, before its lease); "
+                                    + leases.syncFailures() + " failed syncs"
+                        });
                     }
                 }
             }

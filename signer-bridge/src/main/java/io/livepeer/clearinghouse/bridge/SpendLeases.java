@@ -419,6 +419,9 @@ public final class SpendLeases implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         stopKeeper();
         closed = true;
         for (Lease l : leases.values()) {

@@ -24,6 +24,8 @@ import java.util.Optional;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.EventNotifierSupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,11 +109,14 @@ public final class SpendConfiguration implements CamelConfiguration {
                         () -> markup));
         if (settings.policy().reservations() && settings.leases() != null) {
             SpendLeases leases = spend.startLeases(settings.leases(), true);
-            // stopped before the database closes: pending holds are written and the leases given back
-            context.addService(new ServiceSupport() {
+            // closed as soon as the context starts stopping, while the database is still open: pending holds are
+            // written and the leases given back (from then on every reservation takes the database path)
+            context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
                 @Override
-                protected void doStop() {
-                    leases.close();
+                public void notify(CamelEvent event) {
+                    if (event instanceof CamelEvent.CamelContextStoppingEvent) {
+                        leases.close();
+                    }
                 }
             });
         }
