@@ -1,5 +1,7 @@
 package io.livepeer.clearinghouse.bridge;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.livepeer.clearinghouse.ledger.spend.GroupCommit;
 import io.livepeer.clearinghouse.ledger.spend.SpendStore;
 import io.livepeer.clearinghouse.ledger.spend.SpendStore.NewHold;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * {@code lagThreshold}: policy {@code deny} answers 503 {@code billing_unavailable}; policy {@code allow} keeps
  * reserving (holds then stand in for the unmetered usage, and do not expire while metering lags), so spending stays
  * within balance plus overdraft.
+ *
+ * <p><b>Budget leases</b> ({@link #startLeases}, optional): a busy customer's reservations are decided in memory
+ * against a slice of its available balance this instance leased ({@link SpendLeases}); the holds are written in the
+ * background. Calls the lease cannot cover, and every refusal, take the database path above.
  */
 public final class SpendControl {
 
@@ -98,6 +105,12 @@ public final class SpendControl {
     private volatile Instant pausesReadAt = Instant.MIN;
     private volatile Duration lag = Duration.ZERO;
     private volatile Instant lagReadAt = Instant.MIN;
+    private volatile SpendLeases leases;
+
+    /** What this instance knows of a session's latest hold: for the estimate; a retried call takes the exact path. */
+    private record SessionMemo(Instant lastAt, Long sequence, int windowSeconds) {}
+
+    private final Cache<String, SessionMemo> sessions;
 
     /**
      * @param store         the spend tables
@@ -136,6 +149,56 @@ public final class SpendControl {
         this.clock = clock;
         this.usdPerEth = usdPerEth;
         this.markupPercent = markupPercent;
+        this.sessions = Caffeine.newBuilder()
+                .maximumSize(200_000)
+                .expireAfterWrite(policy.maxInterval().plus(policy.longExpiry()))
+                .build();
+    }
+
+    /**
+     * Turns budget leases on: busy customers' reservations are decided in memory against a slice of their available
+     * balance leased to this instance ({@link SpendLeases}).
+     *
+     * @param settings   lease settings
+     * @param background whether to start the background sync (tests call {@link SpendLeases#sync()} themselves)
+     * @return the leases (close them before the database: a clean close writes pending holds and gives leases back)
+     */
+    public synchronized SpendLeases startLeases(SpendLeases.Settings settings, boolean background) {
+        if (leases != null) {
+            return leases;
+        }
+        SpendLeases created = new SpendLeases(
+                store,
+                settings,
+                policy.longExpiry().plus(policy.holdTtl()),
+                policy.floor(),
+                clock,
+                this::pausedQuietly);
+        if (background) {
+            created.start();
+        }
+        leases = created;
+        return created;
+    }
+
+    /** The budget leases, or null when off. */
+    public SpendLeases leases() {
+        return leases;
+    }
+
+    /** Whether everyone or this customer is paused, by the pauses as last read (for leases; never throws). */
+    private boolean pausedQuietly(String customerKey) {
+        List<Pause> current = pauses;
+        if (current == null) {
+            return false;
+        }
+        for (Pause p : current) {
+            if (p.scope() == SpendStore.Scope.ALL
+                    || (p.scope() == SpendStore.Scope.CUSTOMER && p.target().equals(customerKey))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Policy policy() {
@@ -281,14 +344,42 @@ public final class SpendControl {
                 : null;
         Optional<BigDecimal> price = usdPerEth.get();
         BigDecimal markup = markupPercent.get();
-        Reservation<Decision> reservation = new Reservation<>(
-                customerKey,
-                sessionId,
-                sessionId == null ? null : sequence,
-                policy.defaultOverdraft(),
-                p -> plan(p, request, maxPrice, authId, cap, price, markup));
+        Long seq = sessionId == null ? null : sequence;
+        AtomicReference<Object[]> planned = new AtomicReference<>(); // the plan that decided, and its time
+        SpendLeases leased = leases;
+        String memoKey = sessionId == null ? null : customerKey + "\u0000" + sessionId;
+        if (leased != null) {
+            SessionMemo memo = memoKey == null ? null : sessions.getIfPresent(memoKey);
+            // a retried call (same session and sequence) is held once only if its hold is still open, which only the
+            // database knows (its event may have settled it): retries take the exact path
+            boolean retry = memo != null && seq != null && seq.equals(memo.sequence());
+            Decision quick = retry
+                    ? null
+                    : leased.tryAllow(
+                            customerKey,
+                            sessionId,
+                            seq,
+                            memo == null ? null : memo.lastAt(),
+                            null,
+                            policy.defaultOverdraft(),
+                            (p, far) -> {
+                                Plan<Decision> plan = plan(p, far, request, maxPrice, authId, cap, price, markup);
+                                planned.set(new Object[] {plan, p.now()});
+                                return plan;
+                            });
+            if (quick != null) {
+                remember(memoKey, seq, planned.get());
+                return quick;
+            }
+        }
+        Reservation<Decision> reservation =
+                new Reservation<>(customerKey, sessionId, seq, policy.defaultOverdraft(), p -> {
+                    Plan<Decision> plan = plan(p, null, request, maxPrice, authId, cap, price, markup);
+                    planned.set(new Object[] {plan, p.now()});
+                    return plan;
+                });
         try {
-            return groupCommit == null
+            Decision decided = groupCommit == null
                     ? store.reserve(
                             reservation.customerKey(),
                             reservation.sessionId(),
@@ -296,14 +387,42 @@ public final class SpendControl {
                             reservation.defaultOverdraft(),
                             reservation.planner())
                     : groupCommit.reserve(reservation);
+            if (leased != null && decided.allowed()) {
+                Object[] p = planned.get();
+                remember(memoKey, seq, p);
+                @SuppressWarnings("unchecked")
+                Plan<Decision> plan = (Plan<Decision>) p[0];
+                if (plan.hold() != null) {
+                    leased.noteDatabaseAllow(customerKey, plan.hold().amount(), (Instant) p[1]);
+                }
+            }
+            return decided;
         } catch (SQLException e) {
             LOG.warn("spend control: the reservation for {} failed: {}", customerKey, e.getMessage());
             throw e;
         }
     }
 
+    private void remember(String memoKey, Long seq, Object[] planned) {
+        if (memoKey == null || planned == null) {
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        Plan<Decision> plan = (Plan<Decision>) planned[0];
+        if (plan.hold() != null) {
+            sessions.put(
+                    memoKey,
+                    new SessionMemo((Instant) planned[1], seq, plan.hold().windowSeconds()));
+        }
+    }
+
+    /**
+     * @param farAvailable the available amount for the long-expiry test, or null: the position's (an in-memory
+     *                     decision's position is the lease alone, this is the customer's whole available amount)
+     */
     private Plan<Decision> plan(
             Position p,
+            BigDecimal farAvailable,
             WebhookRequest request,
             MaxPrice maxPrice,
             String authId,
@@ -324,7 +443,8 @@ public final class SpendControl {
         if (estimate.timeBound()) {
             window = policy.shortExpiry();
             BigDecimal longHold = payment.add(micros(estimate.windowWei(policy.longExpiry()), price, markup));
-            if (available.subtract(policy.floor()).compareTo(longHold.multiply(policy.longCover())) >= 0) {
+            BigDecimal forExpiry = farAvailable == null ? available : farAvailable;
+            if (forExpiry.subtract(policy.floor()).compareTo(longHold.multiply(policy.longCover())) >= 0) {
                 window = policy.longExpiry();
                 hold = longHold;
             }

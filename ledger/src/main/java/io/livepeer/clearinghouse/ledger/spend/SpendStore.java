@@ -7,6 +7,7 @@ import io.livepeer.clearinghouse.ledger.credit.Account;
 import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -316,6 +317,10 @@ public final class SpendStore {
     private Map<String, Locked> lockCustomers(Handle h, List<? extends Reservation<?>> reservations, Instant now) {
         Set<String> keys = new TreeSet<>();
         reservations.forEach(r -> keys.add(r.customerKey()));
+        return lockCustomerKeys(h, keys, now);
+    }
+
+    private Map<String, Locked> lockCustomerKeys(Handle h, Set<String> keys, Instant now) {
         Map<String, Locked> locked = selectForUpdate(h, keys);
         if (locked.size() < keys.size()) {
             Set<String> missing = new TreeSet<>(keys);
@@ -437,8 +442,8 @@ public final class SpendStore {
     private static Hold match(Iterable<Hold> open, Settlement s) {
         Hold best = null;
         for (Hold o : open) {
-            if (!o.customerKey().equals(s.customerKey())) {
-                continue;
+            if (!o.customerKey().equals(s.customerKey()) || LEASE_TYPE.equals(o.paymentType())) {
+                continue; // a lease is not a payment: only the holds its allows are flushed into settle
             }
             if (s.sessionId() == null || s.sequenceNumber() == null) {
                 if (best == null || o.createdAt().isBefore(best.createdAt())) {
@@ -574,8 +579,9 @@ public final class SpendStore {
                     .findOne()
                     .orElse(Instant.EPOCH);
             Instant after = lastMetered.isAfter(now.minus(lookback)) ? lastMetered : now.minus(lookback);
+            // leases are not payments the signer made: only real holds (flushed ones keep their allow time) count
             Instant oldest = h.createQuery("SELECT MIN(created_at) AS oldest FROM spend_holds WHERE status = 'OPEN'"
-                            + " AND created_at > :after")
+                            + " AND created_at > :after AND payment_type <> '" + LEASE_TYPE + "'")
                     .bind("after", after)
                     .map((rs, ctx) -> Rows.instant(rs, "oldest"))
                     .findOne()
@@ -636,6 +642,281 @@ public final class SpendStore {
             return new CustomerSpend(customerKey, Amounts.micros(balance), held, overdraft);
         });
     }
+
+    // ---- budget leases -------------------------------------------------------------------------------------------
+
+    /** {@code spend_holds.payment_type} of a lease row: a slice of a customer's available balance one instance holds. */
+    public static final String LEASE_TYPE = "lease";
+
+    /** {@code spend_holds.session_id} of the lease rows of one owner (application instance). */
+    public static String leaseSession(String owner) {
+        return "lease:" + owner;
+    }
+
+    /**
+     * Budget leases ({@code docs/spend-control.md#budget-leases}), one transaction for all customers of one instance:
+     * for each customer, under its {@code spend_customers} lock (key order, like every writer), the holds allowed in
+     * memory since the last sync are written as real hold rows (created at their allow time) and their amounts taken
+     * off the owner's lease row (its {@code remaining}), so the running open-hold total does not change; a hold whose
+     * session and sequence already has an open hold (the signer retried on another instance) is not written twice,
+     * its amount goes back to the lease. Then the lease is released ({@code SETTLED}, its remainder no longer held),
+     * or topped up by {@code min(topUp, maxFraction × headroom)} where {@code headroom = balance − open holds −
+     * floor} (leases never reach into the overdraft); a top-up smaller than {@code minGrant} is not made and the
+     * result says the customer is close to zero. The lease row's {@code expires_at} is set to {@code expiresAt}. A
+     * lease row that is no longer open (expired by another instance after this one stopped syncing) is "lost": the
+     * flushed holds then count on their own, and a top-up makes a new lease row.
+     *
+     * @param owner       the instance's lease owner id ({@link #leaseSession})
+     * @param syncs       per customer: the holds to flush and the lease change
+     * @param floor       the balance floor (USD micros)
+     * @param maxFraction the largest part of a customer's headroom one top-up takes (0 &lt; f ≤ 1)
+     * @param expiresAt   the lease rows' new expiry
+     * @return per customer, in the order given
+     * @throws SQLException when a statement or the commit fails: nothing of the sync is stored
+     */
+    public List<LeaseResult> syncLeases(
+            String owner, List<LeaseSync> syncs, BigDecimal floor, BigDecimal maxFraction, Instant expiresAt)
+            throws SQLException {
+        if (syncs.isEmpty()) {
+            return List.of();
+        }
+        Instant now = clock.instant();
+        String session = leaseSession(owner);
+        return database.inTransaction(h -> {
+            Set<String> keys = new TreeSet<>();
+            syncs.forEach(s -> keys.add(s.customerKey()));
+            Map<String, Locked> customers = lockCustomerKeys(h, keys, now);
+            Map<String, String> accountKeys = new HashMap<>();
+            customers.keySet().forEach(c -> accountKeys.put(AccountKeys.customer(c), c));
+            ledger.accounts(accountKeys.keySet())
+                    .forEach((key, account) ->
+                            customers.get(accountKeys.get(key)).balance = Amounts.micros(account.balance()));
+            // the owner's open lease rows of these customers
+            List<String> list = new ArrayList<>(keys);
+            StringBuilder in = new StringBuilder();
+            for (int i = 0; i < list.size(); i++) {
+                in.append(i == 0 ? ":c" : ", :c").append(i);
+            }
+            Query leaseQuery = h.createQuery("SELECT customer_key, remaining FROM spend_holds WHERE session_id = :s"
+                            + " AND status = 'OPEN' AND payment_type = '" + LEASE_TYPE + "' AND customer_key IN ("
+                            + in + ")")
+                    .bind("s", session);
+            for (int i = 0; i < list.size(); i++) {
+                leaseQuery.bind("c" + i, list.get(i));
+            }
+            Map<String, BigDecimal> leased = new HashMap<>();
+            leaseQuery
+                    .map((rs, ctx) -> Map.entry(rs.getString("customer_key"), Rows.micros(rs, "remaining")))
+                    .forEach(e -> leased.merge(e.getKey(), e.getValue(), BigDecimal::add));
+            // the holds allowed in memory: one batch, a retried session and sequence is skipped by the unique key
+            List<Object[]> flushed = new ArrayList<>(); // customer, LeasedHold
+            PreparedBatch insert = h.prepareBatch("INSERT INTO spend_holds (customer_key, session_id, sequence_number,"
+                    + " payment_type, amount, remaining, window_seconds, status, created_at, expires_at) VALUES (:c,"
+                    + " :s, :n, :type, :amount, :amount, :window, 'OPEN', :at, :expires) ON CONFLICT DO NOTHING");
+            for (LeaseSync s : syncs) {
+                for (LeasedHold lh : s.holds()) {
+                    insert.bind("c", s.customerKey())
+                            .bind("s", lh.sessionId())
+                            .bind("n", lh.sequenceNumber())
+                            .bind("type", lh.hold().paymentType())
+                            .bind("amount", lh.hold().amount())
+                            .bind("window", lh.hold().windowSeconds())
+                            .bind("at", lh.allowedAt())
+                            .bind("expires", lh.hold().expiresAt())
+                            .add();
+                    flushed.add(new Object[] {s.customerKey(), lh});
+                }
+            }
+            Map<String, BigDecimal> written = new HashMap<>();
+            Map<String, BigDecimal> returned = new HashMap<>();
+            if (!flushed.isEmpty()) {
+                int[] counts = insert.execute();
+                for (int i = 0; i < counts.length; i++) {
+                    String c = (String) flushed.get(i)[0];
+                    LeasedHold lh = (LeasedHold) flushed.get(i)[1];
+                    BigDecimal amount = lh.hold().amount();
+                    if (counts[i] == 0 && !reopenFlushed(h, c, lh)) {
+                        returned.merge(c, amount, BigDecimal::add); // an open hold already covers this payment
+                    } else {
+                        written.merge(c, amount, BigDecimal::add);
+                    }
+                }
+            }
+            PreparedBatch leaseUpdate = h.prepareBatch("UPDATE spend_holds SET remaining = remaining - :used + :grant,"
+                    + " amount = amount + :grant, expires_at = :expires WHERE customer_key = :c AND session_id = :s"
+                    + " AND status = 'OPEN' AND payment_type = '" + LEASE_TYPE + "'");
+            PreparedBatch leaseRelease = h.prepareBatch("UPDATE spend_holds SET remaining = 0, status = 'SETTLED',"
+                    + " closed_at = :now, closed_by = 'lease-release' WHERE customer_key = :c AND session_id = :s"
+                    + " AND status = 'OPEN' AND payment_type = '" + LEASE_TYPE + "'");
+            PreparedBatch leaseInsert = h.prepareBatch("INSERT INTO spend_holds (customer_key, session_id,"
+                    + " sequence_number, payment_type, amount, remaining, window_seconds, status, created_at,"
+                    + " expires_at) VALUES (:c, :s, NULL, '" + LEASE_TYPE + "', :grant, :grant, 0, 'OPEN', :now,"
+                    + " :expires)");
+            boolean updates = false;
+            boolean releases = false;
+            boolean inserts = false;
+            List<LeaseResult> results = new ArrayList<>(syncs.size());
+            for (LeaseSync s : syncs) {
+                String c = s.customerKey();
+                Locked customer = customers.get(c);
+                BigDecimal used = written.getOrDefault(c, BigDecimal.ZERO);
+                BigDecimal back = returned.getOrDefault(c, BigDecimal.ZERO);
+                BigDecimal remaining = leased.get(c);
+                boolean lost = s.leased() && remaining == null;
+                if (remaining == null) {
+                    customer.added = customer.added.add(used); // no lease to draw from: the holds count on their own
+                }
+                BigDecimal grant = BigDecimal.ZERO;
+                boolean closeToZero = false;
+                BigDecimal headroom = customer.balance
+                        .subtract(customer.held)
+                        .subtract(customer.added)
+                        .subtract(floor);
+                if (s.release()) {
+                    if (remaining != null) {
+                        BigDecimal left = remaining.subtract(used);
+                        customer.added = customer.added.subtract(left);
+                        leaseRelease
+                                .bind("now", now)
+                                .bind("c", c)
+                                .bind("s", session)
+                                .add();
+                        releases = true;
+                    }
+                } else {
+                    if (remaining != null && headroom.signum() < 0) {
+                        // usage beyond the holds took the balance below what is held: no more in-memory allows
+                        closeToZero = true;
+                    } else if (s.topUp().signum() > 0) {
+                        BigDecimal cap = headroom.multiply(maxFraction).setScale(12, RoundingMode.DOWN);
+                        grant = s.topUp().min(cap).max(BigDecimal.ZERO);
+                        if (grant.compareTo(s.minGrant()) < 0 || grant.signum() == 0) {
+                            grant = BigDecimal.ZERO;
+                            closeToZero = true;
+                        }
+                    }
+                    customer.added = customer.added.add(grant);
+                    if (remaining != null) {
+                        leaseUpdate
+                                .bind("used", used)
+                                .bind("grant", grant)
+                                .bind("expires", expiresAt)
+                                .bind("c", c)
+                                .bind("s", session)
+                                .add();
+                        updates = true;
+                    } else if (grant.signum() > 0) {
+                        leaseInsert
+                                .bind("c", c)
+                                .bind("s", session)
+                                .bind("grant", grant)
+                                .bind("now", now)
+                                .bind("expires", expiresAt)
+                                .add();
+                        inserts = true;
+                    }
+                }
+                boolean open = !s.release() && (remaining != null || grant.signum() > 0);
+                results.add(new LeaseResult(
+                        c, open, grant, back, lost, closeToZero, headroom.subtract(grant), customer.overdraft));
+            }
+            if (updates) {
+                leaseUpdate.execute();
+            }
+            if (releases) {
+                leaseRelease.execute();
+            }
+            if (inserts) {
+                leaseInsert.execute();
+            }
+            PreparedBatch held = h.prepareBatch(
+                    "UPDATE spend_customers SET held_usd_micros = held_usd_micros + :d WHERE customer_key = :c");
+            boolean any = false;
+            for (Map.Entry<String, Locked> e : customers.entrySet()) {
+                if (e.getValue().added.signum() != 0) {
+                    held.bind("d", e.getValue().added).bind("c", e.getKey()).add();
+                    any = true;
+                }
+            }
+            if (any) {
+                held.execute();
+            }
+            return results;
+        });
+    }
+
+    /**
+     * A flushed hold whose session and sequence already has a row: a settled or expired one is opened again with the
+     * new amount (as a reservation would); an open one already covers the payment.
+     *
+     * @return whether the hold was written
+     */
+    private static boolean reopenFlushed(Handle h, String customerKey, LeasedHold lh) {
+        int n = h.createUpdate("UPDATE spend_holds SET payment_type = :type, amount = :amount, remaining = :amount,"
+                        + " window_seconds = :window, status = 'OPEN', created_at = :at, expires_at = :expires,"
+                        + " closed_at = NULL, closed_by = NULL WHERE customer_key = :c AND session_id = :s AND"
+                        + " sequence_number = :n AND status <> 'OPEN'")
+                .bind("type", lh.hold().paymentType())
+                .bind("amount", lh.hold().amount())
+                .bind("window", lh.hold().windowSeconds())
+                .bind("at", lh.allowedAt())
+                .bind("expires", lh.hold().expiresAt())
+                .bind("c", customerKey)
+                .bind("s", lh.sessionId())
+                .bind("n", lh.sequenceNumber())
+                .execute();
+        return n > 0;
+    }
+
+    /**
+     * A hold allowed in memory against a lease, to be written by {@link #syncLeases}.
+     *
+     * @param sessionId      {@code state.StateID}, or null
+     * @param sequenceNumber {@code state.SequenceNumber}, or null
+     * @param hold           what was held
+     * @param allowedAt      when it was allowed (the row's {@code created_at})
+     */
+    public record LeasedHold(String sessionId, Long sequenceNumber, NewHold hold, Instant allowedAt) {}
+
+    /**
+     * One customer's part of a {@link #syncLeases}.
+     *
+     * @param customerKey customer key
+     * @param leased      whether the instance believes it holds an open lease row for the customer
+     * @param holds       holds allowed in memory since the last sync, in order
+     * @param topUp       how much to add to the lease (USD micros, 0 for none)
+     * @param minGrant    a top-up smaller than this is not made (the customer is close to zero)
+     * @param release     give the lease back (after flushing the holds)
+     */
+    public record LeaseSync(
+            String customerKey,
+            boolean leased,
+            List<LeasedHold> holds,
+            BigDecimal topUp,
+            BigDecimal minGrant,
+            boolean release) {}
+
+    /**
+     * The outcome of one customer's {@link LeaseSync}.
+     *
+     * @param customerKey  customer key
+     * @param open         whether the customer's lease row is open after the sync
+     * @param granted      what was added to the lease (USD micros)
+     * @param returned     amounts of flushed holds that an open hold already covered, given back to the lease
+     * @param lost         the lease row was no longer open (expired elsewhere)
+     * @param closeToZero  a top-up was wanted but the customer's headroom is too small: use the exact path
+     * @param headroom     balance − open holds − floor after the sync (USD micros; leases counted as held)
+     * @param overdraft    the customer's own overdraft limit, or empty (the default applies)
+     */
+    public record LeaseResult(
+            String customerKey,
+            boolean open,
+            BigDecimal granted,
+            BigDecimal returned,
+            boolean lost,
+            boolean closeToZero,
+            BigDecimal headroom,
+            Optional<BigDecimal> overdraft) {}
 
     // ---- overdraft limits ----------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 package io.livepeer.clearinghouse.routes.spend;
 
 import io.livepeer.clearinghouse.bridge.SpendControl;
+import io.livepeer.clearinghouse.bridge.SpendLeases;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.ledger.spend.AlertStore;
@@ -23,6 +24,8 @@ import java.util.Optional;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.EventNotifierSupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * that expires holds past their time, reservations' group commit ({@link GroupCommit}, closed with the context), the
  * {@code spend-held-reconcile} check of the running open-hold totals, the {@link SpendHealthCheck} and {@link SpendMetrics}, and the customer alerts ({@link CustomerAlerts}: the
  * {@code spend-customer-alerts} evaluation and {@code spend-alert-delivery} webhook jobs, {@code GET /api/alerts}). Runs before the bridge.
+ * With {@code clearinghouse.spend.lease.enabled} (and reservations on), budget leases ({@link SpendLeases}) with
+ * their background sync, stopped (holds written, leases given back) with the context.
  * Holds are priced with the price flow's {@link PriceService} and the largest markup of the metering catalog.
  */
 public final class SpendConfiguration implements CamelConfiguration {
@@ -102,6 +107,19 @@ public final class SpendConfiguration implements CamelConfiguration {
                         clock,
                         () -> price == null ? Optional.empty() : price.current().map(PriceQuote::usdPerEth),
                         () -> markup));
+        if (settings.policy().reservations() && settings.leases() != null) {
+            SpendLeases leases = spend.startLeases(settings.leases(), true);
+            // closed as soon as the context starts stopping, while the database is still open: pending holds are
+            // written and the leases given back (from then on every reservation takes the database path)
+            context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
+                @Override
+                public void notify(CamelEvent event) {
+                    if (event instanceof CamelEvent.CamelContextStoppingEvent) {
+                        leases.close();
+                    }
+                }
+            });
+        }
         SpendMetrics metrics =
                 Beans.bind(context, new SpendMetrics(Beans.require(context, PrometheusMeterRegistry.class), spend));
         context.addRoutes(new SpendApiRoutes(spend, metrics, Beans.require(context, ApiAuth.class)));

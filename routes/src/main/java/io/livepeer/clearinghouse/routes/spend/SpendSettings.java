@@ -1,6 +1,7 @@
 package io.livepeer.clearinghouse.routes.spend;
 
 import io.livepeer.clearinghouse.bridge.SpendControl;
+import io.livepeer.clearinghouse.bridge.SpendLeases;
 import io.livepeer.clearinghouse.routes.core.SettingsReader;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -16,13 +17,15 @@ import java.util.Locale;
  * @param groupCommitLanes  group commit lanes of reservations (0: one transaction per {@code /authorize})
  * @param groupCommitBatch  the most reservations per group commit transaction
  * @param reconcileInterval how often the customers' running open-hold totals are checked against their holds
+ * @param leases            budget leases, or null when off ({@code clearinghouse.spend.lease.*})
  */
 public record SpendSettings(
         SpendControl.Policy policy,
         Duration expiryInterval,
         int groupCommitLanes,
         int groupCommitBatch,
-        Duration reconcileInterval) {
+        Duration reconcileInterval,
+        SpendLeases.Settings leases) {
 
     /** @throws IllegalArgumentException naming the key of a bad value */
     public static SpendSettings from(SettingsReader r) {
@@ -77,7 +80,35 @@ public record SpendSettings(
                 r.duration("clearinghouse.spend.expiry-interval"),
                 lanes,
                 r.positiveInt("clearinghouse.spend.group-commit-max-batch"),
-                r.duration("clearinghouse.spend.held-reconcile-interval"));
+                r.duration("clearinghouse.spend.held-reconcile-interval"),
+                leases(r));
+    }
+
+    private static SpendLeases.Settings leases(SettingsReader r) {
+        if (!r.bool("clearinghouse.spend.lease.enabled")) {
+            return null;
+        }
+        BigDecimal fraction = r.decimal("clearinghouse.spend.lease.max-fraction");
+        if (fraction.signum() <= 0 || fraction.compareTo(BigDecimal.ONE) > 0) {
+            throw new IllegalArgumentException(
+                    "clearinghouse.spend.lease.max-fraction must be above 0 and at most 1, got "
+                            + fraction.toPlainString());
+        }
+        Duration flush = r.duration("clearinghouse.spend.lease.flush-interval");
+        Duration ttl = r.duration("clearinghouse.spend.lease.ttl");
+        if (flush.isZero() || flush.isNegative()) {
+            throw new IllegalArgumentException("clearinghouse.spend.lease.flush-interval must be positive");
+        }
+        if (ttl.compareTo(flush.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException(
+                    "clearinghouse.spend.lease.ttl must be at least twice clearinghouse.spend.lease.flush-interval");
+        }
+        return new SpendLeases.Settings(
+                ttl,
+                flush,
+                r.duration("clearinghouse.spend.lease.cover"),
+                fraction,
+                r.duration("clearinghouse.spend.lease.idle"));
     }
 
     @Override
@@ -87,6 +118,11 @@ public record SpendSettings(
                 + p.defaultOverdraft().toPlainString()
                 + ", short expiry=" + p.shortExpiry() + ", long expiry=" + p.longExpiry() + ", hold ttl="
                 + p.holdTtl() + ", lag " + p.lagPolicy().name().toLowerCase() + " above " + p.lagThreshold()
-                + ", group commit lanes=" + groupCommitLanes + " batch<=" + groupCommitBatch + "]";
+                + ", group commit lanes=" + groupCommitLanes + " batch<=" + groupCommitBatch + ", leases="
+                + (leases == null
+                        ? "off"
+                        : "on (flush " + leases.flushInterval() + ", ttl " + leases.ttl() + ", cover " + leases.cover()
+                                + ", max fraction " + leases.maxFraction().toPlainString() + ")")
+                + "]";
     }
 }

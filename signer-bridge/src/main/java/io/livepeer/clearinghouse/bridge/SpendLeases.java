@@ -1,0 +1,456 @@
+package io.livepeer.clearinghouse.bridge;
+
+import io.livepeer.clearinghouse.ledger.spend.SpendStore;
+import io.livepeer.clearinghouse.ledger.spend.SpendStore.LeaseResult;
+import io.livepeer.clearinghouse.ledger.spend.SpendStore.LeaseSync;
+import io.livepeer.clearinghouse.ledger.spend.SpendStore.LeasedHold;
+import io.livepeer.clearinghouse.ledger.spend.SpendStore.NewHold;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-instance budget leases ({@code docs/spend-control.md#budget-leases}): this instance holds a slice of a busy
+ * customer's available balance as one lease row ({@code spend_holds}, type {@code lease}, counted in the customer's
+ * running open-hold total like any hold), decides that customer's reservations in memory against the slice, and a
+ * background sync (every {@code flushInterval}) writes the holds allowed since the last sync as real hold rows, drawn
+ * from the lease, and tops the lease up before it runs out, all in one transaction ({@link SpendStore#syncLeases}).
+ *
+ * <p><b>Bound.</b> An in-memory allow takes its hold out of the lease before it answers, so the lease plus the
+ * customer's hold rows always cover every allowed payment, exactly as if each allow had reserved in the database:
+ * the bound of {@link SpendControl} is unchanged. A lease is only granted out of {@code balance − open holds − floor}
+ * (never the overdraft), at most {@code maxFraction} of it per top-up.
+ *
+ * <p><b>Validity.</b> A lease is usable in memory only until {@code ttl} after its last successful sync; its row
+ * expires {@code ttl + long expiry + hold TTL} after that sync, so a hold allowed in memory and never flushed (the
+ * instance died) is covered by the lease row as long as its own hold row would have been; then any instance's hold
+ * expiry returns the slice. Thread-safe.
+ */
+public final class SpendLeases implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SpendLeases.class);
+
+    /**
+     * @param ttl           how long a lease stays usable in memory after its last successful sync
+     * @param flushInterval how often the holds allowed in memory are written and leases topped up
+     * @param cover         a lease is sized to cover this long of the customer's recent hold rate
+     * @param maxFraction   the largest part of a customer's headroom ({@code balance − holds − floor}) one top-up takes
+     * @param idle          a lease unused this long is given back
+     */
+    public record Settings(
+            Duration ttl, Duration flushInterval, Duration cover, BigDecimal maxFraction, Duration idle) {}
+
+    /** One customer's lease on this instance (guarded by itself). */
+    static final class Lease {
+        final String customerKey;
+        boolean leased; // a lease row is believed open
+        BigDecimal available = BigDecimal.ZERO; // what in-memory allows may still take (USD micros)
+        List<LeasedHold> pending = new ArrayList<>();
+        Instant validUntil = Instant.MIN;
+        boolean releasing; // give the lease back at the next sync
+        BigDecimal headroom = BigDecimal.ZERO; // balance − holds − floor at the last sync (for the expiry test)
+        BigDecimal overdraft; // the customer's own overdraft limit, or null
+        // demand
+        int dbAllows; // reservations decided in the database since the lease was given back / never leased
+        BigDecimal heldSinceSync = BigDecimal.ZERO;
+        BigDecimal ratePerSecond = BigDecimal.ZERO; // held USD micros per second (moving average)
+        BigDecimal largestHold = BigDecimal.ZERO;
+        Instant lastAllowAt = Instant.MIN;
+
+        Lease(String customerKey) {
+            this.customerKey = customerKey;
+        }
+    }
+
+    private final SpendStore store;
+    private final Settings settings;
+    private final Duration rowMargin;
+    private final BigDecimal floor;
+    private final Clock clock;
+    private final Predicate<String> paused;
+    private final String owner = UUID.randomUUID().toString();
+    private final Map<String, Lease> leases = new ConcurrentHashMap<>();
+    private final AtomicLong inMemoryAllows = new AtomicLong();
+    private final AtomicLong fallbacks = new AtomicLong();
+    private final AtomicLong syncFailures = new AtomicLong();
+    private volatile Instant lastSyncAt;
+    private volatile Instant previousSyncAt;
+    private volatile boolean failing;
+    private volatile boolean closed;
+    private ScheduledExecutorService keeper;
+
+    /**
+     * @param store     the spend tables
+     * @param settings  lease settings
+     * @param rowMargin how much longer than {@code ttl} a lease row lives after a sync: the longest hold lifetime
+     *                  (long expiry + hold TTL), so the row outlives every hold allowed against it in memory
+     * @param floor     the balance floor (USD micros)
+     * @param clock     clock
+     * @param paused    whether a customer is paused (for everyone or that customer): its lease is given back
+     */
+    public SpendLeases(
+            SpendStore store,
+            Settings settings,
+            Duration rowMargin,
+            BigDecimal floor,
+            Clock clock,
+            Predicate<String> paused) {
+        this.store = store;
+        this.settings = settings;
+        this.rowMargin = rowMargin;
+        this.floor = floor;
+        this.clock = clock;
+        this.paused = paused;
+    }
+
+    /** Starts the background sync (a daemon thread, every {@code flushInterval}). */
+    public synchronized SpendLeases start() {
+        if (keeper == null) {
+            keeper = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "spend-lease-sync");
+                t.setDaemon(true);
+                return t;
+            });
+            long every = Math.max(1, settings.flushInterval().toMillis());
+            keeper.scheduleWithFixedDelay(this::syncQuietly, every, every, TimeUnit.MILLISECONDS);
+        }
+        return this;
+    }
+
+    /** This instance's lease owner id (the lease rows' session is {@code lease:<owner>}). */
+    public String owner() {
+        return owner;
+    }
+
+    /** A planner of an in-memory decision: the position against the lease, and the available amount for the expiry. */
+    @FunctionalInterface
+    public interface LeasePlanner {
+        SpendStore.Plan<Decision> plan(SpendStore.Position position, BigDecimal farAvailable);
+    }
+
+    /**
+     * Decides a reservation in memory against the customer's lease, when it has a valid one that covers it.
+     *
+     * @param lastHoldAt this session's latest hold known here, or null
+     * @param existing   the open hold of this very call (a retry) known here, or null
+     * @return the decision, or null when the call must take the database path (no valid lease, or the lease does
+     *         not cover it)
+     */
+    Decision tryAllow(
+            String customerKey,
+            String sessionId,
+            Long sequence,
+            Instant lastHoldAt,
+            SpendStore.Hold existing,
+            BigDecimal defaultOverdraft,
+            LeasePlanner planner) {
+        Lease lease = leases.get(customerKey);
+        Instant now = clock.instant();
+        if (lease == null || closed) {
+            fallbacks.incrementAndGet();
+            return null;
+        }
+        synchronized (lease) {
+            if (!lease.leased || lease.releasing || !now.isBefore(lease.validUntil)) {
+                fallbacks.incrementAndGet();
+                return null;
+            }
+            // against the lease alone: available = floor + lease, so "available − hold ≥ floor" is "hold ≤ lease"
+            SpendStore.Position position = new SpendStore.Position(
+                    customerKey,
+                    floor.add(lease.available),
+                    BigDecimal.ZERO,
+                    BigDecimal.ZERO,
+                    lastHoldAt,
+                    existing,
+                    now);
+            BigDecimal overdraft = lease.overdraft != null ? lease.overdraft : defaultOverdraft;
+            BigDecimal far = floor.add(lease.available).add(lease.headroom).add(overdraft);
+            SpendStore.Plan<Decision> plan = planner.plan(position, far);
+            if (!plan.decision().allowed()) {
+                fallbacks.incrementAndGet();
+                return null; // the exact path decides (and words) every refusal
+            }
+            NewHold hold = plan.hold();
+            if (hold != null) {
+                lease.available = lease.available.subtract(hold.amount());
+                lease.pending.add(new LeasedHold(sessionId, sequence, hold, now));
+                noteHold(lease, hold.amount(), now);
+            }
+            inMemoryAllows.incrementAndGet();
+            return plan.decision();
+        }
+    }
+
+    /** Records a reservation decided in the database (demand: a customer allowed twice gets a lease). */
+    void noteDatabaseAllow(String customerKey, BigDecimal held, Instant at) {
+        Lease lease = leases.computeIfAbsent(customerKey, Lease::new);
+        synchronized (lease) {
+            lease.dbAllows++;
+            noteHold(lease, held, at);
+        }
+    }
+
+    private static void noteHold(Lease lease, BigDecimal amount, Instant at) {
+        lease.heldSinceSync = lease.heldSinceSync.add(amount);
+        lease.largestHold = lease.largestHold.max(amount);
+        if (at.isAfter(lease.lastAllowAt)) {
+            lease.lastAllowAt = at;
+        }
+    }
+
+    /**
+     * One sync: writes the holds allowed in memory, tops leases up, renews them, gives back idle, paused and
+     * close-to-zero ones. Called by the background thread; tests call it directly.
+     *
+     * @throws SQLException when the database fails it (nothing is lost: the holds are written by the next sync, and
+     *                      leases stop being used {@code ttl} after the last successful one)
+     */
+    public void sync() throws SQLException {
+        Instant now = clock.instant();
+        Instant previous = previousSyncAt;
+        Duration elapsed = previous == null ? settings.flushInterval() : Duration.between(previous, now);
+        if (elapsed.compareTo(settings.flushInterval()) < 0) {
+            elapsed = settings.flushInterval();
+        }
+        BigDecimal seconds = BigDecimal.valueOf(elapsed.toMillis()).movePointLeft(3);
+        BigDecimal coverSeconds =
+                BigDecimal.valueOf(settings.cover().toMillis()).movePointLeft(3);
+        List<LeaseSync> syncs = new ArrayList<>();
+        List<Lease> involved = new ArrayList<>();
+        List<BigDecimal> taken = new ArrayList<>(); // the lease amount a release took out of memory
+        for (Lease lease : leases.values()) {
+            synchronized (lease) {
+                BigDecimal rate = lease.heldSinceSync.divide(seconds, 12, RoundingMode.UP);
+                lease.ratePerSecond = lease.ratePerSecond
+                        .multiply(new BigDecimal("0.7"))
+                        .add(rate.multiply(new BigDecimal("0.3")))
+                        .setScale(12, RoundingMode.UP);
+                lease.heldSinceSync = BigDecimal.ZERO;
+                boolean idle = !now.isBefore(lease.lastAllowAt.plus(settings.idle()));
+                boolean release = lease.leased && (closed || lease.releasing || idle || paused.test(lease.customerKey));
+                if (!lease.leased && (idle || paused.test(lease.customerKey))) {
+                    if (lease.pending.isEmpty()) {
+                        leases.remove(lease.customerKey, lease);
+                        continue;
+                    }
+                }
+                BigDecimal target = lease.ratePerSecond
+                        .multiply(coverSeconds)
+                        .max(lease.largestHold.multiply(BigDecimal.valueOf(4)));
+                BigDecimal topUp = BigDecimal.ZERO;
+                boolean wanted = lease.leased || lease.dbAllows >= 2;
+                if (!release
+                        && !closed
+                        && wanted
+                        && !idle
+                        && !paused.test(lease.customerKey)
+                        && lease.available.compareTo(target.divide(BigDecimal.valueOf(2), 12, RoundingMode.DOWN)) < 0) {
+                    topUp = target.subtract(lease.available);
+                }
+                boolean renew = lease.leased
+                        && Duration.between(now, lease.validUntil)
+                                        .compareTo(settings.ttl().dividedBy(2))
+                                < 0;
+                if (!release && topUp.signum() <= 0 && lease.pending.isEmpty() && !renew) {
+                    continue;
+                }
+                List<LeasedHold> holds = lease.pending;
+                lease.pending = new ArrayList<>();
+                BigDecimal out = BigDecimal.ZERO;
+                if (release) {
+                    // no more in-memory allows from here: what is left goes back with the release
+                    out = lease.available;
+                    lease.available = BigDecimal.ZERO;
+                    lease.releasing = true;
+                }
+                syncs.add(new LeaseSync(
+                        lease.customerKey,
+                        lease.leased,
+                        holds,
+                        topUp,
+                        lease.largestHold.max(BigDecimal.ZERO),
+                        release));
+                involved.add(lease);
+                taken.add(out);
+            }
+        }
+        previousSyncAt = now;
+        if (syncs.isEmpty()) {
+            lastSyncAt = now;
+            return;
+        }
+        Instant validUntil = now.plus(settings.ttl());
+        List<LeaseResult> results;
+        try {
+            results = store.syncLeases(owner, syncs, floor, settings.maxFraction(), validUntil.plus(rowMargin));
+        } catch (SQLException | RuntimeException e) {
+            // put the holds back in front (written by the next sync), and the released amount back in memory
+            for (int i = 0; i < involved.size(); i++) {
+                Lease lease = involved.get(i);
+                synchronized (lease) {
+                    List<LeasedHold> again = new ArrayList<>(syncs.get(i).holds());
+                    again.addAll(lease.pending);
+                    lease.pending = again;
+                    if (syncs.get(i).release()) {
+                        lease.available = lease.available.add(taken.get(i));
+                    }
+                }
+            }
+            throw e;
+        }
+        for (int i = 0; i < involved.size(); i++) {
+            Lease lease = involved.get(i);
+            LeaseResult r = results.get(i);
+            synchronized (lease) {
+                if (syncs.get(i).release()) {
+                    lease.leased = false;
+                    lease.releasing = false;
+                    lease.available = BigDecimal.ZERO;
+                    lease.dbAllows = 0;
+                    lease.validUntil = Instant.MIN;
+                } else if (r.lost()) {
+                    // the row expired elsewhere: nothing backs what was in memory any more
+                    lease.available = r.granted();
+                    lease.leased = r.open();
+                } else {
+                    lease.available = lease.available.add(r.granted()).add(r.returned());
+                    lease.leased = r.open();
+                }
+                if (lease.leased) {
+                    lease.validUntil = validUntil;
+                }
+                if (r.closeToZero()) {
+                    lease.releasing = lease.leased; // the exact path from now on; give back what is left
+                    lease.dbAllows = 0;
+                }
+                lease.headroom = r.headroom();
+                lease.overdraft = r.overdraft().orElse(null);
+            }
+        }
+        lastSyncAt = now;
+    }
+
+    private void syncQuietly() {
+        try {
+            sync();
+            if (failing) {
+                LOG.info("spend leases: syncing again");
+                failing = false;
+            }
+        } catch (SQLException | RuntimeException e) {
+            syncFailures.incrementAndGet();
+            if (!failing) {
+                LOG.warn(
+                        "spend leases: sync failed ({}); holds allowed in memory are written by the next one, leases"
+                                + " stop being used {} after the last successful sync",
+                        e.toString(),
+                        settings.ttl());
+                failing = true;
+            }
+        }
+    }
+
+    /** Leases believed open on this instance. */
+    public int leased() {
+        int n = 0;
+        for (Lease l : leases.values()) {
+            synchronized (l) {
+                n += l.leased ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    /** USD micros leased to this instance and not yet allowed. */
+    public BigDecimal leasedAmount() {
+        BigDecimal sum = BigDecimal.ZERO;
+        for (Lease l : leases.values()) {
+            synchronized (l) {
+                sum = sum.add(l.available);
+            }
+        }
+        return sum;
+    }
+
+    /** Reservations decided in memory against a lease. */
+    public long inMemoryAllows() {
+        return inMemoryAllows.get();
+    }
+
+    /** Reservations that took the database path (no valid lease, or it did not cover the call). */
+    public long fallbacks() {
+        return fallbacks.get();
+    }
+
+    /** Background syncs that failed. */
+    public long syncFailures() {
+        return syncFailures.get();
+    }
+
+    /** When the last sync completed, or null. */
+    public Instant lastSyncAt() {
+        return lastSyncAt;
+    }
+
+    /** The settings. */
+    public Settings settings() {
+        return settings;
+    }
+
+    /**
+     * Stops the background sync, then writes what is pending and gives every lease back (a clean shutdown returns
+     * the slices at once; a crash returns them when the rows expire).
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        stopKeeper();
+        closed = true;
+        for (Lease l : leases.values()) {
+            synchronized (l) {
+                l.releasing = l.leased;
+            }
+        }
+        try {
+            sync();
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("spend leases: could not give the leases back on shutdown ({}): they expire", e.toString());
+        }
+    }
+
+    /** Stops the background sync without writing anything (what a crash does; for tests). */
+    void abandon() {
+        stopKeeper();
+        leases.clear();
+    }
+
+    private synchronized void stopKeeper() {
+        if (keeper != null) {
+            keeper.shutdownNow();
+            try {
+                keeper.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            keeper = null;
+        }
+    }
+}
