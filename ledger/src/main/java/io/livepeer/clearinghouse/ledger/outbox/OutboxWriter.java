@@ -103,19 +103,35 @@ public final class OutboxWriter {
                     Long seq = inserted.remove(entries.get(i).eventId()); // remove: a repeat in the batch stays 0
                     seqs[i] = seq == null ? 0 : seq;
                 }
-                queue(c, seqs, from, to);
+                queue(c, seqs, from, to, pg);
             }
             return seqs;
         });
     }
 
     /** Adds the new events among {@code seqs[from, to)} to {@code outbox_pending}. */
-    private static void queue(Connection c, long[] seqs, int from, int to) throws SQLException {
+    private static void queue(Connection c, long[] seqs, int from, int to, boolean pg) throws SQLException {
         int count = 0;
         for (int i = from; i < to; i++) {
             count += seqs[i] > 0 ? 1 : 0;
         }
         if (count == 0) {
+            return;
+        }
+        if (pg) {
+            // one array: the same statement text for every batch (planned once per connection)
+            Object[] fresh = new Object[count];
+            int k = 0;
+            for (int i = from; i < to; i++) {
+                if (seqs[i] > 0) {
+                    fresh[k++] = seqs[i];
+                }
+            }
+            try (PreparedStatement queue =
+                    c.prepareStatement("INSERT INTO outbox_pending (seq) SELECT unnest(CAST(? AS BIGINT[]))")) {
+                queue.setArray(1, c.createArrayOf("int8", fresh));
+                queue.executeUpdate();
+            }
             return;
         }
         try (PreparedStatement queue =

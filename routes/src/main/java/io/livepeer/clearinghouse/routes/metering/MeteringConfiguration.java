@@ -1,6 +1,7 @@
 package io.livepeer.clearinghouse.routes.metering;
 
 import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.SqlDialect;
 import io.livepeer.clearinghouse.ledger.UsageRecorder;
 import io.livepeer.clearinghouse.ledger.credit.Ledger;
 import io.livepeer.clearinghouse.processors.catalog.Catalog;
@@ -42,6 +43,8 @@ public final class MeteringConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(MeteringConfiguration.class);
     /** How often the consumer lag gauge is refreshed (about one Prometheus scrape interval). */
     static final String LAG_REFRESH = "15s";
+    /** The setting with the number of Kafka consumers of the metering route. */
+    static final String CONSUMERS = "clearinghouse.kafka.consumers-count";
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -127,10 +130,24 @@ public final class MeteringConfiguration implements CamelConfiguration {
                         settings.stallAfter()));
 
         boolean priceKnown = price.current().isPresent();
-        context.addRoutes(new SignerEventsRoute(batchProcessor, priceKnown));
+        context.addRoutes(new SignerEventsRoute(batchProcessor, priceKnown, consumers(context, database)));
         if (!priceKnown) {
             new MeteringGate(context, price, SignerEventsRoute.ROUTE_ID).install();
         }
+    }
+
+    /**
+     * The metering route's Kafka consumers: {@code clearinghouse.kafka.consumers-count} on PostgreSQL; one on H2, whose row locks make
+     * concurrent batch transactions time out on shared balance and session rows rather than wait (measured,
+     * docs/benchmarks.md), and which serves one instance anyway.
+     */
+    static int consumers(CamelContext context, Database database) {
+        int wanted = SettingsReader.of(context).positiveInt(CONSUMERS);
+        if (wanted > 1 && database.dialect() != SqlDialect.POSTGRESQL) {
+            LOG.info("{} is {}, but on {} metering uses one Kafka consumer", CONSUMERS, wanted, database.dialect());
+            return 1;
+        }
+        return wanted;
     }
 
     /** Why the metering route's Kafka consumer cannot consume (a terminated fetch task), or null. */

@@ -37,19 +37,35 @@ public final class SignerEventsRoute extends RouteBuilder {
 
     private final Processor processor;
     private final boolean startNow;
+    private final int consumers;
 
     /**
+     * With one Kafka consumer.
+     *
      * @param processor the batch processor ({@link MeteringBatchProcessor}; route tests wrap it)
      * @param startNow  whether to start with the context (a price is already known)
      */
     public SignerEventsRoute(Processor processor, boolean startNow) {
+        this(processor, startNow, 1);
+    }
+
+    /**
+     * @param consumers Kafka consumers of the route ({@code consumersCount}): each polls its share of the topic's
+     *                  partitions on its own thread and calls {@code processor} with its own batches, so batches of
+     *                  different partitions are stored concurrently; the processor must be thread-safe
+     */
+    public SignerEventsRoute(Processor processor, boolean startNow, int consumers) {
+        if (consumers < 1) {
+            throw new IllegalArgumentException("consumers must be at least 1, got " + consumers);
+        }
         this.processor = processor;
         this.startNow = startNow;
+        this.consumers = consumers;
     }
 
     @Override
     public void configure() {
-        from(ENDPOINT_URI)
+        from(ENDPOINT_URI + "&consumersCount=" + consumers)
                 .routeId(ROUTE_ID)
                 .autoStartup(startNow)
                 // storage failures (database down) are retried with backoff; after that the consumer re-reads the
