@@ -31,22 +31,28 @@ public final class DeliveredUsage {
     }
 
     /**
+     * The delivered / pending / rejected totals' columns and the period's rows of {@code outbox_events} (bound
+     * {@code :from} inclusive, {@code :to} exclusive), shared by the per-subject and the per-window queries.
+     */
+    private static final String TOTALS_FROM_PERIOD =
+            " SUM(CASE WHEN p.seq IS NULL AND r.seq IS NULL THEN 1 ELSE 0 END) AS delivered,"
+                    + " SUM(CASE WHEN p.seq IS NULL AND r.seq IS NULL THEN o.network_usd_micros ELSE 0 END)"
+                    + " AS network_usd_micros,"
+                    + " SUM(CASE WHEN p.seq IS NULL AND r.seq IS NULL THEN o.billable_usd_micros ELSE 0 END)"
+                    + " AS billable_usd_micros,"
+                    + " SUM(CASE WHEN p.seq IS NOT NULL THEN 1 ELSE 0 END) AS pending,"
+                    + " SUM(CASE WHEN r.seq IS NOT NULL THEN 1 ELSE 0 END) AS rejected"
+                    + " FROM outbox_events o"
+                    + " LEFT JOIN outbox_pending p ON p.seq = o.seq LEFT JOIN outbox_rejected r ON r.seq = o.seq"
+                    + " WHERE o.event_time >= :from AND o.event_time < :to";
+
+    /**
      * Totals per subject over {@code [from, to)} by usage time, ordered by subject. Subjects with only pending or
      * rejected events appear with zero delivered totals.
      */
     public List<SubjectTotals> bySubject(Instant from, Instant to) throws SQLException {
-        return database.withHandle(h -> h.createQuery("SELECT o.subject,"
-                        + " SUM(CASE WHEN p.seq IS NULL AND r.seq IS NULL THEN 1 ELSE 0 END) AS delivered,"
-                        + " SUM(CASE WHEN p.seq IS NULL AND r.seq IS NULL THEN o.network_usd_micros ELSE 0 END)"
-                        + " AS network_usd_micros,"
-                        + " SUM(CASE WHEN p.seq IS NULL AND r.seq IS NULL THEN o.billable_usd_micros ELSE 0 END)"
-                        + " AS billable_usd_micros,"
-                        + " SUM(CASE WHEN p.seq IS NOT NULL THEN 1 ELSE 0 END) AS pending,"
-                        + " SUM(CASE WHEN r.seq IS NOT NULL THEN 1 ELSE 0 END) AS rejected"
-                        + " FROM outbox_events o"
-                        + " LEFT JOIN outbox_pending p ON p.seq = o.seq LEFT JOIN outbox_rejected r ON r.seq = o.seq"
-                        + " WHERE o.event_time >= :from AND o.event_time < :to"
-                        + " GROUP BY o.subject ORDER BY o.subject")
+        return database.withHandle(h -> h.createQuery(
+                        "SELECT o.subject," + TOTALS_FROM_PERIOD + " GROUP BY o.subject ORDER BY o.subject")
                 .bind("from", from)
                 .bind("to", to)
                 .map((rs, ctx) -> new SubjectTotals(
@@ -77,16 +83,7 @@ public final class DeliveredUsage {
         // parameters ($1 in SELECT, $2 in GROUP BY) would not be the same expression
         String bucket = "FLOOR(EXTRACT(EPOCH FROM o.event_time) / " + windowSeconds + ")";
         return database.withHandle(h -> h.createQuery("SELECT o.subject, " + bucket + " AS bucket,"
-                        + " SUM(CASE WHEN p.seq IS NULL AND r.seq IS NULL THEN 1 ELSE 0 END) AS delivered,"
-                        + " SUM(CASE WHEN p.seq IS NULL AND r.seq IS NULL THEN o.network_usd_micros ELSE 0 END)"
-                        + " AS network_usd_micros,"
-                        + " SUM(CASE WHEN p.seq IS NULL AND r.seq IS NULL THEN o.billable_usd_micros ELSE 0 END)"
-                        + " AS billable_usd_micros,"
-                        + " SUM(CASE WHEN p.seq IS NOT NULL THEN 1 ELSE 0 END) AS pending,"
-                        + " SUM(CASE WHEN r.seq IS NOT NULL THEN 1 ELSE 0 END) AS rejected"
-                        + " FROM outbox_events o"
-                        + " LEFT JOIN outbox_pending p ON p.seq = o.seq LEFT JOIN outbox_rejected r ON r.seq = o.seq"
-                        + " WHERE o.event_time >= :from AND o.event_time < :to"
+                        + TOTALS_FROM_PERIOD
                         + " GROUP BY o.subject, " + bucket + " ORDER BY o.subject, bucket")
                 .bind("from", from)
                 .bind("to", to)

@@ -202,18 +202,7 @@ public final class SpendStore {
                 }
                 reopen.execute();
             }
-            PreparedBatch held = h.prepareBatch(
-                    "UPDATE spend_customers SET held_usd_micros = held_usd_micros + :d WHERE customer_key = :c");
-            boolean any = false;
-            for (Map.Entry<String, Locked> e : customers.entrySet()) {
-                if (e.getValue().added.signum() != 0) {
-                    held.bind("d", e.getValue().added).bind("c", e.getKey()).add();
-                    any = true;
-                }
-            }
-            if (any) {
-                held.execute();
-            }
+            addToHeldTotals(h, customers);
         }
     }
 
@@ -829,18 +818,7 @@ public final class SpendStore {
             if (inserts) {
                 leaseInsert.execute();
             }
-            PreparedBatch held = h.prepareBatch(
-                    "UPDATE spend_customers SET held_usd_micros = held_usd_micros + :d WHERE customer_key = :c");
-            boolean any = false;
-            for (Map.Entry<String, Locked> e : customers.entrySet()) {
-                if (e.getValue().added.signum() != 0) {
-                    held.bind("d", e.getValue().added).bind("c", e.getKey()).add();
-                    any = true;
-                }
-            }
-            if (any) {
-                held.execute();
-            }
+            addToHeldTotals(h, customers);
             return results;
         });
     }
@@ -1219,4 +1197,20 @@ public final class SpendStore {
             String target,
             String reason,
             String detail) {}
+
+    /** Adds each locked customer's {@code added} (USD micros) to its running open-hold total, one batched UPDATE. */
+    private static void addToHeldTotals(Handle h, Map<String, Locked> customers) {
+        PreparedBatch held = h.prepareBatch(
+                "UPDATE spend_customers SET held_usd_micros = held_usd_micros + :d WHERE customer_key = :c");
+        boolean any = false;
+        for (Map.Entry<String, Locked> e : customers.entrySet()) {
+            if (e.getValue().added.signum() != 0) {
+                held.bind("d", e.getValue().added).bind("c", e.getKey()).add();
+                any = true;
+            }
+        }
+        if (any) {
+            held.execute();
+        }
+    }
 }
