@@ -96,6 +96,23 @@ class SignerEventMeteringTest {
     }
 
     @Test
+    void the_sequence_number_is_carried_only_with_a_session() throws Exception {
+        JsonNode sequenced = cloudEvent(metered("""
+                {"type":"create_signed_ticket","data":{"auth_id":"app_abc:owner:o1","computed_fee":"1000",
+                 "session_id":"state-xyz","sequence_number":7}}""")).path("data");
+        assertThat(sequenced.path("sequence_number").isIntegralNumber()).isTrue();
+        assertThat(sequenced.path("sequence_number").asLong()).isEqualTo(7);
+        JsonNode unsequenced = cloudEvent(metered("""
+                {"type":"create_signed_ticket","data":{"auth_id":"app_abc:owner:o1","computed_fee":"1000",
+                 "session_id":"state-xyz"}}""")).path("data");
+        assertThat(unsequenced.has("sequence_number")).isFalse();
+        JsonNode sessionless = cloudEvent(metered("""
+                {"type":"create_signed_ticket","data":{"auth_id":"app_abc:owner:o1","computed_fee":"1000",
+                 "sequence_number":3}}""")).path("data");
+        assertThat(sessionless.has("sequence_number")).isFalse();
+    }
+
+    @Test
     void an_empty_owner_id_is_rejected_not_dropped() {
         assertThat(meter("{\"id\":\"e1\",\"type\":\"create_signed_ticket\",\"data\":{\"auth_id\":\"app_x:owner:\","
                         + "\"computed_fee\":\"5\"}}"))

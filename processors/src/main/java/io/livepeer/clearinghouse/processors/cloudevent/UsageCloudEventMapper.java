@@ -31,7 +31,8 @@ import java.time.ZoneOffset;
  * eth_usd_price, pipeline, model_id, manifest_id, billable_secs, pixels, gateway_request_id}, plus
  * {@code orch_address, app, session_id, price_source, markup_percent}, and from go-livepeer v0.9.3 on
  * {@code usd_source, oracle_fee_usd_micros} (always) and {@code computed_fee_usd, signer_fee_usd_micros,
- * price_audit_flagged, payer_address} (when the signer sent them). Amounts are JSON numbers in plain notation. The
+ * price_audit_flagged, payer_address} (when the signer sent them), and {@code sequence_number} (when sent with a
+ * {@code session_id}). Amounts are JSON numbers in plain notation. The
  * contract is documented in {@code docs/signer-contract.md}. Thread-safe.
  */
 public final class UsageCloudEventMapper {
@@ -115,6 +116,11 @@ public final class UsageCloudEventMapper {
             data.put("price_audit_flagged", audit.flagged());
         }
         putIfPresent(data, "payer_address", ticket.payerAddress());
+        if (ticket.sessionId() != null && envelope.data().hasNonNull("sequence_number")) {
+            // the ticket's place in its payment session: lets reconciliation tell a copy of this ticket under another
+            // id (double-counted) from foreign usage (extra)
+            data.put("sequence_number", ticket.sequenceNumber());
+        }
 
         CloudEvent event = CloudEventBuilder.v1()
                 .withId(eventId)
