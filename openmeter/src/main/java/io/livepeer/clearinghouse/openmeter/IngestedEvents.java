@@ -11,8 +11,9 @@ import java.util.List;
  *
  * @param events    the CloudEvents ({@code id}, {@code subject}, {@code time}, {@code data}, …) of the subject whose
  *                  time lies in the period
- * @param truncated whether OpenMeter may hold more events of the period than listed (v1: a full page of 100, which
- *                  that endpoint cannot page past; v3: the page limit was reached with a next page left)
+ * @param truncated whether OpenMeter may hold more events of the period than listed (v1: a full page of 100 in a
+ *                  span that could not be split further or listed within the request budget; v3: the page limit
+ *                  was reached with a next page left)
  * @param pages     requests made
  */
 public record IngestedEvents(List<JsonNode> events, boolean truncated, int pages) {

@@ -17,7 +17,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -331,8 +334,10 @@ public final class OpenMeterClient implements EventIngest {
      * <ul>
      *   <li>v1: {@code GET {root}/events?subject=…&from=…&to=…&limit=100} (spec {@code listEvents}: {@code to}
      *       inclusive, so {@code to − 1 ms} is sent; {@code subject} matches partially, so other subjects are dropped
-     *       here). That endpoint has no paging: a full page of 100 is reported {@linkplain IngestedEvents#truncated()
-     *       truncated} (a smaller window lists fewer)</li>
+     *       here). That endpoint has no cursor: a full page of 100 is discarded and the period listed again as two
+     *       halves split on whole seconds, recursively, while {@code maxPages} covers every half still to list; a full
+     *       page that cannot be split (one second) or listed within the budget is kept and reported
+     *       {@linkplain IngestedEvents#truncated() truncated}</li>
      *   <li>v3 / Konnect: {@code GET {root}/events?filter[subject][eq]=…&filter[time][gte]=…&filter[time][lt]=…
      *       &page[size]=100} (spec {@code list-metering-events}), following {@code meta.page.next}'s
      *       {@code page[after]} cursor for at most {@code maxPages} pages</li>
@@ -354,28 +359,44 @@ public final class OpenMeterClient implements EventIngest {
         int pages = 0;
         boolean truncated;
         if (dialect() == Dialect.V1) {
-            pages++;
-            JsonNode body = listing(
-                    operation,
-                    send(
-                            operation,
-                            "GET",
-                            OpenMeterUrl.EVENTS,
-                            query(
-                                    "subject",
-                                    subject,
-                                    "from",
-                                    from.toString(),
-                                    "to",
-                                    to.minusMillis(1).toString(),
-                                    "limit",
-                                    String.valueOf(LIST_PAGE_SIZE)),
-                            null));
-            if (!body.isArray()) {
-                throw new ApiProblem(operation, 200, null, "answer is not an array of events", List.of());
+            // No cursor: a full page is split in two halves on whole seconds and each half listed instead, while
+            // the request budget covers every half still to list; what cannot be split or listed is truncated.
+            Deque<Instant[]> spans = new ArrayDeque<>();
+            spans.push(new Instant[] {from, to});
+            truncated = false;
+            while (!spans.isEmpty()) {
+                Instant[] span = spans.pop();
+                pages++;
+                JsonNode body = listing(
+                        operation,
+                        send(
+                                operation,
+                                "GET",
+                                OpenMeterUrl.EVENTS,
+                                query(
+                                        "subject",
+                                        subject,
+                                        "from",
+                                        span[0].toString(),
+                                        "to",
+                                        span[1].minusMillis(1).toString(),
+                                        "limit",
+                                        String.valueOf(LIST_PAGE_SIZE)),
+                                null));
+                if (!body.isArray()) {
+                    throw new ApiProblem(operation, 200, null, "answer is not an array of events", List.of());
+                }
+                boolean full = body.size() >= LIST_PAGE_SIZE;
+                Instant middle = span[0].plus(Duration.between(span[0], span[1]).dividedBy(2))
+                        .truncatedTo(ChronoUnit.SECONDS);
+                if (full && middle.isAfter(span[0]) && pages + spans.size() + 2 <= maxPages) {
+                    spans.push(new Instant[] {middle, span[1]});
+                    spans.push(new Instant[] {span[0], middle});
+                    continue;
+                }
+                body.forEach(e -> keep(events, e.path("event"), subject, span[0], span[1]));
+                truncated |= full;
             }
-            body.forEach(e -> keep(events, e.path("event"), subject, from, to));
-            truncated = body.size() >= LIST_PAGE_SIZE;
         } else {
             String after = null;
             while (true) {

@@ -294,7 +294,9 @@ public final class OpenMeterReconciliation {
                     "OpenMeter holds more events than listed ("
                             + (openmeter.dialect() == Dialect.V1
                                     ? "v1 lists at most " + OpenMeterClient.LIST_PAGE_SIZE
-                                            + " per window: use a smaller" + " --window-size"
+                                            + " per request and the halved spans did not fit in --listing-pages "
+                                            + limits.maxPages() + " (or more than " + OpenMeterClient.LIST_PAGE_SIZE
+                                            + " in one second): raise --listing-pages or use a smaller --window-size"
                                     : "page limit " + limits.maxPages() + " reached")
                             + "); classified from the totals (heuristic)");
         }

@@ -311,6 +311,42 @@ class OpenMeterReconciliationTest {
     }
 
     @Test
+    void the_v1_listing_pages_past_100_events_by_halving_the_period() throws Exception {
+        List<OutboxEntry> many = new ArrayList<>();
+        for (int i = 0; i < 250; i++) { // one every 14 s of the 10:00 hour
+            many.add(event("m" + i, "acme", FROM.plusSeconds(14L * i), "5e55b000", "q" + i, 1));
+        }
+        for (int i = 0; i < 30; i++) { // OpenMeter's v1 subject filter is partial: these come back too
+            many.add(event("w" + i, "acme-west", FROM.plusSeconds(100L * i), "5e55c000", "v" + i, 1));
+        }
+        ingest("v1", many);
+
+        var listed = client("v1").listEvents("acme", FROM, ELEVEN, 10);
+        assertThat(listed.truncated()).isFalse();
+        assertThat(listed.events())
+                .extracting(e -> e.path("id").asText())
+                .hasSize(250)
+                .doesNotHaveDuplicates()
+                .allMatch(id -> id.startsWith("m"));
+        assertThat(listed.pages()).isBetween(3, 10);
+
+        // a budget too small to split the first full page keeps its 100 and says truncated
+        var cut = client("v1").listEvents("acme", FROM, ELEVEN, 2);
+        assertThat(cut.truncated()).isTrue();
+        assertThat(cut.pages()).isEqualTo(1);
+
+        // 120 events in one second cannot be split: truncated however large the budget
+        List<OutboxEntry> burst = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            burst.add(event("b" + i, "burst", ELEVEN.plusSeconds(5), "5e55d000", "p" + i, 1));
+        }
+        ingest("v1", burst);
+        var second = client("v1").listEvents("burst", ELEVEN, TO, 40);
+        assertThat(second.truncated()).isTrue();
+        assertThat(second.pages()).isLessThanOrEqualTo(40);
+    }
+
+    @Test
     void windows_beyond_the_listing_limit_are_skipped_with_a_note() throws Exception {
         deliver(TestDatabases.h2(), "v1");
         ingest("v1", DELIVERED); // everything twice: three drifting subject-windows
