@@ -455,41 +455,61 @@ public final class MeteringBatchProcessor implements Processor, AutoCloseable {
      * Stores the items in one transaction. When the database refuses the data (a record that passed our own checks
      * but breaks a column or a constraint, {@link SqlErrors#refusesData}), the items are split in halves and each is
      * stored on its own, down to the record that fails, which is dead-lettered with the database's reason: the rest
-     * commits and the partition moves on. Any other failure (the database unavailable, a deadlock, a timeout) is
-     * thrown unchanged, whatever was stored so far stays (replays are idempotent), and nothing is dead-lettered for
-     * it.
+     * commits and the partition moves on. A unique-key violation is first taken for a race with a concurrent
+     * transaction that stored the same key (it has committed when the violation is raised) and the items are stored
+     * once more, screened against it, before anything is halved or refused. Any other failure (the database
+     * unavailable, a deadlock, a timeout) is thrown unchanged, whatever was stored so far stays (replays are
+     * idempotent), and nothing is dead-lettered for it.
      */
     private UsageRecorder.Result store(List<Item> items) throws SQLException {
+        SQLException refusal;
         try {
-            return store.record(
-                    items.stream()
-                            .filter(i -> i.metered() != null)
-                            .map(Item::metered)
-                            .toList(),
-                    items.stream()
-                            .filter(i -> i.metered() != null)
-                            .map(Item::facts)
-                            .toList(),
-                    items.stream()
-                            .filter(i -> i.deadLetter() != null)
-                            .map(Item::deadLetter)
-                            .toList());
+            return record(items);
         } catch (SQLException e) {
-            if (!SqlErrors.refusesData(e)) {
-                throw e;
-            }
-            if (items.size() == 1) {
-                return storeRefused(items.get(0), e);
-            }
-            LOG.warn(
-                    "The database refused a batch of {} records from {} ({}); storing it in halves to find the"
-                            + " record",
+            refusal = e;
+        }
+        if (SqlErrors.uniqueViolation(refusal)) {
+            // a concurrent transaction (another partition's share of this batch, another instance) stored the same
+            // event id or session sequence first and has committed: stored again, the items are screened against it
+            // (a duplicate, or a fork) instead of being taken for data the database refuses
+            LOG.debug(
+                    "A concurrent transaction stored a key of {} record(s) from {} first ({}); storing them again",
                     items.size(),
                     items.get(0).source(),
-                    SqlErrors.reason(e));
-            int half = items.size() / 2;
-            return store(items.subList(0, half)).plus(store(items.subList(half, items.size())));
+                    SqlErrors.reason(refusal));
+            try {
+                return record(items);
+            } catch (SQLException e) {
+                refusal = e;
+            }
         }
+        if (!SqlErrors.refusesData(refusal)) {
+            throw refusal;
+        }
+        if (items.size() == 1) {
+            return storeRefused(items.get(0), refusal);
+        }
+        LOG.warn(
+                "The database refused a batch of {} records from {} ({}); storing it in halves to find the record",
+                items.size(),
+                items.get(0).source(),
+                SqlErrors.reason(refusal));
+        int half = items.size() / 2;
+        return store(items.subList(0, half)).plus(store(items.subList(half, items.size())));
+    }
+
+    /** One transaction: {@link TrackingStore#record}. */
+    private UsageRecorder.Result record(List<Item> items) throws SQLException {
+        return store.record(
+                items.stream()
+                        .filter(i -> i.metered() != null)
+                        .map(Item::metered)
+                        .toList(),
+                items.stream().filter(i -> i.metered() != null).map(Item::facts).toList(),
+                items.stream()
+                        .filter(i -> i.deadLetter() != null)
+                        .map(Item::deadLetter)
+                        .toList());
     }
 
     /**
