@@ -37,6 +37,14 @@ public final class SqlErrors {
     }
 
     /**
+     * Whether {@code e} is a unique-key violation (SQLSTATE 23505 on PostgreSQL and H2): with concurrent writers, the
+     * sign that another transaction stored the same key first (PostgreSQL raises it only once that one committed).
+     */
+    public static boolean uniqueViolation(SQLException e) {
+        return refusesData(e) && "23505".equals(state(e));
+    }
+
+    /**
      * The database's own reason, short and on one line: the SQLSTATE and the first line of the innermost message
      * (a batch failure's next exception), without the SQL statement H2 appends, at most 300 characters.
      */

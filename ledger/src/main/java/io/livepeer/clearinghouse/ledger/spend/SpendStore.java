@@ -364,14 +364,23 @@ public final class SpendStore {
         Instant now = clock.instant();
         return database.inTransaction(h -> {
             List<String> keys = new ArrayList<>(customers);
-            StringBuilder in = new StringBuilder();
-            for (int i = 0; i < keys.size(); i++) {
-                in.append(i == 0 ? ":c" : ", :c").append(i);
-            }
-            Query query = h.createQuery("SELECT " + HOLD_COLUMNS
-                    + " FROM spend_holds WHERE status = 'OPEN' AND customer_key IN (" + in + ")");
-            for (int i = 0; i < keys.size(); i++) {
-                query.bind("c" + i, keys.get(i));
+            Query query;
+            if (database.dialect() == io.livepeer.clearinghouse.ledger.SqlDialect.POSTGRESQL) {
+                // one statement text whatever the batch's customers (parsed once by Jdbi, planned once per
+                // connection), the keys as one array: a text per count of customers cost a parse per batch
+                query = h.createQuery("SELECT " + HOLD_COLUMNS
+                                + " FROM spend_holds WHERE status = 'OPEN' AND customer_key = ANY(:customers)")
+                        .bindArray("customers", String.class, keys);
+            } else {
+                StringBuilder in = new StringBuilder();
+                for (int i = 0; i < keys.size(); i++) {
+                    in.append(i == 0 ? ":c" : ", :c").append(i);
+                }
+                query = h.createQuery("SELECT " + HOLD_COLUMNS
+                        + " FROM spend_holds WHERE status = 'OPEN' AND customer_key IN (" + in + ")");
+                for (int i = 0; i < keys.size(); i++) {
+                    query.bind("c" + i, keys.get(i));
+                }
             }
             List<Hold> open = query.map(HOLD).list();
             if (open.isEmpty()) {

@@ -8,7 +8,6 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.DateTimeException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 
 /**
  * Parses go-livepeer signer events (contract: go-livepeer {@code monitor/kafka.go} envelope and
@@ -156,7 +155,7 @@ public final class SignerEventParser {
         String text = Fields.text(data, rfc3339Field);
         if (text != null && !text.isBlank()) {
             try {
-                return OffsetDateTime.parse(text.trim()).toInstant();
+                return Rfc3339.parse(text.trim());
             } catch (DateTimeException e) {
                 throw new IllegalArgumentException(rfc3339Field + " is not an RFC 3339 time: " + Fields.clip(text));
             }

@@ -24,7 +24,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -40,6 +47,14 @@ import org.slf4j.LoggerFactory;
  * transaction. Only after that commits are the Kafka offsets committed, on the consumer thread, for the last record
  * of <em>each</em> partition in the batch (a manual commit only covers its own partition).
  *
+ * <p>With a store parallelism above 1 (PostgreSQL), a batch spanning several partitions is split by partition and each
+ * partition's share is metered and stored in its own transaction, concurrently (the consumer thread stores one share
+ * itself). The batch is finished only when every share's transaction has ended; then, on the consumer thread, the
+ * offsets of the shares that committed are committed, and if one failed its error is thrown, so the route retries the
+ * batch (the committed shares come back as duplicates) and, after that, the consumer re-reads the failed partition
+ * from its last committed offset. At-least-once and idempotency by event id are unchanged; shares of different
+ * partitions meet on the same rows exactly as two instances do (below).
+ *
  * <p>If the database is unavailable the exception propagates: the route retries, then {@code breakOnFirstError} makes
  * the consumer re-read from the committed offsets, and nothing is dead-lettered for it. Replays are harmless because
  * outbox ids and dead-letter coordinates are unique. Bad input never throws: it becomes a dead letter, so a poison
@@ -52,7 +67,7 @@ import org.slf4j.LoggerFactory;
  * ({@link TicketTracker}). Two instances racing on the same id or session sequence meet on a unique key: the loser's
  * batch fails with SQLSTATE 23505 and takes the halving path above, whose parts re-read what the winner committed.
  */
-public final class MeteringBatchProcessor implements Processor {
+public final class MeteringBatchProcessor implements Processor, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MeteringBatchProcessor.class);
 
@@ -62,6 +77,9 @@ public final class MeteringBatchProcessor implements Processor {
     private final MeteringMetrics metrics;
     private final Consumer<List<DeadLetterEntry>> deadLetterPublisher;
     private final Clock clock;
+    /** Stores parts of a batch beside the consumer thread; null when a batch is one transaction. */
+    private final ExecutorService storePool;
+
     private volatile Instant lastBatchAt;
     private final AtomicBoolean fallbackAnnounced = new AtomicBoolean();
 
@@ -100,12 +118,31 @@ public final class MeteringBatchProcessor implements Processor {
             MeteringMetrics metrics,
             Consumer<List<DeadLetterEntry>> deadLetterPublisher,
             Clock clock) {
+        this(metering, price, recorder, trackSequences, 1, metrics, deadLetterPublisher, clock);
+    }
+
+    /**
+     * @param storeParallelism how many partitions of one Kafka batch are stored at once, each part in its own
+     *                         transaction and its offset committed only after that transaction
+     *                         ({@code clearinghouse.metering.store-parallelism}); 1 stores the whole batch in one
+     *                         transaction
+     */
+    public MeteringBatchProcessor(
+            SignerEventMetering metering,
+            PriceService price,
+            UsageRecorder recorder,
+            boolean trackSequences,
+            int storeParallelism,
+            MeteringMetrics metrics,
+            Consumer<List<DeadLetterEntry>> deadLetterPublisher,
+            Clock clock) {
         this(
                 metering,
                 price,
                 trackSequences
                         ? (TrackingStore) recorder::record
                         : (TrackingStore) (metered, facts, deadLetters) -> recorder.record(metered, deadLetters),
+                storeParallelism,
                 metrics,
                 deadLetterPublisher,
                 clock);
@@ -123,25 +160,44 @@ public final class MeteringBatchProcessor implements Processor {
                 metering,
                 price,
                 (TrackingStore) (metered, facts, deadLetters) -> store.record(metered, deadLetters),
+                1,
                 metrics,
                 deadLetterPublisher,
                 clock);
     }
 
-    /** With any {@link TrackingStore}. */
+    /** With any {@link TrackingStore}; {@code storeParallelism} as in the public constructor. */
     MeteringBatchProcessor(
             SignerEventMetering metering,
             PriceService price,
             TrackingStore store,
+            int storeParallelism,
             MeteringMetrics metrics,
             Consumer<List<DeadLetterEntry>> deadLetterPublisher,
             Clock clock) {
+        if (storeParallelism < 1) {
+            throw new IllegalArgumentException("storeParallelism must be at least 1, got " + storeParallelism);
+        }
         this.metering = metering;
         this.price = price;
         this.store = store;
         this.metrics = metrics;
         this.deadLetterPublisher = deadLetterPublisher;
         this.clock = clock;
+        this.storePool = storeParallelism == 1 ? null : storePool(storeParallelism - 1);
+    }
+
+    /** {@code threads} daemon threads beside the consumer's (which stores one part itself), idle ones let go. */
+    private static ExecutorService storePool(int threads) {
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool =
+                new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+                    Thread t = new Thread(task, "metering-store-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     /** Stores one part of a batch in one transaction: {@link UsageRecorder#record}. */
@@ -168,10 +224,136 @@ public final class MeteringBatchProcessor implements Processor {
                 .orElseThrow(() ->
                         new IllegalStateException("no ETH/USD price: the metering route must not run without one"));
         Timer.Sample sample = Timer.start();
+        List<List<Exchange>> parts = parts(records);
+        List<Part> stored = new ArrayList<>(parts.size());
+        Exception failure = null;
+        if (parts.size() == 1) {
+            stored.add(meterAndStore(parts.get(0), quote));
+        } else {
+            // one transaction per partition, concurrently; the last part on this (the consumer's) thread
+            List<Future<Part>> futures = new ArrayList<>(parts.size() - 1);
+            for (List<Exchange> part : parts.subList(0, parts.size() - 1)) {
+                futures.add(storePool.submit(() -> meterAndStore(part, quote)));
+            }
+            Part own = null;
+            try {
+                own = meterAndStore(parts.get(parts.size() - 1), quote);
+            } catch (Exception e) {
+                failure = e;
+            }
+            // every part is waited for before anything is committed or thrown: no transaction of this batch may
+            // still run when Kafka re-reads it
+            for (Future<Part> future : futures) {
+                try {
+                    stored.add(future.get());
+                } catch (ExecutionException e) {
+                    failure = failure != null ? failure : unwrap(e);
+                }
+            }
+            if (own != null) {
+                stored.add(own);
+            }
+        }
+
+        UsageRecorder.Result result = UsageRecorder.Result.NONE;
+        int consumed = 0;
         List<Item> items = new ArrayList<>(records.size());
-        Map<Integer, Exchange> lastPerPartition = new LinkedHashMap<>();
+        for (Part part : stored) {
+            result = result.plus(part.result());
+            consumed += part.records();
+            items.addAll(part.items());
+        }
+        exchange.setProperty(OutboxCommits.NEW_EVENTS, result.inserted());
+        if (failure == null) {
+            sample.stop(metrics.batchTimer());
+        }
+        metrics.batch(consumed, result.inserted(), result.duplicates());
+        audit(items, java.util.Set.copyOf(result.insertedIds()));
+        List<DeadLetterEntry> newDeadLetters = result.newDeadLetters();
+        metrics.deadLettered(
+                newDeadLetters.stream().map(DeadLetterEntry::reason).toList());
+        if (!newDeadLetters.isEmpty()) {
+            LOG.warn(
+                    "{} record(s) dead-lettered in this batch, first: {} at {}",
+                    newDeadLetters.size(),
+                    newDeadLetters.get(0).reason(),
+                    newDeadLetters.get(0).source());
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug(
+                    "Batch of {} records in {} part(s): {} metered, {} duplicate, {} dead-lettered",
+                    records.size(),
+                    parts.size(),
+                    result.inserted(),
+                    result.duplicates(),
+                    result.deadLettered());
+        }
+
+        // on the consumer thread (a KafkaConsumer is single-threaded), only the offsets of the parts whose own
+        // transaction committed: a failed part's partition is re-read from its last committed offset
+        for (Part part : stored) {
+            for (Exchange last : part.lastPerPartition()) {
+                KafkaManualCommit commit =
+                        last.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
+                if (commit != null) {
+                    commit.commit();
+                }
+            }
+        }
+        if (!newDeadLetters.isEmpty()) {
+            // only the new ones: a replayed batch's dead letters were announced when they were first stored
+            deadLetterPublisher.accept(newDeadLetters);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        lastBatchAt = clock.instant();
+    }
+
+    /**
+     * The batch's records split into the parts stored in their own transactions: one per partition (in order of first
+     * appearance, each in consumption order) when parallel storing is on and the batch spans several partitions; the
+     * whole batch as one part otherwise.
+     */
+    private List<List<Exchange>> parts(List<?> records) {
+        if (storePool == null) {
+            return List.of(exchanges(records));
+        }
+        Map<Integer, List<Exchange>> byPartition = new LinkedHashMap<>();
         for (Object o : records) {
             Exchange record = (Exchange) o;
+            int partition = record.getMessage().getHeader(KafkaConstants.PARTITION, 0, Integer.class);
+            byPartition.computeIfAbsent(partition, p -> new ArrayList<>()).add(record);
+        }
+        return List.copyOf(byPartition.values());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Exchange> exchanges(List<?> records) {
+        return (List<Exchange>) records;
+    }
+
+    private static Exception unwrap(ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof Exception exception) {
+            return exception;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return e;
+    }
+
+    /**
+     * Meters records (of one partition, or a whole batch) and stores them in one transaction ({@link #store}).
+     *
+     * @return what was stored, and the last record of each partition, whose offset may be committed now
+     * @throws SQLException when the transaction failed (nothing of these records was stored)
+     */
+    private Part meterAndStore(List<Exchange> records, PriceQuote quote) throws SQLException {
+        List<Item> items = new ArrayList<>(records.size());
+        Map<Integer, Exchange> lastPerPartition = new LinkedHashMap<>();
+        for (Exchange record : records) {
             Message message = record.getMessage();
             KafkaCoordinates source = new KafkaCoordinates(
                     message.getHeader(KafkaConstants.TOPIC, String.class),
@@ -207,40 +389,20 @@ public final class MeteringBatchProcessor implements Processor {
                 metrics.skipped(s.eventType());
             }
         }
-
         UsageRecorder.Result result = items.isEmpty() ? UsageRecorder.Result.NONE : store(items);
-        exchange.setProperty(OutboxCommits.NEW_EVENTS, result.inserted());
-        sample.stop(metrics.batchTimer());
-        metrics.batch(records.size(), result.inserted(), result.duplicates());
-        audit(items, java.util.Set.copyOf(result.insertedIds()));
-        List<DeadLetterEntry> newDeadLetters = result.newDeadLetters();
-        metrics.deadLettered(
-                newDeadLetters.stream().map(DeadLetterEntry::reason).toList());
-        if (!newDeadLetters.isEmpty()) {
-            LOG.warn(
-                    "{} record(s) dead-lettered in this batch, first: {} at {}",
-                    newDeadLetters.size(),
-                    newDeadLetters.get(0).reason(),
-                    newDeadLetters.get(0).source());
-        }
-        LOG.debug(
-                "Batch of {} records: {} metered, {} duplicate, {} dead-lettered",
-                records.size(),
-                result.inserted(),
-                result.duplicates(),
-                result.deadLettered());
+        return new Part(records.size(), items, result, List.copyOf(lastPerPartition.values()));
+    }
 
-        for (Exchange last : lastPerPartition.values()) {
-            KafkaManualCommit commit =
-                    last.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
-            if (commit != null) {
-                commit.commit();
-            }
-        }
-        lastBatchAt = clock.instant();
-        if (!newDeadLetters.isEmpty()) {
-            // only the new ones: a replayed batch's dead letters were announced when they were first stored
-            deadLetterPublisher.accept(newDeadLetters);
+    /** One part of a batch, stored (committed) in its own transaction. */
+    private record Part(int records, List<Item> items, UsageRecorder.Result result, List<Exchange> lastPerPartition) {}
+
+    /**
+     * Stops the threads that store parts of a batch in parallel (the consumer must have stopped); idempotent.
+     */
+    @Override
+    public void close() {
+        if (storePool != null) {
+            storePool.shutdown();
         }
     }
 
@@ -293,41 +455,61 @@ public final class MeteringBatchProcessor implements Processor {
      * Stores the items in one transaction. When the database refuses the data (a record that passed our own checks
      * but breaks a column or a constraint, {@link SqlErrors#refusesData}), the items are split in halves and each is
      * stored on its own, down to the record that fails, which is dead-lettered with the database's reason: the rest
-     * commits and the partition moves on. Any other failure (the database unavailable, a deadlock, a timeout) is
-     * thrown unchanged, whatever was stored so far stays (replays are idempotent), and nothing is dead-lettered for
-     * it.
+     * commits and the partition moves on. A unique-key violation is first taken for a race with a concurrent
+     * transaction that stored the same key (it has committed when the violation is raised) and the items are stored
+     * once more, screened against it, before anything is halved or refused. Any other failure (the database
+     * unavailable, a deadlock, a timeout) is thrown unchanged, whatever was stored so far stays (replays are
+     * idempotent), and nothing is dead-lettered for it.
      */
     private UsageRecorder.Result store(List<Item> items) throws SQLException {
+        SQLException refusal;
         try {
-            return store.record(
-                    items.stream()
-                            .filter(i -> i.metered() != null)
-                            .map(Item::metered)
-                            .toList(),
-                    items.stream()
-                            .filter(i -> i.metered() != null)
-                            .map(Item::facts)
-                            .toList(),
-                    items.stream()
-                            .filter(i -> i.deadLetter() != null)
-                            .map(Item::deadLetter)
-                            .toList());
+            return record(items);
         } catch (SQLException e) {
-            if (!SqlErrors.refusesData(e)) {
-                throw e;
-            }
-            if (items.size() == 1) {
-                return storeRefused(items.get(0), e);
-            }
-            LOG.warn(
-                    "The database refused a batch of {} records from {} ({}); storing it in halves to find the"
-                            + " record",
+            refusal = e;
+        }
+        if (SqlErrors.uniqueViolation(refusal)) {
+            // a concurrent transaction (another partition's share of this batch, another instance) stored the same
+            // event id or session sequence first and has committed: stored again, the items are screened against it
+            // (a duplicate, or a fork) instead of being taken for data the database refuses
+            LOG.debug(
+                    "A concurrent transaction stored a key of {} record(s) from {} first ({}); storing them again",
                     items.size(),
                     items.get(0).source(),
-                    SqlErrors.reason(e));
-            int half = items.size() / 2;
-            return store(items.subList(0, half)).plus(store(items.subList(half, items.size())));
+                    SqlErrors.reason(refusal));
+            try {
+                return record(items);
+            } catch (SQLException e) {
+                refusal = e;
+            }
         }
+        if (!SqlErrors.refusesData(refusal)) {
+            throw refusal;
+        }
+        if (items.size() == 1) {
+            return storeRefused(items.get(0), refusal);
+        }
+        LOG.warn(
+                "The database refused a batch of {} records from {} ({}); storing it in halves to find the record",
+                items.size(),
+                items.get(0).source(),
+                SqlErrors.reason(refusal));
+        int half = items.size() / 2;
+        return store(items.subList(0, half)).plus(store(items.subList(half, items.size())));
+    }
+
+    /** One transaction: {@link TrackingStore#record}. */
+    private UsageRecorder.Result record(List<Item> items) throws SQLException {
+        return store.record(
+                items.stream()
+                        .filter(i -> i.metered() != null)
+                        .map(Item::metered)
+                        .toList(),
+                items.stream().filter(i -> i.metered() != null).map(Item::facts).toList(),
+                items.stream()
+                        .filter(i -> i.deadLetter() != null)
+                        .map(Item::deadLetter)
+                        .toList());
     }
 
     /**

@@ -45,6 +45,8 @@ public final class MeteringConfiguration implements CamelConfiguration {
     static final String LAG_REFRESH = "15s";
     /** The setting with the number of Kafka consumers of the metering route. */
     static final String CONSUMERS = "clearinghouse.kafka.consumers-count";
+    /** The setting with the number of partitions of a batch stored at once. */
+    static final String STORE_PARALLELISM = "clearinghouse.metering.store-parallelism";
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -85,9 +87,20 @@ public final class MeteringConfiguration implements CamelConfiguration {
                 price,
                 new UsageRecorder(database, ledger, clock),
                 settings.trackSequences(),
+                storeParallelism(context, database),
                 metrics,
                 deadLetterTopic != null ? deadLetterTopic : deadLetters -> {},
                 clock);
+
+        context.addService(
+                new ServiceSupport() {
+                    @Override
+                    protected void doStop() {
+                        batchProcessor.close();
+                    }
+                },
+                true,
+                true);
 
         KafkaHealthCheck kafkaCheck = new KafkaHealthCheck(settings.kafkaBrokers(), settings.kafkaClient());
         context.addService(
@@ -145,6 +158,24 @@ public final class MeteringConfiguration implements CamelConfiguration {
         int wanted = SettingsReader.of(context).positiveInt(CONSUMERS);
         if (wanted > 1 && database.dialect() != SqlDialect.POSTGRESQL) {
             LOG.info("{} is {}, but on {} metering uses one Kafka consumer", CONSUMERS, wanted, database.dialect());
+            return 1;
+        }
+        return wanted;
+    }
+
+    /**
+     * How many partitions of one Kafka batch are stored at once, each in its own transaction
+     * ({@code clearinghouse.metering.store-parallelism}) on PostgreSQL; one transaction per batch on H2, whose row
+     * locks make concurrent batch transactions time out on shared balance and session rows rather than wait.
+     */
+    static int storeParallelism(CamelContext context, Database database) {
+        int wanted = SettingsReader.of(context).positiveInt(STORE_PARALLELISM);
+        if (wanted > 1 && database.dialect() != SqlDialect.POSTGRESQL) {
+            LOG.info(
+                    "{} is {}, but on {} a metering batch is stored in one transaction",
+                    STORE_PARALLELISM,
+                    wanted,
+                    database.dialect());
             return 1;
         }
         return wanted;
