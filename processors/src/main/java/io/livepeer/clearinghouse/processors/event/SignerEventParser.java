@@ -8,6 +8,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 
 /**
  * Parses go-livepeer signer events (contract: go-livepeer {@code monitor/kafka.go} envelope and
@@ -155,7 +156,7 @@ public final class SignerEventParser {
         String text = Fields.text(data, rfc3339Field);
         if (text != null && !text.isBlank()) {
             try {
-                return Rfc3339.parse(text.trim());
+                return OffsetDateTime.parse(text.trim()).toInstant();
             } catch (DateTimeException e) {
                 throw new IllegalArgumentException(rfc3339Field + " is not an RFC 3339 time: " + Fields.clip(text));
             }
