@@ -1,11 +1,17 @@
 package io.livepeer.clearinghouse.routes.metering;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.camel.component.kafka.DefaultKafkaClientFactory;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The signer topic's Kafka client factory ({@code kafkaClientFactory} of {@link SignerEventsRoute#ENDPOINT_URI}, the
@@ -26,6 +32,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * (heartbeats run on the client's own thread).
  */
 public final class StoreAtOnceKafkaClientFactory extends DefaultKafkaClientFactory {
+
+    /**
+     * How long the poll that follows one that returned records waits for the fetch the client sent as it returned them
+     * (on a busy topic the broker answers at once; on an idle one this is the only wait added).
+     */
+    static final Duration FRESH_FETCH_WAIT = Duration.ofMillis(5);
 
     @Override
     @SuppressWarnings({"rawtypes", "unchecked"})
@@ -52,8 +64,27 @@ public final class StoreAtOnceKafkaClientFactory extends DefaultKafkaClientFacto
                 return ConsumerRecords.empty();
             }
             ConsumerRecords<K, V> records = super.poll(timeout);
+            if (!records.isEmpty()) {
+                // the client returns what it fetched when the previous poll returned (one fetch is pipelined), and
+                // sends the next fetch as it returns: take what that brings too (what arrived since), waiting briefly
+                ConsumerRecords<K, V> fresher = super.poll(FRESH_FETCH_WAIT);
+                if (!fresher.isEmpty()) {
+                    records = merge(records, fresher);
+                }
+            }
             lastPollHadRecords = !records.isEmpty();
             return records;
+        }
+
+        /** Both polls' records, per partition in offset order (the second poll's follow the first's). */
+        private static <K, V> ConsumerRecords<K, V> merge(ConsumerRecords<K, V> first, ConsumerRecords<K, V> second) {
+            Map<TopicPartition, List<ConsumerRecord<K, V>>> merged = new LinkedHashMap<>();
+            for (ConsumerRecords<K, V> part : List.of(first, second)) {
+                for (TopicPartition partition : part.partitions()) {
+                    merged.computeIfAbsent(partition, p -> new ArrayList<>()).addAll(part.records(partition));
+                }
+            }
+            return new ConsumerRecords<>(merged);
         }
     }
 }
