@@ -19,7 +19,8 @@ import java.util.Optional;
  * @param groupId            consumer group
  * @param maxPollRecords     records per batch at most
  * @param pollTimeoutMs      Kafka poll timeout, ms
- * @param batchingIntervalMs a partial batch is processed after this long, ms
+ * @param batchingIntervalMs least time between the starts of two batches, ms; 0 = a batch is stored as soon as the
+ *                           previous one is (it holds what arrived meanwhile, up to {@code maxPollRecords})
  * @param deadLetterTopic    optional topic that also receives dead letters
  * @param cloudEventSource   CloudEvent source
  * @param catalogFile        catalog file, empty for the shipped reference catalog
@@ -87,7 +88,7 @@ public record MeteringSettings(
                 r.required("clearinghouse.kafka.group-id"),
                 r.positiveInt("clearinghouse.kafka.max-poll-records"),
                 r.positiveInt("clearinghouse.kafka.poll-timeout-ms"),
-                r.positiveInt("clearinghouse.kafka.batching-interval-ms"),
+                nonNegativeInt(r, "clearinghouse.kafka.batching-interval-ms"),
                 r.optional("clearinghouse.kafka.dead-letter-topic"),
                 r.required("clearinghouse.metering.source"),
                 r.optional("clearinghouse.metering.catalog-file"),
@@ -117,6 +118,19 @@ public record MeteringSettings(
                     + " must be a fraction of at least 0 (0.02 = 2 %), got " + tolerance.toPlainString());
         }
         return new UsdPolicy(source, tolerance);
+    }
+
+    private static int nonNegativeInt(SettingsReader r, String key) {
+        String value = r.required(key);
+        try {
+            int parsed = Integer.parseInt(value);
+            if (parsed < 0) {
+                throw new IllegalArgumentException(key + " must be 0 or more, got " + value);
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number, got '" + value + "'");
+        }
     }
 
     private static Duration positive(SettingsReader r, String key) {

@@ -30,6 +30,9 @@ public final class SignerEventsRoute extends RouteBuilder {
             + "&maxPollRecords={{clearinghouse.kafka.max-poll-records}}"
             + "&pollTimeoutMs={{clearinghouse.kafka.poll-timeout-ms}}"
             + "&batchingIntervalMs={{clearinghouse.kafka.batching-interval-ms}}"
+            // a poll after one that returned records returns none at once, so the batch is stored now instead of on
+            // the next real poll (one batch time later under a steady flow): see StoreAtOnceKafkaClientFactory
+            + "&kafkaClientFactory=#class:io.livepeer.clearinghouse.routes.metering.StoreAtOnceKafkaClientFactory"
             + "&sessionTimeoutMs={{clearinghouse.kafka.session-timeout-ms}}"
             + "&heartbeatIntervalMs={{clearinghouse.kafka.heartbeat-interval-ms}}"
             + "&keyDeserializer=org.apache.kafka.common.serialization.StringDeserializer"
