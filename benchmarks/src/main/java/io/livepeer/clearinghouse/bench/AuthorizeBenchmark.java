@@ -171,6 +171,25 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                     + " lease, database = allowed by the exact path"
         });
         log.printf(Locale.ROOT, "%s, %s: %s%n", label, phase, text);
+        SpendLeases leases = splitOf.leases();
+        if (leases != null) {
+            StringBuilder why = new StringBuilder();
+            for (SpendLeases.Fallback f : SpendLeases.Fallback.values()) {
+                why.append(why.length() == 0 ? "" : ", ")
+                        .append(f.name().toLowerCase(Locale.ROOT))
+                        .append(' ')
+                        .append(leases.fallbacks(f));
+            }
+            PathLatency.Snapshot sync = leases.syncLatency().snapshot();
+            rows.add(new String[] {
+                "budget lease fallbacks and syncs (cumulative) after " + phase + ", " + label,
+                "fallbacks: " + why + "; syncs " + sync.count() + ", " + leases.syncedCustomers()
+                        + " customer writes, sync transaction p50 " + micros(sync.percentileMicros(50)) + ", p99 "
+                        + micros(sync.percentileMicros(99)) + ", max " + micros(sync.percentileMicros(100)),
+                "why calls took the database path; the background sync's transaction time"
+            });
+            log.printf(Locale.ROOT, "%s, %s: fallbacks %s; syncs %s%n", label, phase, why, sync.count());
+        }
     }
 
     private PrintWriter log;

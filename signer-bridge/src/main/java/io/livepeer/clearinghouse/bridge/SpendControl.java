@@ -506,20 +506,21 @@ public final class SpendControl {
                 return quick;
             }
         }
-        Reservation<Decision> reservation =
-                new Reservation<>(customerKey, sessionId, seq, policy.defaultOverdraft(), p -> {
+        SpendStore.LeaseRequest leaseRequest = leased == null ? null : leased.leaseRequest(customerKey);
+        Reservation<Decision> reservation = new Reservation<>(
+                customerKey,
+                sessionId,
+                seq,
+                policy.defaultOverdraft(),
+                p -> {
                     Plan<Decision> plan = plan(p, null, request, maxPrice, authId, cap, price, markup);
                     planned.set(new Object[] {plan, p.now()});
                     return plan;
-                });
+                },
+                leaseRequest);
         try {
             Decision decided = groupCommit == null
-                    ? store.reserve(
-                            reservation.customerKey(),
-                            reservation.sessionId(),
-                            reservation.sequenceNumber(),
-                            reservation.defaultOverdraft(),
-                            reservation.planner())
+                    ? reservation.type(store.reserveAll(List.of(reservation)).get(0))
                     : groupCommit.reserve(reservation);
             path[0] = Path.DATABASE;
             if (leased != null && decided.allowed()) {
@@ -528,7 +529,7 @@ public final class SpendControl {
                 @SuppressWarnings("unchecked")
                 Plan<Decision> plan = (Plan<Decision>) p[0];
                 if (plan.hold() != null) {
-                    leased.noteDatabaseAllow(customerKey, plan.hold().amount(), (Instant) p[1]);
+                    leased.noteDatabaseAllow(customerKey, plan.hold().amount(), (Instant) p[1], leaseRequest);
                 }
             }
             return decided;

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +72,8 @@ public final class SpendLeases implements AutoCloseable {
         BigDecimal ratePerSecond = BigDecimal.ZERO; // held USD micros per second (moving average)
         BigDecimal largestHold = BigDecimal.ZERO;
         Instant lastAllowAt = Instant.MIN;
+        int grants; // leases granted by reservations in the database (a sync that began before one keeps it leased)
+        Instant askAgainAt = Instant.MIN; // a reservation's lease request found the customer close to zero
 
         Lease(String customerKey) {
             this.customerKey = customerKey;
@@ -162,12 +165,16 @@ public final class SpendLeases implements AutoCloseable {
         Lease lease = leases.get(customerKey);
         Instant now = clock.instant();
         if (lease == null || closed) {
-            fallbacks.incrementAndGet();
+            fallback(Fallback.NO_LEASE);
             return null;
         }
         synchronized (lease) {
-            if (!lease.leased || lease.releasing || !now.isBefore(lease.validUntil)) {
-                fallbacks.incrementAndGet();
+            if (!lease.leased || lease.releasing) {
+                fallback(lease.releasing ? Fallback.RELEASING : Fallback.NO_LEASE);
+                return null;
+            }
+            if (!now.isBefore(lease.validUntil)) {
+                fallback(Fallback.NOT_SYNCED);
                 return null;
             }
             // against the lease alone: available = floor + lease, so "available − hold ≥ floor" is "hold ≤ lease"
@@ -183,7 +190,7 @@ public final class SpendLeases implements AutoCloseable {
             BigDecimal far = floor.add(lease.available).add(lease.headroom).add(overdraft);
             SpendStore.Plan<Decision> plan = planner.plan(position, far);
             if (!plan.decision().allowed()) {
-                fallbacks.incrementAndGet();
+                fallback(Fallback.NOT_COVERED);
                 return null; // the exact path decides (and words) every refusal
             }
             NewHold hold = plan.hold();
@@ -197,12 +204,104 @@ public final class SpendLeases implements AutoCloseable {
         }
     }
 
+    /**
+     * A lease to take in the transaction of a reservation that takes the database path, when this instance holds
+     * none for the customer (so the customer's next calls are decided in memory, not after two calls and a sync):
+     * sized like a sync's top-up ({@code max(recent hold rate × cover, 4 × largest hold)}, at least 4 × this call's
+     * hold), never below the largest hold seen. Null when a lease is open or being given back, the customer is
+     * paused, or a request found it close to zero less than {@code ttl} ago.
+     */
+    SpendStore.LeaseRequest leaseRequest(String customerKey) {
+        if (closed || paused.test(customerKey)) {
+            return null;
+        }
+        Instant now = clock.instant();
+        Lease lease = leases.computeIfAbsent(customerKey, Lease::new);
+        synchronized (lease) {
+            if (lease.leased || lease.releasing || now.isBefore(lease.askAgainAt)) {
+                return null;
+            }
+            BigDecimal coverSeconds =
+                    BigDecimal.valueOf(settings.cover().toMillis()).movePointLeft(3);
+            BigDecimal target =
+                    lease.ratePerSecond.multiply(coverSeconds).max(lease.largestHold.multiply(BigDecimal.valueOf(4)));
+            return new SpendStore.LeaseRequest(
+                    owner,
+                    target,
+                    lease.largestHold,
+                    floor,
+                    settings.maxFraction(),
+                    now.plus(settings.ttl()).plus(rowMargin));
+        }
+    }
+
+    /** Why a call took the database path ({@link #fallbacks(Fallback)}). */
+    public enum Fallback {
+        /** this instance holds no lease for the customer (first calls, given back, close to zero) */
+        NO_LEASE,
+        /** the lease is being given back (idle, paused, close to zero) */
+        RELEASING,
+        /** no successful sync within {@code ttl} */
+        NOT_SYNCED,
+        /** what is left of the lease does not cover the call's hold (or the call is refused) */
+        NOT_COVERED
+    }
+
+    private final AtomicLongArray fallbackReasons = new AtomicLongArray(Fallback.values().length);
+    private final PathLatency syncLatency = new PathLatency();
+    private final AtomicLong syncedCustomers = new AtomicLong();
+
+    private void fallback(Fallback reason) {
+        fallbacks.incrementAndGet();
+        fallbackReasons.incrementAndGet(reason.ordinal());
+    }
+
+    /** Calls that took the database path for this reason. */
+    public long fallbacks(Fallback reason) {
+        return fallbackReasons.get(reason.ordinal());
+    }
+
+    /** How long each background sync's database transaction took. */
+    public PathLatency syncLatency() {
+        return syncLatency;
+    }
+
+    /** Customers written by all syncs so far (each sync counts each customer it wrote). */
+    public long syncedCustomers() {
+        return syncedCustomers.get();
+    }
+
     /** Records a reservation decided in the database (demand: a customer allowed twice gets a lease). */
     void noteDatabaseAllow(String customerKey, BigDecimal held, Instant at) {
+        noteDatabaseAllow(customerKey, held, at, null);
+    }
+
+    /**
+     * Records a reservation decided in the database, and the lease its transaction granted (committed), if any.
+     *
+     * @param request the lease request of {@link #leaseRequest} the reservation carried, or null
+     */
+    void noteDatabaseAllow(String customerKey, BigDecimal held, Instant at, SpendStore.LeaseRequest request) {
         Lease lease = leases.computeIfAbsent(customerKey, Lease::new);
         synchronized (lease) {
             lease.dbAllows++;
             noteHold(lease, held, at);
+            if (request == null || request.existing()) {
+                return;
+            }
+            if (request.granted().signum() > 0 && !closed) {
+                lease.leased = true;
+                lease.grants++;
+                lease.available = lease.available.add(request.granted());
+                Instant valid = at.plus(settings.ttl());
+                if (valid.isAfter(lease.validUntil)) {
+                    lease.validUntil = valid;
+                }
+                lease.headroom = request.headroom();
+                lease.overdraft = request.overdraft().orElse(null);
+            } else if (request.granted().signum() == 0) {
+                lease.askAgainAt = at.plus(settings.ttl()); // close to zero: the exact path goes on
+            }
         }
     }
 
@@ -234,6 +333,7 @@ public final class SpendLeases implements AutoCloseable {
         List<LeaseSync> syncs = new ArrayList<>();
         List<Lease> involved = new ArrayList<>();
         List<BigDecimal> taken = new ArrayList<>(); // the lease amount a release took out of memory
+        List<Integer> generation = new ArrayList<>(); // each lease's grants when the sync took it
         for (Lease lease : leases.values()) {
             synchronized (lease) {
                 BigDecimal rate = lease.heldSinceSync.divide(seconds, 12, RoundingMode.UP);
@@ -288,6 +388,7 @@ public final class SpendLeases implements AutoCloseable {
                         release));
                 involved.add(lease);
                 taken.add(out);
+                generation.add(lease.grants);
             }
         }
         previousSyncAt = now;
@@ -297,8 +398,11 @@ public final class SpendLeases implements AutoCloseable {
         }
         Instant validUntil = now.plus(settings.ttl());
         List<LeaseResult> results;
+        long started = System.nanoTime();
         try {
             results = store.syncLeases(owner, syncs, floor, settings.maxFraction(), validUntil.plus(rowMargin));
+            syncLatency.record(System.nanoTime() - started);
+            syncedCustomers.addAndGet(syncs.size());
         } catch (SQLException | RuntimeException e) {
             // put the holds back in front (written by the next sync), and the released amount back in memory
             for (int i = 0; i < involved.size(); i++) {
@@ -330,7 +434,8 @@ public final class SpendLeases implements AutoCloseable {
                     lease.leased = r.open();
                 } else {
                     lease.available = lease.available.add(r.granted()).add(r.returned());
-                    lease.leased = r.open();
+                    // a reservation's transaction may have leased since this sync began (after its commit)
+                    lease.leased = r.open() || lease.grants != generation.get(i);
                 }
                 if (lease.leased) {
                     lease.validUntil = validUntil;

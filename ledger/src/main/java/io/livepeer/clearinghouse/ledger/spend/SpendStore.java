@@ -140,10 +140,20 @@ public final class SpendStore {
                             customers.get(accountKeys.get(key)).balance = Amounts.micros(account.balance()));
             Batch batch = new Batch(h, now);
             List<Object> decisions = new ArrayList<>(reservations.size());
+            Map<String, LeaseRequest> leaseRequests = new TreeMap<>();
             for (Reservation<?> r : reservations) {
+                int held = batch.inserts.size() + batch.reopens.size();
                 decisions.add(decide(batch, r, customers.get(r.customerKey())));
+                if (r.lease() != null) {
+                    r.lease().reset();
+                    if (batch.inserts.size() + batch.reopens.size() > held) { // this call made a hold
+                        r.lease().held = batch.lastHoldAmount();
+                        leaseRequests.putIfAbsent(r.customerKey(), r.lease());
+                    }
+                }
             }
             batch.write(customers);
+            grantLeases(h, now, customers, leaseRequests);
             return decisions;
         });
     }
@@ -165,6 +175,14 @@ public final class SpendStore {
             this.h = h;
             this.now = now;
         }
+
+        /** The amount of the hold decided last (an insert or a reopen). */
+        BigDecimal lastHoldAmount() {
+            Object[] last = lastWasReopen ? reopens.get(reopens.size() - 1) : inserts.get(inserts.size() - 1);
+            return ((NewHold) last[lastWasReopen ? 1 : 3]).amount();
+        }
+
+        boolean lastWasReopen;
 
         void write(Map<String, Locked> customers) {
             if (!inserts.isEmpty()) {
@@ -259,6 +277,7 @@ public final class SpendStore {
             } else {
                 batch.inserts.add(new Object[] {customerKey, sessionId, sequenceNumber, hold});
             }
+            batch.lastWasReopen = twin != null;
             customer.added = customer.added.add(hold.amount());
             if (sessionId != null) {
                 batch.sessions.add(sessionKey);
@@ -283,6 +302,150 @@ public final class SpendStore {
             }
         }
         return plan.decision();
+    }
+
+    /**
+     * Budget leases taken in a reservation's own transaction ({@link LeaseRequest}): for each customer whose call
+     * asked for one and was allowed, unless the owner already has an open lease row for it, a lease row of
+     * {@code min(max(wanted, 4 × this call's hold), maxFraction × headroom)} with {@code headroom = balance − open
+     * holds (this batch's included) − floor}, never the overdraft; none when that is below {@code max(minGrant,
+     * this call's hold)} (close to zero). The rows are written and the running totals raised here, under the locks
+     * {@link #reserveAll} already holds.
+     */
+    private void grantLeases(Handle h, Instant now, Map<String, Locked> customers, Map<String, LeaseRequest> requests) {
+        if (requests.isEmpty()) {
+            return;
+        }
+        Map<String, Set<String>> byOwner = new HashMap<>(); // session -> customers
+        requests.forEach((c, r) -> byOwner.computeIfAbsent(leaseSession(r.owner), k -> new TreeSet<>())
+                .add(c));
+        Set<List<String>> open = new HashSet<>();
+        for (Map.Entry<String, Set<String>> e : byOwner.entrySet()) {
+            List<String> list = new ArrayList<>(e.getValue());
+            StringBuilder in = new StringBuilder();
+            for (int i = 0; i < list.size(); i++) {
+                in.append(i == 0 ? ":c" : ", :c").append(i);
+            }
+            Query q = h.createQuery("SELECT customer_key FROM spend_holds WHERE session_id = :s AND status = 'OPEN'"
+                            + " AND payment_type = '" + LEASE_TYPE + "' AND customer_key IN (" + in + ")")
+                    .bind("s", e.getKey());
+            for (int i = 0; i < list.size(); i++) {
+                q.bind("c" + i, list.get(i));
+            }
+            q.mapTo(String.class).forEach(c -> open.add(List.of(e.getKey(), c)));
+        }
+        PreparedBatch insert = h.prepareBatch(LEASE_INSERT);
+        Map<String, BigDecimal> added = new TreeMap<>();
+        boolean any = false;
+        for (Map.Entry<String, LeaseRequest> e : requests.entrySet()) {
+            String c = e.getKey();
+            LeaseRequest r = e.getValue();
+            Locked customer = customers.get(c);
+            String session = leaseSession(r.owner);
+            BigDecimal headroom = customer.balance
+                    .subtract(customer.held)
+                    .subtract(customer.added)
+                    .subtract(r.floor);
+            r.overdraft = customer.overdraft;
+            r.headroom = headroom;
+            if (open.contains(List.of(session, c))) {
+                r.existing = true; // this instance's sync made one meanwhile: it tops that one up
+                continue;
+            }
+            BigDecimal wanted = r.wanted.max(r.held.multiply(BigDecimal.valueOf(4)));
+            BigDecimal cap = headroom.multiply(r.maxFraction).setScale(12, RoundingMode.DOWN);
+            BigDecimal grant = wanted.min(cap);
+            if (grant.signum() <= 0 || grant.compareTo(r.minGrant.max(r.held)) < 0) {
+                continue; // close to zero: the exact path goes on deciding
+            }
+            insert.bind("c", c)
+                    .bind("s", session)
+                    .bind("grant", grant)
+                    .bind("now", now)
+                    .bind("expires", r.expiresAt)
+                    .add();
+            any = true;
+            added.put(c, grant);
+            r.granted = grant;
+            r.headroom = headroom.subtract(grant);
+        }
+        if (any) {
+            insert.execute();
+            PreparedBatch held = h.prepareBatch(
+                    "UPDATE spend_customers SET held_usd_micros = held_usd_micros + :d WHERE customer_key = :c");
+            added.forEach((c, d) -> held.bind("d", d).bind("c", c).add());
+            held.execute();
+        }
+    }
+
+    /**
+     * A budget lease asked for by a reservation that takes the database path ({@link Reservation#lease()}), so a
+     * customer is leased on its first such call instead of after the next background sync. Written by
+     * {@link #reserveAll} inside its transaction; read the results only after it returned (committed).
+     */
+    public static final class LeaseRequest {
+        final String owner;
+        final BigDecimal wanted;
+        final BigDecimal minGrant;
+        final BigDecimal floor;
+        final BigDecimal maxFraction;
+        final Instant expiresAt;
+        BigDecimal held = BigDecimal.ZERO;
+        private volatile BigDecimal granted = BigDecimal.ZERO;
+        private volatile BigDecimal headroom = BigDecimal.ZERO;
+        private volatile Optional<BigDecimal> overdraft = Optional.empty();
+        private volatile boolean existing;
+
+        /**
+         * @param owner       the instance's lease owner id ({@link #leaseSession})
+         * @param wanted      the lease wanted (USD micros; at least 4 × the call's own hold is asked)
+         * @param minGrant    no lease below this (nor below the call's own hold): the customer is close to zero
+         * @param floor       the balance floor (USD micros)
+         * @param maxFraction the largest part of the customer's headroom the lease takes
+         * @param expiresAt   the lease row's expiry
+         */
+        public LeaseRequest(
+                String owner,
+                BigDecimal wanted,
+                BigDecimal minGrant,
+                BigDecimal floor,
+                BigDecimal maxFraction,
+                Instant expiresAt) {
+            this.owner = owner;
+            this.wanted = wanted;
+            this.minGrant = minGrant;
+            this.floor = floor;
+            this.maxFraction = maxFraction;
+            this.expiresAt = expiresAt;
+        }
+
+        void reset() {
+            held = BigDecimal.ZERO;
+            granted = BigDecimal.ZERO;
+            headroom = BigDecimal.ZERO;
+            overdraft = Optional.empty();
+            existing = false;
+        }
+
+        /** USD micros leased (0: none, close to zero or an open lease already there). */
+        public BigDecimal granted() {
+            return granted;
+        }
+
+        /** {@code balance − open holds − floor} after the grant (USD micros). */
+        public BigDecimal headroom() {
+            return headroom;
+        }
+
+        /** The customer's own overdraft limit, or empty. */
+        public Optional<BigDecimal> overdraft() {
+            return overdraft;
+        }
+
+        /** Whether the owner already had an open lease row for the customer (nothing was granted). */
+        public boolean existing() {
+            return existing;
+        }
     }
 
     /** A customer's row under the reservation lock, and what a batch adds to its open holds. */
@@ -637,6 +800,10 @@ public final class SpendStore {
     /** {@code spend_holds.payment_type} of a lease row: a slice of a customer's available balance one instance holds. */
     public static final String LEASE_TYPE = "lease";
 
+    private static final String LEASE_INSERT = "INSERT INTO spend_holds (customer_key, session_id, sequence_number,"
+            + " payment_type, amount, remaining, window_seconds, status, created_at, expires_at) VALUES (:c, :s, NULL,"
+            + " '" + LEASE_TYPE + "', :grant, :grant, 0, 'OPEN', :now, :expires)";
+
     /** {@code spend_holds.session_id} of the lease rows of one owner (application instance). */
     public static String leaseSession(String owner) {
         return "lease:" + owner;
@@ -737,10 +904,7 @@ public final class SpendStore {
             PreparedBatch leaseRelease = h.prepareBatch("UPDATE spend_holds SET remaining = 0, status = 'SETTLED',"
                     + " closed_at = :now, closed_by = 'lease-release' WHERE customer_key = :c AND session_id = :s"
                     + " AND status = 'OPEN' AND payment_type = '" + LEASE_TYPE + "'");
-            PreparedBatch leaseInsert = h.prepareBatch("INSERT INTO spend_holds (customer_key, session_id,"
-                    + " sequence_number, payment_type, amount, remaining, window_seconds, status, created_at,"
-                    + " expires_at) VALUES (:c, :s, NULL, '" + LEASE_TYPE + "', :grant, :grant, 0, 'OPEN', :now,"
-                    + " :expires)");
+            PreparedBatch leaseInsert = h.prepareBatch(LEASE_INSERT);
             boolean updates = false;
             boolean releases = false;
             boolean inserts = false;
@@ -1051,13 +1215,25 @@ public final class SpendStore {
      * @param sequenceNumber   {@code state.SequenceNumber}, or null
      * @param defaultOverdraft the overdraft limit (USD micros) of customers without their own
      * @param planner          the decision given the customer's position (pure: it may run on another thread)
+     * @param lease            a budget lease to take in the same transaction when the call is allowed, or null
      */
     public record Reservation<T>(
             String customerKey,
             String sessionId,
             Long sequenceNumber,
             BigDecimal defaultOverdraft,
-            Planner<T> planner) {
+            Planner<T> planner,
+            LeaseRequest lease) {
+
+        /** A reservation that asks for no budget lease. */
+        public Reservation(
+                String customerKey,
+                String sessionId,
+                Long sequenceNumber,
+                BigDecimal defaultOverdraft,
+                Planner<T> planner) {
+            this(customerKey, sessionId, sequenceNumber, defaultOverdraft, planner, null);
+        }
 
         /** This reservation's decision out of {@link #reserveAll}'s list. */
         @SuppressWarnings("unchecked")
