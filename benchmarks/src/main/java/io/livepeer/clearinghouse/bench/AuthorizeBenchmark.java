@@ -180,6 +180,13 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                         .append(' ')
                         .append(leases.fallbacks(f));
             }
+            long[] grants = leases.reservationLeases();
+            why.append(String.format(
+                    Locale.ROOT,
+                    " (leases taken by database-path reservations: %d granted, %d declined, %d already open)",
+                    grants[0],
+                    grants[1],
+                    grants[2]));
             PathLatency.Snapshot sync = leases.syncLatency().snapshot();
             rows.add(new String[] {
                 "budget lease fallbacks and syncs (cumulative) after " + phase + ", " + label,

@@ -72,6 +72,7 @@ public final class SpendLeases implements AutoCloseable {
         BigDecimal ratePerSecond = BigDecimal.ZERO; // held USD micros per second (moving average)
         BigDecimal largestHold = BigDecimal.ZERO;
         Instant lastAllowAt = Instant.MIN;
+        Instant fullReadAt = Instant.MIN; // the last full sync (balance read) or lease grant of this customer
         int grants; // leases granted by reservations in the database (a sync that began before one keeps it leased)
         Instant askAgainAt = Instant.MIN; // a reservation's lease request found the customer close to zero
 
@@ -251,6 +252,16 @@ public final class SpendLeases implements AutoCloseable {
     private final PathLatency syncLatency = new PathLatency();
     private final AtomicLong syncedCustomers = new AtomicLong();
 
+    private final AtomicLongArray grantCounts = new AtomicLongArray(3);
+
+    /**
+     * Leases asked for by reservations on the database path: {@code [granted, declined (close to zero), an open
+     * lease was already there]}.
+     */
+    public long[] reservationLeases() {
+        return new long[] {grantCounts.get(0), grantCounts.get(1), grantCounts.get(2)};
+    }
+
     private void fallback(Fallback reason) {
         fallbacks.incrementAndGet();
         fallbackReasons.incrementAndGet(reason.ordinal());
@@ -286,7 +297,12 @@ public final class SpendLeases implements AutoCloseable {
         synchronized (lease) {
             lease.dbAllows++;
             noteHold(lease, held, at);
-            if (request == null || request.existing()) {
+            if (request == null) {
+                return;
+            }
+            grantCounts.incrementAndGet(
+                    request.existing() ? 2 : request.granted().signum() > 0 ? 0 : 1); // granted, declined, existing
+            if (request.existing()) {
                 return;
             }
             if (request.granted().signum() > 0 && !closed) {
@@ -299,6 +315,7 @@ public final class SpendLeases implements AutoCloseable {
                 }
                 lease.headroom = request.headroom();
                 lease.overdraft = request.overdraft().orElse(null);
+                lease.fullReadAt = at;
             } else if (request.granted().signum() == 0) {
                 lease.askAgainAt = at.plus(settings.ttl()); // close to zero: the exact path goes on
             }
@@ -334,6 +351,7 @@ public final class SpendLeases implements AutoCloseable {
         List<Lease> involved = new ArrayList<>();
         List<BigDecimal> taken = new ArrayList<>(); // the lease amount a release took out of memory
         List<Integer> generation = new ArrayList<>(); // each lease's grants when the sync took it
+        List<Instant> fullReadAt = new ArrayList<>(); // when each customer was last read by a full sync
         for (Lease lease : leases.values()) {
             synchronized (lease) {
                 BigDecimal rate = lease.heldSinceSync.divide(seconds, 12, RoundingMode.UP);
@@ -389,6 +407,7 @@ public final class SpendLeases implements AutoCloseable {
                 involved.add(lease);
                 taken.add(out);
                 generation.add(lease.grants);
+                fullReadAt.add(lease.fullReadAt);
             }
         }
         previousSyncAt = now;
@@ -397,15 +416,55 @@ public final class SpendLeases implements AutoCloseable {
             return;
         }
         Instant validUntil = now.plus(settings.ttl());
-        List<LeaseResult> results;
+        // light: a lease that neither grows nor goes back, and whose customer was read less than ttl ago, only has
+        // its holds written (no customer lock, no balance read: SpendStore.flushLeases); the rest take the full sync
+        List<Integer> lightIdx = new ArrayList<>();
+        List<Integer> fullIdx = new ArrayList<>();
+        for (int i = 0; i < syncs.size(); i++) {
+            LeaseSync s = syncs.get(i);
+            boolean light = s.leased()
+                    && !s.release()
+                    && s.topUp().signum() <= 0
+                    && now.isBefore(fullReadAt.get(i).plus(settings.ttl()));
+            (light ? lightIdx : fullIdx).add(i);
+        }
+        LeaseResult[] results = new LeaseResult[syncs.size()];
+        boolean[] done = new boolean[syncs.size()];
         long started = System.nanoTime();
         try {
-            results = store.syncLeases(owner, syncs, floor, settings.maxFraction(), validUntil.plus(rowMargin));
+            if (!lightIdx.isEmpty()) {
+                List<LeaseSync> light = new ArrayList<>(lightIdx.size());
+                lightIdx.forEach(i -> light.add(syncs.get(i)));
+                List<LeaseResult> lr = store.flushLeases(owner, light, validUntil.plus(rowMargin));
+                for (int k = 0; k < lightIdx.size(); k++) {
+                    int i = lightIdx.get(k);
+                    if (lr.get(k).lost()) {
+                        fullIdx.add(i); // its row is gone: the full sync writes its holds under the customer's lock
+                    } else {
+                        results[i] = lr.get(k);
+                        done[i] = true;
+                    }
+                }
+            }
+            if (!fullIdx.isEmpty()) {
+                List<LeaseSync> full = new ArrayList<>(fullIdx.size());
+                fullIdx.forEach(i -> full.add(syncs.get(i)));
+                List<LeaseResult> fr =
+                        store.syncLeases(owner, full, floor, settings.maxFraction(), validUntil.plus(rowMargin));
+                for (int k = 0; k < fullIdx.size(); k++) {
+                    results[fullIdx.get(k)] = fr.get(k);
+                    done[fullIdx.get(k)] = true;
+                }
+            }
             syncLatency.record(System.nanoTime() - started);
             syncedCustomers.addAndGet(syncs.size());
         } catch (SQLException | RuntimeException e) {
-            // put the holds back in front (written by the next sync), and the released amount back in memory
+            // put the holds not written back in front (written by the next sync), and the released amount back in
+            // memory; what a committed light part wrote is applied
             for (int i = 0; i < involved.size(); i++) {
+                if (done[i]) {
+                    continue;
+                }
                 Lease lease = involved.get(i);
                 synchronized (lease) {
                     List<LeasedHold> again = new ArrayList<>(syncs.get(i).holds());
@@ -416,11 +475,27 @@ public final class SpendLeases implements AutoCloseable {
                     }
                 }
             }
+            apply(involved, syncs, results, done, generation, validUntil, now);
             throw e;
         }
+        apply(involved, syncs, results, done, generation, validUntil, now);
+        lastSyncAt = now;
+    }
+
+    private void apply(
+            List<Lease> involved,
+            List<LeaseSync> syncs,
+            LeaseResult[] results,
+            boolean[] done,
+            List<Integer> generation,
+            Instant validUntil,
+            Instant now) {
         for (int i = 0; i < involved.size(); i++) {
+            if (!done[i]) {
+                continue;
+            }
             Lease lease = involved.get(i);
-            LeaseResult r = results.get(i);
+            LeaseResult r = results[i];
             synchronized (lease) {
                 if (syncs.get(i).release()) {
                     lease.leased = false;
@@ -444,11 +519,13 @@ public final class SpendLeases implements AutoCloseable {
                     lease.releasing = lease.leased; // the exact path from now on; give back what is left
                     lease.dbAllows = 0;
                 }
-                lease.headroom = r.headroom();
-                lease.overdraft = r.overdraft().orElse(null);
+                if (r.headroom() != null) { // a full sync read the customer
+                    lease.headroom = r.headroom();
+                    lease.overdraft = r.overdraft().orElse(null);
+                    lease.fullReadAt = now;
+                }
             }
         }
-        lastSyncAt = now;
     }
 
     private void syncQuietly() {

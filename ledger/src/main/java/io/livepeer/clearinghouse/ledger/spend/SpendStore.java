@@ -866,20 +866,10 @@ public final class SpendStore {
                     .forEach(e -> leased.merge(e.getKey(), e.getValue(), BigDecimal::add));
             // the holds allowed in memory: one batch, a retried session and sequence is skipped by the unique key
             List<Object[]> flushed = new ArrayList<>(); // customer, LeasedHold
-            PreparedBatch insert = h.prepareBatch("INSERT INTO spend_holds (customer_key, session_id, sequence_number,"
-                    + " payment_type, amount, remaining, window_seconds, status, created_at, expires_at) VALUES (:c,"
-                    + " :s, :n, :type, :amount, :amount, :window, 'OPEN', :at, :expires) ON CONFLICT DO NOTHING");
+            PreparedBatch insert = h.prepareBatch(FLUSHED_HOLD_INSERT);
             for (LeaseSync s : syncs) {
                 for (LeasedHold lh : s.holds()) {
-                    insert.bind("c", s.customerKey())
-                            .bind("s", lh.sessionId())
-                            .bind("n", lh.sequenceNumber())
-                            .bind("type", lh.hold().paymentType())
-                            .bind("amount", lh.hold().amount())
-                            .bind("window", lh.hold().windowSeconds())
-                            .bind("at", lh.allowedAt())
-                            .bind("expires", lh.hold().expiresAt())
-                            .add();
+                    bindFlushed(insert, s.customerKey(), lh).add();
                     flushed.add(new Object[] {s.customerKey(), lh});
                 }
             }
@@ -988,6 +978,121 @@ public final class SpendStore {
     }
 
     /**
+     * The light part of a lease sync: customers whose lease neither grows nor goes back only need the holds allowed
+     * in memory written, drawn from their lease row, and the row renewed. The lease already counts those holds in the
+     * running open-hold total, so nothing about the customer changes: no {@code spend_customers} lock and no balance
+     * read, so reservations and syncs of the same customers on the database path do not wait for this transaction.
+     * It locks only this owner's lease rows (in key order), then writes the holds as {@link #syncLeases} does.
+     * A customer whose lease row is no longer open is left out (its result says {@code lost}): it needs the full
+     * {@link #syncLeases}, where its holds then count on their own under the customer's lock.
+     *
+     * @param owner     the instance's lease owner id
+     * @param syncs     per customer: the holds to write (each {@code leased}, no top-up, no release)
+     * @param expiresAt the lease rows' new expiry
+     * @return per customer, in the order given; {@code headroom} null (not read) and {@code overdraft} empty
+     * @throws SQLException when a statement or the commit fails: nothing is stored
+     */
+    public List<LeaseResult> flushLeases(String owner, List<LeaseSync> syncs, Instant expiresAt) throws SQLException {
+        if (syncs.isEmpty()) {
+            return List.of();
+        }
+        String session = leaseSession(owner);
+        return database.inTransaction(h -> {
+            List<String> list = new ArrayList<>(
+                    new TreeSet<>(syncs.stream().map(LeaseSync::customerKey).toList()));
+            StringBuilder in = new StringBuilder();
+            for (int i = 0; i < list.size(); i++) {
+                in.append(i == 0 ? ":c" : ", :c").append(i);
+            }
+            Query leaseQuery = h.createQuery("SELECT customer_key, remaining FROM spend_holds WHERE session_id = :s"
+                            + " AND status = 'OPEN' AND payment_type = '" + LEASE_TYPE + "' AND customer_key IN ("
+                            + in + ") ORDER BY customer_key "
+                            + database.dialect().rowLockForUpdate())
+                    .bind("s", session);
+            for (int i = 0; i < list.size(); i++) {
+                leaseQuery.bind("c" + i, list.get(i));
+            }
+            Map<String, BigDecimal> leased = new HashMap<>();
+            leaseQuery
+                    .map((rs, ctx) -> Map.entry(rs.getString("customer_key"), Rows.micros(rs, "remaining")))
+                    .forEach(e -> leased.merge(e.getKey(), e.getValue(), BigDecimal::add));
+            List<Object[]> flushed = new ArrayList<>();
+            PreparedBatch insert = h.prepareBatch(FLUSHED_HOLD_INSERT);
+            for (LeaseSync s : syncs) {
+                if (!leased.containsKey(s.customerKey())) {
+                    continue;
+                }
+                for (LeasedHold lh : s.holds()) {
+                    bindFlushed(insert, s.customerKey(), lh).add();
+                    flushed.add(new Object[] {s.customerKey(), lh});
+                }
+            }
+            Map<String, BigDecimal> written = new HashMap<>();
+            Map<String, BigDecimal> returned = new HashMap<>();
+            if (!flushed.isEmpty()) {
+                int[] counts = insert.execute();
+                for (int i = 0; i < counts.length; i++) {
+                    String c = (String) flushed.get(i)[0];
+                    LeasedHold lh = (LeasedHold) flushed.get(i)[1];
+                    if (counts[i] == 0 && !reopenFlushed(h, c, lh)) {
+                        returned.merge(c, lh.hold().amount(), BigDecimal::add);
+                    } else {
+                        written.merge(c, lh.hold().amount(), BigDecimal::add);
+                    }
+                }
+            }
+            PreparedBatch leaseUpdate = h.prepareBatch("UPDATE spend_holds SET remaining = remaining - :used,"
+                    + " expires_at = :expires WHERE customer_key = :c AND session_id = :s AND status = 'OPEN'"
+                    + " AND payment_type = '" + LEASE_TYPE + "'");
+            boolean any = false;
+            List<LeaseResult> results = new ArrayList<>(syncs.size());
+            for (LeaseSync s : syncs) {
+                String c = s.customerKey();
+                if (!leased.containsKey(c)) {
+                    results.add(new LeaseResult(
+                            c, false, BigDecimal.ZERO, BigDecimal.ZERO, true, false, null, Optional.empty()));
+                    continue;
+                }
+                leaseUpdate
+                        .bind("used", written.getOrDefault(c, BigDecimal.ZERO))
+                        .bind("expires", expiresAt)
+                        .bind("c", c)
+                        .bind("s", session)
+                        .add();
+                any = true;
+                results.add(new LeaseResult(
+                        c,
+                        true,
+                        BigDecimal.ZERO,
+                        returned.getOrDefault(c, BigDecimal.ZERO),
+                        false,
+                        false,
+                        null,
+                        Optional.empty()));
+            }
+            if (any) {
+                leaseUpdate.execute();
+            }
+            return results;
+        });
+    }
+
+    private static final String FLUSHED_HOLD_INSERT = "INSERT INTO spend_holds (customer_key, session_id,"
+            + " sequence_number, payment_type, amount, remaining, window_seconds, status, created_at, expires_at)"
+            + " VALUES (:c, :s, :n, :type, :amount, :amount, :window, 'OPEN', :at, :expires) ON CONFLICT DO NOTHING";
+
+    private static PreparedBatch bindFlushed(PreparedBatch insert, String customerKey, LeasedHold lh) {
+        return insert.bind("c", customerKey)
+                .bind("s", lh.sessionId())
+                .bind("n", lh.sequenceNumber())
+                .bind("type", lh.hold().paymentType())
+                .bind("amount", lh.hold().amount())
+                .bind("window", lh.hold().windowSeconds())
+                .bind("at", lh.allowedAt())
+                .bind("expires", lh.hold().expiresAt());
+    }
+
+    /**
      * A flushed hold whose session and sequence already has a row: a settled or expired one is opened again with the
      * new amount (as a reservation would); an open one already covers the payment.
      *
@@ -1047,7 +1152,8 @@ public final class SpendStore {
      * @param returned     amounts of flushed holds that an open hold already covered, given back to the lease
      * @param lost         the lease row was no longer open (expired elsewhere)
      * @param closeToZero  a top-up was wanted but the customer's headroom is too small: use the exact path
-     * @param headroom     balance − open holds − floor after the sync (USD micros; leases counted as held)
+     * @param headroom     balance − open holds − floor after the sync (USD micros; leases counted as held), null when
+     *                     the sync did not read it ({@link #flushLeases})
      * @param overdraft    the customer's own overdraft limit, or empty (the default applies)
      */
     public record LeaseResult(
