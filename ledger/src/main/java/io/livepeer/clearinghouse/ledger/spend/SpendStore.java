@@ -526,6 +526,7 @@ public final class SpendStore {
         settlements.forEach(s -> customers.add(s.customerKey()));
         Instant now = clock.instant();
         return database.inTransaction(h -> {
+            lockCustomersFirst(h, customers); // one lock order for every writer: customers, then their holds
             List<String> keys = new ArrayList<>(customers);
             StringBuilder in = new StringBuilder();
             for (int i = 0; i < keys.size(); i++) {
@@ -565,7 +566,7 @@ public final class SpendStore {
             Map<String, BigDecimal> released = new TreeMap<>();
             Map<Long, Hold> before = new HashMap<>();
             open.forEach(o -> before.put(o.id(), o));
-            for (Hold u : changed.values()) {
+            for (Hold u : new TreeMap<>(changed).values()) { // holds in id order
                 int updated = h.createUpdate(
                                 "UPDATE spend_holds SET remaining = :remaining, status = :status, closed_at = :closed_at,"
                                         + " closed_by = :closed_by WHERE id = :id AND status = 'OPEN'")
@@ -634,6 +635,13 @@ public final class SpendStore {
             if (due.isEmpty()) {
                 return 0;
             }
+            // one lock order for every writer: the customers (key order), then their holds (id order); updating the
+            // holds first deadlocked with a lease sync or reservation holding the customer and writing one of them
+            Set<String> customers = new TreeSet<>();
+            due.forEach(d -> customers.add(d.customerKey()));
+            lockCustomersFirst(h, customers);
+            due = new ArrayList<>(due);
+            due.sort(java.util.Comparator.comparingLong(Hold::id));
             PreparedBatch batch = h.prepareBatch("UPDATE spend_holds SET status = 'EXPIRED', closed_at = :now,"
                     + " closed_by = 'expiry' WHERE id = :id AND status = 'OPEN'");
             for (Hold d : due) {
@@ -651,6 +659,17 @@ public final class SpendStore {
             release(h, released);
             return expired;
         });
+    }
+
+    /**
+     * Locks customers' {@code spend_customers} rows in the database's key order before a writer touches any of their
+     * holds: the one lock order of every writer (reservations, lease syncs, settling, expiry), so none of them can
+     * hold a hold row while waiting for a customer another holds while waiting for that hold row.
+     */
+    private void lockCustomersFirst(Handle h, Collection<String> customers) {
+        if (!customers.isEmpty()) {
+            selectForUpdate(h, customers);
+        }
     }
 
     /**
