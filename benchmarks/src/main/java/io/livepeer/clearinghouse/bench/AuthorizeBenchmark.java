@@ -187,6 +187,14 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                     grants[0],
                     grants[1],
                     grants[2]));
+            long[] ends = leases.leaseEnds();
+            why.append(String.format(
+                    Locale.ROOT,
+                    " (leases ended: %d idle, %d close to zero, %d paused or closing, %d rows lost)",
+                    ends[0],
+                    ends[1],
+                    ends[2],
+                    ends[3]));
             PathLatency.Snapshot sync = leases.syncLatency().snapshot();
             rows.add(new String[] {
                 "budget lease fallbacks and syncs (cumulative) after " + phase + ", " + label,

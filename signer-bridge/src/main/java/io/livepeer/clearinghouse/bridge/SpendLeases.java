@@ -46,6 +46,12 @@ public final class SpendLeases implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SpendLeases.class);
 
+    /** A lease is sized for at least this many of the customer's largest holds (bursts between two syncs). */
+    static final BigDecimal MIN_HOLDS = BigDecimal.valueOf(8);
+
+    /** The most customers one full-sync transaction locks. */
+    static final int FULL_CHUNK = 32;
+
     /**
      * @param ttl           how long a lease stays usable in memory after its last successful sync
      * @param flushInterval how often the holds allowed in memory are written and leases topped up
@@ -208,7 +214,7 @@ public final class SpendLeases implements AutoCloseable {
     /**
      * A lease to take in the transaction of a reservation that takes the database path, when this instance holds
      * none for the customer (so the customer's next calls are decided in memory, not after two calls and a sync):
-     * sized like a sync's top-up ({@code max(recent hold rate × cover, 4 × largest hold)}, at least 4 × this call's
+     * sized like a sync's top-up ({@code max(recent hold rate × cover, 8 × largest hold)}, at least 8 × this call's
      * hold), never below the largest hold seen. Null when a lease is open or being given back, the customer is
      * paused, or a request found it close to zero less than {@code ttl} ago.
      */
@@ -224,8 +230,7 @@ public final class SpendLeases implements AutoCloseable {
             }
             BigDecimal coverSeconds =
                     BigDecimal.valueOf(settings.cover().toMillis()).movePointLeft(3);
-            BigDecimal target =
-                    lease.ratePerSecond.multiply(coverSeconds).max(lease.largestHold.multiply(BigDecimal.valueOf(4)));
+            BigDecimal target = lease.ratePerSecond.multiply(coverSeconds).max(lease.largestHold.multiply(MIN_HOLDS));
             return new SpendStore.LeaseRequest(
                     owner,
                     target,
@@ -253,6 +258,12 @@ public final class SpendLeases implements AutoCloseable {
     private final AtomicLong syncedCustomers = new AtomicLong();
 
     private final AtomicLongArray grantCounts = new AtomicLongArray(3);
+    private final AtomicLongArray ends = new AtomicLongArray(4);
+
+    /** Leases given back or lost: {@code [idle, close to zero, paused or shutting down, row lost]}. */
+    public long[] leaseEnds() {
+        return new long[] {ends.get(0), ends.get(1), ends.get(2), ends.get(3)};
+    }
 
     /**
      * Leases asked for by reservations on the database path: {@code [granted, declined (close to zero), an open
@@ -347,6 +358,10 @@ public final class SpendLeases implements AutoCloseable {
         BigDecimal seconds = BigDecimal.valueOf(elapsed.toMillis()).movePointLeft(3);
         BigDecimal coverSeconds =
                 BigDecimal.valueOf(settings.cover().toMillis()).movePointLeft(3);
+        BigDecimal weight = BigDecimal.valueOf(1
+                        - Math.exp(-(double) elapsed.toMillis()
+                                / Math.max(1, settings.cover().toMillis())))
+                .setScale(6, RoundingMode.HALF_UP);
         List<LeaseSync> syncs = new ArrayList<>();
         List<Lease> involved = new ArrayList<>();
         List<BigDecimal> taken = new ArrayList<>(); // the lease amount a release took out of memory
@@ -354,23 +369,28 @@ public final class SpendLeases implements AutoCloseable {
         List<Instant> fullReadAt = new ArrayList<>(); // when each customer was last read by a full sync
         for (Lease lease : leases.values()) {
             synchronized (lease) {
+                // the recent hold rate: a moving average with a time constant of `cover` (a 100 ms sample of a
+                // customer paying a few times a second is mostly 0 or a burst: a short average swung with them and
+                // sized the lease below the next burst)
                 BigDecimal rate = lease.heldSinceSync.divide(seconds, 12, RoundingMode.UP);
                 lease.ratePerSecond = lease.ratePerSecond
-                        .multiply(new BigDecimal("0.7"))
-                        .add(rate.multiply(new BigDecimal("0.3")))
+                        .multiply(BigDecimal.ONE.subtract(weight))
+                        .add(rate.multiply(weight))
                         .setScale(12, RoundingMode.UP);
                 lease.heldSinceSync = BigDecimal.ZERO;
                 boolean idle = !now.isBefore(lease.lastAllowAt.plus(settings.idle()));
                 boolean release = lease.leased && (closed || lease.releasing || idle || paused.test(lease.customerKey));
+                if (release) {
+                    ends.incrementAndGet(lease.releasing ? 1 : idle ? 0 : 2); // close to zero, idle, paused/closed
+                }
                 if (!lease.leased && (idle || paused.test(lease.customerKey))) {
                     if (lease.pending.isEmpty()) {
                         leases.remove(lease.customerKey, lease);
                         continue;
                     }
                 }
-                BigDecimal target = lease.ratePerSecond
-                        .multiply(coverSeconds)
-                        .max(lease.largestHold.multiply(BigDecimal.valueOf(4)));
+                BigDecimal target =
+                        lease.ratePerSecond.multiply(coverSeconds).max(lease.largestHold.multiply(MIN_HOLDS));
                 BigDecimal topUp = BigDecimal.ZERO;
                 boolean wanted = lease.leased || lease.dbAllows >= 2;
                 if (!release
@@ -416,7 +436,7 @@ public final class SpendLeases implements AutoCloseable {
             return;
         }
         Instant validUntil = now.plus(settings.ttl());
-        // light: a lease that neither grows nor goes back, and whose customer was read less than ttl ago, only has
+        // light: a lease that neither grows nor goes back, and whose customer was read less than idle ago, only has
         // its holds written (no customer lock, no balance read: SpendStore.flushLeases); the rest take the full sync
         List<Integer> lightIdx = new ArrayList<>();
         List<Integer> fullIdx = new ArrayList<>();
@@ -425,7 +445,7 @@ public final class SpendLeases implements AutoCloseable {
             boolean light = s.leased()
                     && !s.release()
                     && s.topUp().signum() <= 0
-                    && now.isBefore(fullReadAt.get(i).plus(settings.ttl()));
+                    && now.isBefore(fullReadAt.get(i).plus(settings.idle()));
             (light ? lightIdx : fullIdx).add(i);
         }
         LeaseResult[] results = new LeaseResult[syncs.size()];
@@ -446,14 +466,20 @@ public final class SpendLeases implements AutoCloseable {
                     }
                 }
             }
-            if (!fullIdx.isEmpty()) {
-                List<LeaseSync> full = new ArrayList<>(fullIdx.size());
-                fullIdx.forEach(i -> full.add(syncs.get(i)));
+            // the full part in transactions of at most FULL_CHUNK customers (in key order): each holds its
+            // customers' locks only for its own few statements, so a reservation on the database path waits for a
+            // short transaction, not for one that writes every busy customer of the instance
+            fullIdx.sort(
+                    (x, y) -> syncs.get(x).customerKey().compareTo(syncs.get(y).customerKey()));
+            for (int from = 0; from < fullIdx.size(); from += FULL_CHUNK) {
+                List<Integer> chunk = fullIdx.subList(from, Math.min(fullIdx.size(), from + FULL_CHUNK));
+                List<LeaseSync> full = new ArrayList<>(chunk.size());
+                chunk.forEach(i -> full.add(syncs.get(i)));
                 List<LeaseResult> fr =
                         store.syncLeases(owner, full, floor, settings.maxFraction(), validUntil.plus(rowMargin));
-                for (int k = 0; k < fullIdx.size(); k++) {
-                    results[fullIdx.get(k)] = fr.get(k);
-                    done[fullIdx.get(k)] = true;
+                for (int k = 0; k < chunk.size(); k++) {
+                    results[chunk.get(k)] = fr.get(k);
+                    done[chunk.get(k)] = true;
                 }
             }
             syncLatency.record(System.nanoTime() - started);
@@ -504,6 +530,7 @@ public final class SpendLeases implements AutoCloseable {
                     lease.dbAllows = 0;
                     lease.validUntil = Instant.MIN;
                 } else if (r.lost()) {
+                    ends.incrementAndGet(3);
                     // the row expired elsewhere: nothing backs what was in memory any more
                     lease.available = r.granted();
                     lease.leased = r.open();

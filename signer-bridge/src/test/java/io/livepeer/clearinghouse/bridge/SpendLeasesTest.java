@@ -199,8 +199,8 @@ class SpendLeasesTest {
         assertThat(i.leases().inMemoryAllows()).isZero();
         BigDecimal first = openLease(i, customer);
         assertThat(first)
-                .as("leased with the first reservation: 4 of its holds")
-                .isEqualByComparingTo("40");
+                .as("leased with the first reservation: 8 of its holds")
+                .isEqualByComparingTo("80");
         assertThat(i.store().customer(customer).held()).isEqualByComparingTo(new BigDecimal("10").add(first));
         assertThat(i.leases().leasedAmount()).isEqualByComparingTo(first);
         // the second is decided in memory

@@ -307,7 +307,7 @@ public final class SpendStore {
     /**
      * Budget leases taken in a reservation's own transaction ({@link LeaseRequest}): for each customer whose call
      * asked for one and was allowed, unless the owner already has an open lease row for it, a lease row of
-     * {@code min(max(wanted, 4 × this call's hold), maxFraction × headroom)} with {@code headroom = balance − open
+     * {@code min(max(wanted, 8 × this call's hold), maxFraction × headroom)} with {@code headroom = balance − open
      * holds (this batch's included) − floor}, never the overdraft; none when that is below {@code max(minGrant,
      * this call's hold)} (close to zero). The rows are written and the running totals raised here, under the locks
      * {@link #reserveAll} already holds.
@@ -352,7 +352,7 @@ public final class SpendStore {
                 r.existing = true; // this instance's sync made one meanwhile: it tops that one up
                 continue;
             }
-            BigDecimal wanted = r.wanted.max(r.held.multiply(BigDecimal.valueOf(4)));
+            BigDecimal wanted = r.wanted.max(r.held.multiply(r.minHolds));
             BigDecimal cap = headroom.multiply(r.maxFraction).setScale(12, RoundingMode.DOWN);
             BigDecimal grant = wanted.min(cap);
             if (grant.signum() <= 0 || grant.compareTo(r.minGrant.max(r.held)) < 0) {
@@ -390,6 +390,7 @@ public final class SpendStore {
         final BigDecimal floor;
         final BigDecimal maxFraction;
         final Instant expiresAt;
+        BigDecimal minHolds = BigDecimal.valueOf(8);
         BigDecimal held = BigDecimal.ZERO;
         private volatile BigDecimal granted = BigDecimal.ZERO;
         private volatile BigDecimal headroom = BigDecimal.ZERO;
@@ -398,7 +399,7 @@ public final class SpendStore {
 
         /**
          * @param owner       the instance's lease owner id ({@link #leaseSession})
-         * @param wanted      the lease wanted (USD micros; at least 4 × the call's own hold is asked)
+         * @param wanted      the lease wanted (USD micros; at least 8 × the call's own hold is asked)
          * @param minGrant    no lease below this (nor below the call's own hold): the customer is close to zero
          * @param floor       the balance floor (USD micros)
          * @param maxFraction the largest part of the customer's headroom the lease takes
