@@ -424,21 +424,25 @@ class SpendLeasesTest {
         String subject = customer.substring(5);
         grant(a, customer, "100000");
         AtomicInteger n = new AtomicInteger();
-        await().atMost(Duration.ofSeconds(5)).until(() -> {
-            b.authorizer().decide(fixed("acme", subject, "p", n.getAndIncrement()));
-            return b.leases().inMemoryAllows() > 0;
-        });
+        await().pollInterval(Duration.ofMillis(10))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> {
+                    b.authorizer().decide(fixed("acme", subject, "p", n.getAndIncrement()));
+                    return b.leases().inMemoryAllows() > 0;
+                });
         assertThat(openLease(b, customer)).isPositive();
 
         a.store().pause(Scope.CUSTOMER, customer, "incident 7", "ops@example");
         long paused = System.nanoTime();
-        await().atMost(Duration.ofSeconds(1))
+        await().pollInterval(Duration.ofMillis(10))
+                .atMost(Duration.ofSeconds(1))
                 .until(() -> b.authorizer()
                                 .decide(fixed("acme", subject, "p", n.getAndIncrement()))
                                 .status()
                         == 403);
         assertThat(Duration.ofNanos(System.nanoTime() - paused)).isLessThan(Duration.ofSeconds(1));
-        await().atMost(Duration.ofSeconds(2))
+        await().pollInterval(Duration.ofMillis(10))
+                .atMost(Duration.ofSeconds(2))
                 .alias("the paused customer's lease is given back")
                 .until(() -> openLease(b, customer).signum() == 0);
         assertThat(b.store().heldDrift()).isEmpty();
