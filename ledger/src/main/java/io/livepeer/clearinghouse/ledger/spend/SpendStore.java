@@ -527,7 +527,6 @@ public final class SpendStore {
         settlements.forEach(s -> customers.add(s.customerKey()));
         Instant now = clock.instant();
         return database.inTransaction(h -> {
-            lockCustomersFirst(h, customers); // one lock order for every writer: customers, then their holds
             List<String> keys = new ArrayList<>(customers);
             StringBuilder in = new StringBuilder();
             for (int i = 0; i < keys.size(); i++) {
@@ -567,7 +566,11 @@ public final class SpendStore {
             Map<String, BigDecimal> released = new TreeMap<>();
             Map<Long, Hold> before = new HashMap<>();
             open.forEach(o -> before.put(o.id(), o));
-            for (Hold u : new TreeMap<>(changed).values()) { // holds in id order
+            // one lock order for every writer: the customers whose holds change (key order), then the holds (id order)
+            lockCustomersFirst(
+                    h,
+                    changed.values().stream().map(Hold::customerKey).distinct().toList());
+            for (Hold u : new TreeMap<>(changed).values()) {
                 int updated = h.createUpdate(
                                 "UPDATE spend_holds SET remaining = :remaining, status = :status, closed_at = :closed_at,"
                                         + " closed_by = :closed_by WHERE id = :id AND status = 'OPEN'")
