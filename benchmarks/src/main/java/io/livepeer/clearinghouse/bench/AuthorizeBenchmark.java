@@ -1,5 +1,6 @@
 package io.livepeer.clearinghouse.bench;
 
+import io.livepeer.clearinghouse.bridge.PathLatency;
 import io.livepeer.clearinghouse.bridge.SpendControl;
 import io.livepeer.clearinghouse.bridge.SpendLeases;
 import io.livepeer.clearinghouse.ledger.credit.AccountKeys;
@@ -21,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -116,6 +118,95 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     private final List<String[]> rows = new ArrayList<>();
+    private SpendControl splitOf; // the server's spend control, for the per-path split of its reservation time
+
+    /** The server's per-path reservation latency counts now (empty without spend control). */
+    private Map<SpendControl.Path, PathLatency.Snapshot> paths() {
+        Map<SpendControl.Path, PathLatency.Snapshot> m = new EnumMap<>(SpendControl.Path.class);
+        if (splitOf != null) {
+            for (SpendControl.Path p : SpendControl.Path.values()) {
+                m.put(p, splitOf.pathLatency(p).snapshot());
+            }
+        }
+        return m;
+    }
+
+    /**
+     * One row per decision path of the calls between two snapshots: how many, and the server-side time of the
+     * reservation (SpendControl.reserve, from its start to its decision) at p50 / p99 / max.
+     */
+    private void pathRows(
+            String phase,
+            String label,
+            Map<SpendControl.Path, PathLatency.Snapshot> before,
+            Map<SpendControl.Path, PathLatency.Snapshot> after) {
+        if (before.isEmpty()) {
+            return;
+        }
+        long total = 0;
+        for (SpendControl.Path p : SpendControl.Path.values()) {
+            total += after.get(p).minus(before.get(p)).count();
+        }
+        StringBuilder text = new StringBuilder();
+        for (SpendControl.Path p : SpendControl.Path.values()) {
+            PathLatency.Snapshot d = after.get(p).minus(before.get(p));
+            if (d.count() == 0) {
+                continue;
+            }
+            text.append(text.length() == 0 ? "" : "; ")
+                    .append(String.format(
+                            Locale.ROOT,
+                            "%s %,d (%.2f %%): p50 %s, p99 %s, max %s",
+                            p.name().toLowerCase(Locale.ROOT),
+                            d.count(),
+                            100.0 * d.count() / Math.max(1, total),
+                            micros(d.percentileMicros(50)),
+                            micros(d.percentileMicros(99)),
+                            micros(d.percentileMicros(100))));
+        }
+        rows.add(new String[] {
+            "reservation paths, " + phase + ", " + label,
+            text.toString(),
+            "server side (SpendControl.reserve), bucket upper bounds (within ~4 %); memory = decided against a budget"
+                    + " lease, database = allowed by the exact path"
+        });
+        log.printf(Locale.ROOT, "%s, %s: %s%n", label, phase, text);
+        SpendLeases leases = splitOf.leases();
+        if (leases != null) {
+            StringBuilder why = new StringBuilder();
+            for (SpendLeases.Fallback f : SpendLeases.Fallback.values()) {
+                why.append(why.length() == 0 ? "" : ", ")
+                        .append(f.name().toLowerCase(Locale.ROOT))
+                        .append(' ')
+                        .append(leases.fallbacks(f));
+            }
+            long[] grants = leases.reservationLeases();
+            why.append(String.format(
+                    Locale.ROOT,
+                    " (leases taken by database-path reservations: %d granted, %d declined, %d already open)",
+                    grants[0],
+                    grants[1],
+                    grants[2]));
+            long[] ends = leases.leaseEnds();
+            why.append(String.format(
+                    Locale.ROOT,
+                    " (leases ended: %d idle, %d close to zero, %d paused or closing, %d rows lost)",
+                    ends[0],
+                    ends[1],
+                    ends[2],
+                    ends[3]));
+            PathLatency.Snapshot sync = leases.syncLatency().snapshot();
+            rows.add(new String[] {
+                "budget lease fallbacks and syncs (cumulative) after " + phase + ", " + label,
+                "fallbacks: " + why + "; syncs " + sync.count() + ", " + leases.syncedCustomers()
+                        + " customer writes, sync transaction p50 " + micros(sync.percentileMicros(50)) + ", p99 "
+                        + micros(sync.percentileMicros(99)) + ", max " + micros(sync.percentileMicros(100)),
+                "why calls took the database path; the background sync's transaction time"
+            });
+            log.printf(Locale.ROOT, "%s, %s: fallbacks %s; syncs %s%n", label, phase, why, sync.count());
+        }
+    }
+
     private PrintWriter log;
 
     @Override
@@ -224,7 +315,11 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                     String label = (mode.equals("api_key") ? "API key" : "JWT (RS256)") + ", " + nCustomers
                             + (nCustomers == 1 ? " customer" : " customers") + " × " + nSessions + " sessions, "
                             + (pg ? "PostgreSQL" : "H2");
+                    SpendControl spend = app.context().getRegistry().findSingleByType(SpendControl.class);
+                    splitOf = spend;
+                    Map<SpendControl.Path, PathLatency.Snapshot> cold = paths();
                     warmUp(request);
+                    pathRows("warm-up (3,000 closed-loop calls, cold start)", label, cold, paths());
                     if (wrkAvailable()) {
                         // wrk generates the bodies in Lua the same way: every call is a new payment (a new hold)
                         wrk(port, secret, credentials, nSessions, label, work);
@@ -232,7 +327,6 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                         throughput(request, label);
                         latency(request, label);
                     }
-                    SpendControl spend = app.context().getRegistry().findSingleByType(SpendControl.class);
                     SpendLeases leases = spend == null ? null : spend.leases();
                     if (leases != null) {
                         rows.add(new String[] {
@@ -306,7 +400,9 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
             "wrk, " + connections + " connections, " + seconds + " s; p50 " + full.get("50%") + ", p99 "
                     + full.get("99%")
         });
+        Map<SpendControl.Path, PathLatency.Snapshot> before = paths();
         Map<String, String> steady = runWrk(paced, pacedConnections, url);
+        pathRows("paced run", label, before, paths());
         String note = "wrk, " + pacedConnections + " connections paced to about " + rate + "/s (measured "
                 + steady.get("rate") + "/s), " + seconds + " s";
         rows.add(new String[] {"measured rate of the paced run, " + label, steady.get("rate") + " requests/s", note});

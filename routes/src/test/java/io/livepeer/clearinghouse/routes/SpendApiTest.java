@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.livepeer.clearinghouse.testing.TestDatabases;
+import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -49,15 +50,31 @@ class SpendApiTest extends PipelineTestSupport {
         assertThat(json(authorize(stage, key)).path("status").asInt()).isEqualTo(200);
         JsonNode holds = json(request(
                 stage.httpPort(), "GET", "/api/spend/holds?customer_key=acme:pat", VIEWER_TOKEN, null, Map.of()));
-        assertThat(holds.path("holds")).hasSize(1);
-        assertThat(holds.path("holds").get(0).path("session_id").asText()).isEqualTo("9f8e7d6c");
-        assertThat(holds.path("holds").get(0).path("status").asText()).isEqualTo("open");
+        // the payment's hold, and the budget lease (on by default) that the first reservation took in the same
+        // transaction (docs/spend-control.md#budget-leases): both open, both counted as held
+        assertThat(holds.path("holds")).hasSize(2);
+        JsonNode payment = null;
+        JsonNode lease = null;
+        for (JsonNode h : holds.path("holds")) {
+            if (h.path("payment_type").asText().equals("lease")) {
+                lease = h;
+            } else {
+                payment = h;
+            }
+        }
+        assertThat(payment).isNotNull();
+        assertThat(lease).isNotNull();
+        assertThat(payment.path("session_id").asText()).isEqualTo("9f8e7d6c");
+        assertThat(payment.path("status").asText()).isEqualTo("open");
+        assertThat(lease.path("session_id").asText()).startsWith("lease:");
+        assertThat(lease.path("status").asText()).isEqualTo("open");
         JsonNode position = json(request(
                 stage.httpPort(), "GET", "/api/spend/customer?customer_key=acme:pat", VIEWER_TOKEN, null, Map.of()));
         assertThat(position.path("balance_usd_micros").asText()).isEqualTo("5000000");
-        assertThat(position.path("held_usd_micros").asText())
-                .isEqualTo(
-                        holds.path("holds").get(0).path("remaining_usd_micros").asText());
+        assertThat(new BigDecimal(position.path("held_usd_micros").asText()))
+                .isEqualByComparingTo(new BigDecimal(
+                                payment.path("remaining_usd_micros").asText())
+                        .add(new BigDecimal(lease.path("remaining_usd_micros").asText())));
         assertThat(position.path("overdraft_usd_micros").asText()).isEqualTo("0");
 
         // bad input names the field and pauses nothing

@@ -16,8 +16,12 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -91,6 +95,23 @@ public final class SpendControl {
             LagPolicy lagPolicy,
             Duration refresh) {}
 
+    /** How a reservation was decided (for {@link #pathLatency}). */
+    public enum Path {
+        /** allowed in memory against a budget lease */
+        MEMORY,
+        /** allowed by the database path (group commit or one transaction) */
+        DATABASE,
+        /** refused (any path: a refusal is always worded by the database path) or failed */
+        REFUSED
+    }
+
+    private final EnumMap<Path, PathLatency> pathLatency = new EnumMap<>(Path.class);
+
+    /** The time {@link #reserve} took, per decision path (server side, from its start to its decision). */
+    public PathLatency pathLatency(Path path) {
+        return pathLatency.get(path);
+    }
+
     /** The outcome of one reservation. */
     public record Outcome(Decision decision, BigDecimal hold, Duration window) {}
 
@@ -106,6 +127,15 @@ public final class SpendControl {
     private volatile Duration lag = Duration.ZERO;
     private volatile Instant lagReadAt = Instant.MIN;
     private volatile SpendLeases leases;
+    private final AtomicBoolean refreshingPauses = new AtomicBoolean();
+    private final AtomicBoolean refreshingLag = new AtomicBoolean();
+
+    /** Background re-reads of pauses and lag (one daemon thread for all instances of this class in the JVM). */
+    private static final ExecutorService REFRESHER = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "spend-control-refresh");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** What this instance knows of a session's latest hold: for the estimate; a retried call takes the exact path. */
     private record SessionMemo(Instant lastAt, Long sequence, int windowSeconds) {}
@@ -149,6 +179,9 @@ public final class SpendControl {
         this.clock = clock;
         this.usdPerEth = usdPerEth;
         this.markupPercent = markupPercent;
+        for (Path p : Path.values()) {
+            pathLatency.put(p, new PathLatency());
+        }
         this.sessions = Caffeine.newBuilder()
                 .maximumSize(200_000)
                 .expireAfterWrite(policy.maxInterval().plus(policy.longExpiry()))
@@ -232,23 +265,84 @@ public final class SpendControl {
     private List<Pause> pauses() throws SQLException {
         Instant now = clock.instant();
         List<Pause> current = pauses;
-        if (current == null || !now.isBefore(pausesReadAt.plus(policy.refresh()))) {
-            synchronized (this) {
-                if (pauses == null || !now.isBefore(pausesReadAt.plus(policy.refresh()))) {
-                    try {
-                        pauses = store.activePauses();
-                        pausesReadAt = now;
-                    } catch (SQLException e) {
-                        if (pauses == null) {
-                            throw e;
-                        }
-                        LOG.warn("kill switch: pauses cannot be re-read, keeping the last ones: {}", e.getMessage());
+        if (current != null && now.isBefore(pausesReadAt.plus(policy.refresh()))) {
+            return current;
+        }
+        if (current != null && now.isBefore(pausesReadAt.plus(staleLimit()))) {
+            // due, not late: re-read in the background and decide on the pauses as read (at most staleLimit old), so
+            // no request thread waits for the database (or for another request thread's read) on this path
+            refreshInBackground(refreshingPauses, this::readPausesQuietly);
+            return current;
+        }
+        synchronized (this) {
+            if (pauses == null || !now.isBefore(pausesReadAt.plus(staleLimit()))) {
+                try {
+                    pauses = store.activePauses();
+                    pausesReadAt = now;
+                } catch (SQLException e) {
+                    if (pauses == null) {
+                        throw e;
                     }
+                    LOG.warn("kill switch: pauses cannot be re-read, keeping the last ones: {}", e.getMessage());
                 }
-                current = pauses;
+            }
+            return pauses;
+        }
+    }
+
+    /**
+     * How old the pauses and the lag may be before a request waits for a fresh read: {@code 1.5 × refresh} (750 ms by
+     * default). Between {@code refresh} and this, requests use the last read and a background read replaces it.
+     */
+    private Duration staleLimit() {
+        return policy.refresh().plus(policy.refresh().dividedBy(2));
+    }
+
+    private void readPausesQuietly() {
+        Instant at = clock.instant();
+        try {
+            List<Pause> fresh = store.activePauses();
+            synchronized (this) {
+                if (!at.isBefore(pausesReadAt)) {
+                    pauses = fresh;
+                    pausesReadAt = at;
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("kill switch: pauses cannot be re-read, keeping the last ones: {}", e.getMessage());
+        }
+    }
+
+    private void readLagQuietly() {
+        Instant at = clock.instant();
+        try {
+            Duration measured = store.meteringLag(policy.holdTtl().plus(policy.longExpiry()));
+            synchronized (this) {
+                if (!at.isBefore(lagReadAt)) {
+                    lag = measured;
+                    lagReadAt = at;
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("spend control: metering lag cannot be measured: {}", e.getMessage());
+        }
+    }
+
+    /** Runs {@code read} on the refresher thread unless a read of the same kind is already under way. */
+    private void refreshInBackground(AtomicBoolean flag, Runnable read) {
+        if (flag.compareAndSet(false, true)) {
+            try {
+                REFRESHER.execute(() -> {
+                    try {
+                        read.run();
+                    } finally {
+                        flag.set(false);
+                    }
+                });
+            } catch (RuntimeException e) {
+                flag.set(false);
             }
         }
-        return current;
     }
 
     /** Re-reads the pauses now (after a pause on this instance, so it applies at once here). */
@@ -260,7 +354,10 @@ public final class SpendControl {
         }
     }
 
-    /** The metering lag as last measured (re-measured at most every {@code refresh}). */
+    /**
+     * The metering lag, re-measured when the last measure is older than {@code refresh} (waiting for it: the timer
+     * and tests call this).
+     */
     public Duration meteringLag() {
         Instant now = clock.instant();
         if (!now.isBefore(lagReadAt.plus(policy.refresh()))) {
@@ -278,9 +375,26 @@ public final class SpendControl {
         return lag;
     }
 
+    /**
+     * The metering lag for a request: the last measure while it is younger than {@code refresh}; up to
+     * {@code 1.5 × refresh} old the last measure while a background read replaces it; older, a fresh measure.
+     */
+    private Duration requestLag() {
+        Instant now = clock.instant();
+        Instant readAt = lagReadAt;
+        if (now.isBefore(readAt.plus(policy.refresh()))) {
+            return lag;
+        }
+        if (now.isBefore(readAt.plus(staleLimit()))) {
+            refreshInBackground(refreshingLag, this::readLagQuietly);
+            return lag;
+        }
+        return meteringLag();
+    }
+
     /** The 503 of the {@code deny} lag policy while metering lags, else empty. */
     public Optional<Decision> lagRefusal() {
-        if (policy.lagPolicy() == LagPolicy.DENY && lagging()) {
+        if (policy.lagPolicy() == LagPolicy.DENY && requestLag().compareTo(policy.lagThreshold()) > 0) {
             return Optional.of(Decision.deny(
                     503,
                     "billing_unavailable",
@@ -333,6 +447,25 @@ public final class SpendControl {
      */
     public Decision reserve(String customerKey, WebhookRequest request, MaxPrice maxPrice, String authId, Instant cap)
             throws SQLException {
+        long started = System.nanoTime();
+        Path[] path = {Path.REFUSED};
+        try {
+            Decision d = decideReservation(customerKey, request, maxPrice, authId, cap, path);
+            if (!d.allowed()) {
+                path[0] = Path.REFUSED;
+            }
+            return d;
+        } catch (SQLException | RuntimeException e) {
+            path[0] = Path.REFUSED;
+            throw e;
+        } finally {
+            pathLatency.get(path[0]).record(System.nanoTime() - started);
+        }
+    }
+
+    private Decision decideReservation(
+            String customerKey, WebhookRequest request, MaxPrice maxPrice, String authId, Instant cap, Path[] path)
+            throws SQLException {
         Optional<Decision> refusal = lagRefusal();
         if (refusal.isPresent()) {
             return refusal.get();
@@ -369,31 +502,34 @@ public final class SpendControl {
                             });
             if (quick != null) {
                 remember(memoKey, seq, planned.get());
+                path[0] = Path.MEMORY;
                 return quick;
             }
         }
-        Reservation<Decision> reservation =
-                new Reservation<>(customerKey, sessionId, seq, policy.defaultOverdraft(), p -> {
+        SpendStore.LeaseRequest leaseRequest = leased == null ? null : leased.leaseRequest(customerKey);
+        Reservation<Decision> reservation = new Reservation<>(
+                customerKey,
+                sessionId,
+                seq,
+                policy.defaultOverdraft(),
+                p -> {
                     Plan<Decision> plan = plan(p, null, request, maxPrice, authId, cap, price, markup);
                     planned.set(new Object[] {plan, p.now()});
                     return plan;
-                });
+                },
+                leaseRequest);
         try {
             Decision decided = groupCommit == null
-                    ? store.reserve(
-                            reservation.customerKey(),
-                            reservation.sessionId(),
-                            reservation.sequenceNumber(),
-                            reservation.defaultOverdraft(),
-                            reservation.planner())
+                    ? reservation.type(store.reserveAll(List.of(reservation)).get(0))
                     : groupCommit.reserve(reservation);
+            path[0] = Path.DATABASE;
             if (leased != null && decided.allowed()) {
                 Object[] p = planned.get();
                 remember(memoKey, seq, p);
                 @SuppressWarnings("unchecked")
                 Plan<Decision> plan = (Plan<Decision>) p[0];
                 if (plan.hold() != null) {
-                    leased.noteDatabaseAllow(customerKey, plan.hold().amount(), (Instant) p[1]);
+                    leased.noteDatabaseAllow(customerKey, plan.hold().amount(), (Instant) p[1], leaseRequest);
                 }
             }
             return decided;

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,12 @@ import org.slf4j.LoggerFactory;
 public final class SpendLeases implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SpendLeases.class);
+
+    /** A lease is sized for at least this many of the customer's largest holds (bursts between two syncs). */
+    static final BigDecimal MIN_HOLDS = BigDecimal.valueOf(8);
+
+    /** The most customers one full-sync transaction locks. */
+    static final int FULL_CHUNK = 32;
 
     /**
      * @param ttl           how long a lease stays usable in memory after its last successful sync
@@ -71,6 +78,9 @@ public final class SpendLeases implements AutoCloseable {
         BigDecimal ratePerSecond = BigDecimal.ZERO; // held USD micros per second (moving average)
         BigDecimal largestHold = BigDecimal.ZERO;
         Instant lastAllowAt = Instant.MIN;
+        Instant fullReadAt = Instant.MIN; // the last full sync (balance read) or lease grant of this customer
+        int grants; // leases granted by reservations in the database (a sync that began before one keeps it leased)
+        Instant askAgainAt = Instant.MIN; // a reservation's lease request found the customer close to zero
 
         Lease(String customerKey) {
             this.customerKey = customerKey;
@@ -162,12 +172,16 @@ public final class SpendLeases implements AutoCloseable {
         Lease lease = leases.get(customerKey);
         Instant now = clock.instant();
         if (lease == null || closed) {
-            fallbacks.incrementAndGet();
+            fallback(Fallback.NO_LEASE);
             return null;
         }
         synchronized (lease) {
-            if (!lease.leased || lease.releasing || !now.isBefore(lease.validUntil)) {
-                fallbacks.incrementAndGet();
+            if (!lease.leased || lease.releasing) {
+                fallback(lease.releasing ? Fallback.RELEASING : Fallback.NO_LEASE);
+                return null;
+            }
+            if (!now.isBefore(lease.validUntil)) {
+                fallback(Fallback.NOT_SYNCED);
                 return null;
             }
             // against the lease alone: available = floor + lease, so "available − hold ≥ floor" is "hold ≤ lease"
@@ -183,7 +197,7 @@ public final class SpendLeases implements AutoCloseable {
             BigDecimal far = floor.add(lease.available).add(lease.headroom).add(overdraft);
             SpendStore.Plan<Decision> plan = planner.plan(position, far);
             if (!plan.decision().allowed()) {
-                fallbacks.incrementAndGet();
+                fallback(Fallback.NOT_COVERED);
                 return null; // the exact path decides (and words) every refusal
             }
             NewHold hold = plan.hold();
@@ -197,12 +211,125 @@ public final class SpendLeases implements AutoCloseable {
         }
     }
 
+    /**
+     * A lease to take in the transaction of a reservation that takes the database path, when this instance holds
+     * none for the customer (so the customer's next calls are decided in memory, not after two calls and a sync):
+     * sized like a sync's top-up ({@code max(recent hold rate × cover, 8 × largest hold)}, at least 8 × this call's
+     * hold), never below the largest hold seen. Null when a lease is open or being given back, the customer is
+     * paused, or a request found it close to zero less than {@code ttl} ago.
+     */
+    SpendStore.LeaseRequest leaseRequest(String customerKey) {
+        if (closed || paused.test(customerKey)) {
+            return null;
+        }
+        Instant now = clock.instant();
+        Lease lease = leases.computeIfAbsent(customerKey, Lease::new);
+        synchronized (lease) {
+            if (lease.leased || lease.releasing || now.isBefore(lease.askAgainAt)) {
+                return null;
+            }
+            BigDecimal coverSeconds =
+                    BigDecimal.valueOf(settings.cover().toMillis()).movePointLeft(3);
+            BigDecimal target = lease.ratePerSecond.multiply(coverSeconds).max(lease.largestHold.multiply(MIN_HOLDS));
+            return new SpendStore.LeaseRequest(
+                    owner,
+                    target,
+                    lease.largestHold,
+                    floor,
+                    settings.maxFraction(),
+                    now.plus(settings.ttl()).plus(rowMargin));
+        }
+    }
+
+    /** Why a call took the database path ({@link #fallbacks(Fallback)}). */
+    public enum Fallback {
+        /** this instance holds no lease for the customer (first calls, given back, close to zero) */
+        NO_LEASE,
+        /** the lease is being given back (idle, paused, close to zero) */
+        RELEASING,
+        /** no successful sync within {@code ttl} */
+        NOT_SYNCED,
+        /** what is left of the lease does not cover the call's hold (or the call is refused) */
+        NOT_COVERED
+    }
+
+    private final AtomicLongArray fallbackReasons = new AtomicLongArray(Fallback.values().length);
+    private final PathLatency syncLatency = new PathLatency();
+    private final AtomicLong syncedCustomers = new AtomicLong();
+
+    private final AtomicLongArray grantCounts = new AtomicLongArray(3);
+    private final AtomicLongArray ends = new AtomicLongArray(4);
+
+    /** Leases given back or lost: {@code [idle, close to zero, paused or shutting down, row lost]}. */
+    public long[] leaseEnds() {
+        return new long[] {ends.get(0), ends.get(1), ends.get(2), ends.get(3)};
+    }
+
+    /**
+     * Leases asked for by reservations on the database path: {@code [granted, declined (close to zero), an open
+     * lease was already there]}.
+     */
+    public long[] reservationLeases() {
+        return new long[] {grantCounts.get(0), grantCounts.get(1), grantCounts.get(2)};
+    }
+
+    private void fallback(Fallback reason) {
+        fallbacks.incrementAndGet();
+        fallbackReasons.incrementAndGet(reason.ordinal());
+    }
+
+    /** Calls that took the database path for this reason. */
+    public long fallbacks(Fallback reason) {
+        return fallbackReasons.get(reason.ordinal());
+    }
+
+    /** How long each background sync's database transaction took. */
+    public PathLatency syncLatency() {
+        return syncLatency;
+    }
+
+    /** Customers written by all syncs so far (each sync counts each customer it wrote). */
+    public long syncedCustomers() {
+        return syncedCustomers.get();
+    }
+
     /** Records a reservation decided in the database (demand: a customer allowed twice gets a lease). */
     void noteDatabaseAllow(String customerKey, BigDecimal held, Instant at) {
+        noteDatabaseAllow(customerKey, held, at, null);
+    }
+
+    /**
+     * Records a reservation decided in the database, and the lease its transaction granted (committed), if any.
+     *
+     * @param request the lease request of {@link #leaseRequest} the reservation carried, or null
+     */
+    void noteDatabaseAllow(String customerKey, BigDecimal held, Instant at, SpendStore.LeaseRequest request) {
         Lease lease = leases.computeIfAbsent(customerKey, Lease::new);
         synchronized (lease) {
             lease.dbAllows++;
             noteHold(lease, held, at);
+            if (request == null) {
+                return;
+            }
+            grantCounts.incrementAndGet(
+                    request.existing() ? 2 : request.granted().signum() > 0 ? 0 : 1); // granted, declined, existing
+            if (request.existing()) {
+                return;
+            }
+            if (request.granted().signum() > 0 && !closed) {
+                lease.leased = true;
+                lease.grants++;
+                lease.available = lease.available.add(request.granted());
+                Instant valid = at.plus(settings.ttl());
+                if (valid.isAfter(lease.validUntil)) {
+                    lease.validUntil = valid;
+                }
+                lease.headroom = request.headroom();
+                lease.overdraft = request.overdraft().orElse(null);
+                lease.fullReadAt = at;
+            } else if (request.granted().signum() == 0) {
+                lease.askAgainAt = at.plus(settings.ttl()); // close to zero: the exact path goes on
+            }
         }
     }
 
@@ -231,28 +358,39 @@ public final class SpendLeases implements AutoCloseable {
         BigDecimal seconds = BigDecimal.valueOf(elapsed.toMillis()).movePointLeft(3);
         BigDecimal coverSeconds =
                 BigDecimal.valueOf(settings.cover().toMillis()).movePointLeft(3);
+        BigDecimal weight = BigDecimal.valueOf(1
+                        - Math.exp(-(double) elapsed.toMillis()
+                                / Math.max(1, settings.cover().toMillis())))
+                .setScale(6, RoundingMode.HALF_UP);
         List<LeaseSync> syncs = new ArrayList<>();
         List<Lease> involved = new ArrayList<>();
         List<BigDecimal> taken = new ArrayList<>(); // the lease amount a release took out of memory
+        List<Integer> generation = new ArrayList<>(); // each lease's grants when the sync took it
+        List<Instant> fullReadAt = new ArrayList<>(); // when each customer was last read by a full sync
         for (Lease lease : leases.values()) {
             synchronized (lease) {
+                // the recent hold rate: a moving average with a time constant of `cover` (a 100 ms sample of a
+                // customer paying a few times a second is mostly 0 or a burst: a short average swung with them and
+                // sized the lease below the next burst)
                 BigDecimal rate = lease.heldSinceSync.divide(seconds, 12, RoundingMode.UP);
                 lease.ratePerSecond = lease.ratePerSecond
-                        .multiply(new BigDecimal("0.7"))
-                        .add(rate.multiply(new BigDecimal("0.3")))
+                        .multiply(BigDecimal.ONE.subtract(weight))
+                        .add(rate.multiply(weight))
                         .setScale(12, RoundingMode.UP);
                 lease.heldSinceSync = BigDecimal.ZERO;
                 boolean idle = !now.isBefore(lease.lastAllowAt.plus(settings.idle()));
                 boolean release = lease.leased && (closed || lease.releasing || idle || paused.test(lease.customerKey));
+                if (release) {
+                    ends.incrementAndGet(lease.releasing ? 1 : idle ? 0 : 2); // close to zero, idle, paused/closed
+                }
                 if (!lease.leased && (idle || paused.test(lease.customerKey))) {
                     if (lease.pending.isEmpty()) {
                         leases.remove(lease.customerKey, lease);
                         continue;
                     }
                 }
-                BigDecimal target = lease.ratePerSecond
-                        .multiply(coverSeconds)
-                        .max(lease.largestHold.multiply(BigDecimal.valueOf(4)));
+                BigDecimal target =
+                        lease.ratePerSecond.multiply(coverSeconds).max(lease.largestHold.multiply(MIN_HOLDS));
                 BigDecimal topUp = BigDecimal.ZERO;
                 boolean wanted = lease.leased || lease.dbAllows >= 2;
                 if (!release
@@ -288,6 +426,8 @@ public final class SpendLeases implements AutoCloseable {
                         release));
                 involved.add(lease);
                 taken.add(out);
+                generation.add(lease.grants);
+                fullReadAt.add(lease.fullReadAt);
             }
         }
         previousSyncAt = now;
@@ -296,12 +436,61 @@ public final class SpendLeases implements AutoCloseable {
             return;
         }
         Instant validUntil = now.plus(settings.ttl());
-        List<LeaseResult> results;
+        // light: a lease that neither grows nor goes back, and whose customer was read less than idle ago, only has
+        // its holds written (no customer lock, no balance read: SpendStore.flushLeases); the rest take the full sync
+        List<Integer> lightIdx = new ArrayList<>();
+        List<Integer> fullIdx = new ArrayList<>();
+        for (int i = 0; i < syncs.size(); i++) {
+            LeaseSync s = syncs.get(i);
+            boolean light = s.leased()
+                    && !s.release()
+                    && s.topUp().signum() <= 0
+                    && now.isBefore(fullReadAt.get(i).plus(settings.idle()));
+            (light ? lightIdx : fullIdx).add(i);
+        }
+        LeaseResult[] results = new LeaseResult[syncs.size()];
+        boolean[] done = new boolean[syncs.size()];
+        long started = System.nanoTime();
         try {
-            results = store.syncLeases(owner, syncs, floor, settings.maxFraction(), validUntil.plus(rowMargin));
+            if (!lightIdx.isEmpty()) {
+                List<LeaseSync> light = new ArrayList<>(lightIdx.size());
+                lightIdx.forEach(i -> light.add(syncs.get(i)));
+                List<LeaseResult> lr = store.flushLeases(owner, light, validUntil.plus(rowMargin));
+                for (int k = 0; k < lightIdx.size(); k++) {
+                    int i = lightIdx.get(k);
+                    if (lr.get(k).lost()) {
+                        fullIdx.add(i); // its row is gone: the full sync writes its holds under the customer's lock
+                    } else {
+                        results[i] = lr.get(k);
+                        done[i] = true;
+                    }
+                }
+            }
+            // the full part in transactions of at most FULL_CHUNK customers (in key order): each holds its
+            // customers' locks only for its own few statements, so a reservation on the database path waits for a
+            // short transaction, not for one that writes every busy customer of the instance
+            fullIdx.sort(
+                    (x, y) -> syncs.get(x).customerKey().compareTo(syncs.get(y).customerKey()));
+            for (int from = 0; from < fullIdx.size(); from += FULL_CHUNK) {
+                List<Integer> chunk = fullIdx.subList(from, Math.min(fullIdx.size(), from + FULL_CHUNK));
+                List<LeaseSync> full = new ArrayList<>(chunk.size());
+                chunk.forEach(i -> full.add(syncs.get(i)));
+                List<LeaseResult> fr =
+                        store.syncLeases(owner, full, floor, settings.maxFraction(), validUntil.plus(rowMargin));
+                for (int k = 0; k < chunk.size(); k++) {
+                    results[chunk.get(k)] = fr.get(k);
+                    done[chunk.get(k)] = true;
+                }
+            }
+            syncLatency.record(System.nanoTime() - started);
+            syncedCustomers.addAndGet(syncs.size());
         } catch (SQLException | RuntimeException e) {
-            // put the holds back in front (written by the next sync), and the released amount back in memory
+            // put the holds not written back in front (written by the next sync), and the released amount back in
+            // memory; what a committed light part wrote is applied
             for (int i = 0; i < involved.size(); i++) {
+                if (done[i]) {
+                    continue;
+                }
                 Lease lease = involved.get(i);
                 synchronized (lease) {
                     List<LeasedHold> again = new ArrayList<>(syncs.get(i).holds());
@@ -312,11 +501,27 @@ public final class SpendLeases implements AutoCloseable {
                     }
                 }
             }
+            apply(involved, syncs, results, done, generation, validUntil, now);
             throw e;
         }
+        apply(involved, syncs, results, done, generation, validUntil, now);
+        lastSyncAt = now;
+    }
+
+    private void apply(
+            List<Lease> involved,
+            List<LeaseSync> syncs,
+            LeaseResult[] results,
+            boolean[] done,
+            List<Integer> generation,
+            Instant validUntil,
+            Instant now) {
         for (int i = 0; i < involved.size(); i++) {
+            if (!done[i]) {
+                continue;
+            }
             Lease lease = involved.get(i);
-            LeaseResult r = results.get(i);
+            LeaseResult r = results[i];
             synchronized (lease) {
                 if (syncs.get(i).release()) {
                     lease.leased = false;
@@ -325,12 +530,14 @@ public final class SpendLeases implements AutoCloseable {
                     lease.dbAllows = 0;
                     lease.validUntil = Instant.MIN;
                 } else if (r.lost()) {
+                    ends.incrementAndGet(3);
                     // the row expired elsewhere: nothing backs what was in memory any more
                     lease.available = r.granted();
                     lease.leased = r.open();
                 } else {
                     lease.available = lease.available.add(r.granted()).add(r.returned());
-                    lease.leased = r.open();
+                    // a reservation's transaction may have leased since this sync began (after its commit)
+                    lease.leased = r.open() || lease.grants != generation.get(i);
                 }
                 if (lease.leased) {
                     lease.validUntil = validUntil;
@@ -339,11 +546,13 @@ public final class SpendLeases implements AutoCloseable {
                     lease.releasing = lease.leased; // the exact path from now on; give back what is left
                     lease.dbAllows = 0;
                 }
-                lease.headroom = r.headroom();
-                lease.overdraft = r.overdraft().orElse(null);
+                if (r.headroom() != null) { // a full sync read the customer
+                    lease.headroom = r.headroom();
+                    lease.overdraft = r.overdraft().orElse(null);
+                    lease.fullReadAt = now;
+                }
             }
         }
-        lastSyncAt = now;
     }
 
     private void syncQuietly() {

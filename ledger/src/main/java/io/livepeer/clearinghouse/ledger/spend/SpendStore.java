@@ -140,10 +140,20 @@ public final class SpendStore {
                             customers.get(accountKeys.get(key)).balance = Amounts.micros(account.balance()));
             Batch batch = new Batch(h, now);
             List<Object> decisions = new ArrayList<>(reservations.size());
+            Map<String, LeaseRequest> leaseRequests = new TreeMap<>();
             for (Reservation<?> r : reservations) {
+                int held = batch.inserts.size() + batch.reopens.size();
                 decisions.add(decide(batch, r, customers.get(r.customerKey())));
+                if (r.lease() != null) {
+                    r.lease().reset();
+                    if (batch.inserts.size() + batch.reopens.size() > held) { // this call made a hold
+                        r.lease().held = batch.lastHoldAmount();
+                        leaseRequests.putIfAbsent(r.customerKey(), r.lease());
+                    }
+                }
             }
             batch.write(customers);
+            grantLeases(h, now, customers, leaseRequests);
             return decisions;
         });
     }
@@ -165,6 +175,14 @@ public final class SpendStore {
             this.h = h;
             this.now = now;
         }
+
+        /** The amount of the hold decided last (an insert or a reopen). */
+        BigDecimal lastHoldAmount() {
+            Object[] last = lastWasReopen ? reopens.get(reopens.size() - 1) : inserts.get(inserts.size() - 1);
+            return ((NewHold) last[lastWasReopen ? 1 : 3]).amount();
+        }
+
+        boolean lastWasReopen;
 
         void write(Map<String, Locked> customers) {
             if (!inserts.isEmpty()) {
@@ -259,6 +277,7 @@ public final class SpendStore {
             } else {
                 batch.inserts.add(new Object[] {customerKey, sessionId, sequenceNumber, hold});
             }
+            batch.lastWasReopen = twin != null;
             customer.added = customer.added.add(hold.amount());
             if (sessionId != null) {
                 batch.sessions.add(sessionKey);
@@ -283,6 +302,151 @@ public final class SpendStore {
             }
         }
         return plan.decision();
+    }
+
+    /**
+     * Budget leases taken in a reservation's own transaction ({@link LeaseRequest}): for each customer whose call
+     * asked for one and was allowed, unless the owner already has an open lease row for it, a lease row of
+     * {@code min(max(wanted, 8 × this call's hold), maxFraction × headroom)} with {@code headroom = balance − open
+     * holds (this batch's included) − floor}, never the overdraft; none when that is below {@code max(minGrant,
+     * this call's hold)} (close to zero). The rows are written and the running totals raised here, under the locks
+     * {@link #reserveAll} already holds.
+     */
+    private void grantLeases(Handle h, Instant now, Map<String, Locked> customers, Map<String, LeaseRequest> requests) {
+        if (requests.isEmpty()) {
+            return;
+        }
+        Map<String, Set<String>> byOwner = new HashMap<>(); // session -> customers
+        requests.forEach((c, r) -> byOwner.computeIfAbsent(leaseSession(r.owner), k -> new TreeSet<>())
+                .add(c));
+        Set<List<String>> open = new HashSet<>();
+        for (Map.Entry<String, Set<String>> e : byOwner.entrySet()) {
+            List<String> list = new ArrayList<>(e.getValue());
+            StringBuilder in = new StringBuilder();
+            for (int i = 0; i < list.size(); i++) {
+                in.append(i == 0 ? ":c" : ", :c").append(i);
+            }
+            Query q = h.createQuery("SELECT customer_key FROM spend_holds WHERE session_id = :s AND status = 'OPEN'"
+                            + " AND payment_type = '" + LEASE_TYPE + "' AND customer_key IN (" + in + ")")
+                    .bind("s", e.getKey());
+            for (int i = 0; i < list.size(); i++) {
+                q.bind("c" + i, list.get(i));
+            }
+            q.mapTo(String.class).forEach(c -> open.add(List.of(e.getKey(), c)));
+        }
+        PreparedBatch insert = h.prepareBatch(LEASE_INSERT);
+        Map<String, BigDecimal> added = new TreeMap<>();
+        boolean any = false;
+        for (Map.Entry<String, LeaseRequest> e : requests.entrySet()) {
+            String c = e.getKey();
+            LeaseRequest r = e.getValue();
+            Locked customer = customers.get(c);
+            String session = leaseSession(r.owner);
+            BigDecimal headroom = customer.balance
+                    .subtract(customer.held)
+                    .subtract(customer.added)
+                    .subtract(r.floor);
+            r.overdraft = customer.overdraft;
+            r.headroom = headroom;
+            if (open.contains(List.of(session, c))) {
+                r.existing = true; // this instance's sync made one meanwhile: it tops that one up
+                continue;
+            }
+            BigDecimal wanted = r.wanted.max(r.held.multiply(r.minHolds));
+            BigDecimal cap = headroom.multiply(r.maxFraction).setScale(12, RoundingMode.DOWN);
+            BigDecimal grant = wanted.min(cap);
+            if (grant.signum() <= 0 || grant.compareTo(r.minGrant.max(r.held)) < 0) {
+                continue; // close to zero: the exact path goes on deciding
+            }
+            insert.bind("c", c)
+                    .bind("s", session)
+                    .bind("grant", grant)
+                    .bind("now", now)
+                    .bind("expires", r.expiresAt)
+                    .add();
+            any = true;
+            added.put(c, grant);
+            r.granted = grant;
+            r.headroom = headroom.subtract(grant);
+        }
+        if (any) {
+            insert.execute();
+            PreparedBatch held = h.prepareBatch(
+                    "UPDATE spend_customers SET held_usd_micros = held_usd_micros + :d WHERE customer_key = :c");
+            added.forEach((c, d) -> held.bind("d", d).bind("c", c).add());
+            held.execute();
+        }
+    }
+
+    /**
+     * A budget lease asked for by a reservation that takes the database path ({@link Reservation#lease()}), so a
+     * customer is leased on its first such call instead of after the next background sync. Written by
+     * {@link #reserveAll} inside its transaction; read the results only after it returned (committed).
+     */
+    public static final class LeaseRequest {
+        final String owner;
+        final BigDecimal wanted;
+        final BigDecimal minGrant;
+        final BigDecimal floor;
+        final BigDecimal maxFraction;
+        final Instant expiresAt;
+        BigDecimal minHolds = BigDecimal.valueOf(8);
+        BigDecimal held = BigDecimal.ZERO;
+        private volatile BigDecimal granted = BigDecimal.ZERO;
+        private volatile BigDecimal headroom = BigDecimal.ZERO;
+        private volatile Optional<BigDecimal> overdraft = Optional.empty();
+        private volatile boolean existing;
+
+        /**
+         * @param owner       the instance's lease owner id ({@link #leaseSession})
+         * @param wanted      the lease wanted (USD micros; at least 8 × the call's own hold is asked)
+         * @param minGrant    no lease below this (nor below the call's own hold): the customer is close to zero
+         * @param floor       the balance floor (USD micros)
+         * @param maxFraction the largest part of the customer's headroom the lease takes
+         * @param expiresAt   the lease row's expiry
+         */
+        public LeaseRequest(
+                String owner,
+                BigDecimal wanted,
+                BigDecimal minGrant,
+                BigDecimal floor,
+                BigDecimal maxFraction,
+                Instant expiresAt) {
+            this.owner = owner;
+            this.wanted = wanted;
+            this.minGrant = minGrant;
+            this.floor = floor;
+            this.maxFraction = maxFraction;
+            this.expiresAt = expiresAt;
+        }
+
+        void reset() {
+            held = BigDecimal.ZERO;
+            granted = BigDecimal.ZERO;
+            headroom = BigDecimal.ZERO;
+            overdraft = Optional.empty();
+            existing = false;
+        }
+
+        /** USD micros leased (0: none, close to zero or an open lease already there). */
+        public BigDecimal granted() {
+            return granted;
+        }
+
+        /** {@code balance − open holds − floor} after the grant (USD micros). */
+        public BigDecimal headroom() {
+            return headroom;
+        }
+
+        /** The customer's own overdraft limit, or empty. */
+        public Optional<BigDecimal> overdraft() {
+            return overdraft;
+        }
+
+        /** Whether the owner already had an open lease row for the customer (nothing was granted). */
+        public boolean existing() {
+            return existing;
+        }
     }
 
     /** A customer's row under the reservation lock, and what a batch adds to its open holds. */
@@ -411,7 +575,11 @@ public final class SpendStore {
             Map<String, BigDecimal> released = new TreeMap<>();
             Map<Long, Hold> before = new HashMap<>();
             open.forEach(o -> before.put(o.id(), o));
-            for (Hold u : changed.values()) {
+            // one lock order for every writer: the customers whose holds change (key order), then the holds (id order)
+            lockCustomersFirst(
+                    h,
+                    changed.values().stream().map(Hold::customerKey).distinct().toList());
+            for (Hold u : new TreeMap<>(changed).values()) {
                 int updated = h.createUpdate(
                                 "UPDATE spend_holds SET remaining = :remaining, status = :status, closed_at = :closed_at,"
                                         + " closed_by = :closed_by WHERE id = :id AND status = 'OPEN'")
@@ -480,6 +648,13 @@ public final class SpendStore {
             if (due.isEmpty()) {
                 return 0;
             }
+            // one lock order for every writer: the customers (key order), then their holds (id order); updating the
+            // holds first deadlocked with a lease sync or reservation holding the customer and writing one of them
+            Set<String> customers = new TreeSet<>();
+            due.forEach(d -> customers.add(d.customerKey()));
+            lockCustomersFirst(h, customers);
+            due = new ArrayList<>(due);
+            due.sort(java.util.Comparator.comparingLong(Hold::id));
             PreparedBatch batch = h.prepareBatch("UPDATE spend_holds SET status = 'EXPIRED', closed_at = :now,"
                     + " closed_by = 'expiry' WHERE id = :id AND status = 'OPEN'");
             for (Hold d : due) {
@@ -497,6 +672,17 @@ public final class SpendStore {
             release(h, released);
             return expired;
         });
+    }
+
+    /**
+     * Locks customers' {@code spend_customers} rows in the database's key order before a writer touches any of their
+     * holds: the one lock order of every writer (reservations, lease syncs, settling, expiry), so none of them can
+     * hold a hold row while waiting for a customer another holds while waiting for that hold row.
+     */
+    private void lockCustomersFirst(Handle h, Collection<String> customers) {
+        if (!customers.isEmpty()) {
+            selectForUpdate(h, customers);
+        }
     }
 
     /**
@@ -646,6 +832,10 @@ public final class SpendStore {
     /** {@code spend_holds.payment_type} of a lease row: a slice of a customer's available balance one instance holds. */
     public static final String LEASE_TYPE = "lease";
 
+    private static final String LEASE_INSERT = "INSERT INTO spend_holds (customer_key, session_id, sequence_number,"
+            + " payment_type, amount, remaining, window_seconds, status, created_at, expires_at) VALUES (:c, :s, NULL,"
+            + " '" + LEASE_TYPE + "', :grant, :grant, 0, 'OPEN', :now, :expires)";
+
     /** {@code spend_holds.session_id} of the lease rows of one owner (application instance). */
     public static String leaseSession(String owner) {
         return "lease:" + owner;
@@ -708,20 +898,10 @@ public final class SpendStore {
                     .forEach(e -> leased.merge(e.getKey(), e.getValue(), BigDecimal::add));
             // the holds allowed in memory: one batch, a retried session and sequence is skipped by the unique key
             List<Object[]> flushed = new ArrayList<>(); // customer, LeasedHold
-            PreparedBatch insert = h.prepareBatch("INSERT INTO spend_holds (customer_key, session_id, sequence_number,"
-                    + " payment_type, amount, remaining, window_seconds, status, created_at, expires_at) VALUES (:c,"
-                    + " :s, :n, :type, :amount, :amount, :window, 'OPEN', :at, :expires) ON CONFLICT DO NOTHING");
+            PreparedBatch insert = h.prepareBatch(FLUSHED_HOLD_INSERT);
             for (LeaseSync s : syncs) {
                 for (LeasedHold lh : s.holds()) {
-                    insert.bind("c", s.customerKey())
-                            .bind("s", lh.sessionId())
-                            .bind("n", lh.sequenceNumber())
-                            .bind("type", lh.hold().paymentType())
-                            .bind("amount", lh.hold().amount())
-                            .bind("window", lh.hold().windowSeconds())
-                            .bind("at", lh.allowedAt())
-                            .bind("expires", lh.hold().expiresAt())
-                            .add();
+                    bindFlushed(insert, s.customerKey(), lh).add();
                     flushed.add(new Object[] {s.customerKey(), lh});
                 }
             }
@@ -746,10 +926,7 @@ public final class SpendStore {
             PreparedBatch leaseRelease = h.prepareBatch("UPDATE spend_holds SET remaining = 0, status = 'SETTLED',"
                     + " closed_at = :now, closed_by = 'lease-release' WHERE customer_key = :c AND session_id = :s"
                     + " AND status = 'OPEN' AND payment_type = '" + LEASE_TYPE + "'");
-            PreparedBatch leaseInsert = h.prepareBatch("INSERT INTO spend_holds (customer_key, session_id,"
-                    + " sequence_number, payment_type, amount, remaining, window_seconds, status, created_at,"
-                    + " expires_at) VALUES (:c, :s, NULL, '" + LEASE_TYPE + "', :grant, :grant, 0, 'OPEN', :now,"
-                    + " :expires)");
+            PreparedBatch leaseInsert = h.prepareBatch(LEASE_INSERT);
             boolean updates = false;
             boolean releases = false;
             boolean inserts = false;
@@ -833,6 +1010,121 @@ public final class SpendStore {
     }
 
     /**
+     * The light part of a lease sync: customers whose lease neither grows nor goes back only need the holds allowed
+     * in memory written, drawn from their lease row, and the row renewed. The lease already counts those holds in the
+     * running open-hold total, so nothing about the customer changes: no {@code spend_customers} lock and no balance
+     * read, so reservations and syncs of the same customers on the database path do not wait for this transaction.
+     * It locks only this owner's lease rows (in key order), then writes the holds as {@link #syncLeases} does.
+     * A customer whose lease row is no longer open is left out (its result says {@code lost}): it needs the full
+     * {@link #syncLeases}, where its holds then count on their own under the customer's lock.
+     *
+     * @param owner     the instance's lease owner id
+     * @param syncs     per customer: the holds to write (each {@code leased}, no top-up, no release)
+     * @param expiresAt the lease rows' new expiry
+     * @return per customer, in the order given; {@code headroom} null (not read) and {@code overdraft} empty
+     * @throws SQLException when a statement or the commit fails: nothing is stored
+     */
+    public List<LeaseResult> flushLeases(String owner, List<LeaseSync> syncs, Instant expiresAt) throws SQLException {
+        if (syncs.isEmpty()) {
+            return List.of();
+        }
+        String session = leaseSession(owner);
+        return database.inTransaction(h -> {
+            List<String> list = new ArrayList<>(
+                    new TreeSet<>(syncs.stream().map(LeaseSync::customerKey).toList()));
+            StringBuilder in = new StringBuilder();
+            for (int i = 0; i < list.size(); i++) {
+                in.append(i == 0 ? ":c" : ", :c").append(i);
+            }
+            Query leaseQuery = h.createQuery("SELECT customer_key, remaining FROM spend_holds WHERE session_id = :s"
+                            + " AND status = 'OPEN' AND payment_type = '" + LEASE_TYPE + "' AND customer_key IN ("
+                            + in + ") ORDER BY customer_key "
+                            + database.dialect().rowLockForUpdate())
+                    .bind("s", session);
+            for (int i = 0; i < list.size(); i++) {
+                leaseQuery.bind("c" + i, list.get(i));
+            }
+            Map<String, BigDecimal> leased = new HashMap<>();
+            leaseQuery
+                    .map((rs, ctx) -> Map.entry(rs.getString("customer_key"), Rows.micros(rs, "remaining")))
+                    .forEach(e -> leased.merge(e.getKey(), e.getValue(), BigDecimal::add));
+            List<Object[]> flushed = new ArrayList<>();
+            PreparedBatch insert = h.prepareBatch(FLUSHED_HOLD_INSERT);
+            for (LeaseSync s : syncs) {
+                if (!leased.containsKey(s.customerKey())) {
+                    continue;
+                }
+                for (LeasedHold lh : s.holds()) {
+                    bindFlushed(insert, s.customerKey(), lh).add();
+                    flushed.add(new Object[] {s.customerKey(), lh});
+                }
+            }
+            Map<String, BigDecimal> written = new HashMap<>();
+            Map<String, BigDecimal> returned = new HashMap<>();
+            if (!flushed.isEmpty()) {
+                int[] counts = insert.execute();
+                for (int i = 0; i < counts.length; i++) {
+                    String c = (String) flushed.get(i)[0];
+                    LeasedHold lh = (LeasedHold) flushed.get(i)[1];
+                    if (counts[i] == 0 && !reopenFlushed(h, c, lh)) {
+                        returned.merge(c, lh.hold().amount(), BigDecimal::add);
+                    } else {
+                        written.merge(c, lh.hold().amount(), BigDecimal::add);
+                    }
+                }
+            }
+            PreparedBatch leaseUpdate = h.prepareBatch("UPDATE spend_holds SET remaining = remaining - :used,"
+                    + " expires_at = :expires WHERE customer_key = :c AND session_id = :s AND status = 'OPEN'"
+                    + " AND payment_type = '" + LEASE_TYPE + "'");
+            boolean any = false;
+            List<LeaseResult> results = new ArrayList<>(syncs.size());
+            for (LeaseSync s : syncs) {
+                String c = s.customerKey();
+                if (!leased.containsKey(c)) {
+                    results.add(new LeaseResult(
+                            c, false, BigDecimal.ZERO, BigDecimal.ZERO, true, false, null, Optional.empty()));
+                    continue;
+                }
+                leaseUpdate
+                        .bind("used", written.getOrDefault(c, BigDecimal.ZERO))
+                        .bind("expires", expiresAt)
+                        .bind("c", c)
+                        .bind("s", session)
+                        .add();
+                any = true;
+                results.add(new LeaseResult(
+                        c,
+                        true,
+                        BigDecimal.ZERO,
+                        returned.getOrDefault(c, BigDecimal.ZERO),
+                        false,
+                        false,
+                        null,
+                        Optional.empty()));
+            }
+            if (any) {
+                leaseUpdate.execute();
+            }
+            return results;
+        });
+    }
+
+    private static final String FLUSHED_HOLD_INSERT = "INSERT INTO spend_holds (customer_key, session_id,"
+            + " sequence_number, payment_type, amount, remaining, window_seconds, status, created_at, expires_at)"
+            + " VALUES (:c, :s, :n, :type, :amount, :amount, :window, 'OPEN', :at, :expires) ON CONFLICT DO NOTHING";
+
+    private static PreparedBatch bindFlushed(PreparedBatch insert, String customerKey, LeasedHold lh) {
+        return insert.bind("c", customerKey)
+                .bind("s", lh.sessionId())
+                .bind("n", lh.sequenceNumber())
+                .bind("type", lh.hold().paymentType())
+                .bind("amount", lh.hold().amount())
+                .bind("window", lh.hold().windowSeconds())
+                .bind("at", lh.allowedAt())
+                .bind("expires", lh.hold().expiresAt());
+    }
+
+    /**
      * A flushed hold whose session and sequence already has a row: a settled or expired one is opened again with the
      * new amount (as a reservation would); an open one already covers the payment.
      *
@@ -892,7 +1184,8 @@ public final class SpendStore {
      * @param returned     amounts of flushed holds that an open hold already covered, given back to the lease
      * @param lost         the lease row was no longer open (expired elsewhere)
      * @param closeToZero  a top-up was wanted but the customer's headroom is too small: use the exact path
-     * @param headroom     balance − open holds − floor after the sync (USD micros; leases counted as held)
+     * @param headroom     balance − open holds − floor after the sync (USD micros; leases counted as held), null when
+     *                     the sync did not read it ({@link #flushLeases})
      * @param overdraft    the customer's own overdraft limit, or empty (the default applies)
      */
     public record LeaseResult(
@@ -1060,13 +1353,25 @@ public final class SpendStore {
      * @param sequenceNumber   {@code state.SequenceNumber}, or null
      * @param defaultOverdraft the overdraft limit (USD micros) of customers without their own
      * @param planner          the decision given the customer's position (pure: it may run on another thread)
+     * @param lease            a budget lease to take in the same transaction when the call is allowed, or null
      */
     public record Reservation<T>(
             String customerKey,
             String sessionId,
             Long sequenceNumber,
             BigDecimal defaultOverdraft,
-            Planner<T> planner) {
+            Planner<T> planner,
+            LeaseRequest lease) {
+
+        /** A reservation that asks for no budget lease. */
+        public Reservation(
+                String customerKey,
+                String sessionId,
+                Long sequenceNumber,
+                BigDecimal defaultOverdraft,
+                Planner<T> planner) {
+            this(customerKey, sessionId, sequenceNumber, defaultOverdraft, planner, null);
+        }
 
         /** This reservation's decision out of {@link #reserveAll}'s list. */
         @SuppressWarnings("unchecked")

@@ -8,9 +8,13 @@ import io.livepeer.clearinghouse.bridge.WebhookRequest;
 import io.livepeer.clearinghouse.routes.bridge.AuthorizeModel.AuthorizeRequest;
 import io.livepeer.clearinghouse.routes.bridge.AuthorizeModel.AuthorizeResponse;
 import io.livepeer.clearinghouse.routes.http.ApiSupport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Optional;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
@@ -85,7 +89,7 @@ public final class SignerBridgeRoutes extends RouteBuilder {
             reply(exchange, 401, Decision.deny(401, "unauthorized_webhook_caller", "unauthorized webhook caller"));
             status = -401;
         } else {
-            byte[] body = exchange.getMessage().getBody(byte[].class);
+            byte[] body = body(exchange);
             if (ApiSupport.isForm(exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class))) {
                 // go-livepeer sends application/json; a form would arrive parsed and without its raw body
                 reply(exchange, 400, Decision.deny(400, "bad_request", "Content-Type must be application/json"));
@@ -116,6 +120,40 @@ public final class SignerBridgeRoutes extends RouteBuilder {
             }
         }
         metrics.decision(status, System.nanoTime() - started);
+    }
+
+    /**
+     * The raw body. platform-http hands it over as an InputStream; Camel's converter would copy it through an 8 KiB
+     * buffered stream and an 8 KiB transfer buffer per call (about a quarter of this route's allocation at 1,000
+     * calls/s, profiled): read exactly what is there instead (at most {@code MAX_BODY + 1} bytes, enough to refuse a
+     * larger body).
+     */
+    private static byte[] body(Exchange exchange) {
+        Object raw = exchange.getMessage().getBody();
+        if (raw instanceof byte[] bytes) {
+            return bytes;
+        }
+        if (raw instanceof InputStream in) {
+            try (in) {
+                int ready = in.available();
+                byte[] first = in.readNBytes(Math.max(0, Math.min(ready, MAX_BODY + 1)));
+                if (first.length > MAX_BODY) {
+                    return first;
+                }
+                int next = in.read();
+                if (next < 0) {
+                    return first; // all of it was available: no further buffer
+                }
+                byte[] rest = in.readNBytes(MAX_BODY - first.length);
+                byte[] all = Arrays.copyOf(first, first.length + 1 + rest.length);
+                all[first.length] = (byte) next;
+                System.arraycopy(rest, 0, all, first.length + 1, rest.length);
+                return all;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return exchange.getMessage().getBody(byte[].class);
     }
 
     private boolean callerAuthenticated(Exchange exchange) {
