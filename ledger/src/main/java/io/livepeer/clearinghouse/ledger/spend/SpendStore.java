@@ -897,29 +897,9 @@ public final class SpendStore {
                     .map((rs, ctx) -> Map.entry(rs.getString("customer_key"), Rows.micros(rs, "remaining")))
                     .forEach(e -> leased.merge(e.getKey(), e.getValue(), BigDecimal::add));
             // the holds allowed in memory: one batch, a retried session and sequence is skipped by the unique key
-            List<Object[]> flushed = new ArrayList<>(); // customer, LeasedHold
-            PreparedBatch insert = h.prepareBatch(FLUSHED_HOLD_INSERT);
-            for (LeaseSync s : syncs) {
-                for (LeasedHold lh : s.holds()) {
-                    bindFlushed(insert, s.customerKey(), lh).add();
-                    flushed.add(new Object[] {s.customerKey(), lh});
-                }
-            }
             Map<String, BigDecimal> written = new HashMap<>();
             Map<String, BigDecimal> returned = new HashMap<>();
-            if (!flushed.isEmpty()) {
-                int[] counts = insert.execute();
-                for (int i = 0; i < counts.length; i++) {
-                    String c = (String) flushed.get(i)[0];
-                    LeasedHold lh = (LeasedHold) flushed.get(i)[1];
-                    BigDecimal amount = lh.hold().amount();
-                    if (counts[i] == 0 && !reopenFlushed(h, c, lh)) {
-                        returned.merge(c, amount, BigDecimal::add); // an open hold already covers this payment
-                    } else {
-                        written.merge(c, amount, BigDecimal::add);
-                    }
-                }
-            }
+            writeFlushedHolds(h, syncs, c -> true, written, returned);
             PreparedBatch leaseUpdate = h.prepareBatch("UPDATE spend_holds SET remaining = remaining - :used + :grant,"
                     + " amount = amount + :grant, expires_at = :expires WHERE customer_key = :c AND session_id = :s"
                     + " AND status = 'OPEN' AND payment_type = '" + LEASE_TYPE + "'");
@@ -1048,31 +1028,9 @@ public final class SpendStore {
             leaseQuery
                     .map((rs, ctx) -> Map.entry(rs.getString("customer_key"), Rows.micros(rs, "remaining")))
                     .forEach(e -> leased.merge(e.getKey(), e.getValue(), BigDecimal::add));
-            List<Object[]> flushed = new ArrayList<>();
-            PreparedBatch insert = h.prepareBatch(FLUSHED_HOLD_INSERT);
-            for (LeaseSync s : syncs) {
-                if (!leased.containsKey(s.customerKey())) {
-                    continue;
-                }
-                for (LeasedHold lh : s.holds()) {
-                    bindFlushed(insert, s.customerKey(), lh).add();
-                    flushed.add(new Object[] {s.customerKey(), lh});
-                }
-            }
             Map<String, BigDecimal> written = new HashMap<>();
             Map<String, BigDecimal> returned = new HashMap<>();
-            if (!flushed.isEmpty()) {
-                int[] counts = insert.execute();
-                for (int i = 0; i < counts.length; i++) {
-                    String c = (String) flushed.get(i)[0];
-                    LeasedHold lh = (LeasedHold) flushed.get(i)[1];
-                    if (counts[i] == 0 && !reopenFlushed(h, c, lh)) {
-                        returned.merge(c, lh.hold().amount(), BigDecimal::add);
-                    } else {
-                        written.merge(c, lh.hold().amount(), BigDecimal::add);
-                    }
-                }
-            }
+            writeFlushedHolds(h, syncs, leased::containsKey, written, returned);
             PreparedBatch leaseUpdate = h.prepareBatch("UPDATE spend_holds SET remaining = remaining - :used,"
                     + " expires_at = :expires WHERE customer_key = :c AND session_id = :s AND status = 'OPEN'"
                     + " AND payment_type = '" + LEASE_TYPE + "'");
@@ -1112,6 +1070,45 @@ public final class SpendStore {
     private static final String FLUSHED_HOLD_INSERT = "INSERT INTO spend_holds (customer_key, session_id,"
             + " sequence_number, payment_type, amount, remaining, window_seconds, status, created_at, expires_at)"
             + " VALUES (:c, :s, :n, :type, :amount, :amount, :window, 'OPEN', :at, :expires) ON CONFLICT DO NOTHING";
+
+    /**
+     * Writes the holds an instance allowed in memory for the customers {@code included} accepts, as one batch: a
+     * retried session and sequence is skipped by the unique key (or reopened when its hold was closed). Adds each
+     * customer's written amount (USD micros, drawn from the lease) to {@code written} and the amount an open hold
+     * already covered to {@code returned}.
+     */
+    private static void writeFlushedHolds(
+            Handle h,
+            List<LeaseSync> syncs,
+            java.util.function.Predicate<String> included,
+            Map<String, BigDecimal> written,
+            Map<String, BigDecimal> returned) {
+        List<Object[]> flushed = new ArrayList<>(); // customer, LeasedHold
+        PreparedBatch insert = h.prepareBatch(FLUSHED_HOLD_INSERT);
+        for (LeaseSync s : syncs) {
+            if (!included.test(s.customerKey())) {
+                continue;
+            }
+            for (LeasedHold lh : s.holds()) {
+                bindFlushed(insert, s.customerKey(), lh).add();
+                flushed.add(new Object[] {s.customerKey(), lh});
+            }
+        }
+        if (flushed.isEmpty()) {
+            return;
+        }
+        int[] counts = insert.execute();
+        for (int i = 0; i < counts.length; i++) {
+            String c = (String) flushed.get(i)[0];
+            LeasedHold lh = (LeasedHold) flushed.get(i)[1];
+            BigDecimal amount = lh.hold().amount();
+            if (counts[i] == 0 && !reopenFlushed(h, c, lh)) {
+                returned.merge(c, amount, BigDecimal::add); // an open hold already covers this payment
+            } else {
+                written.merge(c, amount, BigDecimal::add);
+            }
+        }
+    }
 
     private static PreparedBatch bindFlushed(PreparedBatch insert, String customerKey, LeasedHold lh) {
         return insert.bind("c", customerKey)
