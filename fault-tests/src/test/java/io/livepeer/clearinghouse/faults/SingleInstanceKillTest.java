@@ -61,6 +61,8 @@ class SingleInstanceKillTest {
         int kills = FaultRig.KILLS;
         long seed = Long.getLong("fault.seed", System.nanoTime());
         Random random = new Random(seed);
+        // printed first, so a failing run can be repeated with -Dfault.seed=…
+        System.out.println("kill test " + engine + ": seed " + seed);
         try (FaultRig rig = new FaultRig(broker, "kill-" + engine);
                 FakeOpenMeter openMeter = FakeOpenMeter.start().countOnly()) {
             Map<String, String> env = rig.appEnv(database, openMeter.v1BaseUrl());
