@@ -140,7 +140,17 @@ final class H2IdentityRecovery {
             rs.next();
             long base = rs.getLong(1);
             long max = rs.getLong(2);
-            return rs.wasNull() ? base : Math.max(base, max + 1);
+            if (rs.wasNull() || base > max) {
+                return base;
+            }
+            LOG.warn(
+                    "H2 identity repair: {}.{} would have handed out {} again, its rows go up to {}: restarted after them"
+                            + " (the database was not closed cleanly)",
+                    identity.table(),
+                    identity.column(),
+                    base,
+                    max);
+            return max + 1;
         }
     }
 
