@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * replaces a stale one when no live transaction holds its id: once while a second connection holds the lowest id and
  * lets it go, once without; one of the two passes always succeeds (a pass that meets its own id waits H2's 2 s and is
  * logged). It runs only when this process is the database's only session (the process that opened the file, before
- * its pool): never beside a running application that serves the file ({@code AUTO_SERVER}).
+ * its pool) and an administrator: never beside a running application that serves the file ({@code AUTO_SERVER}).
  */
 final class H2IdentityRecovery {
 
@@ -51,17 +51,20 @@ final class H2IdentityRecovery {
      * @param url      the pool's H2 URL ({@link SqlDialect#connectionUrl})
      * @param user     user
      * @param password password (never logged)
-     * @return how many identity columns were rewritten, -1 when skipped because other sessions use the database
+     * @return how many identity columns were rewritten, -1 when skipped (other sessions use the database, or the user
+     *     is not an administrator)
      * @throws SQLException when the database cannot be opened or read (a failed rewrite is logged, not thrown)
      */
     static int repair(String url, String user, String password) throws SQLException {
         List<Identity> identities;
         try (Connection c = DriverManager.getConnection(url, user, password);
                 Statement s = c.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS")) {
+            // only an administrator sees every session (and may alter every table)
+            try (ResultSet rs = s.executeQuery("SELECT (SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS),"
+                    + " (SELECT IS_ADMIN FROM INFORMATION_SCHEMA.USERS WHERE USER_NAME = CURRENT_USER)")) {
                 rs.next();
-                if (rs.getLong(1) > 1) {
-                    LOG.debug("H2 identity repair skipped: other sessions use the database");
+                if (rs.getLong(1) > 1 || !rs.getBoolean(2)) {
+                    LOG.debug("H2 identity repair skipped: other sessions use the database, or the user is no admin");
                     return -1;
                 }
             }
