@@ -82,6 +82,10 @@ public final class MeteringBatchProcessor implements Processor, AutoCloseable {
 
     private volatile Instant lastBatchAt;
     private final AtomicBoolean fallbackAnnounced = new AtomicBoolean();
+    /** The refusal that split the part being stored on this thread, null when it was stored whole. */
+    private final ThreadLocal<String> refusedWhole = new ThreadLocal<>();
+    /** Per partition: since when each of its batches was refused whole and stored only in parts. */
+    private final Map<Integer, Splitting> splitting = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Prefix of the reason of a record the database refused (the database's own reason follows). */
     static final String REFUSED = "refused by the database: ";
@@ -389,7 +393,23 @@ public final class MeteringBatchProcessor implements Processor, AutoCloseable {
                 metrics.skipped(s.eventType());
             }
         }
+        refusedWhole.remove();
         UsageRecorder.Result result = items.isEmpty() ? UsageRecorder.Result.NONE : store(items);
+        String refusal = refusedWhole.get();
+        refusedWhole.remove();
+        if (!items.isEmpty()) {
+            Instant now = clock.instant();
+            for (Integer partition : lastPerPartition.keySet()) {
+                if (refusal == null) {
+                    splitting.remove(partition); // stored whole: whatever refused earlier batches has passed
+                } else {
+                    splitting.merge(
+                            partition,
+                            new Splitting(now, refusal),
+                            (first, last) -> new Splitting(first.since(), last.reason()));
+                }
+            }
+        }
         return new Part(records.size(), items, result, List.copyOf(lastPerPartition.values()));
     }
 
@@ -494,6 +514,11 @@ public final class MeteringBatchProcessor implements Processor, AutoCloseable {
                 items.size(),
                 items.get(0).source(),
                 SqlErrors.reason(refusal));
+        metrics.splitBatch();
+        if (refusedWhole.get() == null) {
+            // the whole part's refusal (where it starts), not a half's
+            refusedWhole.set(items.get(0).source() + ": " + SqlErrors.reason(refusal));
+        }
         int half = items.size() / 2;
         return store(items.subList(0, half)).plus(store(items.subList(half, items.size())));
     }
@@ -553,6 +578,24 @@ public final class MeteringBatchProcessor implements Processor, AutoCloseable {
     Instant lastBatchAt() {
         return lastBatchAt;
     }
+
+    /**
+     * Since when every batch of a partition was refused whole by the database and stored only in parts (halves, down
+     * to the record it refuses), with the last refusal, for the partition doing so longest; null when the last batch of
+     * every partition was stored whole. One split is a bad record or a race with another instance; splits without end
+     * are a partition that crawls (the health check reports them).
+     */
+    Splitting splitting() {
+        return splitting.values().stream()
+                .min(java.util.Comparator.comparing(Splitting::since))
+                .orElse(null);
+    }
+
+    /**
+     * @param since  the first of the consecutive batches stored only in parts
+     * @param reason where and why the database refused the last one (Kafka coordinates, SQLSTATE and message)
+     */
+    record Splitting(Instant since, String reason) {}
 
     /** One consumed record on its way to the database: either metered or a dead letter. */
     private record Item(

@@ -138,6 +138,7 @@ public final class MeteringConfiguration implements CamelConfiguration {
                         () -> consumerProblem(context),
                         lag::lag,
                         batchProcessor::lastBatchAt,
+                        batchProcessor::splitting,
                         lag::groupPosition,
                         clock,
                         settings.stallAfter()));

@@ -24,6 +24,9 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  *       database check then says why). Seen: a consumer killed by six number bombs left the group {@code Dead} while
  *       health stayed UP. An instance that owns no partition while another one consumes stays UP: the group's
  *       committed position moves.
+ *   <li>for {@code stall-after} every batch was refused whole by the database and stored only in parts
+ *       ({@link MeteringBatchProcessor#splitting}): the partition moves, but at a crawl. Seen after a SIGKILL on H2
+ *       (docs/operations.md, "H2 after a kill"): ~31 records per 4 s while health stayed UP.
  * </ul>
  *
  * Before the first price the route waits by design; the price check reports that, this one stays UP. The lag is the
@@ -36,6 +39,7 @@ public final class MeteringConsumerHealthCheck extends AbstractHealthCheck {
     private final Supplier<String> consumerProblem;
     private final Supplier<Map<Integer, Long>> lag;
     private final Supplier<Instant> lastBatchAt;
+    private final Supplier<MeteringBatchProcessor.Splitting> splitting;
     private final LongSupplier groupPosition;
     private final Clock clock;
     private final Duration stallAfter;
@@ -62,7 +66,26 @@ public final class MeteringConsumerHealthCheck extends AbstractHealthCheck {
             LongSupplier groupPosition,
             Clock clock,
             Duration stallAfter) {
+        this(routeStatus, shouldRun, consumerProblem, lag, lastBatchAt, () -> null, groupPosition, clock, stallAfter);
+    }
+
+    /**
+     * As above, and
+     *
+     * @param splitting since when every batch was stored only in parts, null when the last one was stored whole
+     */
+    public MeteringConsumerHealthCheck(
+            Supplier<ServiceStatus> routeStatus,
+            BooleanSupplier shouldRun,
+            Supplier<String> consumerProblem,
+            Supplier<Map<Integer, Long>> lag,
+            Supplier<Instant> lastBatchAt,
+            Supplier<MeteringBatchProcessor.Splitting> splitting,
+            LongSupplier groupPosition,
+            Clock clock,
+            Duration stallAfter) {
         super("clearinghouse", "metering-consumer");
+        this.splitting = splitting;
         this.routeStatus = routeStatus;
         this.shouldRun = shouldRun;
         this.consumerProblem = consumerProblem;
@@ -122,6 +145,18 @@ public final class MeteringConsumerHealthCheck extends AbstractHealthCheck {
                             + " or committed for " + idle.toSeconds() + " s"
                             + (last == null ? "" : " (last batch here at " + last + ")"));
             return;
+        }
+        MeteringBatchProcessor.Splitting split = splitting.get();
+        if (split != null) {
+            Duration crawling = Duration.between(split.since(), now);
+            builder.detail("stored_in_parts_since", split.since().toString());
+            if (crawling.compareTo(stallAfter) > 0) {
+                builder.down()
+                        .message(HealthMessages.safe("metering crawls: for " + crawling.toSeconds() + " s the database"
+                                + " refused every batch whole and it was stored only in parts (last: " + split.reason()
+                                + ")"));
+                return;
+            }
         }
         builder.up();
     }

@@ -195,6 +195,20 @@ public final class MeteringMetrics {
                 .increment();
     }
 
+    /**
+     * Counts a batch (or part of one) the database refused whole, which is then stored in halves
+     * ({@code clearinghouse_metering_batch_splits_total}): rare (a record the database refuses, a race with another
+     * instance); a steady rate is a partition that crawls.
+     */
+    public void splitBatch() {
+        registry.counter("clearinghouse.metering.batch.splits").increment();
+    }
+
+    /** How many batches the database refused whole ({@link #splitBatch}). */
+    public long splitBatchCount() {
+        return (long) registry.counter("clearinghouse.metering.batch.splits").count();
+    }
+
     /** The batch timer. */
     public Timer batchTimer() {
         return batchTimer;
