@@ -62,24 +62,66 @@ public final class TicketTracker {
      *     same id or sequence since this batch read them
      */
     public Screened screen(List<OutboxEntry> metered, List<TicketFacts> facts, Instant now) throws SQLException {
-        return classify(metered, facts, Objects.requireNonNull(now));
+        return classify(metered, facts, Objects.requireNonNull(now), true).screened();
     }
+
+    /**
+     * Like {@link #screen}, but the touched sessions' summary rows ({@code ticket_sessions}) are left for
+     * {@link #summarize(Deferred)}, which the caller runs later in the same transaction, as its last write before the
+     * commit. The summary upsert locks each touched session's row until the commit, and the partition shares of one
+     * Kafka batch (and instances) meet on the same sessions (the signer keys records by a random id): taken first, it
+     * made every other share wait for the whole of this transaction; taken last, only for its commit. The arithmetic
+     * and the key order are those of {@link #screen}.
+     */
+    public Deferred screenDeferringSummary(List<OutboxEntry> metered, List<TicketFacts> facts, Instant now)
+            throws SQLException {
+        return classify(metered, facts, Objects.requireNonNull(now), false);
+    }
+
+    /** Writes the session summaries {@link #screenDeferringSummary} left, in the caller's transaction. */
+    public void summarize(Deferred deferred) throws SQLException {
+        if (deferred.fresh().isEmpty()) {
+            return;
+        }
+        database.inTransaction(h -> {
+            summarize(
+                    h.getConnection(),
+                    deferred.metered(),
+                    deferred.facts(),
+                    deferred.fresh(),
+                    deferred.now(),
+                    database.dialect() == SqlDialect.POSTGRESQL);
+            return null;
+        });
+    }
+
+    /**
+     * A screened batch whose session summaries are still to be written ({@link #summarize(Deferred)}).
+     *
+     * @param screened what {@link #screen} returns
+     */
+    public record Deferred(
+            Screened screened, List<OutboxEntry> metered, List<TicketFacts> facts, List<Integer> fresh, Instant now) {}
 
     /**
      * What {@link #screen} would decide for this batch now, without recording anything: for dry runs, and for a
      * redrive that must name a fork's reason.
      */
     public Screened preview(List<OutboxEntry> metered, List<TicketFacts> facts) throws SQLException {
-        return classify(metered, facts, null);
+        return classify(metered, facts, null, true).screened();
     }
 
-    /** Screens; records the new events seen at {@code now}, or nothing when {@code now} is null. */
-    private Screened classify(List<OutboxEntry> metered, List<TicketFacts> facts, Instant now) throws SQLException {
+    /**
+     * Screens; records the new events seen at {@code now}, or nothing when {@code now} is null; their session summaries
+     * too unless {@code summarizeNow} is false.
+     */
+    private Deferred classify(List<OutboxEntry> metered, List<TicketFacts> facts, Instant now, boolean summarizeNow)
+            throws SQLException {
         if (metered.size() != facts.size()) {
             throw new IllegalArgumentException("one TicketFacts per metered event");
         }
         if (metered.isEmpty()) {
-            return new Screened(List.of(), List.of());
+            return new Deferred(new Screened(List.of(), List.of()), metered, facts, List.of(), now);
         }
         return database.inTransaction(h -> {
             Connection c = h.getConnection();
@@ -133,9 +175,12 @@ public final class TicketTracker {
                 } else {
                     insert(c, metered, facts, fresh, now);
                 }
-                summarize(c, metered, facts, fresh, now, pg);
+                if (summarizeNow) {
+                    summarize(c, metered, facts, fresh, now, pg);
+                }
             }
-            return new Screened(store, forks);
+            return new Deferred(
+                    new Screened(store, forks), metered, facts, now == null ? List.of() : List.copyOf(fresh), now);
         });
     }
 
