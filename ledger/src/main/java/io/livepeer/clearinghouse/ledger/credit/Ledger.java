@@ -560,11 +560,7 @@ public final class Ledger {
                 total = total.add(e.getValue());
             }
             // customers first, the shared account last and never waited for (see postUsage)
-            if (database.dialect() == SqlDialect.POSTGRESQL) {
-                debitWithoutWaiting(h, movements, now);
-            } else {
-                applyMovements(h, movements, false);
-            }
+            applyMovements(h, movements, false);
             creditWithoutWaiting(h, accounts.creditAccount(), total, now);
             return null;
         });
@@ -587,62 +583,6 @@ public final class Ledger {
                 "orch_address", rs.getString("o_orch"),
                 "pipeline", rs.getString("o_pipeline"),
                 "model_id", rs.getString("o_model"));
-    }
-
-    /**
-     * PostgreSQL: debits customers' usage without waiting for a customer row another transaction holds, the way
-     * {@link #creditWithoutWaiting} credits the shared revenue account. The signer keys records by a random id, so
-     * every partition's share of a metering batch (store parallelism) and every instance meets the same customers:
-     * waiting for their row locks serialised the shares until commit (with the fan-out on, three partition
-     * transactions stored no faster than one, docs/benchmarks.md). The rows that can be locked at once
-     * ({@code SKIP LOCKED}, in id order) get their debits and fold their accounts' pending deltas; for the others the
-     * debit is appended as a balance delta ({@code ledger_balance_deltas}), which the next transaction that locks the
-     * row folds in. Totals are read as row plus deltas everywhere ({@link #DEBITS_POSTED}), so balances stay exact at
-     * every commit.
-     *
-     * @param movements account id → {debits, credits} (credits are zero on this path)
-     */
-    private void debitWithoutWaiting(Handle h, Map<Long, BigDecimal[]> movements, Instant now) throws SQLException {
-        Connection c = h.getConnection();
-        TreeMap<Long, BigDecimal[]> locked = new TreeMap<>();
-        try (PreparedStatement lock = c.prepareStatement("SELECT id FROM ledger_accounts WHERE id = ANY(?) ORDER BY id "
-                + database.dialect().rowLockForUpdate() + " SKIP LOCKED")) {
-            PgArrays.longs(
-                    lock,
-                    1,
-                    movements.keySet().stream().mapToLong(Long::longValue).toArray());
-            try (ResultSet rs = lock.executeQuery()) {
-                while (rs.next()) {
-                    long id = rs.getLong("id");
-                    locked.put(id, movements.get(id));
-                }
-            }
-        }
-        if (!locked.isEmpty()) {
-            Map<Long, BigDecimal[]> folded = foldDeltas(h, List.copyOf(locked.keySet()));
-            folded.forEach((id, d) -> locked.merge(id, d, (a, b) -> new BigDecimal[] {a[0].add(b[0]), a[1].add(b[1])}));
-            updateTotals(h, new ArrayList<>(locked.entrySet()));
-        }
-        if (locked.size() == movements.size()) {
-            return;
-        }
-        List<Long> skipped = new ArrayList<>();
-        List<BigDecimal> debits = new ArrayList<>();
-        for (Map.Entry<Long, BigDecimal[]> m : movements.entrySet()) {
-            if (!locked.containsKey(m.getKey())) {
-                skipped.add(m.getKey());
-                debits.add(m.getValue()[0]);
-            }
-        }
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO ledger_balance_deltas (account_id, debits,"
-                + " credits, created_at) SELECT v.id, v.d, 0, ? FROM unnest(CAST(? AS BIGINT[]),"
-                + " CAST(? AS NUMERIC[])) AS v (id, d)")) {
-            insert.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-            PgArrays.longs(
-                    insert, 2, skipped.stream().mapToLong(Long::longValue).toArray());
-            PgArrays.decimals(insert, 3, debits.toArray(new BigDecimal[0]));
-            insert.executeUpdate();
-        }
     }
 
     /**
@@ -681,27 +621,15 @@ public final class Ledger {
      * holding an account's row lock folds its deltas, so no delta is folded twice; a delta committed later is folded
      * by a later transaction.
      */
-    private Map<Long, BigDecimal[]> foldDeltas(Handle h, List<Long> accounts) throws SQLException {
+    private static Map<Long, BigDecimal[]> foldDeltas(Handle h, List<Long> accounts) throws SQLException {
         Map<Long, BigDecimal[]> sums = new TreeMap<>();
         List<Long> ids = new ArrayList<>();
         Connection c = h.getConnection();
-        boolean pg = database.dialect() == SqlDialect.POSTGRESQL;
-        // PostgreSQL: the accounts as one array joined with the index (one statement text per connection, never a
-        // scan testing every delta against every id)
-        try (PreparedStatement select = c.prepareStatement(
-                pg
-                        ? "SELECT x.id, x.account_id, x.debits, x.credits FROM unnest(CAST(? AS BIGINT[])) AS k (id)"
-                                + " JOIN ledger_balance_deltas x ON x.account_id = k.id ORDER BY x.id LIMIT "
-                                + FOLD_LIMIT
-                        : "SELECT id, account_id, debits, credits FROM ledger_balance_deltas WHERE account_id IN ("
-                                + rows("?", accounts.size()) + ") ORDER BY id LIMIT " + FOLD_LIMIT)) {
-            if (pg) {
-                PgArrays.longs(
-                        select, 1, accounts.stream().mapToLong(Long::longValue).toArray());
-            } else {
-                for (int i = 0; i < accounts.size(); i++) {
-                    select.setLong(i + 1, accounts.get(i));
-                }
+        try (PreparedStatement select = c.prepareStatement("SELECT id, account_id, debits, credits FROM"
+                + " ledger_balance_deltas WHERE account_id IN (" + rows("?", accounts.size()) + ") ORDER BY id LIMIT "
+                + FOLD_LIMIT)) {
+            for (int i = 0; i < accounts.size(); i++) {
+                select.setLong(i + 1, accounts.get(i));
             }
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
@@ -716,18 +644,10 @@ public final class Ledger {
         if (ids.isEmpty()) {
             return sums;
         }
-        try (PreparedStatement delete = c.prepareStatement(
-                pg
-                        ? "DELETE FROM ledger_balance_deltas x USING unnest(CAST(? AS BIGINT[])) AS k (id)"
-                                + " WHERE x.id = k.id"
-                        : "DELETE FROM ledger_balance_deltas WHERE id IN (" + rows("?", ids.size()) + ")")) {
-            if (pg) {
-                PgArrays.longs(
-                        delete, 1, ids.stream().mapToLong(Long::longValue).toArray());
-            } else {
-                for (int i = 0; i < ids.size(); i++) {
-                    delete.setLong(i + 1, ids.get(i));
-                }
+        try (PreparedStatement delete =
+                c.prepareStatement("DELETE FROM ledger_balance_deltas WHERE id IN (" + rows("?", ids.size()) + ")")) {
+            for (int i = 0; i < ids.size(); i++) {
+                delete.setLong(i + 1, ids.get(i));
             }
             int deleted = delete.executeUpdate();
             if (deleted != ids.size()) {
@@ -793,9 +713,8 @@ public final class Ledger {
      * of a different length for every batch).
      *
      * @param fold whether to fold the accounts' pending balance deltas into their rows too (so a limit check on the
-     *             row sees every committed credit); the metering path on H2 and {@link #postUsage} skip it for
-     *             customer accounts (a customer's deltas, appended on PostgreSQL by {@link #debitWithoutWaiting}, are
-     *             read with its row and folded by the next transaction that locks it there)
+     *             row sees every committed credit); the metering path skips it for customer accounts, which never
+     *             have deltas
      */
     private void applyMovements(Handle h, Map<Long, BigDecimal[]> movements, boolean fold) throws SQLException {
         List<Map.Entry<Long, BigDecimal[]>> sorted = new ArrayList<>(new TreeMap<>(movements).entrySet());
