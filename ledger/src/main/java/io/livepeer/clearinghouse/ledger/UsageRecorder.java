@@ -78,7 +78,15 @@ public final class UsageRecorder {
             throws SQLException {
         var now = clock.instant();
         return database.inTransaction(h -> {
-            TicketTracker.Screened screened = facts == null ? null : tracker.screen(metered, facts, now);
+            // PostgreSQL: the session summaries are written last (TicketTracker#screenDeferringSummary), so the rows
+            // other partition shares and instances meet on are held for this transaction's commit only
+            TicketTracker.Deferred deferred = facts == null
+                    ? null
+                    : database.dialect() == SqlDialect.POSTGRESQL
+                            ? tracker.screenDeferringSummary(metered, facts, now)
+                            : new TicketTracker.Deferred(
+                                    tracker.screen(metered, facts, now), metered, facts, List.of(), now);
+            TicketTracker.Screened screened = deferred == null ? null : deferred.screened();
             List<OutboxEntry> stored = screened == null ? metered : screened.store();
             List<DeadLetterEntry> letters = deadLetters;
             if (screened != null && !screened.forks().isEmpty()) {
@@ -112,6 +120,7 @@ public final class UsageRecorder {
             List<DeadLetterEntry> newDeadLetters = deadLetterStore.appendNew(letters, now);
             if (screened != null) {
                 tracker.attachFirstPayloads(screened.forks());
+                tracker.summarize(deferred);
             }
             return new Result(inserted, stored.size() - inserted, newDeadLetters, posted, insertedIds);
         });

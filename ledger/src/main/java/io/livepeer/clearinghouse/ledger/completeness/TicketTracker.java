@@ -2,6 +2,7 @@ package io.livepeer.clearinghouse.ledger.completeness;
 
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.DeadLetterEntry;
+import io.livepeer.clearinghouse.ledger.PgArrays;
 import io.livepeer.clearinghouse.ledger.SqlDialect;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxEntry;
 import java.math.BigDecimal;
@@ -61,24 +62,66 @@ public final class TicketTracker {
      *     same id or sequence since this batch read them
      */
     public Screened screen(List<OutboxEntry> metered, List<TicketFacts> facts, Instant now) throws SQLException {
-        return classify(metered, facts, Objects.requireNonNull(now));
+        return classify(metered, facts, Objects.requireNonNull(now), true).screened();
     }
+
+    /**
+     * Like {@link #screen}, but the touched sessions' summary rows ({@code ticket_sessions}) are left for
+     * {@link #summarize(Deferred)}, which the caller runs later in the same transaction, as its last write before the
+     * commit. The summary upsert locks each touched session's row until the commit, and the partition shares of one
+     * Kafka batch (and instances) meet on the same sessions (the signer keys records by a random id): taken first, it
+     * made every other share wait for the whole of this transaction; taken last, only for its commit. The arithmetic
+     * and the key order are those of {@link #screen}.
+     */
+    public Deferred screenDeferringSummary(List<OutboxEntry> metered, List<TicketFacts> facts, Instant now)
+            throws SQLException {
+        return classify(metered, facts, Objects.requireNonNull(now), false);
+    }
+
+    /** Writes the session summaries {@link #screenDeferringSummary} left, in the caller's transaction. */
+    public void summarize(Deferred deferred) throws SQLException {
+        if (deferred.fresh().isEmpty()) {
+            return;
+        }
+        database.inTransaction(h -> {
+            summarize(
+                    h.getConnection(),
+                    deferred.metered(),
+                    deferred.facts(),
+                    deferred.fresh(),
+                    deferred.now(),
+                    database.dialect() == SqlDialect.POSTGRESQL);
+            return null;
+        });
+    }
+
+    /**
+     * A screened batch whose session summaries are still to be written ({@link #summarize(Deferred)}).
+     *
+     * @param screened what {@link #screen} returns
+     */
+    public record Deferred(
+            Screened screened, List<OutboxEntry> metered, List<TicketFacts> facts, List<Integer> fresh, Instant now) {}
 
     /**
      * What {@link #screen} would decide for this batch now, without recording anything: for dry runs, and for a
      * redrive that must name a fork's reason.
      */
     public Screened preview(List<OutboxEntry> metered, List<TicketFacts> facts) throws SQLException {
-        return classify(metered, facts, null);
+        return classify(metered, facts, null, true).screened();
     }
 
-    /** Screens; records the new events seen at {@code now}, or nothing when {@code now} is null. */
-    private Screened classify(List<OutboxEntry> metered, List<TicketFacts> facts, Instant now) throws SQLException {
+    /**
+     * Screens; records the new events seen at {@code now}, or nothing when {@code now} is null; their session summaries
+     * too unless {@code summarizeNow} is false.
+     */
+    private Deferred classify(List<OutboxEntry> metered, List<TicketFacts> facts, Instant now, boolean summarizeNow)
+            throws SQLException {
         if (metered.size() != facts.size()) {
             throw new IllegalArgumentException("one TicketFacts per metered event");
         }
         if (metered.isEmpty()) {
-            return new Screened(List.of(), List.of());
+            return new Deferred(new Screened(List.of(), List.of()), metered, facts, List.of(), now);
         }
         return database.inTransaction(h -> {
             Connection c = h.getConnection();
@@ -132,9 +175,12 @@ public final class TicketTracker {
                 } else {
                     insert(c, metered, facts, fresh, now);
                 }
-                summarize(c, metered, facts, fresh, now, pg);
+                if (summarizeNow) {
+                    summarize(c, metered, facts, fresh, now, pg);
+                }
             }
-            return new Screened(store, forks);
+            return new Deferred(
+                    new Screened(store, forks), metered, facts, now == null ? List.of() : List.copyOf(fresh), now);
         });
     }
 
@@ -186,7 +232,7 @@ public final class TicketTracker {
             try (PreparedStatement select =
                     c.prepareStatement("SELECT t.event_id, t.content_hash FROM unnest(CAST(? AS VARCHAR[])) AS k"
                             + " (event_id) JOIN ticket_events t ON t.event_id = k.event_id")) {
-                select.setArray(1, c.createArrayOf("varchar", ids.toArray()));
+                PgArrays.strings(select, 1, ids.toArray(new String[0]));
                 try (ResultSet rs = select.executeQuery()) {
                     while (rs.next()) {
                         found.put(rs.getString("event_id"), rs.getString("content_hash"));
@@ -231,28 +277,17 @@ public final class TicketTracker {
             try (PreparedStatement select =
                     c.prepareStatement(pg ? KNOWN_SEQUENCES_PG : knownSequencesQuery(part.size()))) {
                 if (pg) {
-                    select.setArray(
-                            1,
-                            c.createArrayOf(
-                                    "varchar",
-                                    part.stream().map(SequenceKey::signer).toArray()));
-                    select.setArray(
-                            2,
-                            c.createArrayOf(
-                                    "varchar",
-                                    part.stream().map(SequenceKey::subject).toArray()));
-                    select.setArray(
-                            3,
-                            c.createArrayOf(
-                                    "varchar",
-                                    part.stream().map(SequenceKey::sessionId).toArray()));
-                    select.setArray(
+                    // binary arrays (PgArrays)
+                    PgArrays.strings(
+                            select, 1, part.stream().map(SequenceKey::signer).toArray(String[]::new));
+                    PgArrays.strings(
+                            select, 2, part.stream().map(SequenceKey::subject).toArray(String[]::new));
+                    PgArrays.strings(
+                            select, 3, part.stream().map(SequenceKey::sessionId).toArray(String[]::new));
+                    PgArrays.longs(
+                            select,
                             4,
-                            c.createArrayOf(
-                                    "int8",
-                                    part.stream()
-                                            .map(SequenceKey::sequenceNumber)
-                                            .toArray()));
+                            part.stream().mapToLong(SequenceKey::sequenceNumber).toArray());
                 } else {
                     int p = 1;
                     for (SequenceKey k : part) {
@@ -316,15 +351,15 @@ public final class TicketTracker {
             return;
         }
         int n = fresh.size();
-        Object[] ids = new Object[n];
-        Object[] hashes = new Object[n];
-        Object[] signers = new Object[n];
-        Object[] subjects = new Object[n];
-        Object[] sessions = new Object[n];
-        Object[] sequences = new Object[n];
-        Object[] tickets = new Object[n];
-        Object[] fees = new Object[n];
-        Object[] micros = new Object[n];
+        String[] ids = new String[n];
+        String[] hashes = new String[n];
+        String[] signers = new String[n];
+        String[] subjects = new String[n];
+        String[] sessions = new String[n];
+        Long[] sequences = new Long[n];
+        Long[] tickets = new Long[n];
+        BigDecimal[] fees = new BigDecimal[n];
+        BigDecimal[] micros = new BigDecimal[n];
         for (int j = 0; j < n; j++) {
             OutboxEntry e = metered.get(fresh.get(j));
             TicketFacts f = facts.get(fresh.get(j));
@@ -344,15 +379,16 @@ public final class TicketTracker {
                 + " CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]),"
                 + " CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS NUMERIC[]), CAST(? AS NUMERIC[])) AS v")) {
             insert.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-            insert.setArray(2, c.createArrayOf("varchar", ids));
-            insert.setArray(3, c.createArrayOf("varchar", hashes));
-            insert.setArray(4, c.createArrayOf("varchar", signers));
-            insert.setArray(5, c.createArrayOf("varchar", subjects));
-            insert.setArray(6, c.createArrayOf("varchar", sessions));
-            insert.setArray(7, c.createArrayOf("int8", sequences));
-            insert.setArray(8, c.createArrayOf("int8", tickets));
-            insert.setArray(9, c.createArrayOf("numeric", fees));
-            insert.setArray(10, c.createArrayOf("numeric", micros));
+            // binary arrays (PgArrays)
+            PgArrays.strings(insert, 2, ids);
+            PgArrays.strings(insert, 3, hashes);
+            PgArrays.strings(insert, 4, signers);
+            PgArrays.strings(insert, 5, subjects);
+            PgArrays.strings(insert, 6, sessions);
+            PgArrays.longs(insert, 7, sequences);
+            PgArrays.longs(insert, 8, tickets);
+            PgArrays.decimals(insert, 9, fees);
+            PgArrays.decimals(insert, 10, micros);
             insert.executeUpdate();
         }
     }
@@ -492,31 +528,46 @@ public final class TicketTracker {
             boolean leadingCounts)
             throws SQLException {
         int n = sessions.size();
-        Object[][] columns = new Object[10][n];
+        String[] signers = new String[n];
+        String[] subjects = new String[n];
+        String[] sessionIds = new String[n];
+        long[] mins = new long[n];
+        long[] maxes = new long[n];
+        long[] events = new long[n];
+        BigDecimal[] fees = new BigDecimal[n];
+        BigDecimal[] micros = new BigDecimal[n];
+        long[] tickets = new long[n];
+        long[] missing = new long[n];
         int j = 0;
         for (Map.Entry<SessionKey, SessionDelta> s : sessions.entrySet()) {
             SessionKey k = s.getKey();
             SessionDelta d = s.getValue();
-            columns[0][j] = k.signer();
-            columns[1][j] = k.subject();
-            columns[2][j] = k.sessionId();
-            columns[3][j] = d.min;
-            columns[4][j] = d.max;
-            columns[5][j] = d.events;
-            columns[6][j] = new BigDecimal(d.feeWei);
-            columns[7][j] = d.micros;
-            columns[8][j] = d.tickets;
-            columns[9][j] = d.max - d.min + 1 - d.events + (d.min > 0 && leadingCounts ? d.min : 0);
+            signers[j] = k.signer();
+            subjects[j] = k.subject();
+            sessionIds[j] = k.sessionId();
+            mins[j] = d.min;
+            maxes[j] = d.max;
+            events[j] = d.events;
+            fees[j] = new BigDecimal(d.feeWei);
+            micros[j] = d.micros;
+            tickets[j] = d.tickets;
+            missing[j] = d.max - d.min + 1 - d.events + (d.min > 0 && leadingCounts ? d.min : 0);
             j++;
         }
-        String[] types = {"varchar", "varchar", "varchar", "int8", "int8", "int8", "numeric", "numeric", "int8", "int8"
-        };
         try (PreparedStatement upsert = c.prepareStatement(SESSION_UPSERT_PG)) {
             upsert.setObject(1, seen);
             upsert.setObject(2, seen);
-            for (int i = 0; i < columns.length; i++) {
-                upsert.setArray(3 + i, c.createArrayOf(types[i], columns[i]));
-            }
+            // binary arrays (PgArrays)
+            PgArrays.strings(upsert, 3, signers);
+            PgArrays.strings(upsert, 4, subjects);
+            PgArrays.strings(upsert, 5, sessionIds);
+            PgArrays.longs(upsert, 6, mins);
+            PgArrays.longs(upsert, 7, maxes);
+            PgArrays.longs(upsert, 8, events);
+            PgArrays.decimals(upsert, 9, fees);
+            PgArrays.decimals(upsert, 10, micros);
+            PgArrays.longs(upsert, 11, tickets);
+            PgArrays.longs(upsert, 12, missing);
             upsert.setObject(13, leading);
             upsert.executeUpdate();
         }

@@ -3,6 +3,7 @@ package io.livepeer.clearinghouse.ledger.credit;
 import io.livepeer.clearinghouse.ledger.Amounts;
 import io.livepeer.clearinghouse.ledger.Database;
 import io.livepeer.clearinghouse.ledger.Metadata;
+import io.livepeer.clearinghouse.ledger.PgArrays;
 import io.livepeer.clearinghouse.ledger.Rows;
 import io.livepeer.clearinghouse.ledger.SqlDialect;
 import io.livepeer.clearinghouse.ledger.outbox.OutboxWriter;
@@ -496,7 +497,7 @@ public final class Ledger {
         Connection c = h.getConnection();
         try (PreparedStatement select =
                 c.prepareStatement("SELECT id, account_key FROM ledger_accounts WHERE account_key = ANY(?)")) {
-            select.setArray(1, c.createArrayOf("varchar", keys.toArray()));
+            PgArrays.strings(select, 1, keys.toArray(new String[0]));
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
                     accountIds.put(rs.getString("account_key"), rs.getLong("id"));
@@ -515,13 +516,13 @@ public final class Ledger {
             insert.setString(1, spec.kind().name());
             insert.setString(2, spec.unit().name());
             insert.setObject(3, OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC));
-            insert.setArray(4, c.createArrayOf("varchar", missing.toArray()));
+            PgArrays.strings(insert, 4, missing.toArray(new String[0]));
             insert.executeUpdate();
         }
         Map<String, Long> created = new HashMap<>();
         try (PreparedStatement select =
                 c.prepareStatement("SELECT id, account_key FROM ledger_accounts WHERE account_key = ANY(?)")) {
-            select.setArray(1, c.createArrayOf("varchar", missing.toArray()));
+            PgArrays.strings(select, 1, missing.toArray(new String[0]));
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
                     created.put(rs.getString("account_key"), rs.getLong("id"));
@@ -727,11 +728,8 @@ public final class Ledger {
                     + (pg ? "id = ANY(?)" : "id IN (" + rows("?", chunk.size()) + ")") + " ORDER BY id "
                     + database.dialect().rowLockForUpdate())) {
                 if (pg) {
-                    lock.setArray(
-                            1,
-                            c.createArrayOf(
-                                    "int8",
-                                    chunk.stream().map(Map.Entry::getKey).toArray()));
+                    PgArrays.longs(
+                            lock, 1, chunk.stream().mapToLong(Map.Entry::getKey).toArray());
                 } else {
                     for (int i = 0; i < chunk.size(); i++) {
                         lock.setLong(i + 1, chunk.get(i).getKey());
@@ -768,20 +766,12 @@ public final class Ledger {
             try (PreparedStatement update = c.prepareStatement("UPDATE ledger_accounts a SET debits_posted ="
                     + " a.debits_posted + v.d, credits_posted = a.credits_posted + v.c FROM unnest(CAST(? AS BIGINT[]),"
                     + " CAST(? AS NUMERIC[]), CAST(? AS NUMERIC[])) AS v (id, d, c) WHERE a.id = v.id")) {
-                update.setArray(
-                        1,
-                        c.createArrayOf(
-                                "int8", chunk.stream().map(Map.Entry::getKey).toArray()));
-                update.setArray(
-                        2,
-                        c.createArrayOf(
-                                "numeric",
-                                chunk.stream().map(m -> m.getValue()[0]).toArray()));
-                update.setArray(
-                        3,
-                        c.createArrayOf(
-                                "numeric",
-                                chunk.stream().map(m -> m.getValue()[1]).toArray()));
+                PgArrays.longs(
+                        update, 1, chunk.stream().mapToLong(Map.Entry::getKey).toArray());
+                PgArrays.decimals(
+                        update, 2, chunk.stream().map(m -> m.getValue()[0]).toArray(BigDecimal[]::new));
+                PgArrays.decimals(
+                        update, 3, chunk.stream().map(m -> m.getValue()[1]).toArray(BigDecimal[]::new));
                 update.executeUpdate();
             }
             return;

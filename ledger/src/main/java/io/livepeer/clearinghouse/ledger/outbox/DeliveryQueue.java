@@ -1,6 +1,7 @@
 package io.livepeer.clearinghouse.ledger.outbox;
 
 import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.PgArrays;
 import io.livepeer.clearinghouse.ledger.Rows;
 import io.livepeer.clearinghouse.ledger.SqlDialect;
 import io.livepeer.clearinghouse.ledger.Texts;
@@ -196,7 +197,8 @@ public final class DeliveryQueue {
                 // one statement, one array: one index probe per id like the batch, without a round trip per row
                 Connection c = h.getConnection();
                 try (PreparedStatement delete = c.prepareStatement("DELETE FROM outbox_pending WHERE seq = ANY(?)")) {
-                    delete.setArray(1, c.createArrayOf("int8", seqs.toArray()));
+                    PgArrays.longs(
+                            delete, 1, seqs.stream().mapToLong(Long::longValue).toArray());
                     return delete.executeUpdate();
                 }
             }

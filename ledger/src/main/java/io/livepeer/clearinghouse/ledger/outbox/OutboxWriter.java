@@ -1,6 +1,7 @@
 package io.livepeer.clearinghouse.ledger.outbox;
 
 import io.livepeer.clearinghouse.ledger.Database;
+import io.livepeer.clearinghouse.ledger.PgArrays;
 import io.livepeer.clearinghouse.ledger.SqlDialect;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -85,7 +86,7 @@ public final class OutboxWriter {
                                 + " ON CONFLICT DO NOTHING",
                         new String[] {"seq", "event_id"})) {
                     if (pg) {
-                        bindArrays(c, insert, entries.subList(from, to), created, usage);
+                        bindArrays(insert, entries.subList(from, to), created, usage);
                     } else {
                         int p = 1;
                         for (int i = from; i < to; i++) {
@@ -120,7 +121,7 @@ public final class OutboxWriter {
         }
         if (pg) {
             // one array: the same statement text for every batch (planned once per connection)
-            Object[] fresh = new Object[count];
+            long[] fresh = new long[count];
             int k = 0;
             for (int i = from; i < to; i++) {
                 if (seqs[i] > 0) {
@@ -129,7 +130,7 @@ public final class OutboxWriter {
             }
             try (PreparedStatement queue =
                     c.prepareStatement("INSERT INTO outbox_pending (seq) SELECT unnest(CAST(? AS BIGINT[]))")) {
-                queue.setArray(1, c.createArrayOf("int8", fresh));
+                PgArrays.longs(queue, 1, fresh);
                 queue.executeUpdate();
             }
             return;
@@ -160,49 +161,88 @@ public final class OutboxWriter {
             + " CAST(? AS BIGINT[]), CAST(? AS BIGINT[]))";
 
     private static void bindArrays(
-            Connection c, PreparedStatement s, List<OutboxEntry> rows, OffsetDateTime created, UsageAccounts usage)
+            PreparedStatement s, List<OutboxEntry> rows, OffsetDateTime created, UsageAccounts usage)
             throws SQLException {
         int n = rows.size();
-        String[] types = {
-            "varchar", "varchar", "varchar", "varchar", "varchar", "numeric", "numeric", "numeric", "numeric", "text",
-            "varchar", "int4", "int8", "varchar", "varchar", "varchar", "numeric", "numeric", "numeric", "bool",
-            "varchar", "int8", "int8"
-        };
-        Object[][] columns = new Object[types.length][n];
+        String[] eventIds = new String[n];
+        String[] subjects = new String[n];
+        String[] pipelines = new String[n];
+        String[] models = new String[n];
+        String[] eventTimes = new String[n];
+        BigDecimal[] fees = new BigDecimal[n];
+        BigDecimal[] network = new BigDecimal[n];
+        BigDecimal[] billable = new BigDecimal[n];
+        BigDecimal[] prices = new BigDecimal[n];
+        String[] cloudEvents = new String[n];
+        String[] topics = new String[n];
+        Integer[] partitions = new Integer[n];
+        Long[] offsets = new Long[n];
+        String[] createdAt = new String[n];
+        String[] payers = new String[n];
+        String[] usdSources = new String[n];
+        BigDecimal[] oracle = new BigDecimal[n];
+        BigDecimal[] signer = new BigDecimal[n];
+        BigDecimal[] divergence = new BigDecimal[n];
+        Boolean[] flagged = new Boolean[n];
+        String[] orchs = new String[n];
+        Long[] debits = new Long[n];
+        Long[] credits = new Long[n];
         String createdText = created.toString();
         for (int j = 0; j < n; j++) {
             OutboxEntry e = rows.get(j);
             OutboxEntry.UsdAudit audit = e.usdAudit();
-            int k = 0;
-            columns[k++][j] = e.eventId();
-            columns[k++][j] = e.subject();
-            columns[k++][j] = e.pipeline();
-            columns[k++][j] = e.modelId();
+            eventIds[j] = e.eventId();
+            subjects[j] = e.subject();
+            pipelines[j] = e.pipeline();
+            models[j] = e.modelId();
             // timestamps as ISO-8601 text, cast by the server (exact to the nanosecond the column keeps: micros)
-            columns[k++][j] =
+            eventTimes[j] =
                     OffsetDateTime.ofInstant(e.eventTime(), ZoneOffset.UTC).toString();
-            columns[k++][j] = new BigDecimal(e.feeWei());
-            columns[k++][j] = e.networkMicros();
-            columns[k++][j] = e.billableMicros();
-            columns[k++][j] = e.ethUsdPrice();
-            columns[k++][j] = e.cloudEvent();
-            columns[k++][j] = e.source() == null ? null : e.source().topic();
-            columns[k++][j] = e.source() == null ? null : e.source().partition();
-            columns[k++][j] = e.source() == null ? null : e.source().offset();
-            columns[k++][j] = createdText;
-            columns[k++][j] = e.payerAddress();
-            columns[k++][j] = audit.usdSource();
-            columns[k++][j] = audit.oracleMicros();
-            columns[k++][j] = audit.signerMicros();
-            columns[k++][j] = audit.divergenceMicros();
-            columns[k++][j] = audit.flagged();
-            columns[k++][j] = e.orchAddress();
-            columns[k++][j] = usage == null ? null : usage.debitAccount(e.subject());
-            columns[k][j] = usage == null ? null : usage.creditAccount();
+            fees[j] = new BigDecimal(e.feeWei());
+            network[j] = e.networkMicros();
+            billable[j] = e.billableMicros();
+            prices[j] = e.ethUsdPrice();
+            cloudEvents[j] = e.cloudEvent();
+            topics[j] = e.source() == null ? null : e.source().topic();
+            partitions[j] = e.source() == null ? null : e.source().partition();
+            offsets[j] = e.source() == null ? null : e.source().offset();
+            createdAt[j] = createdText;
+            payers[j] = e.payerAddress();
+            usdSources[j] = audit.usdSource();
+            oracle[j] = audit.oracleMicros();
+            signer[j] = audit.signerMicros();
+            divergence[j] = audit.divergenceMicros();
+            flagged[j] = audit.flagged();
+            orchs[j] = e.orchAddress();
+            debits[j] = usage == null ? null : usage.debitAccount(e.subject());
+            credits[j] = usage == null ? null : usage.creditAccount();
         }
-        for (int k = 0; k < types.length; k++) {
-            s.setArray(k + 1, c.createArrayOf(types[k], columns[k]));
-        }
+        // binary array parameters (PgArrays): the CloudEvent texts are no longer escaped into an array literal by the
+        // driver and parsed back by the server
+        int k = 1;
+        PgArrays.strings(s, k++, eventIds);
+        PgArrays.strings(s, k++, subjects);
+        PgArrays.strings(s, k++, pipelines);
+        PgArrays.strings(s, k++, models);
+        PgArrays.strings(s, k++, eventTimes);
+        PgArrays.decimals(s, k++, fees);
+        PgArrays.decimals(s, k++, network);
+        PgArrays.decimals(s, k++, billable);
+        PgArrays.decimals(s, k++, prices);
+        PgArrays.strings(s, k++, cloudEvents);
+        PgArrays.strings(s, k++, topics);
+        PgArrays.ints(s, k++, partitions);
+        PgArrays.longs(s, k++, offsets);
+        PgArrays.strings(s, k++, createdAt);
+        PgArrays.strings(s, k++, payers);
+        PgArrays.strings(s, k++, usdSources);
+        PgArrays.decimals(s, k++, oracle);
+        PgArrays.decimals(s, k++, signer);
+        PgArrays.decimals(s, k++, divergence);
+        PgArrays.booleans(s, k++, flagged);
+        PgArrays.strings(s, k++, orchs);
+        PgArrays.longs(s, k++, debits);
+        PgArrays.longs(s, k, credits);
     }
 
     private static int bind(PreparedStatement s, int p, OutboxEntry e, OffsetDateTime created, UsageAccounts usage)

@@ -1,12 +1,7 @@
 package io.livepeer.clearinghouse.processors.cloudevent;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cloudevents.CloudEvent;
-import io.cloudevents.core.builder.CloudEventBuilder;
-import io.cloudevents.jackson.JsonCloudEventData;
-import io.cloudevents.jackson.JsonFormat;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.livepeer.clearinghouse.processors.event.SignedTicket;
 import io.livepeer.clearinghouse.processors.event.SignerEnvelope;
 import io.livepeer.clearinghouse.processors.identity.Identity;
@@ -17,10 +12,13 @@ import io.livepeer.clearinghouse.processors.money.PriceAudit;
 import io.livepeer.clearinghouse.processors.money.UsdPolicy;
 import io.livepeer.clearinghouse.processors.money.UsdSource;
 import io.livepeer.clearinghouse.processors.price.PriceQuote;
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.net.URI;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 
 /**
  * Maps a signed ticket to its usage CloudEvent (structured JSON, specversion 1.0; DESIGN.md §5).
@@ -42,14 +40,14 @@ public final class UsageCloudEventMapper {
     /** Value used for an empty pipeline, an absent model id or manifest id. */
     public static final String UNKNOWN = "unknown";
 
-    private static final ObjectMapper CLOUD_EVENT_WRITER =
-            Json.mapper().copy().registerModule(JsonFormat.getCloudEventJacksonModule());
-
     private final URI source;
+    /** {@link #source} as the SDK wrote it ({@link URI#toString()}). */
+    private final String sourceText;
 
     /** @param source CloudEvent source, e.g. {@value #DEFAULT_SOURCE} */
     public UsageCloudEventMapper(String source) {
         this.source = URI.create(source);
+        this.sourceText = this.source.toString();
     }
 
     /**
@@ -85,58 +83,23 @@ public final class UsageCloudEventMapper {
         BigDecimal percent = markup.percentFor(pipeline, modelId);
         BigDecimal billable = MarkupRules.apply(network, percent);
 
-        ObjectNode data = Json.mapper().createObjectNode();
-        data.put("client_id", identity.clientId());
-        data.put("usage_subject", identity.usageSubject());
-        data.put("usage_subject_type", identity.usageSubjectType());
-        data.put("external_user_id", identity.usageSubject());
-        data.put("auth_id", identity.authId());
-        data.put("openmeter_customer_key", identity.subject());
-        data.put("network_fee_usd_micros", network);
-        data.put("billable_usd_micros", billable);
-        data.put("fee_wei", ticket.computedFeeWei());
-        data.put("eth_usd_price", price.usdPerEth());
-        data.put("price_source", price.source());
-        data.put("markup_percent", percent);
-        data.put("pipeline", pipeline);
-        data.put("model_id", modelId);
-        data.put("manifest_id", manifestId);
-        data.put("billable_secs", ticket.billableSecs());
-        data.put("pixels", ticket.pixels());
-        data.put("gateway_request_id", ticket.requestId());
-        putIfPresent(data, "session_id", ticket.sessionId());
-        putIfPresent(data, "orch_address", ticket.orchAddress());
-        putIfPresent(data, "app", ticket.app());
-        putIfPresent(data, "gateway", envelope.gateway());
-        data.put("usd_source", billedFrom.label());
-        data.put("oracle_fee_usd_micros", oracle);
-        if (ticket.computedFeeUsd() != null) {
-            data.put("computed_fee_usd", ticket.computedFeeUsd());
-            data.put("signer_fee_usd_micros", signer);
-            data.put("price_audit_flagged", audit.flagged());
-        }
-        putIfPresent(data, "payer_address", ticket.payerAddress());
-        if (ticket.sessionId() != null && envelope.data().hasNonNull("sequence_number")) {
-            // the ticket's place in its payment session: lets reconciliation tell a copy of this ticket under another
-            // id (double-counted) from foreign usage (extra)
-            data.put("sequence_number", ticket.sequenceNumber());
-        }
-
-        CloudEvent event = CloudEventBuilder.v1()
-                .withId(eventId)
-                .withSource(source)
-                .withType(SignerEnvelope.CREATE_SIGNED_TICKET)
-                .withSubject(identity.subject())
-                .withTime(time.atOffset(ZoneOffset.UTC))
-                .withDataContentType("application/json")
-                .withData(JsonCloudEventData.wrap(data))
-                .build();
-        byte[] json;
-        try {
-            json = CLOUD_EVENT_WRITER.writeValueAsBytes(event);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("CloudEvent could not be serialized", e);
-        }
+        byte[] json = write(
+                eventId,
+                time,
+                envelope,
+                ticket,
+                identity,
+                price,
+                pipeline,
+                modelId,
+                manifestId,
+                network,
+                billable,
+                percent,
+                billedFrom,
+                oracle,
+                signer,
+                audit);
         return new MeteredUsage(
                 eventId,
                 identity,
@@ -156,6 +119,125 @@ public final class UsageCloudEventMapper {
                 audit);
     }
 
+    /**
+     * The CloudEvent in structured JSON mode, written once with a streaming generator of the shared mapper (plain
+     * {@code BigDecimal}s): attributes in the order of the CloudEvents SDK's Jackson serializer ({@code specversion,
+     * id, source, type, datacontenttype, subject, time}, time as {@link DateTimeFormatter#ISO_OFFSET_DATE_TIME} in
+     * UTC), then {@code data} with its fields in a fixed order. The output is byte for byte what building a
+     * {@code CloudEvent} with the SDK and serialising it with {@code JsonFormat}'s module gave before
+     * (UsageCloudEventBytesTest), without the data tree, the SDK event and its serializer lookups (about a quarter of
+     * the metering thread's CPU in the JFR profile, docs/benchmarks.md).
+     */
+    private byte[] write(
+            String eventId,
+            Instant time,
+            SignerEnvelope envelope,
+            SignedTicket ticket,
+            Identity identity,
+            PriceQuote price,
+            String pipeline,
+            String modelId,
+            String manifestId,
+            BigDecimal network,
+            BigDecimal billable,
+            BigDecimal percent,
+            UsdSource billedFrom,
+            BigDecimal oracle,
+            BigDecimal signer,
+            PriceAudit audit) {
+        try (ByteArrayBuilder out = new ByteArrayBuilder(1024);
+                JsonGenerator g = Json.mapper().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("specversion", "1.0");
+            g.writeStringField("id", eventId);
+            g.writeStringField("source", sourceText);
+            g.writeStringField("type", SignerEnvelope.CREATE_SIGNED_TICKET);
+            g.writeStringField("datacontenttype", "application/json");
+            if (identity.subject() != null) {
+                g.writeStringField("subject", identity.subject());
+            }
+            g.writeStringField("time", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(time.atOffset(ZoneOffset.UTC)));
+            g.writeFieldName("data");
+            g.writeStartObject();
+            text(g, "client_id", identity.clientId());
+            text(g, "usage_subject", identity.usageSubject());
+            text(g, "usage_subject_type", identity.usageSubjectType());
+            text(g, "external_user_id", identity.usageSubject());
+            text(g, "auth_id", identity.authId());
+            text(g, "openmeter_customer_key", identity.subject());
+            number(g, "network_fee_usd_micros", network);
+            number(g, "billable_usd_micros", billable);
+            number(g, "fee_wei", ticket.computedFeeWei());
+            number(g, "eth_usd_price", price.usdPerEth());
+            text(g, "price_source", price.source());
+            number(g, "markup_percent", percent);
+            text(g, "pipeline", pipeline);
+            text(g, "model_id", modelId);
+            text(g, "manifest_id", manifestId);
+            number(g, "billable_secs", ticket.billableSecs());
+            number(g, "pixels", ticket.pixels());
+            text(g, "gateway_request_id", ticket.requestId());
+            textIfPresent(g, "session_id", ticket.sessionId());
+            textIfPresent(g, "orch_address", ticket.orchAddress());
+            textIfPresent(g, "app", ticket.app());
+            textIfPresent(g, "gateway", envelope.gateway());
+            text(g, "usd_source", billedFrom.label());
+            number(g, "oracle_fee_usd_micros", oracle);
+            if (ticket.computedFeeUsd() != null) {
+                number(g, "computed_fee_usd", ticket.computedFeeUsd());
+                number(g, "signer_fee_usd_micros", signer);
+                g.writeBooleanField("price_audit_flagged", audit.flagged());
+            }
+            textIfPresent(g, "payer_address", ticket.payerAddress());
+            if (ticket.sessionId() != null && envelope.data().hasNonNull("sequence_number")) {
+                // the ticket's place in its payment session: lets reconciliation tell a copy of this ticket under
+                // another id (double-counted) from foreign usage (extra)
+                number(g, "sequence_number", ticket.sequenceNumber());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+            g.flush();
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException("CloudEvent could not be serialized", e);
+        }
+    }
+
+    /** A string field; null is written as JSON null (what a data tree's {@code put} of a null kept). */
+    private static void text(JsonGenerator g, String field, String value) throws IOException {
+        if (value == null) {
+            g.writeNullField(field);
+        } else {
+            g.writeStringField(field, value);
+        }
+    }
+
+    /** A number field in plain notation (the mapper's {@code WRITE_BIGDECIMAL_AS_PLAIN}); null as JSON null. */
+    private static void number(JsonGenerator g, String field, BigDecimal value) throws IOException {
+        if (value == null) {
+            g.writeNullField(field);
+        } else {
+            g.writeFieldName(field);
+            g.writeNumber(value);
+        }
+    }
+
+    /** A whole number field; null as JSON null. */
+    private static void number(JsonGenerator g, String field, BigInteger value) throws IOException {
+        if (value == null) {
+            g.writeNullField(field);
+        } else {
+            g.writeFieldName(field);
+            g.writeNumber(value);
+        }
+    }
+
+    private static void textIfPresent(JsonGenerator g, String field, String value) throws IOException {
+        if (value != null && !value.isEmpty()) {
+            g.writeStringField(field, value);
+        }
+    }
+
     private static String firstNonEmpty(String... values) {
         for (String value : values) {
             if (value != null && !value.isBlank()) {
@@ -163,11 +245,5 @@ public final class UsageCloudEventMapper {
             }
         }
         return UNKNOWN;
-    }
-
-    private static void putIfPresent(ObjectNode data, String field, String value) {
-        if (value != null && !value.isEmpty()) {
-            data.put(field, value);
-        }
     }
 }
