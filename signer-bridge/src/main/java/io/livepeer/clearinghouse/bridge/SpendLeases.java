@@ -37,10 +37,12 @@ import org.slf4j.LoggerFactory;
  * the bound of {@link SpendControl} is unchanged. A lease is only granted out of {@code balance − open holds − floor}
  * (never the overdraft), at most {@code maxFraction} of it per top-up.
  *
- * <p><b>Validity.</b> A lease is usable in memory only until {@code ttl} after its last successful sync; its row
- * expires {@code ttl + long expiry + hold TTL} after that sync, so a hold allowed in memory and never flushed (the
- * instance died) is covered by the lease row as long as its own hold row would have been; then any instance's hold
- * expiry returns the slice. Thread-safe.
+ * <p><b>Validity.</b> A lease is usable in memory until {@code ttl} after the start of its last successful sync (or
+ * the reservation that granted it), and for one more {@code ttl} while a sync is under way (waiting for the database;
+ * a failed sync ends this grace). Its row expires {@code 2 × ttl + long expiry + hold TTL} after that start, so a hold
+ * allowed in memory and never flushed (the instance died) is covered by the lease row as long as its own hold row
+ * would have been; then any instance's hold expiry returns the slice. The light flush skips lease rows another
+ * transaction holds ({@code SKIP LOCKED}): their holds wait for the next sync. Thread-safe.
  */
 public final class SpendLeases implements AutoCloseable {
 
@@ -283,7 +285,7 @@ public final class SpendLeases implements AutoCloseable {
         NO_LEASE,
         /** the lease is being given back (idle, paused, close to zero) */
         RELEASING,
-        /** no successful sync within {@code ttl} */
+        /** no successful sync within {@code ttl} (within {@code 2 × ttl} while a sync is under way) */
         NOT_SYNCED,
         /** what is left of the lease does not cover the call's hold (or the call is refused) */
         NOT_COVERED
@@ -356,7 +358,7 @@ public final class SpendLeases implements AutoCloseable {
                 lease.leased = true;
                 lease.grants++;
                 lease.available = lease.available.add(request.granted());
-                // usable until ttl after the request was made (its row expires ttl + rowMargin after that)
+                // usable until ttl after the request was made (its row expires 2 × ttl + rowMargin after that)
                 Instant valid = request.expiresAt().minus(rowMargin).minus(settings.ttl());
                 if (valid.isAfter(lease.validUntil)) {
                     lease.validUntil = valid;
