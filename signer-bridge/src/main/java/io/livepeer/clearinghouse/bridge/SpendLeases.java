@@ -476,20 +476,26 @@ public final class SpendLeases implements AutoCloseable {
             return;
         }
         Instant validUntil = now.plus(settings.ttl());
-        // light: a lease that neither grows nor goes back, and whose customer was read less than idle ago, only has
-        // its holds written (no customer lock, no balance read: SpendStore.flushLeases); the rest take the full sync
+        // every lease believed open first has its holds written by the light flush (SpendStore.flushLeases: no
+        // customer lock, no balance read); those that also grow, go back, or whose customer is due for a balance
+        // re-read (read more than idle ago) then take the full sync with no holds left to write, so its customer
+        // locks, which database-path reservations wait for, are held only for a few statements. Leases not believed
+        // open (none yet, or lost) take the full sync with their holds.
+        int n = syncs.size();
         List<Integer> lightIdx = new ArrayList<>();
         List<Integer> fullIdx = new ArrayList<>();
-        for (int i = 0; i < syncs.size(); i++) {
+        boolean[] needsFull = new boolean[n];
+        for (int i = 0; i < n; i++) {
             LeaseSync s = syncs.get(i);
-            boolean light = s.leased()
-                    && !s.release()
-                    && s.topUp().signum() <= 0
-                    && now.isBefore(fullReadAt.get(i).plus(settings.idle()));
-            (light ? lightIdx : fullIdx).add(i);
+            needsFull[i] = !s.leased()
+                    || s.release()
+                    || s.topUp().signum() > 0
+                    || !now.isBefore(fullReadAt.get(i).plus(settings.idle()));
+            (s.leased() ? lightIdx : fullIdx).add(i);
         }
-        LeaseResult[] results = new LeaseResult[syncs.size()];
-        boolean[] done = new boolean[syncs.size()];
+        LeaseResult[] results = new LeaseResult[n];
+        boolean[] flushed = new boolean[n]; // its holds were written (or put back)
+        boolean[] done = new boolean[n]; // nothing of it is left to do
         long started = System.nanoTime();
         syncing = true;
         try {
@@ -500,17 +506,35 @@ public final class SpendLeases implements AutoCloseable {
                 List<Integer> applied = new ArrayList<>();
                 for (int k = 0; k < lightIdx.size(); k++) {
                     int i = lightIdx.get(k);
-                    if (lr.get(k).skipped()) {
-                        // its row was held by another transaction: nothing written, the holds go to the next sync
+                    LeaseResult r = lr.get(k);
+                    if (r.skipped()) {
+                        // its row was held by another transaction: nothing written, the holds (and a top-up or
+                        // release) wait for the next sync
                         skippedFlushes.incrementAndGet();
                         restore(involved.get(i), syncs.get(i), taken.get(i));
-                        done[i] = true; // nothing left to undo
-                    } else if (lr.get(k).lost()) {
+                        flushed[i] = true;
+                        done[i] = true;
+                    } else if (r.lost()) {
                         fullIdx.add(i); // its row is gone: the full sync writes its holds under the customer's lock
                     } else {
-                        results[i] = lr.get(k);
-                        done[i] = true;
+                        results[i] = r;
+                        flushed[i] = true;
                         applied.add(i);
+                        if (needsFull[i]) {
+                            LeaseSync s = syncs.get(i);
+                            syncs.set(
+                                    i,
+                                    new LeaseSync(
+                                            s.customerKey(),
+                                            s.leased(),
+                                            List.of(),
+                                            s.topUp(),
+                                            s.minGrant(),
+                                            s.release()));
+                            fullIdx.add(i);
+                        } else {
+                            done[i] = true;
+                        }
                     }
                 }
                 // renewed now, not after the full part (which waits for customer locks)
@@ -529,18 +553,27 @@ public final class SpendLeases implements AutoCloseable {
                         store.syncLeases(owner, full, floor, settings.maxFraction(), rowExpiry(validUntil));
                 for (int k = 0; k < chunk.size(); k++) {
                     results[chunk.get(k)] = fr.get(k);
+                    flushed[chunk.get(k)] = true;
                     done[chunk.get(k)] = true;
                 }
                 apply(chunk, involved, syncs, results, generation, validUntil, now);
             }
             syncLatency.record(System.nanoTime() - started);
-            syncedCustomers.addAndGet(syncs.size());
+            syncedCustomers.addAndGet(n);
         } catch (SQLException | RuntimeException e) {
-            // put the holds not written back in front (written by the next sync), and the released amount back in
-            // memory; what a committed light part wrote is applied
-            for (int i = 0; i < involved.size(); i++) {
-                if (!done[i]) {
+            // put the holds not written back in front (written by the next sync), and a release's amount back in
+            // memory (it is still releasing: the next sync gives it back); what a committed part wrote is applied
+            for (int i = 0; i < n; i++) {
+                if (done[i]) {
+                    continue;
+                }
+                if (!flushed[i]) {
                     restore(involved.get(i), syncs.get(i), taken.get(i));
+                } else if (syncs.get(i).release()) {
+                    Lease lease = involved.get(i);
+                    synchronized (lease) {
+                        lease.available = lease.available.add(taken.get(i));
+                    }
                 }
             }
             throw e;

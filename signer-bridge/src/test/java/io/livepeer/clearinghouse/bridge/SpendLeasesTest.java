@@ -408,6 +408,13 @@ class SpendLeasesTest {
             return null;
         });
         await().atMost(Duration.ofSeconds(5)).until(i.leases()::syncing);
+        // the holds are written before the top-up, without the customer's lock: the full part that waits for it has
+        // none left to write (its lock, which database-path reservations wait for, is held for a few statements)
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> holds(i, customer, "fixed").size() == 6);
+        assertThat(sync.isDone())
+                .as("the full part still waits for the customer's row")
+                .isFalse();
 
         // past ttl since the lease was granted, while the sync waits: still decided in memory, within the slice
         clock.advance(LEASES.ttl().plusMillis(500));
