@@ -107,6 +107,7 @@ public final class SpendLeases implements AutoCloseable {
     private volatile boolean syncing; // a sync is in its database transactions
     private final AtomicLong graceAllows = new AtomicLong();
     private final AtomicLong skippedFlushes = new AtomicLong();
+    private final AtomicLong skippedFullSyncs = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicBoolean syncAsked = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicLong askedSyncs = new AtomicLong();
     private volatile boolean closed;
@@ -388,6 +389,15 @@ public final class SpendLeases implements AutoCloseable {
      *                      leases stop being used {@code ttl} after the last successful one)
      */
     public void sync() throws SQLException {
+        sync(false);
+    }
+
+    /**
+     * One sync; with {@code skipLocked} (the background sync) it never waits for a row another transaction holds:
+     * a lease row (its holds wait for the next sync) or a customer's row (its top-up, release or balance re-read
+     * waits for the next sync). Without, it waits (a clean shutdown, tests).
+     */
+    void sync(boolean skipLocked) throws SQLException {
         Instant now = clock.instant();
         Instant previous = previousSyncAt;
         Duration elapsed = previous == null ? settings.flushInterval() : Duration.between(previous, now);
@@ -502,7 +512,7 @@ public final class SpendLeases implements AutoCloseable {
             if (!lightIdx.isEmpty()) {
                 List<LeaseSync> light = new ArrayList<>(lightIdx.size());
                 lightIdx.forEach(i -> light.add(syncs.get(i)));
-                List<LeaseResult> lr = store.flushLeases(owner, light, rowExpiry(validUntil));
+                List<LeaseResult> lr = store.flushLeases(owner, light, rowExpiry(validUntil), skipLocked);
                 List<Integer> applied = new ArrayList<>();
                 for (int k = 0; k < lightIdx.size(); k++) {
                     int i = lightIdx.get(k);
@@ -550,13 +560,22 @@ public final class SpendLeases implements AutoCloseable {
                 List<LeaseSync> full = new ArrayList<>(chunk.size());
                 chunk.forEach(i -> full.add(syncs.get(i)));
                 List<LeaseResult> fr =
-                        store.syncLeases(owner, full, floor, settings.maxFraction(), rowExpiry(validUntil));
+                        store.syncLeases(owner, full, floor, settings.maxFraction(), rowExpiry(validUntil), skipLocked);
+                List<Integer> applied = new ArrayList<>();
                 for (int k = 0; k < chunk.size(); k++) {
-                    results[chunk.get(k)] = fr.get(k);
-                    flushed[chunk.get(k)] = true;
-                    done[chunk.get(k)] = true;
+                    int i = chunk.get(k);
+                    if (fr.get(k).skipped()) {
+                        // a database-path batch held the customer's row: retried by the next sync
+                        skippedFullSyncs.incrementAndGet();
+                        undo(involved.get(i), syncs.get(i), taken.get(i), flushed[i]);
+                    } else {
+                        results[i] = fr.get(k);
+                        applied.add(i);
+                    }
+                    flushed[i] = true;
+                    done[i] = true;
                 }
-                apply(chunk, involved, syncs, results, generation, validUntil, now);
+                apply(applied, involved, syncs, results, generation, validUntil, now);
             }
             syncLatency.record(System.nanoTime() - started);
             syncedCustomers.addAndGet(n);
@@ -564,16 +583,8 @@ public final class SpendLeases implements AutoCloseable {
             // put the holds not written back in front (written by the next sync), and a release's amount back in
             // memory (it is still releasing: the next sync gives it back); what a committed part wrote is applied
             for (int i = 0; i < n; i++) {
-                if (done[i]) {
-                    continue;
-                }
-                if (!flushed[i]) {
-                    restore(involved.get(i), syncs.get(i), taken.get(i));
-                } else if (syncs.get(i).release()) {
-                    Lease lease = involved.get(i);
-                    synchronized (lease) {
-                        lease.available = lease.available.add(taken.get(i));
-                    }
+                if (!done[i]) {
+                    undo(involved.get(i), syncs.get(i), taken.get(i), flushed[i]);
                 }
             }
             throw e;
@@ -586,6 +597,20 @@ public final class SpendLeases implements AutoCloseable {
     /** The expiry of lease rows renewed by a sync that began at {@code validUntil − ttl}: see {@link #rowExpiry}. */
     private Instant rowExpiry(Instant validUntil) {
         return validUntil.plus(settings.ttl()).plus(rowMargin);
+    }
+
+    /**
+     * Undoes a lease's part of a sync that did not commit: its holds go back in front unless the light flush already
+     * wrote them, a release's amount goes back in memory (it is still releasing: the next sync gives it back).
+     */
+    private static void undo(Lease lease, LeaseSync sync, BigDecimal taken, boolean flushed) {
+        if (!flushed) {
+            restore(lease, sync, taken);
+        } else if (sync.release()) {
+            synchronized (lease) {
+                lease.available = lease.available.add(taken);
+            }
+        }
     }
 
     /** Puts back what a sync took from a lease and did not write: its holds (in front) and a release's amount. */
@@ -646,7 +671,7 @@ public final class SpendLeases implements AutoCloseable {
 
     private void syncQuietly() {
         try {
-            sync();
+            sync(true); // never waits for a row another transaction holds
             if (failing) {
                 LOG.info("spend leases: syncing again");
                 failing = false;
@@ -692,6 +717,14 @@ public final class SpendLeases implements AutoCloseable {
      */
     public long graceAllows() {
         return graceAllows.get();
+    }
+
+    /**
+     * Leases whose full sync (top-up, release, balance re-read) skipped their customer because a database-path
+     * transaction held its row (retried next sync).
+     */
+    public long skippedFullSyncs() {
+        return skippedFullSyncs.get();
     }
 
     /** Syncs run at once because a call found its lease short (besides the periodic ones). */
