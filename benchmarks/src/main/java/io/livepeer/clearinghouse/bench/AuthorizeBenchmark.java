@@ -198,11 +198,9 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
             why.append(String.format(
                     Locale.ROOT,
                     " (in memory while a sync was under way past ttl: %d; light flushes that skipped a locked lease"
-                            + " row: %d; full syncs that skipped a locked customer row: %d; syncs asked for by a short"
-                            + " lease: %d)",
+                            + " row: %d; syncs asked for by a short lease: %d)",
                     leases.graceAllows(),
                     leases.skippedFlushes(),
-                    leases.skippedFullSyncs(),
                     leases.askedSyncs()));
             PathLatency.Snapshot sync = leases.syncLatency().snapshot();
             rows.add(new String[] {

@@ -107,7 +107,6 @@ public final class SpendLeases implements AutoCloseable {
     private volatile boolean syncing; // a sync is in its database transactions
     private final AtomicLong graceAllows = new AtomicLong();
     private final AtomicLong skippedFlushes = new AtomicLong();
-    private final AtomicLong skippedFullSyncs = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicBoolean syncAsked = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicLong askedSyncs = new AtomicLong();
     private volatile boolean closed;
@@ -389,15 +388,6 @@ public final class SpendLeases implements AutoCloseable {
      *                      leases stop being used {@code ttl} after the last successful one)
      */
     public void sync() throws SQLException {
-        sync(false);
-    }
-
-    /**
-     * One sync; with {@code skipLocked} (the background sync) it never waits for a row another transaction holds:
-     * a lease row (its holds wait for the next sync) or a customer's row (its top-up, release or balance re-read
-     * waits for the next sync). Without, it waits (a clean shutdown, tests).
-     */
-    void sync(boolean skipLocked) throws SQLException {
         Instant now = clock.instant();
         Instant previous = previousSyncAt;
         Duration elapsed = previous == null ? settings.flushInterval() : Duration.between(previous, now);
@@ -512,7 +502,7 @@ public final class SpendLeases implements AutoCloseable {
             if (!lightIdx.isEmpty()) {
                 List<LeaseSync> light = new ArrayList<>(lightIdx.size());
                 lightIdx.forEach(i -> light.add(syncs.get(i)));
-                List<LeaseResult> lr = store.flushLeases(owner, light, rowExpiry(validUntil), skipLocked);
+                List<LeaseResult> lr = store.flushLeases(owner, light, rowExpiry(validUntil));
                 List<Integer> applied = new ArrayList<>();
                 for (int k = 0; k < lightIdx.size(); k++) {
                     int i = lightIdx.get(k);
@@ -560,22 +550,13 @@ public final class SpendLeases implements AutoCloseable {
                 List<LeaseSync> full = new ArrayList<>(chunk.size());
                 chunk.forEach(i -> full.add(syncs.get(i)));
                 List<LeaseResult> fr =
-                        store.syncLeases(owner, full, floor, settings.maxFraction(), rowExpiry(validUntil), skipLocked);
-                List<Integer> applied = new ArrayList<>();
+                        store.syncLeases(owner, full, floor, settings.maxFraction(), rowExpiry(validUntil));
                 for (int k = 0; k < chunk.size(); k++) {
-                    int i = chunk.get(k);
-                    if (fr.get(k).skipped()) {
-                        // a database-path batch held the customer's row: retried by the next sync
-                        skippedFullSyncs.incrementAndGet();
-                        undo(involved.get(i), syncs.get(i), taken.get(i), flushed[i]);
-                    } else {
-                        results[i] = fr.get(k);
-                        applied.add(i);
-                    }
-                    flushed[i] = true;
-                    done[i] = true;
+                    results[chunk.get(k)] = fr.get(k);
+                    flushed[chunk.get(k)] = true;
+                    done[chunk.get(k)] = true;
                 }
-                apply(applied, involved, syncs, results, generation, validUntil, now);
+                apply(chunk, involved, syncs, results, generation, validUntil, now);
             }
             syncLatency.record(System.nanoTime() - started);
             syncedCustomers.addAndGet(n);
@@ -583,8 +564,16 @@ public final class SpendLeases implements AutoCloseable {
             // put the holds not written back in front (written by the next sync), and a release's amount back in
             // memory (it is still releasing: the next sync gives it back); what a committed part wrote is applied
             for (int i = 0; i < n; i++) {
-                if (!done[i]) {
-                    undo(involved.get(i), syncs.get(i), taken.get(i), flushed[i]);
+                if (done[i]) {
+                    continue;
+                }
+                if (!flushed[i]) {
+                    restore(involved.get(i), syncs.get(i), taken.get(i));
+                } else if (syncs.get(i).release()) {
+                    Lease lease = involved.get(i);
+                    synchronized (lease) {
+                        lease.available = lease.available.add(taken.get(i));
+                    }
                 }
             }
             throw e;
@@ -597,20 +586,6 @@ public final class SpendLeases implements AutoCloseable {
     /** The expiry of lease rows renewed by a sync that began at {@code validUntil − ttl}: see {@link #rowExpiry}. */
     private Instant rowExpiry(Instant validUntil) {
         return validUntil.plus(settings.ttl()).plus(rowMargin);
-    }
-
-    /**
-     * Undoes a lease's part of a sync that did not commit: its holds go back in front unless the light flush already
-     * wrote them, a release's amount goes back in memory (it is still releasing: the next sync gives it back).
-     */
-    private static void undo(Lease lease, LeaseSync sync, BigDecimal taken, boolean flushed) {
-        if (!flushed) {
-            restore(lease, sync, taken);
-        } else if (sync.release()) {
-            synchronized (lease) {
-                lease.available = lease.available.add(taken);
-            }
-        }
     }
 
     /** Puts back what a sync took from a lease and did not write: its holds (in front) and a release's amount. */
@@ -671,7 +646,7 @@ public final class SpendLeases implements AutoCloseable {
 
     private void syncQuietly() {
         try {
-            sync(true); // never waits for a row another transaction holds
+            sync();
             if (failing) {
                 LOG.info("spend leases: syncing again");
                 failing = false;
@@ -717,14 +692,6 @@ public final class SpendLeases implements AutoCloseable {
      */
     public long graceAllows() {
         return graceAllows.get();
-    }
-
-    /**
-     * Leases whose full sync (top-up, release, balance re-read) skipped their customer because a database-path
-     * transaction held its row (retried next sync).
-     */
-    public long skippedFullSyncs() {
-        return skippedFullSyncs.get();
     }
 
     /** Syncs run at once because a call found its lease short (besides the periodic ones). */

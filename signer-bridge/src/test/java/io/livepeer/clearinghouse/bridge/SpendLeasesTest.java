@@ -353,7 +353,7 @@ class SpendLeasesTest {
         ExecutorService syncer = Executors.newSingleThreadExecutor();
         closeables.add(0, syncer::shutdownNow);
         syncer.submit(() -> {
-                    i.leases().sync(true); // the background sync's way
+                    i.leases().sync();
                     return null;
                 })
                 .get(5, TimeUnit.SECONDS); // does not wait for the other transaction
@@ -376,57 +376,6 @@ class SpendLeasesTest {
         assertThat(i.store().customer(customer).held())
                 .as("written holds are drawn from the lease: the running total did not move")
                 .isEqualByComparingTo(held);
-        assertThat(i.store().heldDrift()).isEmpty();
-    }
-
-    @ParameterizedTest
-    @MethodSource("io.livepeer.clearinghouse.testing.TestDatabases#both")
-    void a_background_sync_skips_a_customer_whose_row_a_database_path_transaction_holds_after_writing_its_holds(
-            JdbcTarget target) throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-01T10:00:00Z"));
-        Instance i = instance(target, clock, SpendControl.LagPolicy.DENY, false, false);
-        String customer = "acme:topup-" + UUID.randomUUID();
-        String subject = customer.substring(5);
-        grant(i, customer, "1000");
-        long seq = 0;
-        while (seq < 6) { // the first on the database path (lease 80), five in memory: down to 30, a top-up is due
-            assertThat(i.authorizer().decide(fixed("acme", subject, "t", seq++)).status())
-                    .isEqualTo(200);
-        }
-        BigDecimal held = i.store().customer(customer).held();
-        AutoCloseable release =
-                lockRows(i, "SELECT customer_key FROM spend_customers WHERE customer_key = :c FOR UPDATE", customer);
-        clock.advance(Duration.ofMillis(100));
-        ExecutorService syncer = Executors.newSingleThreadExecutor();
-        closeables.add(0, syncer::shutdownNow);
-        syncer.submit(() -> {
-                    i.leases().sync(true); // the background sync's way
-                    return null;
-                })
-                .get(5, TimeUnit.SECONDS); // does not wait for the customer's row
-        assertThat(i.leases().skippedFullSyncs()).isEqualTo(1);
-        assertThat(holds(i, customer, "fixed"))
-                .as("the holds are written without the customer's lock")
-                .hasSize(6);
-        assertThat(i.leases().leasedAmount()).as("not topped up yet").isEqualByComparingTo("30");
-        assertThat(i.authorizer().decide(fixed("acme", subject, "t", seq++)).status())
-                .isEqualTo(200);
-        assertThat(i.leases().inMemoryAllows())
-                .as("the lease goes on deciding in memory")
-                .isEqualTo(6);
-        assertThat(i.store().customer(customer).held())
-                .as("holds written from the lease: the running total did not move")
-                .isEqualByComparingTo(held);
-
-        release.close();
-        clock.advance(Duration.ofMillis(100));
-        i.leases().sync(true);
-        assertThat(i.leases().skippedFullSyncs()).isEqualTo(1);
-        assertThat(i.leases().leasedAmount()).as("topped up by the next sync").isGreaterThan(new BigDecimal("20"));
-        assertThat(holds(i, customer, "fixed")).hasSize(7);
-        assertThat(i.store().customer(customer).held())
-                .as("the running total rose by the top-up only")
-                .isGreaterThan(held);
         assertThat(i.store().heldDrift()).isEmpty();
     }
 

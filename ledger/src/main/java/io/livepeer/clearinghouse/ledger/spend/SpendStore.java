@@ -484,11 +484,6 @@ public final class SpendStore {
     }
 
     private Map<String, Locked> selectForUpdate(Handle h, Collection<String> keys) {
-        return selectForUpdate(h, keys, false);
-    }
-
-    /** {@link #selectForUpdate}; with {@code skipLocked} the rows another transaction holds are left out. */
-    private Map<String, Locked> selectForUpdate(Handle h, Collection<String> keys, boolean skipLocked) {
         List<String> list = new ArrayList<>(keys);
         StringBuilder in = new StringBuilder();
         for (int i = 0; i < list.size(); i++) {
@@ -496,8 +491,7 @@ public final class SpendStore {
         }
         Query query = h.createQuery("SELECT customer_key, overdraft_usd_micros, held_usd_micros FROM spend_customers"
                 + " WHERE customer_key IN (" + in + ") ORDER BY customer_key "
-                + database.dialect().rowLockForUpdate()
-                + (skipLocked ? " SKIP LOCKED" : ""));
+                + database.dialect().rowLockForUpdate());
         for (int i = 0; i < list.size(); i++) {
             query.bind("c" + i, list.get(i));
         }
@@ -867,23 +861,6 @@ public final class SpendStore {
     public List<LeaseResult> syncLeases(
             String owner, List<LeaseSync> syncs, BigDecimal floor, BigDecimal maxFraction, Instant expiresAt)
             throws SQLException {
-        return syncLeases(owner, syncs, floor, maxFraction, expiresAt, false);
-    }
-
-    /**
-     * {@link #syncLeases(String, List, BigDecimal, BigDecimal, Instant)}; with {@code skipLocked} the customers whose
-     * {@code spend_customers} row another transaction holds (a database-path batch deciding their calls) are skipped,
-     * not waited for: nothing of theirs is written and their result says {@code skipped} (the background sync retries
-     * them a moment later, and the others' part is not held up behind them).
-     */
-    public List<LeaseResult> syncLeases(
-            String owner,
-            List<LeaseSync> syncs,
-            BigDecimal floor,
-            BigDecimal maxFraction,
-            Instant expiresAt,
-            boolean skipLocked)
-            throws SQLException {
         if (syncs.isEmpty()) {
             return List.of();
         }
@@ -892,22 +869,7 @@ public final class SpendStore {
         return database.inTransaction(h -> {
             Set<String> keys = new TreeSet<>();
             syncs.forEach(s -> keys.add(s.customerKey()));
-            Map<String, Locked> customers = selectForUpdate(h, keys, skipLocked);
-            if (customers.size() < keys.size()) {
-                Set<String> missing = new TreeSet<>(keys);
-                missing.removeAll(customers.keySet());
-                PreparedBatch insert = h.prepareBatch("INSERT INTO spend_customers (customer_key, updated_at) VALUES"
-                        + " (:c, :now) ON CONFLICT DO NOTHING");
-                missing.forEach(c -> insert.bind("c", c).bind("now", now).add());
-                insert.execute();
-                customers.putAll(selectForUpdate(h, missing, skipLocked));
-            }
-            if (customers.isEmpty()) {
-                List<LeaseResult> none = new ArrayList<>(syncs.size());
-                syncs.forEach(s -> none.add(skippedResult(s)));
-                return none;
-            }
-            keys.retainAll(customers.keySet());
+            Map<String, Locked> customers = lockCustomerKeys(h, keys, now);
             Map<String, String> accountKeys = new HashMap<>();
             customers.keySet().forEach(c -> accountKeys.put(AccountKeys.customer(c), c));
             ledger.accounts(accountKeys.keySet())
@@ -918,7 +880,7 @@ public final class SpendStore {
             // the holds allowed in memory: one batch, a retried session and sequence is skipped by the unique key
             Map<String, BigDecimal> written = new HashMap<>();
             Map<String, BigDecimal> returned = new HashMap<>();
-            writeFlushedHolds(h, syncs, customers::containsKey, written, returned);
+            writeFlushedHolds(h, syncs, c -> true, written, returned);
             PreparedBatch leaseUpdate = h.prepareBatch("UPDATE spend_holds SET remaining = remaining - :used + :grant,"
                     + " amount = amount + :grant, expires_at = :expires WHERE customer_key = :c AND session_id = :s"
                     + " AND status = 'OPEN' AND payment_type = '" + LEASE_TYPE + "'");
@@ -933,10 +895,6 @@ public final class SpendStore {
             for (LeaseSync s : syncs) {
                 String c = s.customerKey();
                 Locked customer = customers.get(c);
-                if (customer == null) {
-                    results.add(skippedResult(s));
-                    continue;
-                }
                 BigDecimal used = written.getOrDefault(c, BigDecimal.ZERO);
                 BigDecimal back = returned.getOrDefault(c, BigDecimal.ZERO);
                 BigDecimal remaining = leased.get(c);
@@ -1028,15 +986,6 @@ public final class SpendStore {
      * @throws SQLException when a statement or the commit fails: nothing is stored
      */
     public List<LeaseResult> flushLeases(String owner, List<LeaseSync> syncs, Instant expiresAt) throws SQLException {
-        return flushLeases(owner, syncs, expiresAt, true);
-    }
-
-    /**
-     * {@link #flushLeases(String, List, Instant)}, waiting for lease rows another transaction holds unless
-     * {@code skipLocked} (then they are left out, {@code skipped}).
-     */
-    public List<LeaseResult> flushLeases(String owner, List<LeaseSync> syncs, Instant expiresAt, boolean skipLocked)
-            throws SQLException {
         if (syncs.isEmpty()) {
             return List.of();
         }
@@ -1046,8 +995,7 @@ public final class SpendStore {
                     new TreeSet<>(syncs.stream().map(LeaseSync::customerKey).toList());
             // lock the rows this transaction can have at once; one that another transaction holds is skipped (this
             // light part never waits: its holds are written by the next sync), told apart from a row that is gone
-            Map<String, BigDecimal> leased =
-                    leasedRemaining(h, session, keys, skipLocked ? LeaseRowLock.SKIP_LOCKED : LeaseRowLock.FOR_UPDATE);
+            Map<String, BigDecimal> leased = leasedRemaining(h, session, keys, LeaseRowLock.SKIP_LOCKED);
             Set<String> busy = new HashSet<>();
             if (leased.size() < keys.size()) {
                 Set<String> absent = new TreeSet<>(keys);
@@ -1100,26 +1048,10 @@ public final class SpendStore {
         });
     }
 
-    /** A customer's part of a sync that could not lock its row: nothing of it was written. */
-    private static LeaseResult skippedResult(LeaseSync s) {
-        return new LeaseResult(
-                s.customerKey(),
-                s.leased(),
-                BigDecimal.ZERO,
-                BigDecimal.ZERO,
-                false,
-                false,
-                null,
-                Optional.empty(),
-                true);
-    }
-
     /** How {@link #leasedRemaining} reads the lease rows. */
     private enum LeaseRowLock {
         /** a plain read (the caller holds the customers' locks, or only needs to know which rows are open) */
         NONE,
-        /** {@code FOR UPDATE} in key order, waiting for rows another transaction holds */
-        FOR_UPDATE,
         /** {@code FOR UPDATE SKIP LOCKED} in key order: the rows another transaction holds are left out */
         SKIP_LOCKED
     }
@@ -1145,10 +1077,9 @@ public final class SpendStore {
         Query q = h.createQuery("SELECT customer_key, remaining FROM spend_holds WHERE session_id = :s"
                         + " AND status = 'OPEN' AND payment_type = '" + LEASE_TYPE + "' AND customer_key IN (" + in
                         + ")"
-                        + (lock == LeaseRowLock.NONE
-                                ? ""
-                                : " ORDER BY customer_key " + database.dialect().rowLockForUpdate()
-                                        + (lock == LeaseRowLock.SKIP_LOCKED ? " SKIP LOCKED" : "")))
+                        + (lock == LeaseRowLock.SKIP_LOCKED
+                                ? " ORDER BY customer_key " + database.dialect().rowLockForUpdate() + " SKIP LOCKED"
+                                : ""))
                 .bind("s", session);
         for (int i = 0; i < list.size(); i++) {
             q.bind("c" + i, list.get(i));
@@ -1275,9 +1206,8 @@ public final class SpendStore {
      * @param headroom     balance − open holds − floor after the sync (USD micros; leases counted as held), null when
      *                     the sync did not read it ({@link #flushLeases})
      * @param overdraft    the customer's own overdraft limit, or empty (the default applies)
-     * @param skipped      another transaction held the lease row ({@link #flushLeases}) or the customer's row
-     *                     ({@link #syncLeases}), so nothing of this customer was written: its part goes to the next
-     *                     sync
+     * @param skipped      {@link #flushLeases} only: the lease row is open but another transaction held it, so
+     *                     nothing of this customer was written (its holds go to the next sync)
      */
     public record LeaseResult(
             String customerKey,
