@@ -971,16 +971,19 @@ public final class SpendStore {
     }
 
     /**
-     * The light part of a lease sync: customers whose lease neither grows nor goes back only need the holds allowed
-     * in memory written, drawn from their lease row, and the row renewed. The lease already counts those holds in the
-     * running open-hold total, so nothing about the customer changes: no {@code spend_customers} lock and no balance
-     * read, so reservations and syncs of the same customers on the database path do not wait for this transaction.
-     * It locks only this owner's lease rows (in key order), then writes the holds as {@link #syncLeases} does.
-     * A customer whose lease row is no longer open is left out (its result says {@code lost}): it needs the full
-     * {@link #syncLeases}, where its holds then count on their own under the customer's lock.
+     * The light part of a lease sync, for every lease the owner believes open: the holds allowed in memory are
+     * written, drawn from the lease row, and the row renewed (top-ups and releases are left to {@link #syncLeases}).
+     * The lease already counts those holds in the running open-hold total, so nothing about the customer changes: no
+     * {@code spend_customers} lock and no balance read, so reservations and syncs of the same customers on the
+     * database path do not wait for this transaction. It locks only this owner's lease rows, in key order and
+     * {@code SKIP LOCKED}: a row another transaction holds is left out (its result says {@code skipped}), then writes
+     * the holds as {@link #syncLeases} does. A customer whose lease row is no longer open is left out (its result
+     * says {@code lost}): it needs the full {@link #syncLeases}, where its holds then count on their own under the
+     * customer's lock.
      *
      * @param owner     the instance's lease owner id
-     * @param syncs     per customer: the holds to write (each {@code leased}, no top-up, no release)
+     * @param syncs     per customer: the holds to write (each {@code leased}; {@code topUp} and {@code release} are
+     *                  not acted on here)
      * @param expiresAt the lease rows' new expiry
      * @return per customer, in the order given; {@code headroom} null (not read) and {@code overdraft} empty
      * @throws SQLException when a statement or the commit fails: nothing is stored
