@@ -195,6 +195,13 @@ public final class AuthorizeBenchmark implements Callable<Integer> {
                     ends[1],
                     ends[2],
                     ends[3]));
+            why.append(String.format(
+                    Locale.ROOT,
+                    " (in memory while a sync was under way past ttl: %d; light flushes that skipped a locked lease"
+                            + " row: %d; syncs asked for by a short lease: %d)",
+                    leases.graceAllows(),
+                    leases.skippedFlushes(),
+                    leases.askedSyncs()));
             PathLatency.Snapshot sync = leases.syncLatency().snapshot();
             rows.add(new String[] {
                 "budget lease fallbacks and syncs (cumulative) after " + phase + ", " + label,

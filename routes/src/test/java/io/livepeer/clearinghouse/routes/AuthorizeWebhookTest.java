@@ -181,6 +181,43 @@ class AuthorizeWebhookTest extends PipelineTestSupport {
     }
 
     @Test
+    void authorize_exchanges_keep_their_route_metrics_but_skip_the_exchange_event_notifier() throws Exception {
+        Stage stage = stage(TestDatabases.h2(), 1);
+        ClearinghouseApp app = start(stage, null, Map.of());
+        for (int n = 0; n < 3; n++) {
+            assertThat(json(authorize(stage, null, "")).path("status").asInt()).isEqualTo(401);
+        }
+        // the notifier searches the whole meter registry on every exchange's completion: /authorize is left out
+        var notifiers = app.context().getManagementStrategy().getEventNotifiers().stream()
+                .filter(n -> n
+                        instanceof org.apache.camel.component.micrometer.eventnotifier.MicrometerExchangeEventNotifier)
+                .map(n -> (org.apache.camel.component.micrometer.eventnotifier.MicrometerExchangeEventNotifier) n)
+                .toList();
+        assertThat(notifiers)
+                .as("the metrics configuration's exchange event notifier")
+                .hasSize(1);
+        var authorizeExchange = new org.apache.camel.support.DefaultExchange(app.context());
+        authorizeExchange.getExchangeExtension().setFromRouteId("authorize");
+        var otherExchange = new org.apache.camel.support.DefaultExchange(app.context());
+        otherExchange.getExchangeExtension().setFromRouteId("signer-events");
+        assertThat(notifiers.get(0).getIgnoreExchanges().test(authorizeExchange))
+                .isTrue();
+        assertThat(notifiers.get(0).getIgnoreExchanges().test(otherExchange))
+                .as("other routes keep it")
+                .isFalse();
+        // what the dashboards and alerts read comes from the route policy, and is still there for /authorize
+        String metrics = get(stage.managementPort(), "/observe/metrics").body();
+        assertThat(metrics.lines()
+                        .filter(l -> l.startsWith("camel_exchanges_total{")
+                                && l.contains("routeId=\"authorize\"")
+                                && l.contains("eventType=\"route\""))
+                        .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))))
+                .as(metrics)
+                .containsExactly(3.0);
+        assertThat(metrics).contains("camel_exchanges_failed_total{");
+    }
+
+    @Test
     void a_json_body_sent_as_a_form_is_refused_never_misread() throws Exception {
         // curl -d without a content type sends application/x-www-form-urlencoded: the server parses it as a form
         // and the JSON is lost, so an optional body (expire "at") would silently mean "now"

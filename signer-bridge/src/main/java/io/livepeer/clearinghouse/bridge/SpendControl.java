@@ -130,12 +130,31 @@ public final class SpendControl {
     private final AtomicBoolean refreshingPauses = new AtomicBoolean();
     private final AtomicBoolean refreshingLag = new AtomicBoolean();
 
-    /** Background re-reads of pauses and lag (one daemon thread for all instances of this class in the JVM). */
-    private static final ExecutorService REFRESHER = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "spend-control-refresh");
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * Background re-reads of pauses (one daemon thread for all instances of this class in the JVM). Its own thread,
+     * and its own lock ({@link #pausesLock}), apart from the metering lag's: a slow lag measure (a query over the
+     * open holds) once held the one monitor both used, the pauses' background read could not publish, requests found
+     * the pauses older than {@code 1.5 × refresh} and queued behind the lag query (profiled: 20 request threads
+     * stalled 150 – 330 ms at a time).
+     */
+    private static final ExecutorService PAUSES_REFRESHER = refresher("spend-control-refresh-pauses");
+
+    /** Background re-measures of the metering lag (one daemon thread for all instances of this class). */
+    private static final ExecutorService LAG_REFRESHER = refresher("spend-control-refresh-lag");
+
+    private static ExecutorService refresher(String name) {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Guards reading and publishing the pauses (never held while the lag is measured). */
+    private final Object pausesLock = new Object();
+
+    /** Guards measuring and publishing the metering lag (never held while the pauses are read). */
+    private final Object lagLock = new Object();
 
     /** What this instance knows of a session's latest hold: for the estimate; a retried call takes the exact path. */
     private record SessionMemo(Instant lastAt, Long sequence, int windowSeconds) {}
@@ -271,10 +290,10 @@ public final class SpendControl {
         if (current != null && now.isBefore(pausesReadAt.plus(staleLimit()))) {
             // due, not late: re-read in the background and decide on the pauses as read (at most staleLimit old), so
             // no request thread waits for the database (or for another request thread's read) on this path
-            refreshInBackground(refreshingPauses, this::readPausesQuietly);
+            refreshInBackground(PAUSES_REFRESHER, refreshingPauses, this::readPausesQuietly);
             return current;
         }
-        synchronized (this) {
+        synchronized (pausesLock) {
             if (pauses == null || !now.isBefore(pausesReadAt.plus(staleLimit()))) {
                 try {
                     pauses = store.activePauses();
@@ -302,7 +321,7 @@ public final class SpendControl {
         Instant at = clock.instant();
         try {
             List<Pause> fresh = store.activePauses();
-            synchronized (this) {
+            synchronized (pausesLock) {
                 if (!at.isBefore(pausesReadAt)) {
                     pauses = fresh;
                     pausesReadAt = at;
@@ -317,7 +336,7 @@ public final class SpendControl {
         Instant at = clock.instant();
         try {
             Duration measured = store.meteringLag(policy.holdTtl().plus(policy.longExpiry()));
-            synchronized (this) {
+            synchronized (lagLock) {
                 if (!at.isBefore(lagReadAt)) {
                     lag = measured;
                     lagReadAt = at;
@@ -328,11 +347,11 @@ public final class SpendControl {
         }
     }
 
-    /** Runs {@code read} on the refresher thread unless a read of the same kind is already under way. */
-    private void refreshInBackground(AtomicBoolean flag, Runnable read) {
+    /** Runs {@code read} on a refresher thread unless a read of the same kind is already under way. */
+    private static void refreshInBackground(ExecutorService refresher, AtomicBoolean flag, Runnable read) {
         if (flag.compareAndSet(false, true)) {
             try {
-                REFRESHER.execute(() -> {
+                refresher.execute(() -> {
                     try {
                         read.run();
                     } finally {
@@ -348,7 +367,7 @@ public final class SpendControl {
     /** Re-reads the pauses now (after a pause on this instance, so it applies at once here). */
     public void refreshPauses() throws SQLException {
         List<Pause> fresh = store.activePauses();
-        synchronized (this) {
+        synchronized (pausesLock) {
             pauses = fresh;
             pausesReadAt = clock.instant();
         }
@@ -361,7 +380,7 @@ public final class SpendControl {
     public Duration meteringLag() {
         Instant now = clock.instant();
         if (!now.isBefore(lagReadAt.plus(policy.refresh()))) {
-            synchronized (this) {
+            synchronized (lagLock) {
                 if (!now.isBefore(lagReadAt.plus(policy.refresh()))) {
                     lagReadAt = now;
                     try {
@@ -386,7 +405,7 @@ public final class SpendControl {
             return lag;
         }
         if (now.isBefore(readAt.plus(staleLimit()))) {
-            refreshInBackground(refreshingLag, this::readLagQuietly);
+            refreshInBackground(LAG_REFRESHER, refreshingLag, this::readLagQuietly);
             return lag;
         }
         return meteringLag();

@@ -37,10 +37,12 @@ import org.slf4j.LoggerFactory;
  * the bound of {@link SpendControl} is unchanged. A lease is only granted out of {@code balance − open holds − floor}
  * (never the overdraft), at most {@code maxFraction} of it per top-up.
  *
- * <p><b>Validity.</b> A lease is usable in memory only until {@code ttl} after its last successful sync; its row
- * expires {@code ttl + long expiry + hold TTL} after that sync, so a hold allowed in memory and never flushed (the
- * instance died) is covered by the lease row as long as its own hold row would have been; then any instance's hold
- * expiry returns the slice. Thread-safe.
+ * <p><b>Validity.</b> A lease is usable in memory until {@code ttl} after the start of its last successful sync (or
+ * the reservation that granted it), and for one more {@code ttl} while a sync is under way (waiting for the database;
+ * a failed sync ends this grace). Its row expires {@code 2 × ttl + long expiry + hold TTL} after that start, so a hold
+ * allowed in memory and never flushed (the instance died) is covered by the lease row as long as its own hold row
+ * would have been; then any instance's hold expiry returns the slice. The light flush skips lease rows another
+ * transaction holds ({@code SKIP LOCKED}): their holds wait for the next sync. Thread-safe.
  */
 public final class SpendLeases implements AutoCloseable {
 
@@ -81,6 +83,7 @@ public final class SpendLeases implements AutoCloseable {
         Instant fullReadAt = Instant.MIN; // the last full sync (balance read) or lease grant of this customer
         int grants; // leases granted by reservations in the database (a sync that began before one keeps it leased)
         Instant askAgainAt = Instant.MIN; // a reservation's lease request found the customer close to zero
+        BigDecimal topUpBelow = BigDecimal.ZERO; // the sync tops the lease up below this (half its target)
 
         Lease(String customerKey) {
             this.customerKey = customerKey;
@@ -101,6 +104,11 @@ public final class SpendLeases implements AutoCloseable {
     private volatile Instant lastSyncAt;
     private volatile Instant previousSyncAt;
     private volatile boolean failing;
+    private volatile boolean syncing; // a sync is in its database transactions
+    private final AtomicLong graceAllows = new AtomicLong();
+    private final AtomicLong skippedFlushes = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean syncAsked = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicLong askedSyncs = new AtomicLong();
     private volatile boolean closed;
     private ScheduledExecutorService keeper;
 
@@ -181,8 +189,14 @@ public final class SpendLeases implements AutoCloseable {
                 return null;
             }
             if (!now.isBefore(lease.validUntil)) {
-                fallback(Fallback.NOT_SYNCED);
-                return null;
+                // past ttl since its last sync: while a sync is under way (waiting for the database, not failed) the
+                // lease goes on within its slice for one more ttl, which its row covers (rowExpiry); else the exact
+                // path decides
+                if (!syncing || !now.isBefore(lease.validUntil.plus(settings.ttl()))) {
+                    fallback(Fallback.NOT_SYNCED);
+                    return null;
+                }
+                graceAllows.incrementAndGet();
             }
             // against the lease alone: available = floor + lease, so "available − hold ≥ floor" is "hold ≤ lease"
             SpendStore.Position position = new SpendStore.Position(
@@ -198,6 +212,7 @@ public final class SpendLeases implements AutoCloseable {
             SpendStore.Plan<Decision> plan = planner.plan(position, far);
             if (!plan.decision().allowed()) {
                 fallback(Fallback.NOT_COVERED);
+                askSync(); // top it up now rather than at the next tick
                 return null; // the exact path decides (and words) every refusal
             }
             NewHold hold = plan.hold();
@@ -205,9 +220,32 @@ public final class SpendLeases implements AutoCloseable {
                 lease.available = lease.available.subtract(hold.amount());
                 lease.pending.add(new LeasedHold(sessionId, sequence, hold, now));
                 noteHold(lease, hold.amount(), now);
+                if (lease.available.compareTo(lease.topUpBelow) < 0) {
+                    askSync(); // short: the sync tops it up before the next calls find it empty
+                }
             }
             inMemoryAllows.incrementAndGet();
             return plan.decision();
+        }
+    }
+
+    /**
+     * Runs a sync on the background thread now (once, however many calls ask before it starts), for a lease that
+     * ran short: its top-up comes within one sync's time instead of up to {@code flushInterval} later.
+     */
+    private void askSync() {
+        ScheduledExecutorService k = keeper;
+        if (k == null || closed || !syncAsked.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            k.execute(() -> {
+                syncAsked.set(false);
+                syncQuietly();
+            });
+            askedSyncs.incrementAndGet();
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            syncAsked.set(false); // shutting down
         }
     }
 
@@ -237,7 +275,7 @@ public final class SpendLeases implements AutoCloseable {
                     lease.largestHold,
                     floor,
                     settings.maxFraction(),
-                    now.plus(settings.ttl()).plus(rowMargin));
+                    rowExpiry(now.plus(settings.ttl())));
         }
     }
 
@@ -247,7 +285,7 @@ public final class SpendLeases implements AutoCloseable {
         NO_LEASE,
         /** the lease is being given back (idle, paused, close to zero) */
         RELEASING,
-        /** no successful sync within {@code ttl} */
+        /** no successful sync within {@code ttl} (within {@code 2 × ttl} while a sync is under way) */
         NOT_SYNCED,
         /** what is left of the lease does not cover the call's hold (or the call is refused) */
         NOT_COVERED
@@ -320,7 +358,8 @@ public final class SpendLeases implements AutoCloseable {
                 lease.leased = true;
                 lease.grants++;
                 lease.available = lease.available.add(request.granted());
-                Instant valid = at.plus(settings.ttl());
+                // usable until ttl after the request was made (its row expires 2 × ttl + rowMargin after that)
+                Instant valid = request.expiresAt().minus(rowMargin).minus(settings.ttl());
                 if (valid.isAfter(lease.validUntil)) {
                     lease.validUntil = valid;
                 }
@@ -392,6 +431,7 @@ public final class SpendLeases implements AutoCloseable {
                 BigDecimal target =
                         lease.ratePerSecond.multiply(coverSeconds).max(lease.largestHold.multiply(MIN_HOLDS));
                 BigDecimal topUp = BigDecimal.ZERO;
+                lease.topUpBelow = target.divide(BigDecimal.valueOf(2), 12, RoundingMode.DOWN);
                 boolean wanted = lease.leased || lease.dbAllows >= 2;
                 if (!release
                         && !closed
@@ -436,35 +476,69 @@ public final class SpendLeases implements AutoCloseable {
             return;
         }
         Instant validUntil = now.plus(settings.ttl());
-        // light: a lease that neither grows nor goes back, and whose customer was read less than idle ago, only has
-        // its holds written (no customer lock, no balance read: SpendStore.flushLeases); the rest take the full sync
+        // every lease believed open first has its holds written by the light flush (SpendStore.flushLeases: no
+        // customer lock, no balance read); those that also grow, go back, or whose customer is due for a balance
+        // re-read (read more than idle ago) then take the full sync with no holds left to write, so its customer
+        // locks, which database-path reservations wait for, are held only for a few statements. Leases not believed
+        // open (none yet, or lost) take the full sync with their holds.
+        int n = syncs.size();
         List<Integer> lightIdx = new ArrayList<>();
         List<Integer> fullIdx = new ArrayList<>();
-        for (int i = 0; i < syncs.size(); i++) {
+        boolean[] needsFull = new boolean[n];
+        for (int i = 0; i < n; i++) {
             LeaseSync s = syncs.get(i);
-            boolean light = s.leased()
-                    && !s.release()
-                    && s.topUp().signum() <= 0
-                    && now.isBefore(fullReadAt.get(i).plus(settings.idle()));
-            (light ? lightIdx : fullIdx).add(i);
+            needsFull[i] = !s.leased()
+                    || s.release()
+                    || s.topUp().signum() > 0
+                    || !now.isBefore(fullReadAt.get(i).plus(settings.idle()));
+            (s.leased() ? lightIdx : fullIdx).add(i);
         }
-        LeaseResult[] results = new LeaseResult[syncs.size()];
-        boolean[] done = new boolean[syncs.size()];
+        LeaseResult[] results = new LeaseResult[n];
+        boolean[] flushed = new boolean[n]; // its holds were written (or put back)
+        boolean[] done = new boolean[n]; // nothing of it is left to do
         long started = System.nanoTime();
+        syncing = true;
         try {
             if (!lightIdx.isEmpty()) {
                 List<LeaseSync> light = new ArrayList<>(lightIdx.size());
                 lightIdx.forEach(i -> light.add(syncs.get(i)));
-                List<LeaseResult> lr = store.flushLeases(owner, light, validUntil.plus(rowMargin));
+                List<LeaseResult> lr = store.flushLeases(owner, light, rowExpiry(validUntil));
+                List<Integer> applied = new ArrayList<>();
                 for (int k = 0; k < lightIdx.size(); k++) {
                     int i = lightIdx.get(k);
-                    if (lr.get(k).lost()) {
+                    LeaseResult r = lr.get(k);
+                    if (r.skipped()) {
+                        // its row was held by another transaction: nothing written, the holds (and a top-up or
+                        // release) wait for the next sync
+                        skippedFlushes.incrementAndGet();
+                        restore(involved.get(i), syncs.get(i), taken.get(i));
+                        flushed[i] = true;
+                        done[i] = true;
+                    } else if (r.lost()) {
                         fullIdx.add(i); // its row is gone: the full sync writes its holds under the customer's lock
                     } else {
-                        results[i] = lr.get(k);
-                        done[i] = true;
+                        results[i] = r;
+                        flushed[i] = true;
+                        applied.add(i);
+                        if (needsFull[i]) {
+                            LeaseSync s = syncs.get(i);
+                            syncs.set(
+                                    i,
+                                    new LeaseSync(
+                                            s.customerKey(),
+                                            s.leased(),
+                                            List.of(),
+                                            s.topUp(),
+                                            s.minGrant(),
+                                            s.release()));
+                            fullIdx.add(i);
+                        } else {
+                            done[i] = true;
+                        }
                     }
                 }
+                // renewed now, not after the full part (which waits for customer locks)
+                apply(applied, involved, syncs, results, generation, validUntil, now);
             }
             // the full part in transactions of at most FULL_CHUNK customers (in key order): each holds its
             // customers' locks only for its own few statements, so a reservation on the database path waits for a
@@ -476,50 +550,65 @@ public final class SpendLeases implements AutoCloseable {
                 List<LeaseSync> full = new ArrayList<>(chunk.size());
                 chunk.forEach(i -> full.add(syncs.get(i)));
                 List<LeaseResult> fr =
-                        store.syncLeases(owner, full, floor, settings.maxFraction(), validUntil.plus(rowMargin));
+                        store.syncLeases(owner, full, floor, settings.maxFraction(), rowExpiry(validUntil));
                 for (int k = 0; k < chunk.size(); k++) {
                     results[chunk.get(k)] = fr.get(k);
+                    flushed[chunk.get(k)] = true;
                     done[chunk.get(k)] = true;
                 }
+                apply(chunk, involved, syncs, results, generation, validUntil, now);
             }
             syncLatency.record(System.nanoTime() - started);
-            syncedCustomers.addAndGet(syncs.size());
+            syncedCustomers.addAndGet(n);
         } catch (SQLException | RuntimeException e) {
-            // put the holds not written back in front (written by the next sync), and the released amount back in
-            // memory; what a committed light part wrote is applied
-            for (int i = 0; i < involved.size(); i++) {
+            // put the holds not written back in front (written by the next sync), and a release's amount back in
+            // memory (it is still releasing: the next sync gives it back); what a committed part wrote is applied
+            for (int i = 0; i < n; i++) {
                 if (done[i]) {
                     continue;
                 }
-                Lease lease = involved.get(i);
-                synchronized (lease) {
-                    List<LeasedHold> again = new ArrayList<>(syncs.get(i).holds());
-                    again.addAll(lease.pending);
-                    lease.pending = again;
-                    if (syncs.get(i).release()) {
+                if (!flushed[i]) {
+                    restore(involved.get(i), syncs.get(i), taken.get(i));
+                } else if (syncs.get(i).release()) {
+                    Lease lease = involved.get(i);
+                    synchronized (lease) {
                         lease.available = lease.available.add(taken.get(i));
                     }
                 }
             }
-            apply(involved, syncs, results, done, generation, validUntil, now);
             throw e;
+        } finally {
+            syncing = false;
         }
-        apply(involved, syncs, results, done, generation, validUntil, now);
         lastSyncAt = now;
     }
 
+    /** The expiry of lease rows renewed by a sync that began at {@code validUntil − ttl}: see {@link #rowExpiry}. */
+    private Instant rowExpiry(Instant validUntil) {
+        return validUntil.plus(settings.ttl()).plus(rowMargin);
+    }
+
+    /** Puts back what a sync took from a lease and did not write: its holds (in front) and a release's amount. */
+    private static void restore(Lease lease, LeaseSync sync, BigDecimal taken) {
+        synchronized (lease) {
+            List<LeasedHold> again = new ArrayList<>(sync.holds());
+            again.addAll(lease.pending);
+            lease.pending = again;
+            if (sync.release()) {
+                lease.available = lease.available.add(taken); // still releasing: the next sync gives it back
+            }
+        }
+    }
+
     private void apply(
+            List<Integer> indexes,
             List<Lease> involved,
             List<LeaseSync> syncs,
             LeaseResult[] results,
-            boolean[] done,
             List<Integer> generation,
             Instant validUntil,
             Instant now) {
-        for (int i = 0; i < involved.size(); i++) {
-            if (!done[i]) {
-                continue;
-            }
+        for (int i : indexes) {
             Lease lease = involved.get(i);
             LeaseResult r = results[i];
             synchronized (lease) {
@@ -595,6 +684,29 @@ public final class SpendLeases implements AutoCloseable {
             }
         }
         return sum;
+    }
+
+    /**
+     * Reservations decided in memory while their lease waited for a sync under way, in the second ttl after its last
+     * sync (they would otherwise have taken the database path as {@link Fallback#NOT_SYNCED}).
+     */
+    public long graceAllows() {
+        return graceAllows.get();
+    }
+
+    /** Syncs run at once because a call found its lease short (besides the periodic ones). */
+    public long askedSyncs() {
+        return askedSyncs.get();
+    }
+
+    /** Leases whose light flush skipped their row because another transaction held it (retried next sync). */
+    public long skippedFlushes() {
+        return skippedFlushes.get();
+    }
+
+    /** Whether a sync is in its database transactions now (for tests). */
+    boolean syncing() {
+        return syncing;
     }
 
     /** Reservations decided in memory against a lease. */

@@ -515,6 +515,51 @@ class SpendControlTest {
                         "PAUSE CLIENT ops@example");
     }
 
+    @Test
+    void a_pause_applies_within_a_second_while_a_metering_lag_measure_is_stuck() throws Exception {
+        JdbcTarget pg = TestDatabases.postgres();
+        Clock clock = Clock.systemUTC();
+        Instance a = instance(pg, clock, policy(SpendControl.LagPolicy.DENY, "0"));
+        Instance b = instance(pg, clock, policy(SpendControl.LagPolicy.DENY, "0"));
+        grant(a, "acme:ann", "1000000");
+        assertThat(b.authorizer().decide(live("acme", "ann", "a", 0)).status()).isEqualTo(200);
+
+        // the lag measure reads outbox_events: another transaction locks the table, so a measure hangs (as a slow
+        // one would), the way the lag timer's measure did while it held the lock the pauses needed
+        java.util.concurrent.CountDownLatch locked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        closeables.add(0, threads::shutdownNow);
+        closeables.add(0, release::countDown);
+        var holder = threads.submit(() -> a.db().inTransaction(h -> {
+            h.execute("LOCK TABLE outbox_events IN ACCESS EXCLUSIVE MODE");
+            locked.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }));
+        assertThat(locked.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        // past the refresh (500 ms): the lag is due for a measure
+        await().pollDelay(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        var measure = threads.submit(() -> b.spend().meteringLag()); // the timer's measure: it hangs on the lock
+        await().pollDelay(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).until(() -> !measure.isDone());
+
+        a.store().pause(Scope.CUSTOMER, "acme:ann", "incident 43", "ops@example");
+        long paused = System.nanoTime();
+        await().atMost(Duration.ofSeconds(2))
+                .until(() -> b.authorizer().decide(live("acme", "ann", "a", 1)).status() == 403);
+        assertThat(Duration.ofNanos(System.nanoTime() - paused))
+                .as("the pauses are re-read on their own, never behind the lag measure")
+                .isLessThan(Duration.ofSeconds(1));
+        assertThat(measure.isDone()).as("the lag measure was still stuck").isFalse();
+        release.countDown();
+        holder.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        measure.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     /**
      * The bound, measured: a customer with a small grant streams a live session through authorize → signed tickets
      * exactly as the signer does (a payment every 1–8 s, now and then a gap longer than the estimate assumes; the

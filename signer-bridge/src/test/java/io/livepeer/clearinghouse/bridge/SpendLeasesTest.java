@@ -33,9 +33,11 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -300,6 +302,152 @@ class SpendLeasesTest {
         assertThat(i.store().heldDrift()).isEmpty();
     }
 
+    /**
+     * Holds a transaction open on another connection that has locked rows with {@code sql} (a {@code SELECT … FOR
+     * UPDATE}); the returned unlock ends it and returns once it has.
+     */
+    AutoCloseable lockRows(Instance i, String sql, String customer) throws Exception {
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService holder = Executors.newSingleThreadExecutor();
+        closeables.add(0, holder::shutdownNow);
+        closeables.add(0, release::countDown);
+        Future<Object> held = holder.submit(() -> i.db().inTransaction(h -> {
+            assertThat(h.createQuery(sql).bind("c", customer).mapToMap().list()).isNotEmpty();
+            locked.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }));
+        assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
+        return () -> {
+            release.countDown();
+            held.get(10, TimeUnit.SECONDS);
+        };
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.livepeer.clearinghouse.testing.TestDatabases#both")
+    void a_light_flush_skips_a_lease_row_another_transaction_holds_without_waiting_and_writes_its_holds_next_time(
+            JdbcTarget target) throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-01T10:00:00Z"));
+        Instance i = instance(target, clock, SpendControl.LagPolicy.DENY, false, false);
+        String customer = "acme:skip-" + UUID.randomUUID();
+        String subject = customer.substring(5);
+        grant(i, customer, "1000");
+        assertThat(i.authorizer().decide(fixed("acme", subject, "s", 0)).status())
+                .isEqualTo(200); // the database path, which takes the lease (80)
+        assertThat(i.authorizer().decide(fixed("acme", subject, "s", 1)).status())
+                .isEqualTo(200); // in memory
+        assertThat(i.leases().inMemoryAllows()).isEqualTo(1);
+        BigDecimal held = i.store().customer(customer).held();
+
+        AutoCloseable release = lockRows(
+                i,
+                "SELECT id FROM spend_holds WHERE customer_key = :c AND payment_type = 'lease' FOR UPDATE",
+                customer);
+        clock.advance(Duration.ofMillis(100));
+        ExecutorService syncer = Executors.newSingleThreadExecutor();
+        closeables.add(0, syncer::shutdownNow);
+        syncer.submit(() -> {
+                    i.leases().sync();
+                    return null;
+                })
+                .get(5, TimeUnit.SECONDS); // does not wait for the other transaction
+        assertThat(i.leases().skippedFlushes()).isEqualTo(1);
+        assertThat(holds(i, customer, "fixed"))
+                .as("the in-memory hold waits for the next sync")
+                .hasSize(1);
+        assertThat(i.authorizer().decide(fixed("acme", subject, "s", 2)).status())
+                .isEqualTo(200);
+        assertThat(i.leases().inMemoryAllows())
+                .as("the lease goes on deciding in memory")
+                .isEqualTo(2);
+
+        release.close();
+        clock.advance(Duration.ofMillis(100));
+        i.leases().sync();
+        assertThat(holds(i, customer, "fixed").stream().map(Hold::sequenceNumber))
+                .containsExactlyInAnyOrder(0L, 1L, 2L);
+        assertThat(i.leases().skippedFlushes()).isEqualTo(1);
+        assertThat(i.store().customer(customer).held())
+                .as("written holds are drawn from the lease: the running total did not move")
+                .isEqualByComparingTo(held);
+        assertThat(i.store().heldDrift()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.livepeer.clearinghouse.testing.TestDatabases#both")
+    void while_a_sync_waits_past_ttl_the_lease_decides_in_memory_for_one_more_ttl_which_its_row_covers(
+            JdbcTarget target) throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-01T10:00:00Z"));
+        Instant start = clock.instant();
+        Instance i = instance(target, clock, SpendControl.LagPolicy.DENY, false, false);
+        String customer = "acme:grace-" + UUID.randomUUID();
+        String subject = customer.substring(5);
+        grant(i, customer, "1000");
+        long seq = 0;
+        assertThat(i.authorizer().decide(fixed("acme", subject, "g", seq++)).status())
+                .isEqualTo(200); // the database path, which takes the lease (80) valid for ttl
+        while (seq < 6) { // in memory, down to 30: below half its target, so the next sync tops up (a full sync)
+            assertThat(i.authorizer().decide(fixed("acme", subject, "g", seq++)).status())
+                    .isEqualTo(200);
+        }
+        assertThat(i.leases().inMemoryAllows()).isEqualTo(5);
+
+        // the full sync waits for the customer's row, which another transaction holds
+        AutoCloseable release =
+                lockRows(i, "SELECT customer_key FROM spend_customers WHERE customer_key = :c FOR UPDATE", customer);
+        ExecutorService syncer = Executors.newSingleThreadExecutor();
+        closeables.add(0, syncer::shutdownNow);
+        Future<Object> sync = syncer.submit(() -> {
+            i.leases().sync();
+            return null;
+        });
+        await().atMost(Duration.ofSeconds(5)).until(i.leases()::syncing);
+        // the holds are written before the top-up, without the customer's lock: the full part that waits for it has
+        // none left to write (its lock, which database-path reservations wait for, is held for a few statements)
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> holds(i, customer, "fixed").size() == 6);
+        assertThat(sync.isDone())
+                .as("the full part still waits for the customer's row")
+                .isFalse();
+
+        // past ttl since the lease was granted, while the sync waits: still decided in memory, within the slice
+        clock.advance(LEASES.ttl().plusMillis(500));
+        Instant graceAllow = clock.instant();
+        assertThat(i.authorizer().decide(fixed("acme", subject, "g", seq++)).status())
+                .isEqualTo(200);
+        assertThat(i.leases().inMemoryAllows()).isEqualTo(6);
+        assertThat(i.leases().graceAllows()).isEqualTo(1);
+        assertThat(i.leases().leasedAmount()).isEqualByComparingTo("20");
+        // past 2 × ttl: no more (the row is not known to cover a later hold): the database path decides
+        clock.advance(LEASES.ttl());
+        assertThat(i.leases().tryAllow(customer, "g", seq, null, null, BigDecimal.ZERO, (p, far) -> {
+                    throw new AssertionError("not planned in memory past 2 × ttl");
+                }))
+                .isNull();
+        assertThat(i.leases().fallbacks(SpendLeases.Fallback.NOT_SYNCED)).isEqualTo(1);
+
+        release.close();
+        sync.get(10, TimeUnit.SECONDS);
+        List<Hold> lease = holds(i, customer, SpendStore.LEASE_TYPE).stream()
+                .filter(h -> h.status() == HoldStatus.OPEN)
+                .toList();
+        assertThat(lease).hasSize(1);
+        assertThat(lease.get(0).expiresAt())
+                .as("the lease row outlives the hold allowed in the second ttl by its longest lifetime (long expiry"
+                        + " 60 s + hold TTL 120 s)")
+                .isAfterOrEqualTo(graceAllow.plus(Duration.ofSeconds(60 + 120)))
+                .isAfterOrEqualTo(start.plus(LEASES.ttl().multipliedBy(2)).plus(Duration.ofSeconds(60 + 120)));
+        i.leases().sync(); // writes the hold allowed while the other sync waited
+        assertThat(holds(i, customer, "fixed")).hasSize(7);
+        assertThat(i.store().heldDrift()).isEmpty();
+    }
+
     @Test
     void an_instance_that_dies_with_a_lease_over_allows_nothing_and_its_slice_returns_when_the_lease_expires()
             throws Exception {
@@ -338,9 +486,11 @@ class SpendLeasesTest {
                 .isLessThanOrEqualTo(200);
         assertThat(openLease(b, customer)).as("the dead lease is still held").isGreaterThanOrEqualTo(lease);
 
-        // ... until the lease row expires: ttl + long expiry + hold TTL after its last sync (the longest any hold
-        // allowed against it in memory would have stood)
-        clock.advance(LEASES.ttl().plus(Duration.ofSeconds(60 + 120)).plusSeconds(1));
+        // ... until the lease row expires: 2 × ttl (in-memory use, the second ttl only while a sync is under way)
+        // + long expiry + hold TTL after its last sync (the longest any hold allowed against it in memory would have
+        // stood)
+        clock.advance(
+                LEASES.ttl().multipliedBy(2).plus(Duration.ofSeconds(60 + 120)).plusSeconds(1));
         b.leases().sync();
         assertThat(b.spend().expireHolds()).isPositive();
         assertThat(holds(b, customer, SpendStore.LEASE_TYPE).stream()

@@ -321,18 +321,9 @@ public final class SpendStore {
                 .add(c));
         Set<List<String>> open = new HashSet<>();
         for (Map.Entry<String, Set<String>> e : byOwner.entrySet()) {
-            List<String> list = new ArrayList<>(e.getValue());
-            StringBuilder in = new StringBuilder();
-            for (int i = 0; i < list.size(); i++) {
-                in.append(i == 0 ? ":c" : ", :c").append(i);
-            }
-            Query q = h.createQuery("SELECT customer_key FROM spend_holds WHERE session_id = :s AND status = 'OPEN'"
-                            + " AND payment_type = '" + LEASE_TYPE + "' AND customer_key IN (" + in + ")")
-                    .bind("s", e.getKey());
-            for (int i = 0; i < list.size(); i++) {
-                q.bind("c" + i, list.get(i));
-            }
-            q.mapTo(String.class).forEach(c -> open.add(List.of(e.getKey(), c)));
+            leasedRemaining(h, e.getKey(), e.getValue(), LeaseRowLock.NONE)
+                    .keySet()
+                    .forEach(c -> open.add(List.of(e.getKey(), c)));
         }
         PreparedBatch insert = h.prepareBatch(LEASE_INSERT);
         Map<String, BigDecimal> added = new TreeMap<>();
@@ -441,6 +432,11 @@ public final class SpendStore {
         /** The customer's own overdraft limit, or empty. */
         public Optional<BigDecimal> overdraft() {
             return overdraft;
+        }
+
+        /** The expiry of the lease row this request makes. */
+        public Instant expiresAt() {
+            return expiresAt;
         }
 
         /** Whether the owner already had an open lease row for the customer (nothing was granted). */
@@ -879,23 +875,8 @@ public final class SpendStore {
             ledger.accounts(accountKeys.keySet())
                     .forEach((key, account) ->
                             customers.get(accountKeys.get(key)).balance = Amounts.micros(account.balance()));
-            // the owner's open lease rows of these customers
-            List<String> list = new ArrayList<>(keys);
-            StringBuilder in = new StringBuilder();
-            for (int i = 0; i < list.size(); i++) {
-                in.append(i == 0 ? ":c" : ", :c").append(i);
-            }
-            Query leaseQuery = h.createQuery("SELECT customer_key, remaining FROM spend_holds WHERE session_id = :s"
-                            + " AND status = 'OPEN' AND payment_type = '" + LEASE_TYPE + "' AND customer_key IN ("
-                            + in + ")")
-                    .bind("s", session);
-            for (int i = 0; i < list.size(); i++) {
-                leaseQuery.bind("c" + i, list.get(i));
-            }
-            Map<String, BigDecimal> leased = new HashMap<>();
-            leaseQuery
-                    .map((rs, ctx) -> Map.entry(rs.getString("customer_key"), Rows.micros(rs, "remaining")))
-                    .forEach(e -> leased.merge(e.getKey(), e.getValue(), BigDecimal::add));
+            // the owner's open lease rows of these customers (their customers are locked: nothing else writes them)
+            Map<String, BigDecimal> leased = leasedRemaining(h, session, keys, LeaseRowLock.NONE);
             // the holds allowed in memory: one batch, a retried session and sequence is skipped by the unique key
             Map<String, BigDecimal> written = new HashMap<>();
             Map<String, BigDecimal> returned = new HashMap<>();
@@ -973,7 +954,7 @@ public final class SpendStore {
                 }
                 boolean open = !s.release() && (remaining != null || grant.signum() > 0);
                 results.add(new LeaseResult(
-                        c, open, grant, back, lost, closeToZero, headroom.subtract(grant), customer.overdraft));
+                        c, open, grant, back, lost, closeToZero, headroom.subtract(grant), customer.overdraft, false));
             }
             if (updates) {
                 leaseUpdate.execute();
@@ -990,16 +971,19 @@ public final class SpendStore {
     }
 
     /**
-     * The light part of a lease sync: customers whose lease neither grows nor goes back only need the holds allowed
-     * in memory written, drawn from their lease row, and the row renewed. The lease already counts those holds in the
-     * running open-hold total, so nothing about the customer changes: no {@code spend_customers} lock and no balance
-     * read, so reservations and syncs of the same customers on the database path do not wait for this transaction.
-     * It locks only this owner's lease rows (in key order), then writes the holds as {@link #syncLeases} does.
-     * A customer whose lease row is no longer open is left out (its result says {@code lost}): it needs the full
-     * {@link #syncLeases}, where its holds then count on their own under the customer's lock.
+     * The light part of a lease sync, for every lease the owner believes open: the holds allowed in memory are
+     * written, drawn from the lease row, and the row renewed (top-ups and releases are left to {@link #syncLeases}).
+     * The lease already counts those holds in the running open-hold total, so nothing about the customer changes: no
+     * {@code spend_customers} lock and no balance read, so reservations and syncs of the same customers on the
+     * database path do not wait for this transaction. It locks only this owner's lease rows, in key order and
+     * {@code SKIP LOCKED}: a row another transaction holds is left out (its result says {@code skipped}), then writes
+     * the holds as {@link #syncLeases} does. A customer whose lease row is no longer open is left out (its result
+     * says {@code lost}): it needs the full {@link #syncLeases}, where its holds then count on their own under the
+     * customer's lock.
      *
      * @param owner     the instance's lease owner id
-     * @param syncs     per customer: the holds to write (each {@code leased}, no top-up, no release)
+     * @param syncs     per customer: the holds to write (each {@code leased}; {@code topUp} and {@code release} are
+     *                  not acted on here)
      * @param expiresAt the lease rows' new expiry
      * @return per customer, in the order given; {@code headroom} null (not read) and {@code overdraft} empty
      * @throws SQLException when a statement or the commit fails: nothing is stored
@@ -1010,24 +994,18 @@ public final class SpendStore {
         }
         String session = leaseSession(owner);
         return database.inTransaction(h -> {
-            List<String> list = new ArrayList<>(
-                    new TreeSet<>(syncs.stream().map(LeaseSync::customerKey).toList()));
-            StringBuilder in = new StringBuilder();
-            for (int i = 0; i < list.size(); i++) {
-                in.append(i == 0 ? ":c" : ", :c").append(i);
+            Set<String> keys =
+                    new TreeSet<>(syncs.stream().map(LeaseSync::customerKey).toList());
+            // lock the rows this transaction can have at once; one that another transaction holds is skipped (this
+            // light part never waits: its holds are written by the next sync), told apart from a row that is gone
+            Map<String, BigDecimal> leased = leasedRemaining(h, session, keys, LeaseRowLock.SKIP_LOCKED);
+            Set<String> busy = new HashSet<>();
+            if (leased.size() < keys.size()) {
+                Set<String> absent = new TreeSet<>(keys);
+                absent.removeAll(leased.keySet());
+                busy.addAll(
+                        leasedRemaining(h, session, absent, LeaseRowLock.NONE).keySet());
             }
-            Query leaseQuery = h.createQuery("SELECT customer_key, remaining FROM spend_holds WHERE session_id = :s"
-                            + " AND status = 'OPEN' AND payment_type = '" + LEASE_TYPE + "' AND customer_key IN ("
-                            + in + ") ORDER BY customer_key "
-                            + database.dialect().rowLockForUpdate())
-                    .bind("s", session);
-            for (int i = 0; i < list.size(); i++) {
-                leaseQuery.bind("c" + i, list.get(i));
-            }
-            Map<String, BigDecimal> leased = new HashMap<>();
-            leaseQuery
-                    .map((rs, ctx) -> Map.entry(rs.getString("customer_key"), Rows.micros(rs, "remaining")))
-                    .forEach(e -> leased.merge(e.getKey(), e.getValue(), BigDecimal::add));
             Map<String, BigDecimal> written = new HashMap<>();
             Map<String, BigDecimal> returned = new HashMap<>();
             writeFlushedHolds(h, syncs, leased::containsKey, written, returned);
@@ -1038,9 +1016,14 @@ public final class SpendStore {
             List<LeaseResult> results = new ArrayList<>(syncs.size());
             for (LeaseSync s : syncs) {
                 String c = s.customerKey();
+                if (busy.contains(c)) { // open but locked elsewhere: nothing written, retried next sync
+                    results.add(new LeaseResult(
+                            c, true, BigDecimal.ZERO, BigDecimal.ZERO, false, false, null, Optional.empty(), true));
+                    continue;
+                }
                 if (!leased.containsKey(c)) {
                     results.add(new LeaseResult(
-                            c, false, BigDecimal.ZERO, BigDecimal.ZERO, true, false, null, Optional.empty()));
+                            c, false, BigDecimal.ZERO, BigDecimal.ZERO, true, false, null, Optional.empty(), false));
                     continue;
                 }
                 leaseUpdate
@@ -1058,13 +1041,55 @@ public final class SpendStore {
                         false,
                         false,
                         null,
-                        Optional.empty()));
+                        Optional.empty(),
+                        false));
             }
             if (any) {
                 leaseUpdate.execute();
             }
             return results;
         });
+    }
+
+    /** How {@link #leasedRemaining} reads the lease rows. */
+    private enum LeaseRowLock {
+        /** a plain read (the caller holds the customers' locks, or only needs to know which rows are open) */
+        NONE,
+        /** {@code FOR UPDATE SKIP LOCKED} in key order: the rows another transaction holds are left out */
+        SKIP_LOCKED
+    }
+
+    /**
+     * The {@code remaining} of one owner's open lease rows ({@code session_id = lease:<owner>}) of these customers:
+     * the one read of lease rows that reservations ({@link #grantLeases}), full syncs and light flushes share.
+     *
+     * @return customer key → remaining (USD micros); customers without an open lease row (or, with
+     *         {@link LeaseRowLock#SKIP_LOCKED}, whose row another transaction holds) are absent
+     */
+    private Map<String, BigDecimal> leasedRemaining(
+            Handle h, String session, Collection<String> customers, LeaseRowLock lock) {
+        Map<String, BigDecimal> leased = new HashMap<>();
+        if (customers.isEmpty()) {
+            return leased;
+        }
+        List<String> list = new ArrayList<>(customers);
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < list.size(); i++) {
+            in.append(i == 0 ? ":c" : ", :c").append(i);
+        }
+        Query q = h.createQuery("SELECT customer_key, remaining FROM spend_holds WHERE session_id = :s"
+                        + " AND status = 'OPEN' AND payment_type = '" + LEASE_TYPE + "' AND customer_key IN (" + in
+                        + ")"
+                        + (lock == LeaseRowLock.SKIP_LOCKED
+                                ? " ORDER BY customer_key " + database.dialect().rowLockForUpdate() + " SKIP LOCKED"
+                                : ""))
+                .bind("s", session);
+        for (int i = 0; i < list.size(); i++) {
+            q.bind("c" + i, list.get(i));
+        }
+        q.map((rs, ctx) -> Map.entry(rs.getString("customer_key"), Rows.micros(rs, "remaining")))
+                .forEach(e -> leased.merge(e.getKey(), e.getValue(), BigDecimal::add));
+        return leased;
     }
 
     private static final String FLUSHED_HOLD_INSERT = "INSERT INTO spend_holds (customer_key, session_id,"
@@ -1184,6 +1209,8 @@ public final class SpendStore {
      * @param headroom     balance − open holds − floor after the sync (USD micros; leases counted as held), null when
      *                     the sync did not read it ({@link #flushLeases})
      * @param overdraft    the customer's own overdraft limit, or empty (the default applies)
+     * @param skipped      {@link #flushLeases} only: the lease row is open but another transaction held it, so
+     *                     nothing of this customer was written (its holds go to the next sync)
      */
     public record LeaseResult(
             String customerKey,
@@ -1193,7 +1220,8 @@ public final class SpendStore {
             boolean lost,
             boolean closeToZero,
             BigDecimal headroom,
-            Optional<BigDecimal> overdraft) {}
+            Optional<BigDecimal> overdraft,
+            boolean skipped) {}
 
     // ---- overdraft limits ----------------------------------------------------------------------------------------
 
