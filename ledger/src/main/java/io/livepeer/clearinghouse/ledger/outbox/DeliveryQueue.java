@@ -124,15 +124,7 @@ public final class DeliveryQueue {
                             + " FROM outbox_pending p JOIN outbox_events o ON o.seq = p.seq"
                             // longs read from the database: safe to inline (NOP template engine, no bindList)
                             + " WHERE p.seq IN (" + joined(seqs) + ") ORDER BY p.seq")
-                    .map((rs, ctx) -> new PendingEvent(
-                            rs.getLong("seq"),
-                            rs.getString("event_id"),
-                            rs.getString("cloud_event"),
-                            rs.getInt("attempts"),
-                            Optional.ofNullable(Rows.nullableInt(rs, "max_batch"))
-                                    .orElse(0),
-                            Rows.instant(rs, "last_attempt_at"),
-                            Rows.instant(rs, "last_refused_at")))
+                    .map((rs, ctx) -> pendingEvent(rs))
                     .list();
         });
     }
@@ -155,20 +147,24 @@ public final class DeliveryQueue {
                 List<PendingEvent> claimed = new ArrayList<>();
                 try (ResultSet rs = claim.executeQuery()) {
                     while (rs.next()) {
-                        claimed.add(new PendingEvent(
-                                rs.getLong("seq"),
-                                rs.getString("event_id"),
-                                rs.getString("cloud_event"),
-                                rs.getInt("attempts"),
-                                Optional.ofNullable(Rows.nullableInt(rs, "max_batch"))
-                                        .orElse(0),
-                                Rows.instant(rs, "last_attempt_at"),
-                                Rows.instant(rs, "last_refused_at")));
+                        claimed.add(pendingEvent(rs));
                     }
                 }
                 return claimed;
             }
         });
+    }
+
+    /** One claimed row of either claim: its {@code outbox_pending} state and the event's payload. */
+    private static PendingEvent pendingEvent(ResultSet rs) throws SQLException {
+        return new PendingEvent(
+                rs.getLong("seq"),
+                rs.getString("event_id"),
+                rs.getString("cloud_event"),
+                rs.getInt("attempts"),
+                Optional.ofNullable(Rows.nullableInt(rs, "max_batch")).orElse(0),
+                Rows.instant(rs, "last_attempt_at"),
+                Rows.instant(rs, "last_refused_at"));
     }
 
     /** The PostgreSQL claim: the same rows, order and marks as the portable three statements of {@link #claim}. */
